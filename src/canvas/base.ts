@@ -1,0 +1,363 @@
+// The canvas core: size, draw function, scheduling, events and the WebGPU context, over a few
+// backend hooks (_presentFrame, _mayDraw, _applyLogicalSize, _onTitle, _onCursor, _onClose) that
+// the offscreen and remote canvases fill in.
+import { CanvasClosedError, CanvasStateError, InvalidArgumentError } from '../errors.js';
+import { reportError } from '../report.js';
+import { CanvasContext, checkSize } from './context.js';
+import { EventEmitter, type HandlerFor } from './emitter.js';
+import { checkEventType, now, type CanvasEvent, type EventType } from './events.js';
+import type { Pixels } from './readback.js';
+import { Scheduler, type ScheduleOptions, type UpdateMode } from './scheduler.js';
+
+/** Options of every canvas. All optional. */
+export interface CanvasOptions extends ScheduleOptions {
+  /** Logical size [width, height]. Default [640, 480]. */
+  size?: readonly [number, number];
+  /** Physical pixels per logical pixel. Default 1. */
+  pixelRatio?: number;
+  /** Title (shown by views that have one). Default "dawn-rfb". */
+  title?: string;
+}
+
+/** A presented frame: RGBA pixels plus what a view needs to show them right. */
+export interface Frame extends Pixels {
+  /** 1 for the canvas's first frame, counting up. */
+  index: number;
+  /** When drawing started, in seconds (performance.now() / 1000). */
+  timestamp: number;
+  /** Pixel ratio the frame was drawn at. */
+  pixelRatio: number;
+  /** Whether the frame's alpha is meaningful (`premultiplied`) or to be ignored (`opaque`). */
+  alphaMode: GPUCanvasAlphaMode;
+}
+
+/** CSS cursor names a canvas accepts in setCursor(). */
+export const CURSORS = [
+  'default', 'none', 'auto', 'context-menu', 'help', 'pointer', 'progress', 'wait', 'cell',
+  'crosshair', 'text', 'vertical-text', 'alias', 'copy', 'move', 'no-drop', 'not-allowed', 'grab',
+  'grabbing', 'all-scroll', 'col-resize', 'row-resize', 'n-resize', 'e-resize', 's-resize',
+  'w-resize', 'ne-resize', 'nw-resize', 'se-resize', 'sw-resize', 'ew-resize', 'ns-resize',
+  'nesw-resize', 'nwse-resize', 'zoom-in', 'zoom-out',
+] as const;
+/** A CSS cursor name. */
+export type Cursor = (typeof CURSORS)[number];
+
+function positive(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new InvalidArgumentError(`${name} must be a finite number > 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Validates a physical size: positive integers. */
+export function checkPhysicalSize(w: unknown, h: unknown): [number, number] {
+  for (const [name, v] of [['width', w], ['height', h]] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new InvalidArgumentError(`physical ${name} must be an integer >= 1, got ${String(v)}`);
+    }
+  }
+  return [w as number, h as number];
+}
+
+/** Outcome of one draw. */
+interface DrawResult {
+  frame?: Frame;
+  error?: unknown;
+}
+
+/**
+ * Base of all canvases. Set a draw function with `requestDraw(fn)`; it renders into
+ * `getContext().getCurrentTexture()`; the canvas presents each frame through its backend.
+ */
+export abstract class CanvasBase {
+  readonly #events = new EventEmitter();
+  readonly #scheduler: Scheduler;
+  #drawFunction: (() => void) | undefined;
+  #context: CanvasContext | undefined;
+  #physical: [number, number];
+  #ratio: number;
+  #title: string;
+  #cursor: Cursor = 'default';
+  #closed = false;
+  #inDrawFunction = false;
+  #frameIndex = 0;
+
+  constructor(options: CanvasOptions = {}) {
+    const [lw, lh] = options.size ?? [640, 480];
+    this.#ratio = positive('pixelRatio', options.pixelRatio ?? 1);
+    positive('size[0]', lw);
+    positive('size[1]', lh);
+    this.#physical = [Math.max(1, Math.round(lw * this.#ratio)), Math.max(1, Math.round(lh * this.#ratio))];
+    this.#title = String(options.title ?? 'dawn-rfb');
+    this.#scheduler = new Scheduler({
+      draw: async () => {
+        const r = await this.#drawOnce();
+        if (r.error !== undefined) reportError('draw function', r.error);
+      },
+      flushEvents: () => this.#events.flush(),
+      mayDraw: () => !this.#closed && this._mayDraw(),
+    }, options);
+  }
+
+  // ---- drawing ---------------------------------------------------------------------------------
+
+  /**
+   * Schedules a draw (merged with other requests; ignored in manual mode and after close).
+   * @param fn if given, becomes the draw function used from now on.
+   */
+  requestDraw(fn?: () => void): void {
+    if (fn !== undefined) {
+      if (typeof fn !== 'function') throw new InvalidArgumentError('requestDraw: the draw function must be a function');
+      if (!this.#closed) this.#drawFunction = fn;
+    }
+    if (this.#closed) return;
+    this.#scheduler.requestDraw();
+  }
+
+  /**
+   * Draws and presents a frame now (after a draw in flight), in every update mode. Errors of the
+   * draw function are reported, as for scheduled draws.
+   * @throws {CanvasClosedError} after close; {@link CanvasStateError} from inside a draw function.
+   */
+  async forceDraw(): Promise<void> {
+    const r = await this._drawNow();
+    if (r.error !== undefined) reportError('draw function', r.error);
+  }
+
+  /** @internal A forced draw whose outcome (frame or error) is returned, for subclasses. */
+  protected async _drawNow(): Promise<DrawResult> {
+    if (this.#closed) throw new CanvasClosedError('cannot draw: the canvas is closed');
+    if (this.#inDrawFunction) throw new CanvasStateError('forceDraw cannot be called from inside the draw function');
+    let result: DrawResult = {};
+    await this.#scheduler.drawNow(async () => { result = await this.#drawOnce(); });
+    return result;
+  }
+
+  /**
+   * Renders one frame. Default: calls the function given to `requestDraw(fn)`. Override it to
+   * draw without passing a function. Render into `this.getContext().getCurrentTexture()`; a
+   * frame that never asks for the texture is not presented.
+   */
+  drawFrame(): void {
+    this.#drawFunction?.();
+  }
+
+  async #drawOnce(): Promise<DrawResult> {
+    if (this.#closed) return {};
+    const timestamp = now();
+    this.#events.flush();
+    this.#events.emit({ type: 'before_draw', timestamp });
+    this.#inDrawFunction = true;
+    try {
+      this.drawFrame();
+    } catch (error) {
+      this.#context?._discard();
+      return { error };
+    } finally {
+      this.#inDrawFunction = false;
+    }
+    const pending = this.#context?._present();
+    if (!pending) return {};
+    const config = this.#context!.getConfiguration()!;
+    let pixels: Pixels;
+    try {
+      pixels = await pending;
+    } catch (error) {
+      return { error };
+    }
+    const frame: Frame = { ...pixels, index: ++this.#frameIndex, timestamp, pixelRatio: this.#ratio, alphaMode: config.alphaMode };
+    try {
+      await this._presentFrame(frame);
+    } catch (error) {
+      return { frame, error };
+    }
+    return { frame };
+  }
+
+  /** Backend hook: a frame was rendered and read back. The next draw waits for this to settle. */
+  protected abstract _presentFrame(frame: Frame): void | Promise<void>;
+
+  /** Backend hook: false while drawing would be wasted (no view, backpressure). Default true. */
+  protected _mayDraw(): boolean {
+    return true;
+  }
+
+  /** Backend hook: call when `_mayDraw()` may have turned true. */
+  protected _wake(): void {
+    this.#scheduler.wake();
+  }
+
+  /** Changes the update mode and rates; fields not given keep their values. */
+  setUpdateMode(updateMode: UpdateMode, rates: Omit<ScheduleOptions, 'updateMode'> = {}): void {
+    this.#scheduler.setOptions({ ...rates, updateMode });
+  }
+
+  /** The update mode and rates in force. */
+  getUpdateMode(): Readonly<Required<ScheduleOptions>> {
+    return this.#scheduler.options;
+  }
+
+  /** Draws completed so far, counting cancelled and failed ones. */
+  get drawCount(): number {
+    return this.#scheduler.drawCount;
+  }
+
+  // ---- context -------------------------------------------------------------------------------
+
+  /** The canvas's WebGPU context (one per canvas, created on first call). */
+  getContext(kind: 'webgpu' = 'webgpu'): CanvasContext {
+    if (kind !== 'webgpu') throw new InvalidArgumentError(`getContext: only "webgpu" contexts exist, got ${JSON.stringify(kind)}`);
+    if (this.#closed) throw new CanvasClosedError('getContext: the canvas is closed');
+    this.#context ??= new CanvasContext(this);
+    return this.#context;
+  }
+
+  // ---- size ----------------------------------------------------------------------------------
+
+  /** Size in physical pixels (the size of the texture), integers. */
+  getPhysicalSize(): [number, number] {
+    return [this.#physical[0], this.#physical[1]];
+  }
+
+  /** Size in logical pixels: physical / pixel ratio (floats). */
+  getLogicalSize(): [number, number] {
+    return [this.#physical[0] / this.#ratio, this.#physical[1] / this.#ratio];
+  }
+
+  /** Physical pixels per logical pixel. */
+  getPixelRatio(): number {
+    return this.#ratio;
+  }
+
+  /** Asks for a logical size (the backend decides; an offscreen canvas applies it at once). */
+  setLogicalSize(width: number, height: number): void {
+    positive('width', width);
+    positive('height', height);
+    if (this.#closed) return;
+    this._applyLogicalSize(width, height);
+  }
+
+  /** Backend hook for setLogicalSize: default renders at that size times the pixel ratio. */
+  protected _applyLogicalSize(width: number, height: number): void {
+    this._setSize(Math.max(1, Math.round(width * this.#ratio)), Math.max(1, Math.round(height * this.#ratio)), this.#ratio);
+  }
+
+  /**
+   * Sets the physical size and pixel ratio. A change queues a `resize` event and causes a draw (in
+   * every update mode).
+   * @throws {InvalidArgumentError} for non-integer or < 1 sizes, sizes above the device's
+   *   maxTextureDimension2D, and ratios that are not finite numbers > 0.
+   */
+  protected _setSize(pwidth: number, pheight: number, ratio: number): void {
+    checkPhysicalSize(pwidth, pheight);
+    positive('pixel ratio', ratio);
+    const device = this.#context?.getConfiguration()?.device;
+    if (device) checkSize([pwidth, pheight], device);
+    if (this.#closed) return;
+    const [w, h] = this.#physical;
+    if (w === pwidth && h === pheight && ratio === this.#ratio) return;
+    this.#physical = [pwidth, pheight];
+    this.#ratio = ratio;
+    this.#events.submit({
+      type: 'resize', timestamp: now(), width: pwidth / ratio, height: pheight / ratio,
+      pwidth, pheight, ratio,
+    });
+    this.#scheduler.sizeChanged();
+  }
+
+  // ---- title and cursor -------------------------------------------------------------------------
+
+  /** Sets the title. */
+  setTitle(title: string): void {
+    if (typeof title !== 'string') throw new InvalidArgumentError(`setTitle: title must be a string, got ${typeof title}`);
+    this.#title = title;
+    this._onTitle(title);
+  }
+
+  /** The title. */
+  getTitle(): string {
+    return this.#title;
+  }
+
+  /** Sets the mouse cursor shown over the canvas's views (a CSS cursor name). */
+  setCursor(cursor: Cursor): void {
+    if (!(CURSORS as readonly string[]).includes(cursor)) {
+      throw new InvalidArgumentError(`setCursor: unknown cursor ${JSON.stringify(cursor)}; allowed: ${CURSORS.join(', ')}`);
+    }
+    this.#cursor = cursor;
+    this._onCursor(cursor);
+  }
+
+  /** The cursor set with setCursor (default "default"). */
+  getCursor(): Cursor {
+    return this.#cursor;
+  }
+
+  /** Backend hook: the title changed. */
+  protected _onTitle(_title: string): void {}
+  /** Backend hook: the cursor changed. */
+  protected _onCursor(_cursor: Cursor): void {}
+
+  // ---- events --------------------------------------------------------------------------------
+
+  /**
+   * Calls `fn` for events of the given types ("*" for all, after the typed handlers). Adding the
+   * same function again replaces its registration.
+   * @throws {UnknownEventTypeError} listing the valid types.
+   */
+  addEventHandler<T extends EventType | '*'>(fn: HandlerFor<T>, ...types: T[]): void {
+    this.#events.add(fn, types);
+  }
+
+  /** Like addEventHandler, with an order: lower runs first (default 0). */
+  addEventHandlerWithOrder<T extends EventType | '*'>(fn: HandlerFor<T>, order: number, ...types: T[]): void {
+    this.#events.add(fn, types, order);
+  }
+
+  /** Stops calling `fn` for the given types, or for all types when none are given. */
+  removeEventHandler<T extends EventType | '*'>(fn: HandlerFor<T>, ...types: T[]): void {
+    this.#events.remove(fn, types);
+  }
+
+  /**
+   * Entry point for events from views (the remote widget calls it). Events are queued, merged and
+   * dispatched before the next draw or when idle. A `resize` event also resizes the canvas.
+   * Ignored after close.
+   * @throws {UnknownEventTypeError} listing the valid types.
+   */
+  handleEvent(event: CanvasEvent): void {
+    checkEventType(event?.type);
+    if (this.#closed) return;
+    if (event.type === 'resize') {
+      this._setSize(event.pwidth, event.pheight, event.ratio);
+      return;
+    }
+    this.#events.submit(event);
+    this.#scheduler.wake();
+  }
+
+  // ---- lifetime ------------------------------------------------------------------------------
+
+  /**
+   * Closes the canvas: emits `close`, stops drawing, releases the draw function and the context.
+   * Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#events.emit({ type: 'close', timestamp: now() });
+    this.#closed = true;
+    this.#events.close();
+    this.#drawFunction = undefined;
+    const context = this.#context;
+    void this.#scheduler.stop().then(() => context?._close());
+    this._onClose();
+  }
+
+  /** Whether close() was called. */
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Backend hook: the canvas was closed. */
+  protected _onClose(): void {}
+}

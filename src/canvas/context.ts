@@ -1,0 +1,136 @@
+// The WebGPU-style context of an offscreen canvas: configure it with a device, render into
+// getCurrentTexture(), and the canvas reads the texture back when it presents the frame. Unlike a
+// browser canvas, the texture is kept between frames and recreated only when the size changes.
+import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
+import { CANVAS_FORMATS, TextureReadback, type Pixels } from './readback.js';
+
+/** Options of {@link CanvasContext.configure}, as in WebGPU's GPUCanvasConfiguration. */
+export interface ContextConfiguration {
+  /** The device that renders into the canvas. Required. */
+  device: GPUDevice;
+  /** Texture format. Default: {@link CanvasContext.getPreferredFormat} (`rgba8unorm-srgb`). */
+  format?: GPUTextureFormat;
+  /** Extra texture usage; `RENDER_ATTACHMENT | COPY_SRC` are always included. Default: none. */
+  usage?: GPUTextureUsageFlags;
+  /** `opaque` (default: alpha is ignored, frames encode without it) or `premultiplied`. */
+  alphaMode?: GPUCanvasAlphaMode;
+}
+
+/** Where a context gets its size from. */
+export interface SizeSource {
+  getPhysicalSize(): [number, number];
+}
+
+/** The context of a canvas; get it with `canvas.getContext()`. */
+export class CanvasContext {
+  readonly #canvas: SizeSource;
+  #config: Required<ContextConfiguration> | undefined;
+  #texture: GPUTexture | undefined;
+  #readback: TextureReadback | undefined;
+  #acquired = false;
+  #closed = false;
+
+  /** @internal Created by the canvas. */
+  constructor(canvas: SizeSource) {
+    this.#canvas = canvas;
+  }
+
+  /** The format frames render in best: `rgba8unorm-srgb` (shaders output linear colour). */
+  getPreferredFormat(): GPUTextureFormat {
+    return 'rgba8unorm-srgb';
+  }
+
+  /** The configuration in force, or undefined before configure(). */
+  getConfiguration(): Readonly<Required<ContextConfiguration>> | undefined {
+    return this.#config;
+  }
+
+  /** Sets the device and format to render with; replaces an earlier configuration. */
+  configure(config: ContextConfiguration): void {
+    if (this.#closed) throw new CanvasClosedError('configure: the canvas is closed');
+    const device = config?.device;
+    if (!device || typeof (device as GPUDevice).createTexture !== 'function') {
+      throw new InvalidArgumentError('configure() needs a GPUDevice: context.configure({ device: await getDefaultDevice() })');
+    }
+    const format = config.format ?? this.getPreferredFormat();
+    if (!CANVAS_FORMATS.includes(format)) {
+      throw new InvalidArgumentError(`configure: format "${format}" is not supported for canvases; allowed: ${CANVAS_FORMATS.join(', ')}`);
+    }
+    const alphaMode = config.alphaMode ?? 'opaque';
+    if (alphaMode !== 'opaque' && alphaMode !== 'premultiplied') {
+      throw new InvalidArgumentError(`configure: alphaMode must be "opaque" or "premultiplied", got ${JSON.stringify(alphaMode)}`);
+    }
+    const usage = config.usage ?? 0;
+    if (!Number.isInteger(usage) || usage < 0) throw new InvalidArgumentError(`configure: usage must be GPUTextureUsage flags, got ${usage}`);
+    checkSize(this.#canvas.getPhysicalSize(), device);
+    this.#release();
+    this.#config = { device, format, usage, alphaMode };
+    this.#readback = new TextureReadback(device);
+  }
+
+  /** Forgets the configuration and frees the texture. */
+  unconfigure(): void {
+    this.#release();
+    this.#config = undefined;
+  }
+
+  /**
+   * The texture to render this frame into, at the canvas's physical size. The same texture is
+   * returned until the size changes.
+   */
+  getCurrentTexture(): GPUTexture {
+    if (this.#closed) throw new CanvasClosedError('getCurrentTexture: the canvas is closed');
+    const config = this.#config;
+    if (!config) throw new InvalidArgumentError('getCurrentTexture: call context.configure({ device }) first');
+    const [width, height] = this.#canvas.getPhysicalSize();
+    if (!this.#texture || this.#texture.width !== width || this.#texture.height !== height) {
+      checkSize([width, height], config.device);
+      this.#texture?.destroy();
+      this.#texture = config.device.createTexture({
+        label: 'dawn-rfb canvas texture',
+        size: [width, height],
+        format: config.format,
+        usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC | config.usage,
+      });
+    }
+    this.#acquired = true;
+    return this.#texture;
+  }
+
+  /**
+   * @internal Reads back the frame rendered since the last present, or returns undefined when
+   * nothing was rendered (the draw was cancelled).
+   */
+  _present(): Promise<Pixels> | undefined {
+    if (!this.#acquired || !this.#texture || !this.#readback) return undefined;
+    this.#acquired = false;
+    return this.#readback.read(this.#texture);
+  }
+
+  /** @internal Drops a frame whose drawing failed. */
+  _discard(): void {
+    this.#acquired = false;
+  }
+
+  /** @internal Frees everything; the context is unusable afterwards. */
+  _close(): void {
+    this.#closed = true;
+    this.unconfigure();
+  }
+
+  #release(): void {
+    this.#texture?.destroy();
+    this.#texture = undefined;
+    this.#readback?.destroy();
+    this.#readback = undefined;
+    this.#acquired = false;
+  }
+}
+
+/** Throws unless a physical size fits the device's maxTextureDimension2D. */
+export function checkSize([w, h]: [number, number], device: GPUDevice): void {
+  const max = device.limits.maxTextureDimension2D;
+  if (w > max || h > max) {
+    throw new InvalidArgumentError(`canvas size ${w}x${h} exceeds this device's maxTextureDimension2D (${max})`);
+  }
+}

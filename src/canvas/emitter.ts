@@ -1,0 +1,130 @@
+// The event queue and handler registry of a canvas. Events are queued as they arrive, merged where
+// only the latest state matters (moves, wheel deltas, resizes), and dispatched in arrival order
+// when the canvas flushes: before each draw, and when it is idle.
+import { reportError } from '../report.js';
+import { checkEventType, type CanvasEvent, type EventOf, type EventType } from './events.js';
+
+/** What a handler can do with the event it receives, besides reading it. */
+export interface EventControl {
+  /** No handler after this one receives the event. */
+  stopPropagation(): void;
+}
+
+/** A function that receives events. */
+export type EventHandler<E extends CanvasEvent = CanvasEvent> = (event: E & EventControl) => void;
+
+/** A handler for all of the given types: the event is typed as their union. */
+export type HandlerFor<T extends EventType | '*'> = EventHandler<T extends EventType ? EventOf<T> : CanvasEvent>;
+
+interface Entry {
+  fn: EventHandler<never>;
+  order: number;
+  seq: number;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * Merges `next` into `last` when only the latest state matters, or returns undefined:
+ * pointer_move on equal buttons/modifiers/ntouches (latest wins), wheel on equal
+ * buttons/modifiers (deltas summed, latest position), resize (latest wins).
+ */
+export function mergeEvents(last: CanvasEvent, next: CanvasEvent): CanvasEvent | undefined {
+  if (last.type !== next.type) return undefined;
+  if (next.type === 'resize') return next;
+  if (next.type === 'pointer_move' && last.type === 'pointer_move') {
+    const same = sameList(last.buttons, next.buttons) && sameList(last.modifiers, next.modifiers)
+      && last.ntouches === next.ntouches;
+    return same ? next : undefined;
+  }
+  if (next.type === 'wheel' && last.type === 'wheel') {
+    const same = sameList(last.buttons, next.buttons) && sameList(last.modifiers, next.modifiers);
+    return same ? { ...next, dx: last.dx + next.dx, dy: last.dy + next.dy } : undefined;
+  }
+  return undefined;
+}
+
+/** Queues, merges and dispatches events to registered handlers. */
+export class EventEmitter {
+  readonly #handlers = new Map<EventType | '*', Entry[]>();
+  #queue: CanvasEvent[] = [];
+  #closed = false;
+  #seq = 0;
+
+  /**
+   * Registers `fn` for the given types ("*" for all; "*" handlers run after typed ones). Lower
+   * `order` runs first; equal orders run in registration order. Adding a handler again for a
+   * type replaces its earlier registration (and order).
+   */
+  add(fn: EventHandler<never>, types: readonly (EventType | '*')[], order = 0): void {
+    if (typeof fn !== 'function') throw new TypeError('addEventHandler: the handler must be a function');
+    if (types.length === 0) throw new TypeError('addEventHandler: give at least one event type (or "*")');
+    if (!Number.isFinite(order)) throw new TypeError(`addEventHandler: order must be a finite number, got ${order}`);
+    for (const t of types) checkEventType(t, true);
+    for (const t of types) {
+      const list = (this.#handlers.get(t) ?? []).filter((e) => e.fn !== fn);
+      list.push({ fn, order, seq: this.#seq++ });
+      list.sort((a, b) => a.order - b.order || a.seq - b.seq);
+      this.#handlers.set(t, list);
+    }
+  }
+
+  /** Unregisters `fn` from the given types, or from all types when none are given. */
+  remove(fn: EventHandler<never>, types: readonly (EventType | '*')[] = []): void {
+    for (const t of types) checkEventType(t, true);
+    const keys = types.length > 0 ? types : [...this.#handlers.keys()];
+    for (const t of keys) {
+      const list = this.#handlers.get(t);
+      if (list) this.#handlers.set(t, list.filter((e) => e.fn !== fn));
+    }
+  }
+
+  /** Number of events waiting for the next flush. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Queues an event for the next flush, merging it into the previous queued event where allowed.
+   * Throws for unknown types; ignored after close.
+   */
+  submit(event: CanvasEvent): void {
+    checkEventType(event?.type);
+    if (this.#closed) return;
+    const last = this.#queue[this.#queue.length - 1];
+    const merged = last && mergeEvents(last, event);
+    if (merged) this.#queue[this.#queue.length - 1] = merged;
+    else this.#queue.push({ ...event });
+  }
+
+  /** Dispatches every queued event, in order. Events queued by handlers wait for the next flush. */
+  flush(): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const event of queue) this.emit(event);
+  }
+
+  /** Dispatches an event now, bypassing the queue. Handler errors are reported, not thrown. */
+  emit(event: CanvasEvent): void {
+    if (this.#closed && event.type !== 'close') return;
+    let stopped = false;
+    const dispatched = Object.assign({ ...event }, { stopPropagation: () => { stopped = true; } });
+    const entries = [...(this.#handlers.get(event.type) ?? []), ...(this.#handlers.get('*') ?? [])];
+    for (const { fn } of entries) {
+      try {
+        (fn as EventHandler)(dispatched as CanvasEvent & EventControl);
+      } catch (e) {
+        reportError(`event handler for "${event.type}"`, e);
+      }
+      if (stopped) break;
+    }
+  }
+
+  /** Drops queued events; later submits are ignored. Handlers stay (for the close event). */
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+  }
+}

@@ -1,0 +1,109 @@
+// Reads a canvas's texture back as tightly packed RGBA. Staging buffers are pooled: a buffer is
+// reused while its size fits, at most `maxInFlight` reads run at once (further reads wait for a
+// free buffer), and no buffer is mapped again while its previous map is pending.
+import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
+
+/** RGBA pixels of one frame, rows top to bottom, no padding. */
+export interface Pixels {
+  width: number;
+  height: number;
+  /** width x height x 4 bytes, RGBA. */
+  data: Uint8Array;
+}
+
+interface Slot {
+  buffer: GPUBuffer;
+  busy: boolean;
+}
+
+const READABLE = new Set<GPUTextureFormat>(['rgba8unorm', 'rgba8unorm-srgb', 'bgra8unorm', 'bgra8unorm-srgb']);
+
+/** Texture formats a canvas context can be configured with. */
+export const CANVAS_FORMATS: readonly GPUTextureFormat[] = [...READABLE];
+
+/** BGRA -> RGBA in place. */
+function swapRedBlue(data: Uint8Array): void {
+  for (let i = 0; i < data.length; i += 4) {
+    const b = data[i]!;
+    data[i] = data[i + 2]!;
+    data[i + 2] = b;
+  }
+}
+
+/** A pool of staging buffers for reading one canvas's frames. */
+export class TextureReadback {
+  readonly #device: GPUDevice;
+  readonly #maxInFlight: number;
+  #slots: Slot[] = [];
+  #waiters: (() => void)[] = [];
+  #destroyed = false;
+
+  constructor(device: GPUDevice, maxInFlight = 2) {
+    this.#device = device;
+    this.#maxInFlight = maxInFlight;
+  }
+
+  /** Reads the whole texture (one of {@link CANVAS_FORMATS}) into new RGBA pixels. */
+  async read(texture: GPUTexture): Promise<Pixels> {
+    const { width, height, format } = texture;
+    const rowBytes = width * 4;
+    const stride = alignedBytesPerRow(rowBytes);
+    const size = stride * height;
+    const slot = await this.#acquire(size);
+    try {
+      const encoder = this.#device.createCommandEncoder({ label: 'dawn-rfb canvas readback' });
+      encoder.copyTextureToBuffer({ texture }, { buffer: slot.buffer, bytesPerRow: stride, rowsPerImage: height }, [width, height]);
+      this.#device.queue.submit([encoder.finish()]);
+      await slot.buffer.mapAsync(GPUMapMode.READ, 0, size);
+      const data = new Uint8Array(rowBytes * height);
+      copyRows(new Uint8Array(slot.buffer.getMappedRange(0, size)), stride, data, 0, rowBytes, rowBytes, height);
+      slot.buffer.unmap();
+      if (format.startsWith('bgra')) swapRedBlue(data);
+      return { width, height, data };
+    } finally {
+      this.#release(slot);
+    }
+  }
+
+  /** Destroys the staging buffers (after reads in flight finish). */
+  destroy(): void {
+    this.#destroyed = true;
+    for (const s of this.#slots) if (!s.busy) s.buffer.destroy();
+    this.#slots = this.#slots.filter((s) => s.busy);
+  }
+
+  async #acquire(size: number): Promise<Slot> {
+    for (;;) {
+      // Prefer an idle buffer of exactly this size; replace an idle one of another size.
+      let slot = this.#slots.find((s) => !s.busy && s.buffer.size === size);
+      if (!slot) {
+        const idle = this.#slots.find((s) => !s.busy);
+        if (idle || this.#slots.length < this.#maxInFlight) {
+          if (idle) {
+            idle.buffer.destroy();
+            this.#slots.splice(this.#slots.indexOf(idle), 1);
+          }
+          slot = {
+            buffer: this.#device.createBuffer({ label: 'dawn-rfb readback staging', size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ }),
+            busy: false,
+          };
+          this.#slots.push(slot);
+        }
+      }
+      if (slot) {
+        slot.busy = true;
+        return slot;
+      }
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  #release(slot: Slot): void {
+    slot.busy = false;
+    if (this.#destroyed) {
+      slot.buffer.destroy();
+      this.#slots = this.#slots.filter((s) => s !== slot);
+    }
+    this.#waiters.shift()?.();
+  }
+}

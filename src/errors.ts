@@ -1,0 +1,45 @@
+// Typed errors of dawn-rfb. Every layer imports from here (it imports nothing), so a caller can
+// `catch (e) { if (e instanceof DawnRfbError) ... }` whatever part of the library threw.
+
+/** Base class of every error dawn-rfb throws on purpose. */
+export class DawnRfbError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A value given to a dawn-rfb function is out of range or of the wrong type. */
+export class InvalidArgumentError extends DawnRfbError {}
+
+/** No WebGPU adapter could be found; `attempts` says what was tried and why each failed. */
+export class GpuUnavailableError extends DawnRfbError {
+  /** One entry per backend tried, in order. */
+  readonly attempts: readonly AdapterAttempt[];
+  constructor(message: string, attempts: readonly AdapterAttempt[]) {
+    super(message);
+    this.attempts = attempts;
+  }
+}
+
+/** One backend tried while looking for an adapter. */
+export interface AdapterAttempt {
+  /** Dawn backend name, e.g. "vulkan". */
+  backend: string;
+  /** WebGPU feature level asked for. */
+  featureLevel: 'core' | 'compatibility';
+  /** Why it gave no adapter. */
+  reason: string;
+}
+
+/** An operation was attempted on a canvas that has been closed. */
+export class CanvasClosedError extends DawnRfbError {}
+
+/** An event type that is not one of the known event types. */
+export class UnknownEventTypeError extends InvalidArgumentError {}
+
+/** A canvas operation that is not allowed in the canvas's current state (e.g. forceDraw while drawing). */
+export class CanvasStateError extends DawnRfbError {}
+
+/** WebGPU rejected an operation (invalid shader, buffer usage, copy range, ...). */
+export class GpuValidationError extends DawnRfbError {}

@@ -1,0 +1,18 @@
+// dawn-rfb's public API.
+export * from './errors.js';
+export { setReporter, reportError, type Reporter } from './report.js';
+export {
+  requestAdapter, adapterSummary, formatAdapterSummary, parseBackends, BACKENDS,
+  type Backend, type FeatureLevel, type AdapterOptions, type AdapterSummary, type FoundAdapter,
+} from './gpu/adapter.js';
+export { requestDevice, getDefaultDevice, deviceSummary, type DeviceOptions } from './gpu/device.js';
+export { createBufferWithData, readBuffer, type BufferSource } from './gpu/buffers.js';
+export { readTexture, texelBytes, type ReadTextureLayout } from './gpu/textures.js';
+export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputArray, type TypedArrayConstructor } from './gpu/compute.js';
+export * from './canvas/events.js';
+export { EventEmitter, mergeEvents, type EventHandler, type EventControl, type HandlerFor } from './canvas/emitter.js';
+export { UPDATE_MODES, type UpdateMode, type ScheduleOptions } from './canvas/scheduler.js';
+export { CanvasContext, type ContextConfiguration } from './canvas/context.js';
+export type { Pixels } from './canvas/readback.js';
+export { CanvasBase, CURSORS, type Cursor, type CanvasOptions, type Frame } from './canvas/base.js';
+export { OffscreenCanvas } from './canvas/offscreen.js';
