@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // dawn-rfb's public API.
 export * from './errors.js';
 export { setReporter, reportError, type Reporter } from './report.js';

@@ -14,7 +14,7 @@ export interface EventControl {
 export type EventHandler<E extends CanvasEvent = CanvasEvent> = (event: E & EventControl) => void;
 
 /** A handler for all of the given types: the event is typed as their union. */
-export type HandlerFor<T extends EventType | '*'> = EventHandler<T extends EventType ? EventOf<T> : CanvasEvent>;
+export type HandlerFor<T extends EventType | '*'> = EventHandler<[T] extends [EventType] ? EventOf<T> : CanvasEvent>;
 
 interface Entry {
   fn: EventHandler<never>;

@@ -90,8 +90,26 @@ export interface SimpleEvent extends BaseEvent {
 export type CanvasEvent = ResizeEvent | PointerEvent | WheelEvent | KeyEvent | CharEvent | SimpleEvent;
 /** The `type` of any canvas event. */
 export type EventType = CanvasEvent['type'];
-/** The event interface for a given type. */
-export type EventOf<T extends EventType> = Extract<CanvasEvent, { type: T }>;
+/** Event interface by event type. */
+export interface EventMap {
+  resize: ResizeEvent;
+  pointer_down: PointerEvent;
+  pointer_up: PointerEvent;
+  pointer_move: PointerEvent;
+  pointer_enter: PointerEvent;
+  pointer_leave: PointerEvent;
+  double_click: PointerEvent;
+  wheel: WheelEvent;
+  key_down: KeyEvent;
+  key_up: KeyEvent;
+  char: CharEvent;
+  focus_in: SimpleEvent;
+  focus_out: SimpleEvent;
+  close: SimpleEvent;
+  before_draw: SimpleEvent;
+}
+/** The event interface for a given type (or union of types). */
+export type EventOf<T extends EventType> = EventMap[T];
 
 /** Every event type, in spec order. */
 export const EVENT_TYPES: readonly EventType[] = [

@@ -1,0 +1,188 @@
+// Offscreen canvases rendering on the real GPU: pixels, formats, sizes, frames.
+import { describe, expect, test } from 'vitest';
+import { getDefaultDevice, OffscreenCanvas } from '../src/index.js';
+import { expectUniform, makeClearCanvas, pixel } from './helpers/gpu.js';
+
+describe('rendering', () => {
+  test('a triangle drawn offscreen has the expected colours at known pixels', async () => {
+    const device = await getDefaultDevice();
+    const [W, H] = [64, 48];
+    const canvas = new OffscreenCanvas({ size: [W, H], updateMode: 'manual' });
+    const context = canvas.getContext();
+    context.configure({ device, format: 'rgba8unorm' });
+    const module = device.createShaderModule({
+      code: /* wgsl */ `
+@vertex fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
+  var p = array(vec2f(0.0, 0.8), vec2f(-0.8, -0.8), vec2f(0.8, -0.8));
+  return vec4f(p[i], 0.0, 1.0);
+}
+@fragment fn fs() -> @location(0) vec4f { return vec4f(1.0, 0.5, 0.0, 1.0); }`,
+    });
+    const pipeline = device.createRenderPipeline({
+      layout: 'auto', vertex: { module }, fragment: { module, targets: [{ format: 'rgba8unorm' }] },
+    });
+    canvas.requestDraw(() => {
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginRenderPass({
+        colorAttachments: [{
+          view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 1, 1],
+        }],
+      });
+      pass.setPipeline(pipeline);
+      pass.draw(3);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+    });
+    const frame = await canvas.draw();
+    expect([frame.width, frame.height]).toEqual([W, H]);
+    const orange = [255, 128, 0, 255];
+    const blue = [0, 0, 255, 255];
+    expect(pixel(frame, W / 2, H / 2)).toEqual(orange);
+    // Near the bottom edge of the triangle (y = -0.8 -> row 43.2), left and right of centre.
+    expect(pixel(frame, 12, 42)).toEqual(orange);
+    expect(pixel(frame, 51, 42)).toEqual(orange);
+    // Above the apex (row 4.8) and outside the slanted edges.
+    expect(pixel(frame, W / 2, 2)).toEqual(blue);
+    expect(pixel(frame, 8, 10)).toEqual(blue);
+    expect(pixel(frame, 55, 10)).toEqual(blue);
+    for (const [x, y] of [[0, 0], [W - 1, 0], [0, H - 1], [W - 1, H - 1]] as const) {
+      expect(pixel(frame, x, y), `corner ${x},${y}`).toEqual(blue);
+    }
+    // Row 0 is the top: the triangle's apex is at the top, its wide base at the bottom.
+    const orangeIn = (y: number) => [...Array(W).keys()].filter((x) => pixel(frame, x, y)[0] === 255).length;
+    expect(orangeIn(40)).toBeGreaterThan(orangeIn(10));
+    canvas.close();
+  });
+
+  test('default format rgba8unorm-srgb: red clears to 255,0,0,255 and linear 0.5 grey encodes to ~188', async () => {
+    const c = await makeClearCanvas([8, 8], [1, 0, 0, 1]);
+    expect(c.canvas.getContext().getConfiguration()!.format).toBe('rgba8unorm-srgb');
+    expectUniform(await c.canvas.draw(), [255, 0, 0, 255]);
+    c.color = [0.5, 0.5, 0.5, 1];
+    const grey = await c.canvas.draw();
+    const [r, g, b, a] = pixel(grey, 3, 3);
+    expect(Math.abs(r! - 188)).toBeLessThanOrEqual(1);
+    expect([g, b, a]).toEqual([r, r, 255]);
+    expectUniform(grey, [r!, r!, r!, 255]);
+    c.canvas.close();
+  });
+
+  test.each([[33, 17], [1, 1], [300, 2]] as const)('odd size %ix%i reads back exactly', async (w, h) => {
+    const c = await makeClearCanvas([w, h], [0, 1, 0, 1], 'rgba8unorm');
+    const frame = await c.canvas.draw();
+    expect(frame.width).toBe(w);
+    expect(frame.height).toBe(h);
+    expect(frame.data.length).toBe(w * h * 4);
+    expectUniform(frame, [0, 255, 0, 255]);
+    c.canvas.close();
+  });
+
+  test("format 'bgra8unorm' reads back as RGBA", async () => {
+    const c = await makeClearCanvas([5, 3], [1, 0, 0, 1], 'bgra8unorm');
+    expectUniform(await c.canvas.draw(), [255, 0, 0, 255]);
+    c.color = [0, 0, 1, 1];
+    expectUniform(await c.canvas.draw(), [0, 0, 255, 255]);
+    c.canvas.close();
+  });
+
+  test("format 'bgra8unorm-srgb' reads back as RGBA", async () => {
+    const c = await makeClearCanvas([5, 3], [0, 0, 1, 1], 'bgra8unorm-srgb');
+    expectUniform(await c.canvas.draw(), [0, 0, 255, 255]);
+    c.canvas.close();
+  });
+
+  test('the pixel ratio scales the physical size and is recorded in the frame', async () => {
+    const c = await makeClearCanvas([10, 6], [1, 1, 1, 1], 'rgba8unorm', { updateMode: 'manual', pixelRatio: 1.5 });
+    expect(c.canvas.getPhysicalSize()).toEqual([15, 9]);
+    expect(c.canvas.getLogicalSize()).toEqual([10, 6]);
+    const frame = await c.canvas.draw();
+    expect([frame.width, frame.height, frame.pixelRatio]).toEqual([15, 9, 1.5]);
+    expect(frame.alphaMode).toBe('opaque');
+    c.canvas.close();
+  });
+});
+
+describe('sizes and textures', () => {
+  test('setPhysicalSize between draws gives frames at the new size; the texture is kept while the size stays', async () => {
+    const c = await makeClearCanvas([20, 10], [1, 0, 0, 1], 'rgba8unorm');
+    const context = c.canvas.getContext();
+    const f1 = await c.canvas.draw();
+    const t1 = context.getCurrentTexture();
+    const f2 = await c.canvas.draw();
+    expect(context.getCurrentTexture()).toBe(t1);
+    expect([f1.width, f1.height, f2.width, f2.height]).toEqual([20, 10, 20, 10]);
+
+    c.canvas.setPhysicalSize(7, 31);
+    c.color = [0, 0, 1, 1];
+    const f3 = await c.canvas.draw();
+    expect([f3.width, f3.height]).toEqual([7, 31]);
+    expect(f3.data.length).toBe(7 * 31 * 4);
+    expectUniform(f3, [0, 0, 255, 255]);
+    const t3 = context.getCurrentTexture();
+    expect(t3).not.toBe(t1);
+    expect([t3.width, t3.height]).toEqual([7, 31]);
+    expect(c.sizes.at(-1)).toEqual([7, 31]);
+
+    const f4 = await c.canvas.draw();
+    expect(context.getCurrentTexture()).toBe(t3);
+    expect([f4.width, f4.height]).toEqual([7, 31]);
+    c.canvas.close();
+  });
+
+  test('configure with the extra usage flag gives a texture with that usage', async () => {
+    const device = await getDefaultDevice();
+    const canvas = new OffscreenCanvas({ size: [4, 4], updateMode: 'manual' });
+    const context = canvas.getContext();
+    expect(context.getConfiguration()).toBeUndefined();
+    context.configure({ device, usage: GPUTextureUsage.TEXTURE_BINDING });
+    const t = context.getCurrentTexture();
+    expect(t.usage & GPUTextureUsage.TEXTURE_BINDING).toBeTruthy();
+    expect(t.usage & GPUTextureUsage.RENDER_ATTACHMENT).toBeTruthy();
+    expect(t.usage & GPUTextureUsage.COPY_SRC).toBeTruthy();
+    expect(canvas.getContext()).toBe(context);
+    canvas.close();
+  });
+});
+
+describe('frames', () => {
+  test('two draw() calls started without awaiting both resolve with correct frames, in order', async () => {
+    const c = await makeClearCanvas([16, 16], [1, 0, 0, 1], 'rgba8unorm');
+    const p1 = c.canvas.draw();
+    c.color = [0, 1, 0, 1]; // the first draw function has already run; the second sees this
+    const p2 = c.canvas.draw();
+    const [f1, f2] = await Promise.all([p1, p2]);
+    expectUniform(f1, [255, 0, 0, 255]);
+    expectUniform(f2, [0, 255, 0, 255]);
+    expect(f2.index).toBe(f1.index + 1);
+    expect(f2.timestamp).toBeGreaterThanOrEqual(f1.timestamp);
+    expect(c.calls).toBe(2);
+    expect(c.canvas.getLastFrame()).toBe(f2);
+    c.canvas.close();
+  });
+
+  test('frames have increasing indexes starting at 1, and getLastFrame is the latest', async () => {
+    const c = await makeClearCanvas([4, 4], [1, 1, 0, 1], 'rgba8unorm');
+    expect(c.canvas.getLastFrame()).toBeUndefined();
+    const indexes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const f = await c.canvas.draw();
+      indexes.push(f.index);
+      expect(c.canvas.getLastFrame()).toBe(f);
+    }
+    expect(indexes).toEqual([1, 2, 3, 4]);
+    await c.canvas.forceDraw();
+    expect(c.canvas.getLastFrame()!.index).toBe(5);
+    expect(c.canvas.drawCount).toBe(5);
+    c.canvas.close();
+  });
+
+  test('frames are independent copies: a later draw does not change an earlier frame', async () => {
+    const c = await makeClearCanvas([6, 6], [1, 0, 0, 1], 'rgba8unorm');
+    const f1 = await c.canvas.draw();
+    c.color = [0, 0, 1, 1];
+    await c.canvas.draw();
+    await c.canvas.draw();
+    expectUniform(f1, [255, 0, 0, 255]);
+    c.canvas.close();
+  });
+});

@@ -1,0 +1,38 @@
+// The main job: `dawn-rfb snapshot` renders the demo scene on the real (software) GPU, writes a
+// PNG whose pixels show the cube, prints the adapter, and the process exits by itself.
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { expect, test } from 'vitest';
+
+const run = promisify(execFile);
+const cli = resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+
+test('snapshot writes a PNG of the demo scene and exits', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'dawn-rfb-cli-')), 'scene.png');
+  // The timeout doubles as the check that nothing keeps the process alive.
+  const { stdout } = await run(process.execPath, [cli, 'snapshot', '--out', out, '--size', '200x150'], { timeout: 20_000 });
+  expect(stdout).toMatch(/adapter: .+ \((.+), (vulkan|opengles)/);
+  const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height]).toEqual([200, 150]);
+  const px = (x: number, y: number): string => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)].join(',');
+  const background = px(0, 0);
+  for (const [x, y] of [[199, 0], [0, 149], [199, 149]]) expect(px(x, y)).toBe(background);
+  expect(px(100, 75)).not.toBe(background); // the cube covers the centre
+  // Three lit faces are visible: at least three distinct non-background colours.
+  const colours = new Set<string>();
+  for (let y = 20; y < 130; y += 5) for (let x = 40; x < 160; x += 5) colours.add(px(x, y));
+  colours.delete(background);
+  expect(colours.size).toBeGreaterThanOrEqual(3);
+});
+
+test('bad arguments give a clear message and a non-zero exit', async () => {
+  const err = await run(process.execPath, [cli, 'snapshot', '--size', '0x10'], { timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e);
+  expect((err as { code: number }).code).toBe(1);
+  expect((err as { stderr: string }).stderr).toContain('expected WIDTHxHEIGHT with positive integers');
+  const bad = await run(process.execPath, [cli, 'snapshot', '--backend', 'bogus'], { timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e);
+  expect((bad as { stderr: string }).stderr).toMatch(/Allowed choices are vulkan, opengles/);
+});
