@@ -6,6 +6,7 @@ import { OffscreenCanvas } from '../canvas/offscreen.js';
 import { DawnRfbError } from '../errors.js';
 import { BACKENDS, formatAdapterSummary } from '../gpu/adapter.js';
 import { deviceSummary, getDefaultDevice } from '../gpu/device.js';
+import { RemoteCanvas } from '../remote/canvas.js';
 import { encodeFrame } from '../remote/encoder.js';
 import { DemoScene } from './demo-scene.js';
 
@@ -59,6 +60,46 @@ program.command('snapshot')
     canvas.close();
     scene.destroy();
     device.destroy();
+  });
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new CliArgumentError(`expected a port number 0..65535 (0 = any free port), got "${value}"`);
+  return port;
+}
+
+function parseQuality(value: string): number {
+  const q = Number(value);
+  if (!/^\d+$/.test(value) || q < 1 || q > 100) throw new CliArgumentError(`expected an integer 1..100 (100 = lossless), got "${value}"`);
+  return q;
+}
+
+program.command('demo')
+  .description('serve the interactive demo scene on a web page and print its URL')
+  .option('-p, --port <n>', 'port (default: env DAWN_RFB_PORT, else any free port)', parsePort)
+  .option('--host <addr>', 'interface to listen on (default: env DAWN_RFB_HOST, else 127.0.0.1)')
+  .option('-q, --quality <q>', 'JPEG quality while the scene changes; 100 = lossless', parseQuality, 80)
+  .addOption(backendOption)
+  .action(async (opts: { port?: number; host?: string; quality: number; backend?: string }) => {
+    applyBackend(opts.backend);
+    const device = await getDefaultDevice();
+    console.log(`adapter: ${formatAdapterSummary(deviceSummary(device)!)}`);
+    const canvas = new RemoteCanvas({
+      title: 'dawn-rfb demo: drag to rotate, wheel to zoom, space changes colours, Shift+arrows nudge, r resets',
+      quality: opts.quality, server: { port: opts.port, host: opts.host },
+    });
+    const scene = new DemoScene(device, canvas.getContext().getPreferredFormat());
+    scene.attach(canvas);
+    canvas.addEventHandler((e) => console.log(`event: ${JSON.stringify(e)}`), 'key_down');
+    console.log(`open ${await canvas.getUrl()}`);
+    console.log('press Ctrl-C to stop');
+    const stop = (): void => {
+      canvas.close();
+      scene.destroy();
+      device.destroy();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
 
 program.parseAsync().catch((e: unknown) => {

@@ -1,0 +1,299 @@
+// The wire protocol between a RemoteCanvas and its browser views (documented in
+// docs/protocol.md). This module is shared by the server and the widget bundle, so it must run in
+// both Node and the browser: no Node imports, no imports from the rest of src.
+//
+// Server -> view: binary frame messages (a small header, then the encoded image) and JSON
+// control messages. View -> server: JSON only. Everything a view sends is untrusted: the parse
+// functions here validate every field and copy only what they checked.
+
+/** Protocol version; a view refuses a server that speaks another. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest message a view may send, in bytes; the server refuses bigger ones. */
+export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+
+/** Close codes the server uses (4000-4999 are free for applications). */
+export const CloseCode = {
+  /** Normal close (the canvas closed, or the server shuts down). */
+  normal: 1000,
+  /** The view speaks another protocol version. */
+  protocolMismatch: 4000,
+  /** No canvas with that id (closed, or never existed). */
+  unknownCanvas: 4001,
+  /** The token in the URL is missing or wrong. */
+  badToken: 4003,
+  /** The view sent too many messages too fast. */
+  flood: 4008,
+} as const;
+
+/** First byte of a binary message: its kind. */
+export const MessageKind = { frame: 1 } as const;
+
+/** Frame header flags. */
+export const FrameFlags = { lossless: 1, alpha: 2 } as const;
+
+/** The header of a binary frame message. */
+export interface FrameHeader {
+  canvasId: string;
+  /** Sequence number of the frame on this canvas (1, 2, ...): the view acknowledges it. */
+  index: number;
+  /** Seconds (server clock) when the frame's drawing started. */
+  timestamp: number;
+  mimeType: string;
+  /** Physical pixels. */
+  width: number;
+  height: number;
+  pixelRatio: number;
+  lossless: boolean;
+  /** Whether the image has a meaningful alpha channel. */
+  alpha: boolean;
+}
+
+// Layout (little endian):
+//   0 u8 kind (1) | 1 u8 flags | 2 u16 header length (bytes before the image)
+//   4 u32 index | 8 f64 timestamp | 16 u32 width | 20 u32 height | 24 f32 pixel ratio
+//   28 u8 mime length | mime (ascii) | u8 canvas-id length | canvas id (ascii) | image bytes
+const FIXED = 29;
+
+function ascii(s: string, what: string): Uint8Array {
+  if (s.length > 255 || !/^[\x20-\x7e]*$/.test(s)) throw new Error(`${what} must be printable ASCII of at most 255 characters`);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function readAscii(bytes: Uint8Array, start: number, length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += String.fromCharCode(bytes[start + i]!);
+  return s;
+}
+
+/** Builds the header of a frame message; the image bytes follow it on the wire. */
+export function encodeFrameHeader(h: FrameHeader): Uint8Array {
+  const mime = ascii(h.mimeType, 'mimeType');
+  const id = ascii(h.canvasId, 'canvasId');
+  const length = FIXED + mime.length + 1 + id.length;
+  const out = new Uint8Array(length);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, MessageKind.frame);
+  view.setUint8(1, (h.lossless ? FrameFlags.lossless : 0) | (h.alpha ? FrameFlags.alpha : 0));
+  view.setUint16(2, length, true);
+  view.setUint32(4, h.index, true);
+  view.setFloat64(8, h.timestamp, true);
+  view.setUint32(16, h.width, true);
+  view.setUint32(20, h.height, true);
+  view.setFloat32(24, h.pixelRatio, true);
+  view.setUint8(28, mime.length);
+  out.set(mime, FIXED);
+  out[FIXED + mime.length] = id.length;
+  out.set(id, FIXED + mime.length + 1);
+  return out;
+}
+
+/** Splits a binary frame message into its header and image bytes; throws on malformed input. */
+export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): { header: FrameHeader; image: Uint8Array } {
+  const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
+  if (bytes.length < FIXED + 2) throw new Error(`frame message too short (${bytes.length} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint8(0) !== MessageKind.frame) throw new Error(`unknown binary message kind ${view.getUint8(0)}`);
+  const flags = view.getUint8(1);
+  const length = view.getUint16(2, true);
+  const mimeLength = view.getUint8(28);
+  const idLength = bytes[FIXED + mimeLength];
+  if (idLength === undefined || length !== FIXED + mimeLength + 1 + idLength || length > bytes.length) {
+    throw new Error('frame header lengths are inconsistent');
+  }
+  return {
+    header: {
+      index: view.getUint32(4, true),
+      timestamp: view.getFloat64(8, true),
+      width: view.getUint32(16, true),
+      height: view.getUint32(20, true),
+      pixelRatio: view.getFloat32(24, true),
+      mimeType: readAscii(bytes, FIXED, mimeLength),
+      canvasId: readAscii(bytes, FIXED + mimeLength + 1, idLength),
+      lossless: (flags & FrameFlags.lossless) !== 0,
+      alpha: (flags & FrameFlags.alpha) !== 0,
+    },
+    image: bytes.subarray(length),
+  };
+}
+
+// ---- JSON control messages -----------------------------------------------------------------
+
+/** Server -> view: sent once on connect. */
+export interface HelloMessage {
+  type: 'hello';
+  protocol: number;
+  canvasId: string;
+  /** This connection's id, for stats and logs. */
+  viewId: string;
+  title: string;
+  cursor: string;
+  /** CSS size the view should take, e.g. ["640px", "480px"]. */
+  cssSize: [string, string];
+  resizable: boolean;
+}
+/** Server -> view: the title changed. */
+export interface TitleMessage { type: 'title'; title: string }
+/** Server -> view: the cursor changed (a CSS cursor name). */
+export interface CursorMessage { type: 'cursor'; cursor: string }
+/** Server -> view: the canvas asks for this CSS size (setLogicalSize). */
+export interface CssSizeMessage { type: 'css_size'; width: string; height: string }
+/** Any JSON message from the server. */
+export type ServerMessage = HelloMessage | TitleMessage | CursorMessage | CssSizeMessage;
+
+/** View -> server: an input event (see the event spec; validated by {@link parseEvent}). */
+export interface EventMessage { type: 'event'; event: Record<string, unknown> }
+/** View -> server: frame `index` was decoded and drawn (or skipped for a newer one). */
+export interface AckMessage { type: 'ack'; index: number }
+/** Any JSON message from a view, after validation. */
+export type ClientMessage = { type: 'event'; event: WireEvent } | AckMessage;
+
+/** A validated event from a view (same shapes as the canvas event types). */
+export type WireEvent = Record<string, unknown> & { type: string; timestamp: number };
+
+/** Thrown for a message from a view that breaks the protocol; the message says which rule. */
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Coordinates and deltas beyond this are clamped (a view is never a million pixels wide). */
+export const MAX_COORDINATE = 1e6;
+const MODIFIERS = ['Alt', 'Control', 'Meta', 'Shift'];
+const POINTER_TYPES = ['pointer_down', 'pointer_up', 'pointer_move', 'pointer_enter', 'pointer_leave', 'double_click'];
+const SIMPLE_TYPES = ['focus_in', 'focus_out', 'close'];
+/** Event types a view may send. */
+export const WIRE_EVENT_TYPES: readonly string[] = ['resize', ...POINTER_TYPES, 'wheel', 'key_down', 'key_up', 'char', ...SIMPLE_TYPES];
+const MAX_TOUCHES = 10;
+const MAX_TEXT = 256;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function num(o: Record<string, unknown>, key: string, min = -MAX_COORDINATE, max = MAX_COORDINATE): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ProtocolError(`field "${key}" must be a finite number`);
+  return Math.min(max, Math.max(min, v));
+}
+
+function int(o: Record<string, unknown>, key: string, min: number, max: number): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ProtocolError(`field "${key}" must be an integer from ${min} to ${max}`);
+  }
+  return v;
+}
+
+function str(o: Record<string, unknown>, key: string, maxLength = MAX_TEXT): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.length > maxLength) throw new ProtocolError(`field "${key}" must be a string of at most ${maxLength} characters`);
+  return v;
+}
+
+function bool(o: Record<string, unknown>, key: string): boolean {
+  const v = o[key];
+  if (typeof v !== 'boolean') throw new ProtocolError(`field "${key}" must be a boolean`);
+  return v;
+}
+
+function modifiers(o: Record<string, unknown>): string[] {
+  const v = o.modifiers;
+  if (!Array.isArray(v) || v.length > 4 || !v.every((m) => MODIFIERS.includes(m as string))) {
+    throw new ProtocolError(`field "modifiers" must be a list of ${MODIFIERS.join(', ')}`);
+  }
+  return MODIFIERS.filter((m) => v.includes(m)); // spec order, no duplicates
+}
+
+function buttons(o: Record<string, unknown>): number[] {
+  const v = o.buttons;
+  if (!Array.isArray(v) || v.length > 5 || !v.every((b) => Number.isInteger(b) && b >= 1 && b <= 5)) {
+    throw new ProtocolError('field "buttons" must be a list of button numbers 1..5');
+  }
+  return [...new Set(v as number[])].sort((a, b) => a - b);
+}
+
+function touches(o: Record<string, unknown>): Record<number, { x: number; y: number; pressure: number }> {
+  const v = o.touches;
+  if (!isRecord(v) || Object.keys(v).length > MAX_TOUCHES) throw new ProtocolError(`field "touches" must be an object of at most ${MAX_TOUCHES} touch points`);
+  const out: Record<number, { x: number; y: number; pressure: number }> = {};
+  for (const [k, t] of Object.entries(v)) {
+    const id = Number(k);
+    if (!Number.isInteger(id) || id < 0 || id > 2 ** 31 || !isRecord(t)) throw new ProtocolError('touch points must be keyed by integer pointer id with {x, y, pressure}');
+    out[id] = { x: num(t, 'x'), y: num(t, 'y'), pressure: num(t, 'pressure', 0, 1) };
+  }
+  return out;
+}
+
+/**
+ * Validates an event from a view and returns a clean copy (only known fields; coordinates
+ * clamped to ±{@link MAX_COORDINATE}; modifiers in spec order). Throws {@link ProtocolError}.
+ * Resize sizes are returned as sent (>= 0); the canvas clamps them to its device.
+ */
+export function parseEvent(raw: unknown): WireEvent {
+  if (!isRecord(raw)) throw new ProtocolError('an event must be a JSON object');
+  const type = raw.type;
+  if (typeof type !== 'string' || !WIRE_EVENT_TYPES.includes(type)) {
+    throw new ProtocolError(`unknown event type ${JSON.stringify(type)?.slice(0, 40)}; valid: ${WIRE_EVENT_TYPES.join(', ')}`);
+  }
+  const timestamp = num(raw, 'timestamp', 0, Number.MAX_VALUE);
+  if (type === 'resize') {
+    return {
+      type, timestamp,
+      width: num(raw, 'width', 0), height: num(raw, 'height', 0),
+      pwidth: int(raw, 'pwidth', 0, 2 ** 31), pheight: int(raw, 'pheight', 0, 2 ** 31),
+      ratio: num(raw, 'ratio', 0.01, 100),
+    };
+  }
+  if (POINTER_TYPES.includes(type)) {
+    const t = touches(raw);
+    return {
+      type, timestamp, x: num(raw, 'x'), y: num(raw, 'y'), button: int(raw, 'button', 0, 5),
+      buttons: buttons(raw), modifiers: modifiers(raw), ntouches: Object.keys(t).length, touches: t,
+    };
+  }
+  if (type === 'wheel') {
+    return {
+      type, timestamp, x: num(raw, 'x'), y: num(raw, 'y'), dx: num(raw, 'dx'), dy: num(raw, 'dy'),
+      buttons: buttons(raw), modifiers: modifiers(raw),
+    };
+  }
+  if (type === 'key_down' || type === 'key_up') {
+    return { type, timestamp, key: str(raw, 'key', 64), modifiers: modifiers(raw) };
+  }
+  if (type === 'char') {
+    return { type, timestamp, data: str(raw, 'data'), is_composing: bool(raw, 'is_composing'), input_type: str(raw, 'input_type', 64) };
+  }
+  return { type, timestamp };
+}
+
+/**
+ * Parses and validates a JSON message from a view. Throws {@link ProtocolError} saying what was
+ * wrong (malformed JSON, unknown type, bad fields).
+ */
+export function parseClientMessage(text: string): ClientMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('malformed JSON');
+  }
+  if (!isRecord(raw)) throw new ProtocolError('a message must be a JSON object');
+  switch (raw.type) {
+    case 'event':
+      return { type: 'event', event: parseEvent(raw.event) };
+    case 'ack':
+      return { type: 'ack', index: int(raw, 'index', 1, 2 ** 32 - 1) };
+    default:
+      throw new ProtocolError(`unknown message type ${JSON.stringify(raw.type)?.slice(0, 40)}; valid: event, ack`);
+  }
+}
+
+/** The websocket path of a canvas: `/ws/<canvasId>`; the token and version go in the query. */
+export function socketPath(canvasId: string, token: string): string {
+  return `/ws/${encodeURIComponent(canvasId)}?token=${encodeURIComponent(token)}&protocol=${PROTOCOL_VERSION}`;
+}

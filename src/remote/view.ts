@@ -1,0 +1,198 @@
+// One browser view of a RemoteCanvas: its websocket, its frame accounting (sent, acknowledged,
+// the newest frame waiting for room), its size and visibility, and its statistics. Each view
+// accounts for itself, so a slow view never holds back a fast one.
+import type { WebSocket } from 'ws';
+import { reportError } from '../report.js';
+import { parseClientMessage, ProtocolError, type ClientMessage, type ServerMessage, type WireEvent } from './protocol.js';
+
+/** A frame message ready to send to any view. */
+export interface FrameMessage {
+  index: number;
+  /** Header + image. */
+  data: Buffer;
+  lossless: boolean;
+}
+
+/** Statistics of one view. */
+export interface ViewStats {
+  id: string;
+  visible: boolean;
+  framesSent: number;
+  framesAcked: number;
+  /** Frames replaced by a newer one before they could be sent (the view was behind). */
+  framesDropped: number;
+  /** Frames acknowledged in the last second. */
+  fps: number;
+  /** Mean time from send to acknowledgement over the last 30 frames, ms. */
+  roundtripMs: number;
+  /** Bytes sent in the last second. */
+  bytesPerSecond: number;
+}
+
+/** What a view reports to its canvas. */
+export interface ViewHooks {
+  onEvent(view: View, event: WireEvent): void;
+  /** A frame was acknowledged (room for another). */
+  onAck(view: View): void;
+  onClose(view: View): void;
+}
+
+// Bytes the socket may hold unsent before the view counts as full even within maxBufferedFrames.
+const MAX_SOCKET_BUFFER = 16 * 1024 * 1024;
+// Messages per second a view may send (a 240 Hz mouse with every event type is well below).
+const RATE = 1000;
+const WINDOW_MS = 1000;
+
+let nextViewId = 1;
+
+/** A view (websocket connection) of a canvas. */
+export class View {
+  readonly id = `v${nextViewId++}`;
+  readonly socket: WebSocket;
+  /** Logical/physical size last reported; undefined until the first resize. */
+  size: { width: number; height: number; pwidth: number; pheight: number; ratio: number } | undefined;
+  readonly #hooks: ViewHooks;
+  readonly #maxBuffered: () => number;
+  readonly #unacked = new Map<number, number>(); // index -> sent at (ms)
+  #pending: FrameMessage | undefined;
+  #open = true;
+  #sent = 0;
+  #acked = 0;
+  #dropped = 0;
+  readonly #ackTimes: number[] = [];
+  readonly #roundtrips: number[] = [];
+  readonly #sentBytes: [number, number][] = [];
+  #windowStart = 0;
+  #windowCount = 0;
+
+  constructor(socket: WebSocket, hooks: ViewHooks, maxBuffered: () => number) {
+    this.socket = socket;
+    this.#hooks = hooks;
+    this.#maxBuffered = maxBuffered;
+    socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    socket.on('close', () => this.#onClose());
+    socket.on('error', (e) => reportError(`view ${this.id} socket`, e));
+  }
+
+  /** Open, and not reported hidden (a 0x0 size). */
+  get visible(): boolean {
+    return this.#open && (this.size === undefined || (this.size.pwidth > 0 && this.size.pheight > 0));
+  }
+
+  get open(): boolean {
+    return this.#open;
+  }
+
+  /** Frames sent and not yet acknowledged. */
+  get unacked(): number {
+    return this.#unacked.size;
+  }
+
+  /** Whether another frame may be sent now, `extra` frames (still encoding) counted in. */
+  hasRoom(extra = 0): boolean {
+    return this.visible && this.#unacked.size + extra < this.#maxBuffered()
+      && this.socket.bufferedAmount < MAX_SOCKET_BUFFER;
+  }
+
+  /** Sends the frame now if there is room, else keeps it as the one to send next (newest wins). */
+  offer(frame: FrameMessage): void {
+    if (!this.#open) return;
+    if (this.hasRoom()) {
+      this.#send(frame);
+    } else {
+      if (this.#pending) this.#dropped++;
+      this.#pending = frame;
+    }
+  }
+
+  /** Sends a JSON control message. */
+  sendJson(message: ServerMessage): void {
+    if (this.#open) this.socket.send(JSON.stringify(message));
+  }
+
+  /** Closes the connection. */
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+    this.#onClose();
+  }
+
+  stats(): ViewStats {
+    const now = performance.now();
+    while (this.#ackTimes.length > 0 && this.#ackTimes[0]! < now - 1000) this.#ackTimes.shift();
+    while (this.#sentBytes.length > 0 && this.#sentBytes[0]![0] < now - 1000) this.#sentBytes.shift();
+    const rt = this.#roundtrips;
+    return {
+      id: this.id,
+      visible: this.visible,
+      framesSent: this.#sent,
+      framesAcked: this.#acked,
+      framesDropped: this.#dropped,
+      fps: this.#ackTimes.length,
+      roundtripMs: rt.length > 0 ? rt.reduce((a, b) => a + b, 0) / rt.length : 0,
+      bytesPerSecond: this.#sentBytes.reduce((a, [, b]) => a + b, 0),
+    };
+  }
+
+  #send(frame: FrameMessage): void {
+    const now = performance.now();
+    this.#unacked.set(frame.index, now);
+    this.#sent++;
+    this.#sentBytes.push([now, frame.data.length]);
+    // A peer that vanished mid-send surfaces as a 'close' event; the callback only logs.
+    this.socket.send(frame.data, { binary: true }, (err) => {
+      if (err && this.#open) reportError(`view ${this.id} send`, err);
+    });
+  }
+
+  #ack(index: number): void {
+    const sentAt = this.#unacked.get(index);
+    if (sentAt === undefined) {
+      reportError(`view ${this.id}`, new ProtocolError('acknowledgement of a frame that was not sent to it (ignored)'));
+      return;
+    }
+    // Frames are acknowledged in order; an ack also settles older frames (the widget skipped them).
+    for (const i of [...this.#unacked.keys()]) if (i <= index) this.#unacked.delete(i);
+    const now = performance.now();
+    this.#acked++;
+    this.#ackTimes.push(now);
+    this.#roundtrips.push(now - sentAt);
+    if (this.#roundtrips.length > 30) this.#roundtrips.shift();
+    const pending = this.#pending;
+    if (pending && this.hasRoom()) {
+      this.#pending = undefined;
+      this.#send(pending);
+    }
+    this.#hooks.onAck(this);
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    if (!this.#open) return;
+    const now = performance.now();
+    if (now - this.#windowStart > WINDOW_MS) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    if (++this.#windowCount > RATE) {
+      if (this.#windowCount === RATE + 1) reportError(`view ${this.id}`, new ProtocolError(`more than ${RATE} messages in a second; dropping the rest of this second`));
+      return;
+    }
+    let message: ClientMessage;
+    try {
+      if (isBinary) throw new ProtocolError('views send JSON text messages only');
+      message = parseClientMessage(data.toString('utf8'));
+    } catch (e) {
+      // Logged once per kind of problem, then ignored: a bad message never closes the view.
+      reportError(`view ${this.id} sent a bad message`, e instanceof ProtocolError ? e : new ProtocolError(String(e)));
+      return;
+    }
+    if (message.type === 'ack') this.#ack(message.index);
+    else this.#hooks.onEvent(this, message.event);
+  }
+
+  #onClose(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#pending = undefined;
+    this.#hooks.onClose(this);
+  }
+}
