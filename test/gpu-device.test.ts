@@ -150,3 +150,16 @@ describe('uncaptured GPU errors', () => {
     expect(cap.reports.filter(([w]) => w.includes('destroyed test'))).toEqual([]);
   });
 });
+
+// Last in this file: it replaces the process's default device.
+describe('default device loss', () => {
+  test('after the default device is destroyed, getDefaultDevice gives a new one', async () => {
+    const first = await getDefaultDevice();
+    first.destroy();
+    await first.lost;
+    const second = await getDefaultDevice();
+    expect(second).not.toBe(first);
+    expect(await getDefaultDevice()).toBe(second);
+    expect(deviceSummary(second)!.backend).toBe('vulkan');
+  });
+});

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   computeWithBuffers, createBufferWithData, getDefaultDevice, GpuValidationError, InvalidArgumentError,
-  readBuffer, readTexture, texelBytes,
+  readBuffer, readTexture, texelBytes, type BufferSource,
 } from '../src/index.js';
 import { rejection, thrown } from './helpers/gpu.js';
 
@@ -277,5 +277,15 @@ describe('readTexture', () => {
     const e = await rejection(readTexture({ texture: {} as GPUTexture }, {}, [1, 1]));
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect(await rejection(readBuffer({} as GPUBuffer))).toBeInstanceOf(InvalidArgumentError);
+  });
+});
+
+describe('readBuffer on MAP_READ buffers', () => {
+  test('an offset that is a multiple of 4 but not of 8 reads the right bytes', async () => {
+    const data = new Uint8Array(64).map((_, i) => i);
+    const buffer = createBufferWithData(device, data, GPUBufferUsage.MAP_READ);
+    expect([...await readBuffer(buffer, 4, 8)]).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
+    expect([...await readBuffer(buffer, 12, 4)]).toEqual([12, 13, 14, 15]);
+    buffer.destroy();
   });
 });

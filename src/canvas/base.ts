@@ -119,18 +119,21 @@ export abstract class CanvasBase {
    * draw function are reported, as for scheduled draws.
    * @throws {CanvasClosedError} after close; {@link CanvasStateError} from inside a draw function.
    */
-  async forceDraw(): Promise<void> {
-    const r = await this._drawNow();
-    if (r.error !== undefined) reportError('draw function', r.error);
+  forceDraw(): Promise<void> {
+    return this._drawNow().then((r) => {
+      if (r.error !== undefined) reportError('draw function', r.error);
+    });
   }
 
-  /** @internal A forced draw whose outcome (frame or error) is returned, for subclasses. */
-  protected async _drawNow(): Promise<DrawResult> {
-    if (this.#closed) throw new CanvasClosedError('cannot draw: the canvas is closed');
+  /**
+   * @internal A forced draw whose outcome (frame or error) is returned, for subclasses. Misuse
+   * throws synchronously, so a draw function that calls forceDraw fails at once, with the stack.
+   */
+  protected _drawNow(): Promise<DrawResult> {
+    if (this.#closed) return Promise.reject(new CanvasClosedError('cannot draw: the canvas is closed'));
     if (this.#inDrawFunction) throw new CanvasStateError('forceDraw cannot be called from inside the draw function');
     let result: DrawResult = {};
-    await this.#scheduler.drawNow(async () => { result = await this.#drawOnce(); });
-    return result;
+    return this.#scheduler.drawNow(async () => { result = await this.#drawOnce(); }).then(() => result);
   }
 
   /**
@@ -321,7 +324,8 @@ export abstract class CanvasBase {
 
   /**
    * Entry point for events from views (the remote widget calls it). Events are queued, merged and
-   * dispatched before the next draw or when idle. A `resize` event also resizes the canvas.
+   * dispatched before the next draw or when idle. A `resize` event resizes the canvas (and is
+   * dispatched as a `resize` event); one with a zero size means hidden and changes nothing.
    * Ignored after close.
    * @throws {UnknownEventTypeError} listing the valid types.
    */
@@ -329,7 +333,8 @@ export abstract class CanvasBase {
     checkEventType(event?.type);
     if (this.#closed) return;
     if (event.type === 'resize') {
-      this._setSize(event.pwidth, event.pheight, event.ratio);
+      // A zero size means the view is hidden, not that the canvas should become empty.
+      if (event.pwidth !== 0 && event.pheight !== 0) this._setSize(event.pwidth, event.pheight, event.ratio);
       return;
     }
     this.#events.submit(event);

@@ -15,13 +15,15 @@ export class OffscreenCanvas extends CanvasBase {
    * @throws the draw function's own error, {@link CanvasStateError} when the draw function did
    *   not render (never called `getCurrentTexture()`), {@link CanvasClosedError} after close.
    */
-  async draw(): Promise<Frame> {
-    const { frame, error } = await this._drawNow();
-    if (error !== undefined) throw error;
-    if (!frame) {
-      throw new CanvasStateError('draw(): nothing was rendered; set a draw function with requestDraw(fn) (or override drawFrame) that renders to getContext().getCurrentTexture()');
-    }
-    return frame;
+  draw(): Promise<Frame> {
+    // Not async: misuse from inside a draw function throws synchronously (see _drawNow).
+    return this._drawNow().then(({ frame, error }) => {
+      if (error !== undefined) throw error;
+      if (!frame) {
+        throw new CanvasStateError('draw(): nothing was rendered; set a draw function with requestDraw(fn) (or override drawFrame) that renders to getContext().getCurrentTexture()');
+      }
+      return frame;
+    });
   }
 
   /** The last presented frame, if any. */

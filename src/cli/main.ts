@@ -87,6 +87,8 @@ program.command('demo')
     const canvas = new RemoteCanvas({
       title: 'dawn-rfb demo: drag to rotate, wheel to zoom, space changes colours, Shift+arrows nudge, r resets',
       quality: opts.quality, server: { port: opts.port, host: opts.host },
+      // Fill the page's width: resizing the window re-renders at the new physical size.
+      cssWidth: '100%', cssHeight: '70vh',
     });
     const scene = new DemoScene(device, canvas.getContext().getPreferredFormat());
     scene.attach(canvas);

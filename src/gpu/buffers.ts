@@ -45,8 +45,10 @@ export async function readBuffer(buffer: GPUBuffer, offset = 0, size?: number): 
   }
   if (n === 0) return new Uint8Array(0);
   if (buffer.usage & GPUBufferUsage.MAP_READ) {
-    await buffer.mapAsync(GPUMapMode.READ, offset, n);
-    const out = new Uint8Array(buffer.getMappedRange(offset, n).slice(0));
+    // mapAsync wants an offset that is a multiple of 8: map the aligned range around it.
+    const start = offset - (offset % 8);
+    await buffer.mapAsync(GPUMapMode.READ, start, offset + n - start);
+    const out = new Uint8Array(buffer.getMappedRange(start, offset + n - start).slice(offset - start));
     buffer.unmap();
     return out;
   }

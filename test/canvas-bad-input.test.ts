@@ -1,0 +1,264 @@
+// Bad arguments and misuse of canvases: every case throws or rejects with a typed error, never hangs.
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  CanvasClosedError, CanvasStateError, CURSORS, getDefaultDevice, InvalidArgumentError, OffscreenCanvas,
+  type CanvasOptions,
+} from '../src/index.js';
+import { captureReports, clearTexture, expectUniform, makeClearCanvas, rejection, sleep, thrown } from './helpers/gpu.js';
+
+const open: OffscreenCanvas[] = [];
+afterEach(() => { for (const c of open.splice(0)) c.close(); });
+function canvas(options: CanvasOptions = { size: [8, 8], updateMode: 'manual' }): OffscreenCanvas {
+  const c = new OffscreenCanvas(options);
+  open.push(c);
+  return c;
+}
+
+describe('constructor options', () => {
+  test.each([
+    [{ size: [0, 10] }, 'size[0]'],
+    [{ size: [10, -1] }, 'size[1]'],
+    [{ size: [NaN, 10] }, 'NaN'],
+    [{ size: [Infinity, 10] }, 'Infinity'],
+    [{ size: ['10', 10] }, 'size[0]'],
+    [{ pixelRatio: 0 }, 'pixelRatio'],
+    [{ pixelRatio: -2 }, 'pixelRatio'],
+    [{ updateMode: 'sometimes' }, 'sometimes'],
+    [{ maxFps: 0 }, 'maxFps'],
+    [{ maxFps: NaN }, 'maxFps'],
+    [{ minFps: -1 }, 'minFps'],
+  ] as [CanvasOptions, string][])('%j throws InvalidArgumentError mentioning %s', (options, word) => {
+    const e = thrown(() => new OffscreenCanvas(options));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain(word);
+  });
+
+  test('the error for an unknown updateMode lists the allowed modes', () => {
+    const e = thrown(() => new OffscreenCanvas({ updateMode: 'sometimes' as never }));
+    expect(e.message).toContain('ondemand, continuous, fastest, manual');
+  });
+
+  test('maxFps Infinity is allowed; a small logical size with a small ratio rounds to at least 1 pixel', () => {
+    const c = canvas({ size: [1, 1], pixelRatio: 0.1, maxFps: Infinity, updateMode: 'manual' });
+    expect(c.getPhysicalSize()).toEqual([1, 1]);
+    expect(c.getUpdateMode().maxFps).toBe(Infinity);
+  });
+});
+
+describe('sizes', () => {
+  test.each([[0, 5, '0'], [-1, 5, '-1'], [NaN, 5, 'NaN'], [1.5, 5, '1.5'], [5, 2.25, '2.25']])(
+    'setPhysicalSize(%d, %d) throws InvalidArgumentError naming %s', (w, h, bad) => {
+      const c = canvas();
+      const e = thrown(() => c.setPhysicalSize(w, h));
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toContain(`got ${bad}`);
+      expect(c.getPhysicalSize()).toEqual([8, 8]);
+    });
+
+  test('setLogicalSize and setPixelRatio reject non-positive values', () => {
+    const c = canvas();
+    expect(() => c.setLogicalSize(0, 5)).toThrow(InvalidArgumentError);
+    expect(() => c.setLogicalSize(5, NaN)).toThrow(InvalidArgumentError);
+    expect(() => c.setPixelRatio(0)).toThrow(InvalidArgumentError);
+    expect(() => c.setPixelRatio(-1)).toThrow(InvalidArgumentError);
+    expect(c.getPhysicalSize()).toEqual([8, 8]);
+    expect(c.getPixelRatio()).toBe(1);
+  });
+
+  test("a size above the device's maxTextureDimension2D on a configured canvas throws", async () => {
+    const device = await getDefaultDevice();
+    const max = device.limits.maxTextureDimension2D;
+    const c = canvas();
+    c.getContext().configure({ device });
+    const e = thrown(() => c.setPhysicalSize(max + 1, 4));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain('maxTextureDimension2D');
+    expect(e.message).toContain(String(max));
+    expect(() => c.setPhysicalSize(4, max + 1)).toThrow(InvalidArgumentError);
+    expect(c.getPhysicalSize()).toEqual([8, 8]);
+  });
+
+  test('configuring a canvas that is already too large throws', async () => {
+    const device = await getDefaultDevice();
+    const c = canvas({ size: [device.limits.maxTextureDimension2D + 1, 1], updateMode: 'manual' });
+    const e = thrown(() => c.getContext().configure({ device }));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain('maxTextureDimension2D');
+  });
+});
+
+describe('context', () => {
+  test('configure without a device throws InvalidArgumentError mentioning device', () => {
+    const ctx = canvas().getContext();
+    for (const config of [{}, { device: undefined }, { device: {} }, undefined]) {
+      const e = thrown(() => ctx.configure(config as never));
+      expect(e, JSON.stringify(config)).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toMatch(/device/i);
+    }
+    expect(ctx.getConfiguration()).toBeUndefined();
+  });
+
+  test("configure with format 'r8unorm' throws InvalidArgumentError listing the allowed formats", async () => {
+    const device = await getDefaultDevice();
+    const e = thrown(() => canvas().getContext().configure({ device, format: 'r8unorm' }));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain('"r8unorm"');
+    for (const f of ['rgba8unorm', 'rgba8unorm-srgb', 'bgra8unorm', 'bgra8unorm-srgb']) expect(e.message).toContain(f);
+  });
+
+  test('configure with a bad alphaMode or usage throws InvalidArgumentError', async () => {
+    const device = await getDefaultDevice();
+    const ctx = canvas().getContext();
+    expect(() => ctx.configure({ device, alphaMode: 'transparent' as never })).toThrow(InvalidArgumentError);
+    expect(() => ctx.configure({ device, usage: -1 })).toThrow(InvalidArgumentError);
+    expect(() => ctx.configure({ device, usage: 1.5 })).toThrow(InvalidArgumentError);
+    ctx.configure({ device, alphaMode: 'premultiplied' });
+    expect(ctx.getConfiguration()!.alphaMode).toBe('premultiplied');
+  });
+
+  test('getCurrentTexture before configure (and after unconfigure) throws InvalidArgumentError', async () => {
+    const ctx = canvas().getContext();
+    const e = thrown(() => ctx.getCurrentTexture());
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain('configure');
+    ctx.configure({ device: await getDefaultDevice() });
+    expect(ctx.getCurrentTexture().width).toBe(8);
+    ctx.unconfigure();
+    expect(() => ctx.getCurrentTexture()).toThrow(InvalidArgumentError);
+  });
+
+  test("getContext('webgl') throws InvalidArgumentError", () => {
+    const e = thrown(() => canvas().getContext('webgl' as never));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain('webgpu');
+  });
+});
+
+describe('after close', () => {
+  test('requestDraw is a no-op; draw and forceDraw reject with CanvasClosedError; getContext throws', async () => {
+    const c = await makeClearCanvas([4, 4]);
+    const ctx = c.canvas.getContext();
+    c.canvas.close();
+    c.canvas.requestDraw();
+    c.canvas.requestDraw(() => { throw new Error('never called'); });
+    await sleep(50);
+    expect(c.calls).toBe(0);
+    expect(await rejection(c.canvas.draw())).toBeInstanceOf(CanvasClosedError);
+    expect(await rejection(c.canvas.forceDraw())).toBeInstanceOf(CanvasClosedError);
+    expect(() => c.canvas.getContext()).toThrow(CanvasClosedError);
+    await sleep(10); // the context is released once the scheduler has stopped
+    expect(() => ctx.getCurrentTexture()).toThrow(CanvasClosedError);
+    expect(() => ctx.configure({ device: c.device })).toThrow(CanvasClosedError);
+    // Size changes after close are ignored, but still validated.
+    c.canvas.setPhysicalSize(9, 9);
+    expect(c.canvas.getPhysicalSize()).toEqual([4, 4]);
+    expect(() => c.canvas.setPhysicalSize(0, 9)).toThrow(InvalidArgumentError);
+  });
+
+  test('closing while a draw is in flight lets that draw finish', async () => {
+    const c = await makeClearCanvas([4, 4], [0, 1, 0, 1], 'rgba8unorm');
+    const p = c.canvas.draw();
+    c.canvas.close();
+    expectUniform(await p, [0, 255, 0, 255]);
+  });
+});
+
+describe('draw function misuse', () => {
+  test('forceDraw or draw from inside the draw function throws CanvasStateError at once, failing that draw (no deadlock)', async () => {
+    const c = await makeClearCanvas([4, 4], [1, 0, 0, 1], 'rgba8unorm');
+    c.canvas.requestDraw(() => {
+      void c.canvas.forceDraw();
+    });
+    const e = await rejection(c.canvas.draw());
+    expect(e).toBeInstanceOf(CanvasStateError);
+    expect(e.message).toContain('inside the draw function');
+    c.canvas.requestDraw(() => {
+      void c.canvas.draw();
+    });
+    expect(await rejection(c.canvas.draw())).toBeInstanceOf(CanvasStateError);
+    // The canvas still works afterwards.
+    c.canvas.requestDraw(() => clearTexture(c.device, c.canvas.getContext().getCurrentTexture(), [1, 0, 0, 1]));
+    expectUniform(await c.canvas.draw(), [255, 0, 0, 255]);
+    c.canvas.close();
+  });
+
+  test('draw() rejects with CanvasStateError when the draw function never gets the texture', async () => {
+    const c = await makeClearCanvas([4, 4]);
+    c.canvas.requestDraw(() => {});
+    const e = await rejection(c.canvas.draw());
+    expect(e).toBeInstanceOf(CanvasStateError);
+    expect(e.message).toContain('getCurrentTexture');
+    c.canvas.close();
+  });
+
+  test('draw() rejects with CanvasStateError when there is no draw function at all', async () => {
+    const c = canvas();
+    c.getContext().configure({ device: await getDefaultDevice() });
+    expect(await rejection(c.draw())).toBeInstanceOf(CanvasStateError);
+  });
+
+  test('a draw function that throws: draw() rejects with that error, and the next draw works', async () => {
+    const c = await makeClearCanvas([4, 4], [0, 0, 1, 1], 'rgba8unorm');
+    const boom = new Error('draw boom');
+    let fail = true;
+    c.canvas.requestDraw(() => {
+      const texture = c.canvas.getContext().getCurrentTexture(); // acquired, then the frame is discarded
+      if (fail) throw boom;
+      clearTexture(c.device, texture, [0, 0, 1, 1]);
+    });
+    expect(await rejection(c.canvas.draw())).toBe(boom);
+    expect(c.canvas.getLastFrame()).toBeUndefined();
+    fail = false;
+    const frame = await c.canvas.draw();
+    expect(frame.index).toBe(1);
+    expectUniform(frame, [0, 0, 255, 255]);
+    c.canvas.close();
+  });
+
+  test('forceDraw reports a draw function error instead of rejecting', async () => {
+    const cap = captureReports();
+    try {
+      const c = await makeClearCanvas([4, 4]);
+      c.canvas.requestDraw(() => { throw new Error('forced draw boom'); });
+      await c.canvas.forceDraw();
+      expect(cap.reports).toEqual([['draw function', expect.objectContaining({ message: 'forced draw boom' })]]);
+      c.canvas.close();
+    } finally {
+      cap.restore();
+    }
+  });
+
+  test('requestDraw with a non-function throws InvalidArgumentError', () => {
+    expect(() => canvas().requestDraw(42 as never)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('title, cursor, update mode', () => {
+  test("setCursor('bogus') throws InvalidArgumentError listing the cursors; valid ones are kept", () => {
+    const c = canvas();
+    const e = thrown(() => c.setCursor('bogus' as never));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain('"bogus"');
+    expect(e.message).toContain('crosshair');
+    expect(c.getCursor()).toBe('default');
+    c.setCursor('crosshair');
+    expect(c.getCursor()).toBe('crosshair');
+    expect(CURSORS).toContain('pointer');
+  });
+
+  test('setTitle with a non-string throws InvalidArgumentError', () => {
+    const c = canvas({ title: 'first' });
+    expect(c.getTitle()).toBe('first');
+    expect(() => c.setTitle(5 as never)).toThrow(InvalidArgumentError);
+    c.setTitle('second');
+    expect(c.getTitle()).toBe('second');
+  });
+
+  test("setUpdateMode('sometimes') and maxFps 0 throw InvalidArgumentError and keep the old mode", () => {
+    const c = canvas();
+    expect(() => c.setUpdateMode('sometimes' as never)).toThrow(InvalidArgumentError);
+    expect(() => c.setUpdateMode('continuous', { maxFps: 0 })).toThrow(InvalidArgumentError);
+    expect(() => c.setUpdateMode('ondemand', { minFps: -3 })).toThrow(InvalidArgumentError);
+    expect(c.getUpdateMode()).toEqual({ updateMode: 'manual', minFps: 0, maxFps: 30 });
+  });
+});

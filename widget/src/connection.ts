@@ -1,0 +1,183 @@
+// The websocket to the canvas server, kept alive across drops. A notebook page may reach the
+// kernel's server by several routes (direct port, jupyter-server-proxy, a forwarded port), so the
+// caller passes candidate URLs and the first one that answers with a matching hello wins.
+import {
+  CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION,
+  type AckMessage, type EventMessage, type HelloMessage, type ServerMessage,
+} from '../../src/remote/protocol.js';
+
+export type ConnectionState =
+  | { status: 'connecting' }
+  | { status: 'live'; hello: HelloMessage }
+  /** `retryAt` is a `performance.now()` time. */
+  | { status: 'disconnected'; retryAt: number }
+  | { status: 'error'; message: string };
+
+export interface ConnectionEvents {
+  state(state: ConnectionState): void;
+  /** Every JSON message, hello included (after the state turned live). */
+  message(message: ServerMessage): void;
+  /** A binary frame; `ack` reaches only the socket the frame came from. */
+  frame(data: ArrayBuffer, ack: (index: number) => void): void;
+}
+
+// Retrying these cannot succeed: the server will answer the same way again.
+const FINAL_CODES = new Map<number, string>([
+  [CloseCode.protocolMismatch, 'the server speaks another protocol version'],
+  [CloseCode.unknownCanvas, 'this canvas no longer exists'],
+  [CloseCode.badToken, 'the server refused the access token'],
+]);
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 10_000;
+// A URL that is black-holed (firewall, wrong proxy) would otherwise hang until the TCP timeout.
+const HELLO_TIMEOUT_MS = 10_000;
+
+// Notebook front ends hand out page-relative or http(s) URLs (e.g. a server-proxy path).
+function toSocketUrl(url: string): string {
+  const u = new URL(url, document.baseURI);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  else if (u.protocol === 'https:') u.protocol = 'wss:';
+  return u.href;
+}
+
+function byteLength(text: string): number {
+  return text.length * 3 <= MAX_CLIENT_MESSAGE_BYTES ? text.length : new TextEncoder().encode(text).length;
+}
+
+export class Connection {
+  private socket: WebSocket | null = null;
+  private live = false;
+  /** The URL to try next; after a drop it is still the one that last worked. */
+  private next = 0;
+  /** URLs that failed in a row; when all have, back off before the next round. */
+  private failures = 0;
+  private delay = FIRST_DELAY_MS;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(private readonly urls: readonly string[], private readonly on: ConnectionEvents) {
+    this.open();
+  }
+
+  /** Sends a message if the connection is live; returns whether it went out. */
+  send(message: EventMessage | AckMessage): boolean {
+    const socket = this.socket;
+    if (!this.live || !socket || socket.readyState !== WebSocket.OPEN) return false;
+    const text = JSON.stringify(message);
+    // The server closes the connection on an oversized message; losing one event is better.
+    if (byteLength(text) > MAX_CLIENT_MESSAGE_BYTES) {
+      console.warn(`dawn-rfb: not sending a ${message.type} message over ${MAX_CLIENT_MESSAGE_BYTES} bytes`);
+      return false;
+    }
+    socket.send(text);
+    return true;
+  }
+
+  /** Closes for good (no reconnect). */
+  close(): void {
+    this.shutdown(CloseCode.normal, '');
+  }
+
+  private shutdown(code: number, reason: string): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.helloTimer);
+    const socket = this.socket;
+    this.socket = null;
+    this.live = false;
+    socket?.close(code, reason);
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    this.on.state({ status: 'connecting' });
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(toSocketUrl(this.urls[this.next]!));
+    } catch (e) {
+      console.warn(`dawn-rfb: bad websocket URL ${JSON.stringify(this.urls[this.next])}:`, e);
+      // Asynchronously, so a list of bad URLs cannot recurse.
+      this.retryTimer = setTimeout(() => this.failed(), 0);
+      return;
+    }
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    this.helloTimer = setTimeout(() => socket.close(), HELLO_TIMEOUT_MS);
+    socket.onmessage = (e) => {
+      if (socket === this.socket) this.receive(socket, e.data);
+    };
+    socket.onclose = (e) => {
+      if (socket === this.socket) this.closed(e.code, e.reason);
+    };
+  }
+
+  private receive(socket: WebSocket, data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      // Frames before the hello would belong to a canvas not yet checked; the server sends none.
+      if (this.live) this.on.frame(data, (index) => {
+        if (socket === this.socket) this.send({ type: 'ack', index });
+      });
+      return;
+    }
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(String(data)) as ServerMessage;
+    } catch {
+      console.warn('dawn-rfb: ignoring a malformed message from the server');
+      return;
+    }
+    if (this.live) {
+      this.on.message(message);
+      return;
+    }
+    if (message?.type !== 'hello' || message.protocol !== PROTOCOL_VERSION) {
+      const theirs = message?.type === 'hello' ? `protocol ${message.protocol}` : 'no hello';
+      // The close code tells the server's logs why this view left.
+      this.shutdown(CloseCode.protocolMismatch, 'protocol mismatch');
+      this.on.state({ status: 'error', message: `incompatible server (${theirs}; this widget speaks protocol ${PROTOCOL_VERSION}): update dawn-rfb or reload the page` });
+      return;
+    }
+    clearTimeout(this.helloTimer);
+    this.live = true;
+    this.failures = 0;
+    this.delay = FIRST_DELAY_MS;
+    this.on.state({ status: 'live', hello: message });
+    this.on.message(message);
+  }
+
+  private closed(code: number, reason: string): void {
+    const wasLive = this.live;
+    this.socket = null;
+    this.live = false;
+    clearTimeout(this.helloTimer);
+    if (this.stopped) return;
+    const final = FINAL_CODES.get(code);
+    if (final !== undefined) {
+      this.stopped = true;
+      this.on.state({ status: 'error', message: reason ? `${final} (${reason})` : final });
+    } else if (wasLive) {
+      this.backoff(); // a drop of a working URL: it is the first to try again
+    } else {
+      this.failed();
+    }
+  }
+
+  /** The current URL failed: try the next one at once, or back off once all have failed. */
+  private failed(): void {
+    this.next = (this.next + 1) % this.urls.length;
+    if (++this.failures < this.urls.length) {
+      this.open();
+    } else {
+      this.failures = 0;
+      this.backoff();
+    }
+  }
+
+  private backoff(): void {
+    const delay = this.delay;
+    this.delay = Math.min(delay * 2, MAX_DELAY_MS);
+    this.on.state({ status: 'disconnected', retryAt: performance.now() + delay });
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+}
