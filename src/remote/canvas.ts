@@ -280,6 +280,11 @@ export class RemoteCanvas extends CanvasBase {
         this._wake();
         return;
       }
+      if (event.type === 'close') {
+        // One view leaving is not the canvas closing.
+        view.close(CloseCode.normal, 'view closed');
+        return;
+      }
       this.handleEvent(event as unknown as CanvasEvent);
     } catch (e) {
       reportError(`view ${view.id} event`, e);

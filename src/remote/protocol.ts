@@ -22,8 +22,6 @@ export const CloseCode = {
   unknownCanvas: 4001,
   /** The token in the URL is missing or wrong. */
   badToken: 4003,
-  /** The view sent too many messages too fast. */
-  flood: 4008,
 } as const;
 
 /** First byte of a binary message: its kind. */

@@ -165,6 +165,10 @@ export class FrameServer {
       res.end(body);
     };
     if (req.method !== 'GET') return send(405, 'text/plain', 'only GET is allowed\n');
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (url.pathname === '/widget.js') {
       try {
         return send(200, 'text/javascript; charset=utf-8', widgetScript());

@@ -55,6 +55,8 @@ export class Connection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  /** Bad URLs are warned about once, not on every round of retries. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly urls: readonly string[], private readonly on: ConnectionEvents) {
     this.open();
@@ -96,7 +98,9 @@ export class Connection {
     try {
       socket = new WebSocket(toSocketUrl(this.urls[this.next]!));
     } catch (e) {
-      console.warn(`dawn-rfb: bad websocket URL ${JSON.stringify(this.urls[this.next])}:`, e);
+      const url = this.urls[this.next]!;
+      if (!this.warned.has(url)) console.warn(`dawn-rfb: skipping websocket URL ${JSON.stringify(url)}: ${String(e)}`);
+      this.warned.add(url);
       // Asynchronously, so a list of bad URLs cannot recurse.
       this.retryTimer = setTimeout(() => this.failed(), 0);
       return;

@@ -45,21 +45,27 @@ export function watchSize(root: HTMLElement, sink: EventSink, signal: AbortSigna
     if (!entry) return;
     const { width, height } = entry.contentRect;
     const ratio = window.devicePixelRatio || 1;
-    // The device-pixel box is exact (the browser's own rounding); the product can be off by one.
+    // The device-pixel box is exact (the browser's own rounding), where the product can be off by
+    // one. It is ignored when it disagrees with the ratio by more than rounding (an emulated
+    // ratio, as in tests): the server derives the logical size from pwidth / ratio.
     const device = entry.devicePixelContentBoxSize?.[0];
+    const exact = device && Math.abs(device.inlineSize - width * ratio) <= 1 && Math.abs(device.blockSize - height * ratio) <= 1;
     measured = {
       width, height,
-      pwidth: device ? device.inlineSize : Math.floor(width * ratio),
-      pheight: device ? device.blockSize : Math.floor(height * ratio),
+      pwidth: exact ? device.inlineSize : Math.floor(width * ratio),
+      pheight: exact ? device.blockSize : Math.floor(height * ratio),
     };
     update();
   });
-  try {
-    // Observing device pixels also reports zoom and monitor changes, which leave CSS sizes alone.
-    resizeObserver.observe(root, { box: 'device-pixel-content-box' });
-  } catch {
-    resizeObserver.observe(root); // Safari
-  }
+  const observe = () => {
+    try {
+      // Observing device pixels also reports zoom and monitor changes, which leave CSS sizes alone.
+      resizeObserver.observe(root, { box: 'device-pixel-content-box' });
+    } catch {
+      resizeObserver.observe(root); // Safari
+    }
+  };
+  observe();
 
   let intersectionObserver: IntersectionObserver | undefined;
   if (!intersecting) {
@@ -81,7 +87,12 @@ export function watchSize(root: HTMLElement, sink: EventSink, signal: AbortSigna
   return {
     resend() {
       lastSent = '';
-      update();
+      // A hidden view says so at once. Otherwise the size is re-measured: the hello that prompts
+      // this may just have changed the CSS size, and the last measurement predates that layout.
+      // Observing afresh reports the size after the next layout.
+      if (!visible()) update();
+      resizeObserver.unobserve(root);
+      observe();
     },
   };
 }

@@ -1,0 +1,175 @@
+// End to end in a real browser: Debian's Chromium (through playwright-core, no browser download)
+// opens a RemoteCanvas's page, the widget goes live, and drag, wheel, keys and viewport resizes
+// reach handleEvent with the right fields, in order, and change the frames.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { getDefaultDevice, RemoteCanvas, type CanvasEvent, type RemoteCanvasOptions } from '../src/index.js';
+import { DemoScene } from '../src/cli/demo-scene.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** A RemoteCanvas that records what reaches handleEvent, as a user subclass would see it. */
+class RecordingCanvas extends RemoteCanvas {
+  readonly received: CanvasEvent[] = [];
+  override handleEvent(event: CanvasEvent): void {
+    this.received.push(event);
+    super.handleEvent(event);
+  }
+}
+
+let browser: Browser;
+let canvas: RecordingCanvas | undefined;
+let scene: DemoScene | undefined;
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(() => {
+  canvas?.close();
+  scene?.destroy();
+  canvas = undefined;
+});
+
+async function openDemo(options: RemoteCanvasOptions, deviceScaleFactor = 1): Promise<Page> {
+  const device = await getDefaultDevice();
+  canvas = new RecordingCanvas({ title: 'browser test', ...options });
+  scene = new DemoScene(device, canvas.getContext().getPreferredFormat());
+  scene.attach(canvas);
+  const page = await browser.newPage({ viewport: { width: 800, height: 600 }, deviceScaleFactor });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(await canvas.getUrl());
+  await page.waitForSelector('#view[data-status="live"][data-frame-index]');
+  expect(errors).toEqual([]);
+  return page;
+}
+
+const frameIndex = async (page: Page): Promise<number> => Number(await page.locator('#view').getAttribute('data-frame-index'));
+
+/** Waits until the widget has drawn a frame newer than `after`, and the scene is idle. */
+async function nextFrame(page: Page, after: number): Promise<number> {
+  await page.waitForFunction((n) => Number(document.querySelector('#view')!.getAttribute('data-frame-index')) > n, after);
+  await page.waitForTimeout(150);
+  return frameIndex(page);
+}
+
+async function canvasPixels(page: Page): Promise<Buffer> {
+  const png = await page.locator('#view canvas').screenshot();
+  return sharp(png).raw().toBuffer();
+}
+
+function differingPixels(a: Buffer, b: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i += 3) {
+    if (Math.abs(a[i]! - b[i]!) + Math.abs(a[i + 1]! - b[i + 1]!) + Math.abs(a[i + 2]! - b[i + 2]!) > 30) n++;
+  }
+  return n + Math.abs(a.length - b.length) / 3;
+}
+
+test('the widget goes live, and a drag rotates the scene with events in order', async () => {
+  const page = await openDemo({ size: [400, 300] });
+  expect(await page.locator('#view').getAttribute('data-frame-size')).toBe('400x300');
+  const before = await canvasPixels(page);
+  const yaw = scene!.state.yaw;
+  const box = (await page.locator('#view canvas').boundingBox())!;
+  const start = await frameIndex(page);
+  canvas!.received.length = 0;
+  await page.mouse.move(box.x + 150, box.y + 150);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 200, box.y + 170, { steps: 6 });
+  await page.mouse.up();
+  await nextFrame(page, start);
+  const after = await canvasPixels(page);
+  expect(scene!.state.yaw).toBeCloseTo(yaw + 0.5, 1);
+  expect(differingPixels(before, after)).toBeGreaterThan(2000);
+
+  const types = canvas!.received.map((e) => e.type).filter((t) => t.startsWith('pointer_'));
+  const down = types.indexOf('pointer_down');
+  const up = types.indexOf('pointer_up');
+  expect(down).toBeGreaterThanOrEqual(0);
+  expect(up).toBeGreaterThan(down);
+  expect(types.slice(down + 1, up).every((t) => t === 'pointer_move')).toBe(true);
+  expect(up - down - 1).toBeGreaterThanOrEqual(1);
+  const downEvent = canvas!.received.find((e) => e.type === 'pointer_down')!;
+  expect(downEvent).toMatchObject({ x: 150, y: 150, button: 1, buttons: [1], modifiers: [], ntouches: 0 });
+  const times = canvas!.received.map((e) => e.timestamp);
+  expect(times).toEqual([...times].sort((a, b) => a - b));
+});
+
+test('wheel zooms and a key with a modifier reaches handleEvent with its fields', async () => {
+  const page = await openDemo({ size: [320, 240] });
+  const box = (await page.locator('#view canvas').boundingBox())!;
+  await page.mouse.click(box.x + 10, box.y + 10); // focus
+  const distance = scene!.state.distance;
+  let index = await frameIndex(page);
+  await page.mouse.move(box.x + 100, box.y + 100);
+  await page.mouse.wheel(0, 200);
+  index = await nextFrame(page, index);
+  const wheel = canvas!.received.filter((e) => e.type === 'wheel');
+  expect(wheel.length).toBeGreaterThanOrEqual(1);
+  expect(wheel.reduce((s, e) => s + (e.type === 'wheel' ? e.dy : 0), 0)).toBeCloseTo(200, 0);
+  expect(wheel[0]).toMatchObject({ x: 100, y: 100, modifiers: [] });
+  expect(scene!.state.distance).toBeGreaterThan(distance);
+
+  const yaw = scene!.state.yaw;
+  const before = await canvasPixels(page);
+  canvas!.received.length = 0;
+  await page.keyboard.down('Shift');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.up('Shift');
+  await page.keyboard.type('a');
+  index = await nextFrame(page, index);
+  const keys = canvas!.received.filter((e) => e.type === 'key_down' || e.type === 'key_up' || e.type === 'char');
+  expect(keys).toEqual([
+    expect.objectContaining({ type: 'key_down', key: 'Shift', modifiers: ['Shift'] }),
+    expect.objectContaining({ type: 'key_down', key: 'ArrowLeft', modifiers: ['Shift'] }),
+    expect.objectContaining({ type: 'key_up', key: 'ArrowLeft', modifiers: ['Shift'] }),
+    expect.objectContaining({ type: 'key_up', key: 'Shift', modifiers: [] }),
+    expect.objectContaining({ type: 'key_down', key: 'a', modifiers: [] }),
+    expect.objectContaining({ type: 'char', data: 'a', is_composing: false }),
+    expect.objectContaining({ type: 'key_up', key: 'a', modifiers: [] }),
+  ]);
+  expect(scene!.state.yaw).toBeCloseTo(yaw - 0.2, 5);
+  expect(differingPixels(before, await canvasPixels(page))).toBeGreaterThan(500);
+});
+
+test('resizing the viewport renders a frame of the new physical size (device pixel ratio 2)', async () => {
+  const page = await openDemo({ size: [400, 300], cssWidth: '100%', cssHeight: '300px' }, 2);
+  // The first frame may predate the view's first resize; wait for one at the view's size.
+  await page.waitForFunction(() => document.querySelector('#view')!.getAttribute('data-frame-size')!.endsWith('x600'));
+  const first = await page.locator('#view').getAttribute('data-frame-size');
+  const [w0, h0] = first!.split('x').map(Number);
+  expect(h0).toBe(600); // 300 CSS px at ratio 2
+  const index = await frameIndex(page);
+  await page.setViewportSize({ width: 500, height: 600 });
+  await page.waitForFunction((w) => {
+    const size = document.querySelector('#view')!.getAttribute('data-frame-size')!;
+    return Number(size.split('x')[0]) !== w;
+  }, w0);
+  await nextFrame(page, index);
+  const [w1, h1] = (await page.locator('#view').getAttribute('data-frame-size'))!.split('x').map(Number);
+  const cssWidth = await page.locator('#view canvas').evaluate((c) => c.getBoundingClientRect().width);
+  expect(w1).toBe(Math.round(cssWidth * 2));
+  expect(w1).toBeLessThan(w0!);
+  expect(h1).toBe(600);
+  expect(canvas!.getPhysicalSize()).toEqual([w1, h1]);
+  expect(canvas!.getPixelRatio()).toBe(2);
+  const resize = canvas!.received.filter((e) => e.type === 'resize').pop();
+  expect(resize).toMatchObject({ pwidth: w1, pheight: 600, ratio: 2 });
+});
+
+test('when the canvas closes the view says disconnected and keeps the last frame', async () => {
+  const page = await openDemo({ size: [200, 150] });
+  // The canvas's own backing store (the status overlay sits above it).
+  const backing = (): Promise<string> => page.locator('#view canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+  const before = await backing();
+  canvas!.close();
+  await page.waitForSelector('#view[data-status="disconnected"]');
+  expect(await backing()).toBe(before);
+  expect(await page.locator('#view canvas').isVisible()).toBe(true);
+});

@@ -1,0 +1,145 @@
+// Entry point of the browser bundle (widget/dist/widget.js): `DawnRfb.mount(element, options)`
+// turns an element of a notebook output or page into a live view of a remote canvas.
+import type { ServerMessage } from '../../src/remote/protocol.js';
+import { Connection } from './connection.js';
+import { createDom } from './dom.js';
+import { FrameView, type FrameStats } from './frames.js';
+import { now } from './input.js';
+import { attachKeyboard } from './keyboard.js';
+import { attachPointer } from './pointer.js';
+import { watchSize } from './resize.js';
+import { StatusOverlay } from './status.js';
+import { EventQueue } from './throttle.js';
+
+// Replaced by the build (scripts/build-widget.mjs) with the package version.
+declare const __DAWN_RFB_VERSION__: string | undefined;
+export const version: string = typeof __DAWN_RFB_VERSION__ === 'string' ? __DAWN_RFB_VERSION__ : 'dev';
+
+export interface MountOptions {
+  /** Websocket URLs (ws:, wss:, http:, https: or page-relative), tried in this order. */
+  urls: string[];
+  /** Pointer moves and wheels go out at most this often, merged (default 20). */
+  throttleMs?: number;
+  /** CSS size of the view; defaults to the size the server's hello asks for. */
+  cssWidth?: string | number;
+  cssHeight?: string | number;
+  /** A static image of the canvas, shown until the first live frame replaces it. */
+  snapshot?: HTMLImageElement;
+}
+
+export interface WidgetHandle {
+  /** Sends a close event, disconnects and stops listening; the last frame stays visible. */
+  close(): void;
+  /** 'connecting', 'live', 'disconnected', 'error' or 'closed' (also the root's data-status). */
+  readonly status: string;
+  stats(): FrameStats;
+}
+
+function setCssSize(root: HTMLElement, width: string | number | undefined, height: string | number | undefined): void {
+  const css = (v: string | number) => (typeof v === 'number' ? `${v}px` : v);
+  if (width !== undefined) root.style.width = css(width);
+  if (height !== undefined) root.style.height = css(height);
+}
+
+export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
+  const urls = options?.urls;
+  if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
+    throw new TypeError('dawn-rfb: options.urls must be a non-empty list of websocket URLs');
+  }
+  const throttleMs = options.throttleMs ?? 20;
+  if (typeof throttleMs !== 'number' || !(throttleMs >= 0)) throw new TypeError('dawn-rfb: options.throttleMs must be a number >= 0');
+  const snapshot = options.snapshot ?? null;
+
+  const abort = new AbortController();
+  const { signal } = abort;
+  const dom = createDom(element, snapshot !== null);
+  const { root, canvas, textarea } = dom;
+  const status = new StatusOverlay(root, dom.status);
+  let showingSnapshot = snapshot !== null;
+  let resizable = false;
+  // Once the caller or the server chose a size, a reconnect's hello must not undo it (nor the
+  // user's drag of the resize handle).
+  let sized = options.cssWidth !== undefined || options.cssHeight !== undefined;
+  setCssSize(root, options.cssWidth, options.cssHeight);
+
+  const frames = new FrameView(canvas, (header) => {
+    root.dataset.frameIndex = String(header.index);
+    root.dataset.frameSize = `${header.width}x${header.height}`;
+    if (showingSnapshot) {
+      showingSnapshot = false;
+      canvas.style.display = '';
+      if (snapshot) snapshot.style.display = 'none';
+    }
+  });
+
+  let connection: Connection | null = null;
+  // Events while disconnected are dropped: stale input replayed later would surprise the user.
+  const queue = new EventQueue((event) => connection?.send({ type: 'event', event }), throttleMs);
+  const push = queue.push.bind(queue);
+  const size = watchSize(root, push, signal);
+  attachPointer({
+    root, textarea,
+    reference: () => (showingSnapshot && snapshot ? snapshot : canvas),
+    resizable: () => resizable,
+  }, push, signal);
+  attachKeyboard(textarea, push, signal);
+
+  const apply = (message: ServerMessage) => {
+    switch (message.type) {
+      case 'hello':
+        if (!sized && Array.isArray(message.cssSize)) {
+          sized = true;
+          setCssSize(root, message.cssSize[0], message.cssSize[1]);
+        }
+        resizable = message.resizable === true;
+        root.style.resize = resizable ? 'both' : 'none';
+        if (typeof message.title === 'string') root.title = message.title;
+        if (typeof message.cursor === 'string') root.style.cursor = canvas.style.cursor = message.cursor;
+        // A new connection knows nothing of this view yet.
+        size.resend();
+        if (root.ownerDocument.activeElement === textarea) push({ type: 'focus_in', timestamp: now() });
+        break;
+      case 'title':
+        if (typeof message.title === 'string') root.title = message.title;
+        break;
+      case 'cursor':
+        if (typeof message.cursor === 'string') root.style.cursor = canvas.style.cursor = message.cursor;
+        break;
+      case 'css_size':
+        sized = true;
+        setCssSize(root, message.width, message.height);
+        break;
+    }
+  };
+
+  connection = new Connection(urls, {
+    state: (state) => status.show(state),
+    message: apply,
+    frame: (data, ack) => frames.push(data, ack),
+  });
+
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    push({ type: 'close', timestamp: now() }); // also flushes a pending move, in order
+    queue.dispose();
+    connection?.close();
+    abort.abort();
+    frames.close();
+    dom.remove();
+    status.show({ status: 'closed' });
+  };
+  // Best effort: the page may be gone before the close event leaves.
+  window.addEventListener('pagehide', close, { signal });
+
+  return {
+    close,
+    get status() {
+      return status.status;
+    },
+    stats: () => ({ ...frames.stats }),
+  };
+}
+
+(globalThis as { DawnRfb?: unknown }).DawnRfb = { mount, version };
