@@ -7,6 +7,10 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { getDefaultDevice, RemoteCanvas, type CanvasEvent, type RemoteCanvasOptions } from '../src/index.js';
 import { DemoScene } from '../src/cli/demo-scene.js';
 
+// These callbacks run in the page; the project's type check has no DOM lib (it would clash with
+// @webgpu/types), so the little of the DOM they use is declared here.
+declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
+
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -166,7 +170,7 @@ test('resizing the viewport renders a frame of the new physical size (device pix
 test('when the canvas closes the view says disconnected and keeps the last frame', async () => {
   const page = await openDemo({ size: [200, 150] });
   // The canvas's own backing store (the status overlay sits above it).
-  const backing = (): Promise<string> => page.locator('#view canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+  const backing = (): Promise<string> => page.locator('#view canvas').evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
   const before = await backing();
   canvas!.close();
   await page.waitForSelector('#view[data-status="disconnected"]');

@@ -50,6 +50,24 @@ function tokenMatches(given: string | null, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Parses a request target; undefined for anything malformed (never throws: requests are untrusted). */
+function parseUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Decodes a path segment; a malformed escape yields a name no canvas has. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
+
 let widgetBundle: string | undefined;
 /** The widget bundle (widget/dist/widget.js), read once. */
 export function widgetScript(): string {
@@ -129,9 +147,9 @@ export class FrameServer {
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const match = /^\/ws\/([^/]+)$/.exec(url.pathname);
-    if (!match) {
+    const url = parseUrl(req.url);
+    const match = url && /^\/ws\/([^/]+)$/.exec(url.pathname);
+    if (!url || !match) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -143,7 +161,7 @@ export class FrameServer {
         ws.close(CloseCode.protocolMismatch, `protocol ${protocol} not supported; this server speaks ${PROTOCOL_VERSION}`);
         return;
       }
-      const canvas = this.#canvases.get(decodeURIComponent(match[1]!));
+      const canvas = this.#canvases.get(decodeSegment(match[1]!));
       if (!canvas) {
         ws.close(CloseCode.unknownCanvas, 'no such canvas (it was closed, or the kernel restarted)');
         return;
@@ -159,11 +177,12 @@ export class FrameServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseUrl(req.url);
     const send = (status: number, type: string, body: string): void => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(body);
     };
+    if (!url) return send(400, 'text/plain', 'malformed URL\n');
     if (req.method !== 'GET') return send(405, 'text/plain', 'only GET is allowed\n');
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204).end();
@@ -178,7 +197,7 @@ export class FrameServer {
     }
     const view = /^\/view\/([^/]+)$/.exec(url.pathname);
     if (view) {
-      const canvas = this.#canvases.get(decodeURIComponent(view[1]!));
+      const canvas = this.#canvases.get(decodeSegment(view[1]!));
       const token = url.searchParams.get('token');
       if (!canvas || !tokenMatches(token, canvas.token)) return send(404, 'text/plain', 'no such canvas, or wrong token\n');
       return send(200, 'text/html; charset=utf-8', viewerPage(canvas.id, canvas.token, canvas.getTitle()));

@@ -39,7 +39,7 @@ export interface ViewHooks {
 
 // Bytes the socket may hold unsent before the view counts as full even within maxBufferedFrames.
 const MAX_SOCKET_BUFFER = 16 * 1024 * 1024;
-// Messages per second a view may send (a 240 Hz mouse with every event type is well below).
+// Events per second a view may send (a 240 Hz mouse with every event type is well below).
 const RATE = 1000;
 const WINDOW_MS = 1000;
 
@@ -167,15 +167,6 @@ export class View {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (!this.#open) return;
-    const now = performance.now();
-    if (now - this.#windowStart > WINDOW_MS) {
-      this.#windowStart = now;
-      this.#windowCount = 0;
-    }
-    if (++this.#windowCount > RATE) {
-      if (this.#windowCount === RATE + 1) reportError(`view ${this.id}`, new ProtocolError(`more than ${RATE} messages in a second; dropping the rest of this second`));
-      return;
-    }
     let message: ClientMessage;
     try {
       if (isBinary) throw new ProtocolError('views send JSON text messages only');
@@ -185,8 +176,21 @@ export class View {
       reportError(`view ${this.id} sent a bad message`, e instanceof ProtocolError ? e : new ProtocolError(String(e)));
       return;
     }
+    // Acks are never rate limited: they are bounded by the frames sent, and a dropped ack would
+    // stall this view for good.
     if (message.type === 'ack') this.#ack(message.index);
-    else this.#hooks.onEvent(this, message.event);
+    else if (this.#withinRate()) this.#hooks.onEvent(this, message.event);
+  }
+
+  #withinRate(): boolean {
+    const now = performance.now();
+    if (now - this.#windowStart > WINDOW_MS) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    if (++this.#windowCount <= RATE) return true;
+    if (this.#windowCount === RATE + 1) reportError(`view ${this.id}`, new ProtocolError(`more than ${RATE} events in a second; dropping the rest of this second`));
+    return false;
   }
 
   #onClose(): void {

@@ -267,3 +267,24 @@ export function plain(event: object): Record<string, unknown> {
   const { stopPropagation: _, ...rest } = event as Record<string, unknown>;
   return rest;
 }
+
+/**
+ * The next frame of `view` (after those nextFrame() already returned) that shows `rgba` within
+ * `tolerance`; frames of draws that were already in flight are skipped. Throws on timeout,
+ * saying what arrived instead.
+ */
+export async function frameWithColor(view: ViewClient, rgba: readonly number[], tolerance = 12, timeoutMs = 3000): Promise<ReceivedFrame> {
+  const end = performance.now() + timeoutMs;
+  const seen: number[] = [];
+  for (;;) {
+    const left = end - performance.now();
+    let f: ReceivedFrame;
+    try {
+      f = await view.nextFrame(Math.max(1, left));
+    } catch {
+      throw new Error(`no frame of colour [${rgba.join(', ')}] within ${timeoutMs} ms (got frames ${JSON.stringify(seen)})`);
+    }
+    if (await isSolid(f.image, rgba, tolerance)) return f;
+    seen.push(f.header.index);
+  }
+}
