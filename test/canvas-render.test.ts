@@ -1,7 +1,7 @@
 // Offscreen canvases rendering on the real GPU: pixels, formats, sizes, frames.
 import { describe, expect, test } from 'vitest';
-import { getDefaultDevice, OffscreenCanvas } from '../src/index.js';
-import { expectUniform, makeClearCanvas, pixel } from './helpers/gpu.js';
+import { getDefaultDevice, InvalidArgumentError, OffscreenCanvas, requestDevice } from '../src/index.js';
+import { clearTexture, expectUniform, makeClearCanvas, pixel, thrown } from './helpers/gpu.js';
 
 describe('rendering', () => {
   test('a triangle drawn offscreen has the expected colours at known pixels', async () => {
@@ -85,10 +85,25 @@ describe('rendering', () => {
     c.canvas.close();
   });
 
-  test("format 'bgra8unorm-srgb' reads back as RGBA", async () => {
-    const c = await makeClearCanvas([5, 3], [0, 0, 1, 1], 'bgra8unorm-srgb');
-    expectUniform(await c.canvas.draw(), [0, 0, 255, 255]);
-    c.canvas.close();
+  test("format 'bgra8unorm-srgb' reads back as RGBA on a core device", async () => {
+    const device = await requestDevice({ backend: 'vulkan', label: 'bgra srgb' });
+    const canvas = new OffscreenCanvas({ size: [5, 3] });
+    const context = canvas.getContext();
+    context.configure({ device, format: 'bgra8unorm-srgb' });
+    canvas.requestDraw(() => clearTexture(device, context.getCurrentTexture(), [0, 0, 1, 1]));
+    expectUniform(await canvas.draw(), [0, 0, 255, 255]);
+    canvas.close();
+    device.destroy();
+  });
+
+  test("format 'bgra8unorm-srgb' is refused with a clear error on a compatibility-mode (OpenGL ES) device", async () => {
+    const device = await requestDevice({ backend: 'opengles', label: 'gles' });
+    const canvas = new OffscreenCanvas({ size: [5, 3] });
+    const e = thrown(() => canvas.getContext().configure({ device, format: 'bgra8unorm-srgb' }));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toMatch(/compatibility.*rgba8unorm-srgb/);
+    canvas.close();
+    device.destroy();
   });
 
   test('the pixel ratio scales the physical size and is recorded in the frame', async () => {

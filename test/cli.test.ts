@@ -1,6 +1,6 @@
 // The main job: `dawn-rfb snapshot` renders the demo scene on the real (software) GPU, writes a
 // PNG whose pixels show the cube, prints the adapter, and the process exits by itself.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,4 +35,29 @@ test('bad arguments give a clear message and a non-zero exit', async () => {
   expect((err as { stderr: string }).stderr).toContain('expected WIDTHxHEIGHT with positive integers');
   const bad = await run(process.execPath, [cli, 'snapshot', '--backend', 'bogus'], { timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e);
   expect((bad as { stderr: string }).stderr).toMatch(/Allowed choices are vulkan, opengles/);
+});
+
+test('demo serves the widget page for the live demo, prints its URL, and stops on SIGINT', async () => {
+  const child = spawn(process.execPath, [cli, 'demo', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d);
+      const m = /open (http:\/\/127\.0\.0\.1:\d+\/view\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`demo exited early (${code}): ${out}`)));
+  });
+  expect(out).toMatch(/adapter: /);
+  const page = await fetch(url);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('DawnRfb.mount');
+  expect(html).toMatch(/\/ws\/[0-9a-f]+\?token=/);
+  const script = await fetch(new URL('/widget.js', url));
+  expect(script.status).toBe(200);
+  expect(await script.text()).toContain('DawnRfb');
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  expect(await exited).toBe(0);
 });

@@ -56,6 +56,10 @@ export class CanvasContext {
     if (!CANVAS_FORMATS.includes(format)) {
       throw new InvalidArgumentError(`configure: format "${format}" is not supported for canvases; allowed: ${CANVAS_FORMATS.join(', ')}`);
     }
+    if (format === 'bgra8unorm-srgb' && !device.features.has('core-features-and-limits')) {
+      // WebGPU compatibility mode (Dawn's OpenGL ES backend) has no sRGB BGRA textures.
+      throw new InvalidArgumentError('configure: format "bgra8unorm-srgb" is not available on a compatibility-mode device (OpenGL ES backend); use "rgba8unorm-srgb"');
+    }
     const alphaMode = config.alphaMode ?? 'opaque';
     if (alphaMode !== 'opaque' && alphaMode !== 'premultiplied') {
       throw new InvalidArgumentError(`configure: alphaMode must be "opaque" or "premultiplied", got ${JSON.stringify(alphaMode)}`);
