@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Makes a fresh machine ready for dawn-rfb: npm packages, the build, a WebGPU adapter, and
-// (on request) Chromium for browser tests. It runs before `npm install`, so it uses only Node's
-// standard library. Every install step says what it installs before it does it.
+// (on request) Chromium for browser tests and Jupyter for the notebooks. It runs before
+// `npm install`, so it uses only Node's standard library. Every install step says what it
+// installs before it does it.
 //
-//   node scripts/setup.mjs [--browser] [--quiet]
+//   node scripts/setup.mjs [--browser] [--jupyter] [--quiet]
+//
+// --jupyter: Debian's Jupyter Notebook 6, nbclient and ipykernel (for /usr/bin/python3), and the
+// notebooks' own npm project (notebooks/node_modules/dawn-rfb, a link to this package).
 //
 // Exit codes: 0 ready; 1 something is missing that this script may not install (the message
 // says the exact command to run); 2 bad arguments.
@@ -14,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const known = new Set(['--browser', '--quiet']);
+const known = new Set(['--browser', '--jupyter', '--quiet']);
 for (const a of args) {
   if (!known.has(a)) {
     console.error(`setup: unknown option ${a}; allowed: ${[...known].join(', ')}`);
@@ -156,5 +160,36 @@ if (args.has('--browser') && !existsSync('/usr/bin/chromium')) {
     run('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core']);
   } else {
     fail(['the browser tests need Chromium at /usr/bin/chromium. Run as root: apt-get install -y chromium']);
+  }
+}
+
+// ---- 5. Jupyter for the notebooks ------------------------------------------------------------
+// Debian's own Python (/usr/bin/python3), not whatever python3 is first on PATH.
+const JUPYTER_DEBS = ['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client'];
+const hasJupyter = () => spawnSync('/usr/bin/python3', ['-c', 'import notebook, nbclient, ipykernel, jupyter_client'],
+  { stdio: 'ignore' }).status === 0;
+if (args.has('--jupyter')) {
+  if (!hasJupyter()) {
+    const install = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${JUPYTER_DEBS.join(' ')}`;
+    if (isRoot && isDebian) {
+      log(`installing Debian's Jupyter Notebook for the notebooks (apt-get install ${JUPYTER_DEBS.join(' ')}) ...`);
+      log(`$ ${install}`);
+      run('sh', ['-c', install], { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+      if (!hasJupyter()) fail(['Jupyter still missing after apt-get: /usr/bin/python3 -c "import notebook, nbclient, ipykernel" fails']);
+    } else if (isDebian) {
+      fail(['the notebooks need Jupyter Notebook, nbclient and ipykernel for /usr/bin/python3. Run as root:', `  ${install}`]);
+    } else {
+      fail([
+        'the notebooks need Jupyter Notebook 6, nbclient and ipykernel importable by /usr/bin/python3. Run:',
+        "  /usr/bin/python3 -m pip install 'notebook<7' nbclient ipykernel jupyter-client",
+      ]);
+    }
+  }
+  // The notebooks import dawn-rfb by name; tslab's type checker resolves it like Node 10 does, from
+  // notebooks/node_modules (a link to this package, see notebooks/package.json).
+  const notebooks = join(root, 'notebooks');
+  if (!existsSync(join(notebooks, 'node_modules', 'dawn-rfb', 'package.json'))) {
+    log("linking dawn-rfb into the notebooks' npm project (npm install in notebooks/) ...");
+    run('npm', ['install', '--no-audit', '--no-fund'], { cwd: notebooks });
   }
 }

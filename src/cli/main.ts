@@ -9,6 +9,7 @@ import { deviceSummary, getDefaultDevice } from '../gpu/device.js';
 import { RemoteCanvas } from '../remote/canvas.js';
 import { encodeFrame } from '../remote/encoder.js';
 import { DemoScene } from './demo-scene.js';
+import { installKernelspec, KERNEL_DISPLAY_NAME, uninstallKernelspec } from './kernelspec.js';
 
 function parseSize(value: string): [number, number] {
   const m = /^(\d+)x(\d+)$/.exec(value);
@@ -103,6 +104,20 @@ program.command('demo')
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+
+const kernel = program.command('kernel').description('the Jupyter kernelspec "TypeScript (dawn-rfb)" (tslab with live canvases)');
+for (const [name, action] of [['install', installKernelspec], ['uninstall', uninstallKernelspec]] as const) {
+  kernel.command(name)
+    .description(name === 'install'
+      ? 'install the kernelspec (default: system-wide, /usr/local/share/jupyter/kernels)'
+      : 'remove the kernelspec')
+    .option('--user', "the user's Jupyter data folder (~/.local/share/jupyter)")
+    .option('--prefix <folder>', 'under <folder>/share/jupyter (e.g. a virtual environment)')
+    .action(async (opts: { user?: boolean; prefix?: string }) => {
+      const dir = await action(opts);
+      console.log(name === 'install' ? `installed "${KERNEL_DISPLAY_NAME}" in ${dir}` : `removed ${dir}`);
+    });
+}
 
 program.parseAsync().catch((e: unknown) => {
   // Our own errors carry a message made for the user; anything else gets its stack.

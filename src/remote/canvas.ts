@@ -6,11 +6,12 @@ import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CanvasBase, type CanvasOptions, type Cursor, type Frame } from '../canvas/base.js';
-import { InvalidArgumentError } from '../errors.js';
+import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 import { checkQuality, encodeFrame, type EncodedImage } from './encoder.js';
 import { CloseCode, encodeFrameHeader, PROTOCOL_VERSION, socketPath, type WireEvent } from './protocol.js';
-import { getServer, type FrameServer, type ServerOptions } from './server.js';
+import { currentDisplayWriter, newDisplayId, outputMessage, SHOW, trackDisplay, type DisplayWriter } from './notebook.js';
+import { getServer, widgetScript, type FrameServer, type ServerOptions } from './server.js';
 import { View, type FrameMessage, type ViewStats } from './view.js';
 import type { CanvasEvent } from '../canvas/events.js';
 
@@ -34,6 +35,12 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   resizable?: boolean;
   /** Where the shared server listens (used by the first canvas only). */
   server?: ServerOptions;
+  /**
+   * Where notebook pages reach the server: a URL prefix with {proto} {host} {base} {port}
+   * {token}, e.g. `{proto}://{host}{base}proxy/{port}`. Default: env `DAWN_RFB_URL_TEMPLATE`,
+   * else the widget tries the JupyterHub prefix, jupyter-server-proxy, then the port directly.
+   */
+  urlTemplate?: string;
 }
 
 /** Statistics of a RemoteCanvas; see {@link RemoteCanvas.stats}. */
@@ -74,7 +81,9 @@ export class RemoteCanvas extends CanvasBase {
   readonly id: string;
   /** Secret a view must present to connect. */
   readonly token: string;
-  readonly #options: Required<Omit<RemoteCanvasOptions, keyof CanvasOptions | 'server'>>;
+  readonly #options: Required<Omit<RemoteCanvasOptions, keyof CanvasOptions | 'server' | 'urlTemplate'>>;
+  readonly #urlTemplate: string | undefined;
+  readonly #displays: string[] = [];
   readonly #views = new Map<string, View>();
   readonly #server: Promise<FrameServer>;
   #cssSize: [string, string];
@@ -104,6 +113,7 @@ export class RemoteCanvas extends CanvasBase {
       resizable: options.resizable ?? true,
     };
     this.#cssSize = [this.#options.cssWidth, this.#options.cssHeight];
+    this.#urlTemplate = options.urlTemplate ?? process.env.DAWN_RFB_URL_TEMPLATE;
     this.#server = getServer(options.server).then((server) => {
       if (!this.isClosed()) server.register(this);
       return server;
@@ -150,6 +160,66 @@ export class RemoteCanvas extends CanvasBase {
     const frame = this.#lastFrame;
     if (!frame) throw new InvalidArgumentError('snapshot(): the draw function rendered nothing (it must render to getContext().getCurrentTexture())');
     return (await encodeFrame(frame, { format: 'png', alpha: frame.alphaMode !== 'opaque' })).data;
+  }
+
+  // ---- notebook output -----------------------------------------------------------------------
+
+  /**
+   * Shows a live view as the output of the running notebook cell (a new output per call; several
+   * views of one canvas work). The output also carries a snapshot for front ends that run no
+   * scripts. Resolves once the output is sent; under the dawn-rfb kernel the cell waits for it
+   * by itself, on stock tslab write `await canvas.show()`. Outside a notebook it prints the URL
+   * of a standalone page instead.
+   * @throws {CanvasClosedError} after close.
+   */
+  show(): Promise<void> {
+    if (this.isClosed()) throw new CanvasClosedError('show(): the canvas is closed; create a new one');
+    // The writer must be read now: it belongs to the cell running now.
+    const writer = currentDisplayWriter();
+    const work = writer ? this.#display(writer, newDisplayId(), false) : this.getUrl().then((url) => console.log(`${this.toString()}: open ${url}`));
+    const done = work.catch((e: unknown) => { reportError('show()', e); });
+    trackDisplay(done);
+    return done;
+  }
+
+  /**
+   * Replaces the snapshot of every output of this canvas with the current frame, so a saved
+   * notebook shows the final state.
+   */
+  freeze(): Promise<void> {
+    if (this.isClosed()) throw new CanvasClosedError('freeze(): the canvas is closed');
+    const writer = currentDisplayWriter();
+    if (!writer) return Promise.resolve();
+    const done = Promise.all(this.#displays.map((id) => this.#display(writer, id, true)))
+      .then(() => undefined, (e: unknown) => { reportError('freeze()', e); });
+    trackDisplay(done);
+    return done;
+  }
+
+  /** Called by the dawn-rfb kernel for a cell whose last expression is this canvas. */
+  [SHOW](): void {
+    void this.show();
+  }
+
+  /** One line: id, size, views. */
+  override toString(): string {
+    const [w, h] = this.getPhysicalSize();
+    return `RemoteCanvas ${this.id} ${w}x${h}, ${this.#views.size} view(s)`;
+  }
+
+  async #display(writer: DisplayWriter, displayId: string, update: boolean): Promise<void> {
+    const [server, png] = await Promise.all([this.#server, this.snapshot()]);
+    const [width, height] = this.getLogicalSize();
+    writer(outputMessage({
+      displayId, png, width, height, cssWidth: this.#cssSize[0], cssHeight: this.#cssSize[1],
+      summary: this.toString(), widgetScript: widgetScript(),
+      server: {
+        port: server.port, path: this.socketPath, token: this.token,
+        ...(this.#urlTemplate ? { template: this.#urlTemplate } : {}),
+        ...(process.env.JUPYTERHUB_SERVICE_PREFIX ? { hubPrefix: process.env.JUPYTERHUB_SERVICE_PREFIX } : {}),
+      },
+    }), update);
+    if (!update) this.#displays.push(displayId);
   }
 
   // ---- backend hooks -------------------------------------------------------------------------

@@ -9,8 +9,11 @@ import {
 export type ConnectionState =
   | { status: 'connecting' }
   | { status: 'live'; hello: HelloMessage }
-  /** `retryAt` is a `performance.now()` time. */
-  | { status: 'disconnected'; retryAt: number }
+  /**
+   * `retryAt` is a `performance.now()` time. `tried` (the socket URLs, in order) is there when
+   * every URL failed in a row, none of them answering: the page may have no route to the server.
+   */
+  | { status: 'disconnected'; retryAt: number; tried?: readonly string[] }
   | { status: 'error'; message: string };
 
 export interface ConnectionEvents {
@@ -38,6 +41,14 @@ function toSocketUrl(url: string): string {
   if (u.protocol === 'http:') u.protocol = 'ws:';
   else if (u.protocol === 'https:') u.protocol = 'wss:';
   return u.href;
+}
+
+function triedUrl(url: string): string {
+  try {
+    return toSocketUrl(url);
+  } catch {
+    return url;
+  }
 }
 
 function byteLength(text: string): number {
@@ -174,14 +185,15 @@ export class Connection {
       this.open();
     } else {
       this.failures = 0;
-      this.backoff();
+      this.backoff(this.urls.map(triedUrl));
     }
   }
 
-  private backoff(): void {
+  private backoff(tried?: readonly string[]): void {
     const delay = this.delay;
     this.delay = Math.min(delay * 2, MAX_DELAY_MS);
-    this.on.state({ status: 'disconnected', retryAt: performance.now() + delay });
+    const retryAt = performance.now() + delay;
+    this.on.state(tried ? { status: 'disconnected', retryAt, tried } : { status: 'disconnected', retryAt });
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 }

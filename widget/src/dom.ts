@@ -7,7 +7,7 @@ const CSS = `
 .dawn-rfb:focus-within{outline:2px solid #3b82f6;outline-offset:-2px}
 .dawn-rfb>canvas{display:block}
 .dawn-rfb>textarea{position:absolute;left:0;top:0;width:1px;height:1px;margin:0;padding:0;border:0;opacity:0;resize:none;overflow:hidden;pointer-events:none;font-size:16px}
-.dawn-rfb>.dawn-rfb-status{position:absolute;left:4px;top:4px;max-width:calc(100% - 16px);padding:2px 6px;border-radius:3px;background:rgba(0,0,0,.65);color:#fff;font:12px/1.4 sans-serif;pointer-events:none}
+.dawn-rfb>.dawn-rfb-status{position:absolute;left:4px;top:4px;max-width:calc(100% - 16px);padding:2px 6px;border-radius:3px;background:rgba(0,0,0,.65);color:#fff;font:12px/1.4 sans-serif;overflow-wrap:anywhere;pointer-events:none}
 .dawn-rfb>.dawn-rfb-status[hidden]{display:none}
 `;
 

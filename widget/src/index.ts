@@ -10,14 +10,33 @@ import { attachPointer } from './pointer.js';
 import { watchSize } from './resize.js';
 import { StatusOverlay } from './status.js';
 import { EventQueue } from './throttle.js';
+import { candidateUrls, checkServerOptions, pageBaseUrl, TEMPLATE_HINT, type ServerOptions } from './urls.js';
 
 // Replaced by the build (scripts/build-widget.mjs) with the package version.
 declare const __DAWN_RFB_VERSION__: string | undefined;
 export const version: string = typeof __DAWN_RFB_VERSION__ === 'string' ? __DAWN_RFB_VERSION__ : 'dev';
 
-export interface MountOptions {
-  /** Websocket URLs (ws:, wss:, http:, https: or page-relative), tried in this order. */
-  urls: string[];
+export type { ServerOptions } from './urls.js';
+
+/** Exactly one of `urls` and `server` says where the canvas server is. */
+export type MountOptions = MountCommon & (
+  | {
+    /** Websocket URLs (ws:, wss:, http:, https: or page-relative), tried in this order. */
+    urls: string[];
+    server?: undefined;
+  }
+  | {
+    /**
+     * The kernel's server by port and socket path; the widget derives the URLs from the page
+     * (jupyter-server-proxy under JupyterHub or the page's base URL, loopback, the page's host),
+     * or takes the one `template` names.
+     */
+    server: ServerOptions;
+    urls?: undefined;
+  }
+);
+
+export interface MountCommon {
   /** Pointer moves and wheels go out at most this often, merged (default 20). */
   throttleMs?: number;
   /** CSS size of the view; defaults to the size the server's hello asks for. */
@@ -41,11 +60,26 @@ function setCssSize(root: HTMLElement, width: string | number | undefined, heigh
   if (height !== undefined) root.style.height = css(height);
 }
 
-export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
-  const urls = options?.urls;
+/** The URLs to try, from `urls` or `server`; throws a TypeError unless exactly one is valid. */
+function resolveUrls(options: MountOptions, doc: Document): string[] {
+  if (typeof options !== 'object' || options === null) throw new TypeError('dawn-rfb: mount needs an options object with urls or server');
+  const { urls, server } = options;
+  if (urls !== undefined && server !== undefined) {
+    throw new TypeError('dawn-rfb: give either options.urls or options.server, not both');
+  }
+  if (server !== undefined) {
+    checkServerOptions(server);
+    return candidateUrls(server, doc.location ?? window.location, pageBaseUrl(doc));
+  }
+  if (urls === undefined) throw new TypeError('dawn-rfb: options.urls (websocket URLs) or options.server ({ port, path }) is required');
   if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
     throw new TypeError('dawn-rfb: options.urls must be a non-empty list of websocket URLs');
   }
+  return urls;
+}
+
+export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
+  const urls = resolveUrls(options, element?.ownerDocument ?? document);
   const throttleMs = options.throttleMs ?? 20;
   if (typeof throttleMs !== 'number' || !(throttleMs >= 0)) throw new TypeError('dawn-rfb: options.throttleMs must be a number >= 0');
   const snapshot = options.snapshot ?? null;
@@ -54,7 +88,8 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
   const { signal } = abort;
   const dom = createDom(element, snapshot !== null);
   const { root, canvas, textarea } = dom;
-  const status = new StatusOverlay(root, dom.status);
+  // The hint names the kernel's setting that derives URLs; with explicit urls, the caller chose.
+  const status = new StatusOverlay(root, dom.status, options.server !== undefined ? TEMPLATE_HINT : undefined);
   let showingSnapshot = snapshot !== null;
   let resizable = false;
   // Once the caller or the server chose a size, a reconnect's hello must not undo it (nor the

@@ -1,15 +1,21 @@
 // The connection state, shown as a small overlay and as data-status on the root (which is what
 // tests and the notebook's own scripts observe). The last frame stays underneath when the
-// connection drops: a stale picture with a notice beats an empty box.
+// connection drops: a stale picture with a notice beats an empty box. When no URL answered in a
+// whole round, the notice says which were tried (also as data-tried, joined by spaces) and how to
+// configure a route, until a connection goes live; the retries go on meanwhile.
 import type { ConnectionState } from './connection.js';
+import { displayUrl } from './urls.js';
 
 export type Status = ConnectionState['status'] | 'closed';
 
 export class StatusOverlay {
   private current: Status = 'connecting';
   private countdown: ReturnType<typeof setInterval> | undefined;
+  /** "Could not reach…" once a round of URLs failed, until live (or the end). */
+  private unreachable: string | null = null;
 
-  constructor(private readonly root: HTMLElement, private readonly box: HTMLElement) {}
+  /** `hint` follows the list of tried URLs: how to give the page a route to the server. */
+  constructor(private readonly root: HTMLElement, private readonly box: HTMLElement, private readonly hint?: string) {}
 
   get status(): Status {
     return this.current;
@@ -19,9 +25,18 @@ export class StatusOverlay {
     clearInterval(this.countdown);
     this.current = state.status;
     this.root.dataset.status = state.status;
+    if (state.status === 'disconnected' && state.tried) {
+      this.root.dataset.tried = state.tried.join(' ');
+      const hint = this.hint ? ` ${this.hint}.` : '';
+      this.unreachable = `Could not reach the dawn-rfb server. Tried: ${state.tried.map(displayUrl).join(', ')}.${hint}`;
+    } else if (state.status !== 'connecting' && state.status !== 'disconnected') {
+      // Live, or an answer from the server (error), or the end: the notice no longer applies.
+      delete this.root.dataset.tried;
+      this.unreachable = null;
+    }
     switch (state.status) {
       case 'connecting':
-        this.text('connecting…');
+        this.text(this.unreachable === null ? 'connecting…' : `${this.unreachable} Retrying…`);
         break;
       case 'live':
         this.text(null);
@@ -29,7 +44,9 @@ export class StatusOverlay {
       case 'disconnected': {
         const tick = () => {
           const seconds = Math.max(0, Math.ceil((state.retryAt - performance.now()) / 1000));
-          this.text(`disconnected, reconnecting in ${seconds} s`);
+          this.text(this.unreachable === null
+            ? `disconnected, reconnecting in ${seconds} s`
+            : `${this.unreachable} Retrying in ${seconds} s.`);
         };
         tick();
         this.countdown = setInterval(tick, 250);
