@@ -177,3 +177,23 @@ test('when the canvas closes the view says disconnected and keeps the last frame
   expect(await backing()).toBe(before);
   expect(await page.locator('#view canvas').isVisible()).toBe(true);
 });
+
+test('a view whose element is replaced by one with the same id (an updated output) closes', async () => {
+  const page = await openDemo({ size: [160, 120] });
+  await expect.poll(() => canvas!.viewCount).toBe(1);
+  await page.evaluate((path) => {
+    const w = globalThis as unknown as {
+      document: { getElementById(id: string): { replaceWith(e: unknown): void } | null; createElement(tag: string): { id: string } };
+      location: { host: string };
+      DawnRfb: { mount(el: unknown, o: unknown): unknown };
+    };
+    const fresh = w.document.createElement('div');
+    fresh.id = 'view';
+    w.document.getElementById('view')!.replaceWith(fresh);
+    w.DawnRfb.mount(fresh, { urls: [`ws://${w.location.host}${path}`] });
+  }, canvas!.socketPath);
+  await page.waitForSelector('#view[data-status="live"][data-frame-index]');
+  // The replaced view closed itself: the canvas is left with the new view only.
+  await expect.poll(() => canvas!.viewCount, { timeout: 5000 }).toBe(1);
+  await expect.poll(() => canvas!.stats().views.map((v) => v.id).length).toBe(1);
+});

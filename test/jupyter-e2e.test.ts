@@ -186,8 +186,8 @@ test('a notebook run in Jupyter shows a live widget; a drag rotates the scene; a
   }, undefined, { timeout: 30_000 });
   expect(await page.evaluate(() => Jupyter!.notebook!.kernel!.name)).toBe('dawn-rfb');
   // Nothing of this session may be saved (the copy is deleted anyway).
-  await page.evaluate(() => Jupyter!.notebook!.set_autosave_interval(0));
-  await page.evaluate(() => Jupyter!.notebook!.execute_all_cells());
+  await page.evaluate(() => { Jupyter!.notebook!.set_autosave_interval(0); });
+  await page.evaluate(() => { Jupyter!.notebook!.execute_all_cells(); });
   await page.waitForFunction(() => Jupyter!.notebook!.get_cells().every((c) =>
     c.cell_type !== 'code' || (c.input_prompt_number !== '*' && c.input_prompt_number != null)), undefined, { timeout: RUN_ALL_TIMEOUT, polling: 250 });
   const failures = await page.evaluate(() => Jupyter!.notebook!.get_cells().flatMap((c, i: number) =>
@@ -226,7 +226,7 @@ test('a notebook run in Jupyter shows a live widget; a drag rotates the scene; a
 
   // ---- a kernel restart: disconnected, the last frame stays ----------------------------------
   const lastFrame = await settledBackingStore(page, canvas);
-  await page.evaluate(() => Jupyter!.notebook!.kernel!.restart());
+  await page.evaluate(() => { Jupyter!.notebook!.kernel!.restart(); });
   await page.locator(`${OUTPUT}[data-status="disconnected"]`).waitFor({ timeout: 10_000 });
   expect(await backingStore(canvas)).toBe(lastFrame);
   expect(await canvas.isVisible()).toBe(true);

@@ -3,7 +3,7 @@
 // show() after close is a clear error; stock tslab (no kernelspec of ours) displays with
 // `await canvas.show()`; and the kernelspec CLI refuses bad input clearly.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,19 +38,25 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const f of written) rmSync(f, { force: true });
+  for (const f of written) rmSync(f, { recursive: true, force: true });
   rmSync(prefix, { recursive: true, force: true });
 });
 
 interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, string | string[]> }
 const text = (t: string | string[] | undefined): string => (Array.isArray(t) ? t.join('') : t ?? '');
 
-/** Runs cells in a notebook next to the examples (so `dawn-rfb` resolves) and returns each cell's outputs. */
+/**
+ * Runs cells in a notebook below notebooks/ (so `dawn-rfb` resolves through its node_modules; a
+ * subfolder, so notebooks.test.ts, which lists the examples, never sees it) and returns each
+ * cell's outputs.
+ */
 async function runCells(kernel: string, cells: string[]): Promise<Output[][]> {
-  const name = `.test-${kernel}-${process.pid}-${written.length}.ipynb`;
-  const path = join(root, 'notebooks', name);
+  const name = `${kernel}-${written.length}.ipynb`;
+  const dir = join(root, 'notebooks', `test-tmp-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  if (!written.includes(dir)) written.push(dir);
+  const path = join(dir, name);
   const out = join(prefix, `${name}.out.json`);
-  written.push(path);
   writeFileSync(path, JSON.stringify({
     nbformat: 4, nbformat_minor: 5,
     metadata: { kernelspec: { name: kernel, display_name: kernel, language: 'typescript' } },

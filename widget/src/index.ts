@@ -78,6 +78,40 @@ function resolveUrls(options: MountOptions, doc: Document): string[] {
   return urls;
 }
 
+// Views whose element left the page must not keep their websocket: an output re-rendered by
+// update_display_data (canvas.freeze()) gets a new element with the same id, and a cleared
+// output loses its element. JupyterLab detaches cells scrolled far away and re-attaches them
+// later, so a view is closed only after its element has been gone for a while, or at once when
+// a new view takes over its element's id.
+const DETACHED_GRACE_MS = 10_000;
+const views = new Map<HTMLElement, { close: () => void; detachedSince?: number }>();
+let sweeper: ReturnType<typeof setInterval> | undefined;
+
+/** Registers a mounted view; returns its close function, which also unregisters it. */
+function track(root: HTMLElement, close: () => void): () => void {
+  for (const [other, view] of views) {
+    if (root.id && other.id === root.id && other !== root) view.close();
+  }
+  const tracked = (): void => {
+    views.delete(root);
+    close();
+  };
+  views.set(root, { close: tracked });
+  sweeper ??= setInterval(() => {
+    const t = Date.now();
+    for (const [el, view] of views) {
+      if (el.isConnected) view.detachedSince = undefined;
+      else if (view.detachedSince === undefined) view.detachedSince = t;
+      else if (t - view.detachedSince >= DETACHED_GRACE_MS) view.close();
+    }
+    if (views.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  }, DETACHED_GRACE_MS / 2);
+  return tracked;
+}
+
 export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
   const urls = resolveUrls(options, element?.ownerDocument ?? document);
   const throttleMs = options.throttleMs ?? 20;
@@ -165,11 +199,12 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     dom.remove();
     status.show({ status: 'closed' });
   };
+  const closeTracked = track(root, close);
   // Best effort: the page may be gone before the close event leaves.
-  window.addEventListener('pagehide', close, { signal });
+  window.addEventListener('pagehide', closeTracked, { signal });
 
   return {
-    close,
+    close: closeTracked,
     get status() {
       return status.status;
     },
