@@ -6,6 +6,7 @@
 //  2. dawn-rfb finds tslab's display writer through a hook instead of searching for it.
 //  3. A cell's execution waits for the outputs its canvases are still preparing (snapshot, PNG
 //     encode), so they land in that cell before it reports idle (nbclient stops listening then).
+//  4. It exits when the process that started it (the Jupyter server) is gone.
 // When an internal is missing (another tslab version) it says which and falls back: canvases
 // still display with `await canvas.show()`.
 //
@@ -77,6 +78,13 @@ if (typeof executor?.createExecutor === 'function') {
 } else {
   missing.push('its executor factory (executor.createExecutor)');
 }
+
+// A kernel must not outlive the Jupyter server that started it (tslab has no parent watch, and an
+// orphaned kernel would hold its GPU device and ports forever).
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, 2000).unref();
 
 const log = console.log;
 console.log = function (...args) {
