@@ -45,8 +45,10 @@ export interface FoundAdapter {
 
 /** A short description of an adapter, for logs and for the user. */
 export interface AdapterSummary {
-  /** Adapter name, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)" or "NVIDIA H100". */
+  /** Adapter description, e.g. "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)" (NVIDIA puts its driver version here). */
   name: string;
+  /** Device id, e.g. "nvidia-h100-80gb-hbm3" (may be empty). */
+  device: string;
   /** Vendor, e.g. "mesa" or "nvidia". */
   vendor: string;
   /** The Dawn backend it runs on. */
@@ -142,6 +144,7 @@ export function adapterSummary(found: FoundAdapter): AdapterSummary {
   const name = info.description || info.device || info.architecture || 'unknown adapter';
   return {
     name,
+    device: info.device || '',
     vendor: info.vendor || 'unknown',
     backend: found.backend,
     featureLevel: found.featureLevel,
@@ -149,7 +152,8 @@ export function adapterSummary(found: FoundAdapter): AdapterSummary {
   };
 }
 
-/** One line for logs: "llvmpipe ... (mesa, vulkan, core, software)". */
+/** One line for logs: "llvmpipe: Mesa ... [llvmpipe-llvm-...] (mesa, vulkan, core, software)". */
 export function formatAdapterSummary(s: AdapterSummary): string {
-  return `${s.name} (${s.vendor}, ${s.backend}, ${s.featureLevel}${s.software ? ', software' : ''})`;
+  const device = s.device && s.device !== s.name ? ` [${s.device}]` : '';
+  return `${s.name}${device} (${s.vendor}, ${s.backend}, ${s.featureLevel}${s.software ? ', software' : ''})`;
 }

@@ -6,6 +6,7 @@ import {
   type AckMessage, type EventMessage, type HelloMessage, type ServerMessage,
 } from '../../src/remote/protocol.js';
 
+/** Where the connection stands; each change goes to `ConnectionEvents.state` (and the overlay). */
 export type ConnectionState =
   | { status: 'connecting' }
   | { status: 'live'; hello: HelloMessage }
@@ -16,7 +17,9 @@ export type ConnectionState =
   | { status: 'disconnected'; retryAt: number; tried?: readonly string[] }
   | { status: 'error'; message: string };
 
+/** Callbacks through which a `Connection` reports to the widget. */
 export interface ConnectionEvents {
+  /** Every change of state, starting with 'connecting'. */
   state(state: ConnectionState): void;
   /** Every JSON message, hello included (after the state turned live). */
   message(message: ServerMessage): void;
@@ -55,6 +58,10 @@ function byteLength(text: string): number {
   return text.length * 3 <= MAX_CLIENT_MESSAGE_BYTES ? text.length : new TextEncoder().encode(text).length;
 }
 
+/**
+ * The widget's websocket to the canvas server: opens at once, tries the candidate URLs in turn until
+ * one sends a hello of this protocol, and reconnects with backoff after a drop until closed.
+ */
 export class Connection {
   private socket: WebSocket | null = null;
   private live = false;

@@ -11,15 +11,24 @@ const CSS = `
 .dawn-rfb>.dawn-rfb-status[hidden]{display:none}
 `;
 
+/** The widget's elements, as `createDom` made them. */
 export interface WidgetDom {
+  /** The caller's element, styled as the widget. */
   root: HTMLElement;
+  /** Where frames are drawn. */
   canvas: HTMLCanvasElement;
   /** Takes keyboard focus: key events and text input need a focusable, editable target. */
   textarea: HTMLTextAreaElement;
+  /** The status overlay box. */
   status: HTMLElement;
+  /** Removes the input parts (textarea, shortcut suppression); the canvas and status stay. */
   remove(): void;
 }
 
+/**
+ * Makes `root` the widget: adds the page's stylesheet once, then a canvas (hidden while
+ * `hideCanvas`, i.e. while a snapshot shows instead), the keyboard textarea and the status box.
+ */
 export function createDom(root: HTMLElement, hideCanvas: boolean): WidgetDom {
   const doc = root.ownerDocument;
   if (!doc.getElementById(STYLE_ID)) {

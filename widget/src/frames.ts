@@ -4,8 +4,10 @@
 // by acking on img.src), or at once when a newer frame makes it stale.
 import { decodeFrameMessage, type FrameHeader } from '../../src/remote/protocol.js';
 
+/** Counters of a view's frames, for tests and diagnostics (`WidgetHandle.stats()`). */
 export interface FrameStats {
   framesDrawn: number;
+  /** Frames replaced by a newer one before being drawn (acknowledged undrawn). */
   framesSkipped: number;
   /** Index of the last frame drawn (0 before the first). */
   lastIndex: number;
@@ -17,6 +19,10 @@ interface Frame {
   ack: (index: number) => void;
 }
 
+/**
+ * Decodes frames and draws them on the canvas one at a time, keeping only the newest waiting frame
+ * and acknowledging every frame exactly once (drawn, undecodable or skipped), so backpressure holds.
+ */
 export class FrameView {
   readonly stats: FrameStats = { framesDrawn: 0, framesSkipped: 0, lastIndex: 0 };
   private readonly ctx: CanvasRenderingContext2D | null;

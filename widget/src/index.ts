@@ -14,6 +14,7 @@ import { candidateUrls, checkServerOptions, pageBaseUrl, TEMPLATE_HINT, type Ser
 
 // Replaced by the build (scripts/build-widget.mjs) with the package version.
 declare const __DAWN_RFB_VERSION__: string | undefined;
+/** The widget's package version ('dev' in an unbundled build). */
 export const version: string = typeof __DAWN_RFB_VERSION__ === 'string' ? __DAWN_RFB_VERSION__ : 'dev';
 
 export type { ServerOptions } from './urls.js';
@@ -36,6 +37,7 @@ export type MountOptions = MountCommon & (
   }
 );
 
+/** The options of `mount` besides where the server is. */
 export interface MountCommon {
   /** Pointer moves and wheels go out at most this often, merged (default 20). */
   throttleMs?: number;
@@ -46,11 +48,13 @@ export interface MountCommon {
   snapshot?: HTMLImageElement;
 }
 
+/** What `mount` returns: control over one mounted view. */
 export interface WidgetHandle {
   /** Sends a close event, disconnects and stops listening; the last frame stays visible. */
   close(): void;
   /** 'connecting', 'live', 'disconnected', 'error' or 'closed' (also the root's data-status). */
   readonly status: string;
+  /** A copy of the view's frame counters. */
   stats(): FrameStats;
 }
 
@@ -112,6 +116,11 @@ function track(root: HTMLElement, close: () => void): () => void {
   return tracked;
 }
 
+/**
+ * Turns `element` into a live view of a remote canvas and returns its handle. Options: `urls` or
+ * `server` (exactly one: where the server is); `throttleMs` (default 20); `cssWidth`/`cssHeight`
+ * (default: the size the server's hello asks for); `snapshot` (an image shown until the first frame).
+ */
 export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
   const urls = resolveUrls(options, element?.ownerDocument ?? document);
   const throttleMs = options.throttleMs ?? 20;

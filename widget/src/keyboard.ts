@@ -7,6 +7,10 @@ interface NotebookSix {
   Jupyter?: { keyboard_manager?: { register_events?(element: Element): void } };
 }
 
+/**
+ * Sends key, char (text and IME input) and focus events from the textarea to `sink`, keeping them
+ * from the notebook's shortcuts, until `signal` aborts.
+ */
 export function attachKeyboard(textarea: HTMLTextAreaElement, sink: EventSink, signal: AbortSignal): void {
   const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void) =>
     textarea.addEventListener(type, fn, { signal });

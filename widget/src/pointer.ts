@@ -4,8 +4,11 @@
 import type { WireEvent } from '../../src/remote/protocol.js';
 import { buttonBit, mapButton, mapButtons, modifiers, now, wheelScale, type EventSink } from './input.js';
 
+/** The elements pointer input involves. */
 export interface PointerTarget {
+  /** The element the listeners sit on (and that captures the pointer). */
   root: HTMLElement;
+  /** Focused on a press, so that keys reach the canvas. */
   textarea: HTMLTextAreaElement;
   /** The element coordinates are relative to (the canvas, or the snapshot before the first frame). */
   reference(): Element;
@@ -17,6 +20,10 @@ const MAX_TOUCHES = 10; // the server rejects more
 // Chrome's and Firefox's resize grip is about this big; presses there must reach the browser.
 const GRIP = 16;
 
+/**
+ * Sends pointer, double-click and wheel events from `target.root` to `sink`, with coordinates
+ * relative to `target.reference()`, until `signal` aborts.
+ */
 export function attachPointer(target: PointerTarget, sink: EventSink, signal: AbortSignal): void {
   const { root, textarea } = target;
   const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, passive = true) =>

@@ -11,11 +11,16 @@ interface Size {
   pheight: number;
 }
 
+/** Control over the resize events `watchSize` sends. */
 export interface SizeWatcher {
   /** Sends the current size even if unchanged (a new connection has not seen it yet). */
   resend(): void;
 }
 
+/**
+ * Sends a resize event to `sink` whenever `root`'s size, pixel ratio or visibility changes (0x0
+ * while it cannot be seen), until `signal` aborts.
+ */
 export function watchSize(root: HTMLElement, sink: EventSink, signal: AbortSignal): SizeWatcher {
   let measured: Size | null = null;
   // Until the IntersectionObserver reports, the view counts as hidden: reporting a size first

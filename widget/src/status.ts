@@ -6,8 +6,10 @@
 import type { ConnectionState } from './connection.js';
 import { displayUrl } from './urls.js';
 
+/** A view's status: its connection's, or 'closed' once the widget was closed. */
 export type Status = ConnectionState['status'] | 'closed';
 
+/** Shows the connection state in the overlay box and as the root's data-status (and data-tried). */
 export class StatusOverlay {
   private current: Status = 'connecting';
   private countdown: ReturnType<typeof setInterval> | undefined;

@@ -15,6 +15,10 @@ function mergeable(a: WireEvent, b: WireEvent): boolean {
   return a.type === b.type && sameList(a.buttons, b.buttons) && sameList(a.modifiers, b.modifiers) && a.ntouches === b.ntouches;
 }
 
+/**
+ * Passes events on to `send`, merging pointer moves and wheels and sending them at most every `ms`;
+ * any other event first flushes the pending one, so order is kept.
+ */
 export class EventQueue {
   private pending: WireEvent | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,6 +4,7 @@
 // loopback, or on the page's own host. These are pure functions of the page's location and base
 // URL (no DOM types: the project's own type check, which has no DOM lib, covers their tests).
 
+/** Where the kernel's canvas server is, as the kernel describes it (`mount`'s `server` option). */
 export interface ServerOptions {
   /** The canvas server's TCP port on the kernel's host. */
   port: number;
@@ -21,11 +22,13 @@ export interface ServerOptions {
   token?: string;
 }
 
+/** The part of the page's `location` the candidate URLs depend on (a real Location fits). */
 export interface PageLocation {
   /** 'http:', 'https:', 'file:', 'vscode-webview:'… */
   protocol: string;
   /** Host name and port, as location.host. */
   host: string;
+  /** Host name without the port, as location.hostname. */
   hostname: string;
 }
 
