@@ -153,12 +153,20 @@ async function executed(name: string): Promise<{ nb: Notebook; canvases: CanvasO
   const canvases = canvasOutputs(nb);
   for (const c of canvases) {
     const where = `${name}, cell ${c.cell}`;
-    expect(c.containerId, `${where}: text/html has the container`).toMatch(/^dawn-rfb-[0-9a-f]+$/);
+    // One view: the display id; views side by side: the display id and their place in the row.
+    expect(c.containerId, `${where}: text/html has the container`).toMatch(/^dawn-rfb-[0-9a-f]+(-\d+)?$/);
     expect(c.html, `${where}: text/html has the snapshot <img>`).toContain('<img class="dawn-rfb-snapshot"');
     expect(c.html, `${where}: text/html inlines the widget script`).toMatch(/<script>[\s\S]*DawnRfb[\s\S]*\.mount\([\s\S]*<\/script>/);
     expect(c.png, `${where}: image/png`).toMatch(/^iVBORw0KGgo/);
-    expect(c.html, `${where}: the <img> shows the same snapshot as image/png`).toContain(`data:image/png;base64,${c.png}`);
-    expect(c.plain, `${where}: text/plain is one line`).toMatch(/^RemoteCanvas [0-9a-f]+ \d+x\d+[^\n]*$/);
+    if (c.html.includes('class="dawn-rfb-row"')) {
+      // Side by side: one snapshot and one summary line per view; image/png is their row.
+      const views = c.html.split('class="dawn-rfb-output"').length - 1;
+      expect(c.html.split('<img class="dawn-rfb-snapshot"').length - 1, `${where}: one <img> per view`).toBe(views);
+      expect(c.plain.split('\n'), `${where}: one text/plain line per view`).toHaveLength(views);
+    } else {
+      expect(c.html, `${where}: the <img> shows the same snapshot as image/png`).toContain(`data:image/png;base64,${c.png}`);
+      expect(c.plain, `${where}: text/plain is one line`).toMatch(/^RemoteCanvas [0-9a-f]+ \d+x\d+[^\n]*$/);
+    }
   }
   // Each show() is an output of its own, even for one canvas.
   expect(new Set(canvases.map((c) => c.containerId)).size).toBe(canvases.length);
@@ -238,23 +246,31 @@ describe('executed headless', () => {
     expect(hr).toBeGreaterThan(hb); // high values orange
   }, TIMEOUT);
 
-  test('04-side-by-side: two canvases, the first shown twice', async () => {
+  test('04-side-by-side: two canvases side by side in one output, then the first shown again', async () => {
     const { canvases } = await executed('04-side-by-side.ipynb');
-    expect(canvases).toHaveLength(3);
-    const [wheelA, board, wheelB] = canvases as [CanvasOutput, CanvasOutput, CanvasOutput];
-    expect(wheelA.canvasId).toBe(wheelB.canvasId);
-    expect(board.canvasId).not.toBe(wheelA.canvasId);
-    expect(wheelB.cell).toBeGreaterThan(board.cell);
-    const [a, bd, b] = await Promise.all([wheelA, board, wheelB].map((c) => decode(c.png)));
-    expect([a!.width, a!.height, bd!.width, bd!.height, b!.width, b!.height]).toEqual([300, 300, 360, 240, 300, 300]);
-    for (const img of [a!, bd!]) expect(img.uniform).toBe(false);
-    // Two views of one canvas show the same frame.
-    for (const [x, y] of [[150, 150], [60, 60], [250, 100], [5, 5]] as const) expect(b!.px(x, y)).toEqual(a!.px(x, y));
-    expect(Math.min(...a!.px(150, 150))).toBeGreaterThan(200); // the wheel's white centre
-    const [r, g] = bd!.px(180, 120);
-    expect(r).toBeGreaterThan(200); // the red dot in the middle of the board
-    expect(g).toBeLessThan(150);
-    expect(Math.min(...bd!.px(5, 5))).toBeGreaterThan(180); // a light square ...
-    expect(Math.max(...bd!.px(50, 5))).toBeLessThan(150); // ... next to a dark one
+    expect(canvases).toHaveLength(2);
+    const [row, wheelAgain] = canvases as [CanvasOutput, CanvasOutput];
+    // The row: one output, two live containers, two summaries, one composite snapshot.
+    const containers = [...row.html.matchAll(/<div id="([^"]+)" class="dawn-rfb-output"/g)].map((m) => m[1]);
+    const displayId = containers[0]!.replace(/-0$/, '');
+    expect(containers).toEqual([`${displayId}-0`, `${displayId}-1`]);
+    expect(row.html).toContain('class="dawn-rfb-row"');
+    const ids = row.plain.split('\n').map((l) => /^RemoteCanvas (\S+)/.exec(l)?.[1]);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toBe(wheelAgain.canvasId);
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(wheelAgain.cell).toBeGreaterThan(row.cell);
+    const [r, w] = await Promise.all([row, wheelAgain].map((c) => decode(c.png)));
+    expect([r!.width, r!.height, w!.width, w!.height]).toEqual([300 + 8 + 360, 300, 300, 300]);
+    expect(w!.uniform).toBe(false);
+    // The row's left part is the wheel, the same frame as its second view.
+    for (const [x, y] of [[150, 150], [60, 60], [250, 100], [5, 5]] as const) expect(r!.px(x, y)).toEqual(w!.px(x, y));
+    expect(Math.min(...w!.px(150, 150))).toBeGreaterThan(200); // the wheel's white centre
+    const board = (x: number, y: number): [number, number, number] => r!.px(308 + x, y);
+    const [red, green] = board(180, 120);
+    expect(red).toBeGreaterThan(200); // the red dot in the middle of the board
+    expect(green).toBeLessThan(150);
+    expect(Math.min(...board(5, 5))).toBeGreaterThan(180); // a light square ...
+    expect(Math.max(...board(50, 5))).toBeLessThan(150); // ... next to a dark one
   }, TIMEOUT);
 });

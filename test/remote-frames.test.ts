@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { PROTOCOL_VERSION, type CanvasEvent } from '../src/index.js';
-import { cleanup, expectSolid, frameWithColor, makeSolidCanvas, openView, plain, sleep } from './helpers/remote.js';
+import { cleanup, expectSolid, frameWithColor, makeSolidCanvas, openView, plain, sleep, until } from './helpers/remote.js';
 
 const TOL = 12; // JPEG / WebP per-channel tolerance
 
@@ -193,6 +193,24 @@ describe('view resize', () => {
     const f = await view.nextFrame();
     await expectSolid(f.image, [0, 0, 255], TOL);
     expect(s.calls).toBeGreaterThan(calls);
+  });
+});
+
+describe('a view that was hidden while others drew', () => {
+  it('gets the newest frame as soon as it is visible again', async () => {
+    const s = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity }, [255, 0, 0, 255]);
+    const shown = await openView(s.canvas, { size: { width: 64, height: 48 } });
+    const hidden = await openView(s.canvas, { size: { width: 64, height: 48 } });
+    await shown.nextFrame();
+    await hidden.nextFrame();
+    hidden.event({ type: 'resize', timestamp: 2, width: 0, height: 0, pwidth: 0, pheight: 0, ratio: 1 });
+    await until(() => s.canvas.stats().views.some((v) => !v.visible), 2000, 'hidden');
+    s.setColor([0, 0, 255, 255]);
+    await frameWithColor(shown, [0, 0, 255, 255]); // drawn for the visible view only
+    const calls = s.calls;
+    hidden.resize(64, 48); // same size: nothing to redraw, but it must not keep a stale frame
+    await expectSolid((await frameWithColor(hidden, [0, 0, 255, 255])).image, [0, 0, 255], TOL);
+    expect(s.calls).toBe(calls);
   });
 });
 

@@ -8,9 +8,9 @@ import type { WebSocket } from 'ws';
 import { CanvasBase, type CanvasOptions, type Cursor, type Frame } from '../canvas/base.js';
 import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
-import { checkQuality, encodeFrame, type EncodedImage } from './encoder.js';
+import { checkQuality, composeSideBySide, encodeFrame, type EncodedImage } from './encoder.js';
 import { CloseCode, encodeFrameHeader, PROTOCOL_VERSION, socketPath, type WireEvent } from './protocol.js';
-import { currentDisplayWriter, newDisplayId, outputMessage, SHOW, trackDisplay, type DisplayWriter } from './notebook.js';
+import { currentDisplayWriter, newDisplayId, outputMessage, SHOW, trackDisplay, type DisplayWriter, type ViewContent } from './notebook.js';
 import { getServer, widgetScript, type FrameServer, type ServerOptions } from './server.js';
 import { View, type FrameMessage, type ViewStats } from './view.js';
 import type { CanvasEvent } from '../canvas/events.js';
@@ -83,7 +83,8 @@ export class RemoteCanvas extends CanvasBase {
   readonly token: string;
   readonly #options: Required<Omit<RemoteCanvasOptions, keyof CanvasOptions | 'server' | 'urlTemplate'>>;
   readonly #urlTemplate: string | undefined;
-  readonly #displays: string[] = [];
+  /** Outputs showing this canvas: their display ids, and every canvas each one shows. */
+  readonly #displays: { id: string; canvases: RemoteCanvas[] }[] = [];
   readonly #views = new Map<string, View>();
   readonly #server: Promise<FrameServer>;
   #cssSize: [string, string];
@@ -173,11 +174,27 @@ export class RemoteCanvas extends CanvasBase {
    * @throws {CanvasClosedError} after close.
    */
   show(): Promise<void> {
-    if (this.isClosed()) throw new CanvasClosedError('show(): the canvas is closed; create a new one');
+    return RemoteCanvas.showSideBySide(this);
+  }
+
+  /**
+   * Shows live views of several canvases side by side in one output of the running cell (what
+   * ipywidgets' HBox does for jupyter_rfb): its snapshot is the canvases' snapshots in a row.
+   * Otherwise as {@link show}.
+   * @throws {CanvasClosedError} if one of them is closed; {@link InvalidArgumentError} for no canvases.
+   */
+  static showSideBySide(...canvases: RemoteCanvas[]): Promise<void> {
+    if (canvases.length === 0 || !canvases.every((c) => c instanceof RemoteCanvas)) {
+      throw new InvalidArgumentError('showSideBySide: give one or more RemoteCanvas objects');
+    }
+    const closed = canvases.find((c) => c.isClosed());
+    if (closed) throw new CanvasClosedError(`show(): the canvas is closed (${closed.id}); create a new one`);
     // The writer must be read now: it belongs to the cell running now.
     const writer = currentDisplayWriter();
-    const work = writer ? this.#display(writer, newDisplayId(), false) : this.getUrl().then((url) => console.log(`${this.toString()}: open ${url}`));
-    const done = work.catch((e: unknown) => { reportError('show()', e); });
+    const work = writer
+      ? RemoteCanvas.#render(writer, newDisplayId(), canvases, false)
+      : Promise.all(canvases.map(async (c) => console.log(`${c.toString()}: open ${await c.getUrl()}`)));
+    const done = work.then(() => undefined, (e: unknown) => { reportError('show()', e); });
     trackDisplay(done);
     return done;
   }
@@ -190,7 +207,7 @@ export class RemoteCanvas extends CanvasBase {
     if (this.isClosed()) throw new CanvasClosedError('freeze(): the canvas is closed');
     const writer = currentDisplayWriter();
     if (!writer) return Promise.resolve();
-    const done = Promise.all(this.#displays.map((id) => this.#display(writer, id, true)))
+    const done = Promise.all(this.#displays.map((d) => RemoteCanvas.#render(writer, d.id, d.canvases, true)))
       .then(() => undefined, (e: unknown) => { reportError('freeze()', e); });
     trackDisplay(done);
     return done;
@@ -207,19 +224,25 @@ export class RemoteCanvas extends CanvasBase {
     return `RemoteCanvas ${this.id} ${w}x${h}, ${this.#views.size} view(s)`;
   }
 
-  async #display(writer: DisplayWriter, displayId: string, update: boolean): Promise<void> {
+  static async #render(writer: DisplayWriter, displayId: string, canvases: RemoteCanvas[], update: boolean): Promise<void> {
+    // One view keeps the display id as its container id; a row numbers its containers.
+    const views = await Promise.all(canvases.map((c, i) => c.#viewContent(canvases.length === 1 ? displayId : `${displayId}-${i}`)));
+    const png = views.length === 1 ? views[0]!.png : await composeSideBySide(views.map((v) => v.png));
+    writer(outputMessage({ displayId, views, png, widgetScript: widgetScript() }), update);
+    if (!update) for (const c of canvases) c.#displays.push({ id: displayId, canvases });
+  }
+
+  async #viewContent(containerId: string): Promise<ViewContent> {
     const [server, png] = await Promise.all([this.#server, this.snapshot()]);
     const [width, height] = this.getLogicalSize();
-    writer(outputMessage({
-      displayId, png, width, height, cssWidth: this.#cssSize[0], cssHeight: this.#cssSize[1],
-      summary: this.toString(), widgetScript: widgetScript(),
+    return {
+      containerId, png, width, height, cssWidth: this.#cssSize[0], cssHeight: this.#cssSize[1], summary: this.toString(),
       server: {
         port: server.port, path: this.socketPath, token: this.token,
         ...(this.#urlTemplate ? { template: this.#urlTemplate } : {}),
         ...(process.env.JUPYTERHUB_SERVICE_PREFIX ? { hubPrefix: process.env.JUPYTERHUB_SERVICE_PREFIX } : {}),
       },
-    }), update);
-    if (!update) this.#displays.push(displayId);
+    };
   }
 
   // ---- backend hooks -------------------------------------------------------------------------
@@ -345,7 +368,11 @@ export class RemoteCanvas extends CanvasBase {
     try {
       if (event.type === 'resize') {
         const e = event as unknown as { width: number; height: number; pwidth: number; pheight: number; ratio: number };
+        const wasVisible = view.visible;
         view.size = { width: e.width, height: e.height, pwidth: e.pwidth, pheight: e.pheight, ratio: e.ratio };
+        // Frames drawn while it was hidden went to the other views only: catch it up.
+        const last = this.#lastMessage;
+        if (!wasVisible && view.visible && last && last.index > view.lastOffered) view.offer(last);
         this.#followPrimary();
         this._wake();
         return;
@@ -363,6 +390,7 @@ export class RemoteCanvas extends CanvasBase {
 
   /** Applies the primary view's size (clamped to what the device can render). */
   #followPrimary(): void {
+    if (this.isClosed()) return;
     const primary = this.#primaryView();
     if (!primary?.size) return;
     const max = this.getContext().getConfiguration()?.device.limits.maxTextureDimension2D ?? DEFAULT_MAX_DIMENSION;

@@ -70,3 +70,20 @@ export async function encodeFrame(pixels: Pixels, options: EncodeOptions = {}): 
   const data = await image.toBuffer();
   return { data, mimeType: MIME_TYPES[format], lossless, encodeMs: performance.now() - t0 };
 }
+
+/** PNG images placed left to right, `gap` px apart, top-aligned, on a transparent background. */
+export async function composeSideBySide(pngs: readonly Buffer[], gap = 8): Promise<Buffer> {
+  const sizes = await Promise.all(pngs.map(async (p) => {
+    const m = await sharp(p).metadata();
+    return { width: m.width ?? 0, height: m.height ?? 0 };
+  }));
+  let left = 0;
+  const layers = pngs.map((input, i) => {
+    const layer = { input, left, top: 0 };
+    left += sizes[i]!.width + gap;
+    return layer;
+  });
+  return sharp({
+    create: { width: Math.max(1, left - gap), height: Math.max(1, ...sizes.map((s) => s.height)), channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+  }).composite(layers).png({ compressionLevel: 2 }).toBuffer();
+}

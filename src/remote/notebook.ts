@@ -70,17 +70,27 @@ export interface ServerLocation {
   hubPrefix?: string;
 }
 
-/** Everything an output shows. */
-export interface OutputContent {
-  displayId: string;
+/** One canvas's view in an output. */
+export interface ViewContent {
+  /** Id of the view's container (unique per output). */
+  containerId: string;
   png: Buffer;
   /** Logical size of the snapshot, CSS px. */
   width: number;
   height: number;
   cssWidth: string;
   cssHeight: string;
+  /** One line about the canvas (alt text, text/plain). */
   summary: string;
   server: ServerLocation;
+}
+
+/** Everything an output shows: one view, or several side by side. */
+export interface OutputContent {
+  displayId: string;
+  views: ViewContent[];
+  /** The image/png of the output (for several views: them side by side). */
+  png: Buffer;
   widgetScript: string;
 }
 
@@ -93,20 +103,28 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+function viewHtml(v: ViewContent): string {
+  return `<div id="${v.containerId}" class="dawn-rfb-output" style="width:${escapeHtml(v.cssWidth)};height:${escapeHtml(v.cssHeight)}">`
+    + `<img class="dawn-rfb-snapshot" alt="${escapeHtml(v.summary)}" src="data:image/png;base64,${v.png.toString('base64')}" style="width:${v.width}px;height:${v.height}px">`
+    + '</div>';
+}
+
 /** The display message for an output. */
 export function outputMessage(c: OutputContent): DisplayMessage {
-  const png = c.png.toString('base64');
-  const html = `<div id="${c.displayId}" class="dawn-rfb-output" style="width:${escapeHtml(c.cssWidth)};height:${escapeHtml(c.cssHeight)}">`
-    + `<img class="dawn-rfb-snapshot" alt="${escapeHtml(c.summary)}" src="data:image/png;base64,${png}" style="width:${c.width}px;height:${c.height}px">`
-    + '</div>\n<script>\n(function () {\n'
+  const row = c.views.length > 1;
+  const html = (row ? '<div class="dawn-rfb-row" style="display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start">' : '')
+    + c.views.map(viewHtml).join('') + (row ? '</div>' : '')
+    + '\n<script>\n(function () {\n'
     + `if (!(window.DawnRfb && window.DawnRfb.mount)) {\n${c.widgetScript}\n}\n`
-    + `var root = document.getElementById(${scriptJson(c.displayId)});\n`
-    + 'if (root && !root.dataset.status) {\n'
-    + `  window.DawnRfb.mount(root, { server: ${scriptJson(c.server)}, snapshot: root.querySelector('img.dawn-rfb-snapshot') });\n`
-    + '}\n})();\n</script>';
+    + `${scriptJson(c.views.map((v) => [v.containerId, v.server]))}.forEach(function (view) {\n`
+    + '  var root = document.getElementById(view[0]);\n'
+    + "  if (root && !root.dataset.status) window.DawnRfb.mount(root, { server: view[1], snapshot: root.querySelector('img.dawn-rfb-snapshot') });\n"
+    + '});\n})();\n</script>';
+  const width = c.views.reduce((w, v) => w + v.width, 0) + 8 * (c.views.length - 1);
+  const height = Math.max(...c.views.map((v) => v.height));
   return {
-    data: { 'text/html': html, 'image/png': png, 'text/plain': c.summary },
-    metadata: { 'image/png': { width: c.width, height: c.height } },
+    data: { 'text/html': html, 'image/png': c.png.toString('base64'), 'text/plain': c.views.map((v) => v.summary).join('\n') },
+    metadata: { 'image/png': { width, height } },
     transient: { display_id: c.displayId },
   };
 }

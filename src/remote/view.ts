@@ -55,6 +55,7 @@ export class View {
   readonly #maxBuffered: () => number;
   readonly #unacked = new Map<number, number>(); // index -> sent at (ms)
   #pending: FrameMessage | undefined;
+  #lastOffered = 0;
   #open = true;
   #sent = 0;
   #acked = 0;
@@ -94,9 +95,15 @@ export class View {
       && this.socket.bufferedAmount < MAX_SOCKET_BUFFER;
   }
 
+  /** Index of the newest frame offered to this view (sent or waiting for room); 0 for none. */
+  get lastOffered(): number {
+    return this.#lastOffered;
+  }
+
   /** Sends the frame now if there is room, else keeps it as the one to send next (newest wins). */
   offer(frame: FrameMessage): void {
     if (!this.#open) return;
+    this.#lastOffered = frame.index;
     if (this.hasRoom()) {
       this.#send(frame);
     } else {
