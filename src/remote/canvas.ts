@@ -13,7 +13,7 @@ import { CloseCode, encodeFrameHeader, PROTOCOL_VERSION, socketPath, type WireEv
 import { currentDisplayWriter, newDisplayId, outputMessage, SHOW, trackDisplay, type DisplayWriter, type ViewContent } from './notebook.js';
 import { getServer, widgetScript, type FrameServer, type ServerOptions } from './server.js';
 import { View, type FrameMessage, type ViewStats } from './view.js';
-import type { CanvasEvent } from '../canvas/events.js';
+import { now, type CanvasEvent } from '../canvas/events.js';
 
 /** Options of a RemoteCanvas (and those of every canvas). All optional. */
 export interface RemoteCanvasOptions extends CanvasOptions {
@@ -45,6 +45,7 @@ export interface RemoteCanvasOptions extends CanvasOptions {
 
 /** Statistics of a RemoteCanvas; see {@link RemoteCanvas.stats}. */
 export interface RemoteCanvasStats {
+  /** Frames sent out so far (lossless refreshes included): the index of the newest frame message. */
   framesDrawn: number;
   framesEncoded: number;
   /** Mean encode time of the last 30 frames, ms. */
@@ -400,7 +401,7 @@ export class RemoteCanvas extends CanvasBase {
     if (pwidth < 1 || pheight < 1) return;
     const [w, h] = this.getPhysicalSize();
     if (w === pwidth && h === pheight && ratio === this.getPixelRatio()) return;
-    this.handleEvent({ type: 'resize', timestamp: performance.now() / 1000, width, height, pwidth, pheight, ratio });
+    this.handleEvent({ type: 'resize', timestamp: now(), width, height, pwidth, pheight, ratio });
   }
 
   #onViewClose(view: View): void {

@@ -8,6 +8,7 @@
 // tslab, by looking for tslab's jupyter module among the loaded CommonJS modules.
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
+import { escapeHtml } from './html.js';
 
 /** A display message as tslab's writer takes it. */
 export interface DisplayMessage {
@@ -92,10 +93,6 @@ export interface OutputContent {
   /** The image/png of the output (for several views: them side by side). */
   png: Buffer;
   widgetScript: string;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** JSON that is safe inside a <script> element. */

@@ -1,10 +1,7 @@
 // The standalone page a canvas is viewed on outside Jupyter (`dawn-rfb demo`, `canvas.getUrl()`).
 // Same origin as the websocket, so the page derives the socket URL from its own location.
+import { escapeHtml } from './html.js';
 import { socketPath } from './protocol.js';
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** HTML of the page that shows one canvas. */
 export function viewerPage(canvasId: string, token: string, title: string): string {
