@@ -13,6 +13,14 @@ export interface FrameStats {
   lastIndex: number;
 }
 
+/** What the view measured of a frame it drew (for benchmarks and diagnostics). */
+export interface DrawnFrame {
+  /** Milliseconds from the start of decoding to the frame being on the canvas. */
+  decodeMs: number;
+  /** Size of the encoded image, bytes. */
+  bytes: number;
+}
+
 interface Frame {
   header: FrameHeader;
   image: Uint8Array;
@@ -31,7 +39,7 @@ export class FrameView {
   private waiting: Frame | null = null;
   private closed = false;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly onDrawn: (header: FrameHeader) => void) {
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly onDrawn: (header: FrameHeader, drawn: DrawnFrame) => void) {
     this.ctx = canvas.getContext('2d');
   }
 
@@ -67,6 +75,7 @@ export class FrameView {
     this.decoding = true;
     const { header } = frame;
     let bitmap: ImageBitmap | null = null;
+    const t0 = performance.now();
     try {
       // The header's image is a view into an ArrayBuffer (binaryType 'arraybuffer'), never shared.
       bitmap = await createImageBitmap(new Blob([frame.image as Uint8Array<ArrayBuffer>], { type: header.mimeType }));
@@ -77,7 +86,7 @@ export class FrameView {
       this.paint(header, bitmap);
       this.stats.framesDrawn++;
       this.stats.lastIndex = header.index;
-      this.onDrawn(header);
+      this.onDrawn(header, { decodeMs: performance.now() - t0, bytes: frame.image.length });
     }
     bitmap?.close(); // frees the decoded pixels now rather than at garbage collection
     // An undecodable frame is acknowledged too: otherwise the server would wait for it forever.
