@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import sharp from 'sharp';
 import { decodeFrameMessage } from '../dist/index.js';
 
-sharp.concurrency(1); // one decode at a time, like a browser's main thread
+
 let ws;
 let ready = false;
 let measuring = false;

@@ -17,7 +17,6 @@ import { parseArgs } from 'node:util';
 import { RemoteCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary } from '../dist/index.js';
 import { createScene, SCENES } from './scenes.mjs';
 import { openLink, parseLink } from './link.mjs';
-import { launchChromium, openView, treeCpuSeconds } from './chromium-client.mjs';
 import { renderChart } from './chart.mjs';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -34,7 +33,9 @@ const HELP = `Usage: npm run bench -- [options]
 Without list options: the default set (cube at every size, JPEG, both clients; chart and noise
 scenes and WebP/PNG at 640x480 in Chromium; the cube at 1280x720 over 20mbit/40ms; the RSS run).`;
 
-const { values: opt } = parseArgs({
+let parsed;
+try {
+  parsed = parseArgs({
   options: {
     scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
     links: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
@@ -42,7 +43,12 @@ const { values: opt } = parseArgs({
     json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
     help: { type: 'boolean', short: 'h', default: false },
   },
-});
+  });
+} catch (e) {
+  console.error(`bench: ${e.message}\n\n${HELP}`);
+  process.exit(2);
+}
+const opt = parsed.values;
 if (opt.help) {
   console.log(HELP);
   process.exit(0);
@@ -188,6 +194,9 @@ const preferred = new RemoteCanvas({ size: [16, 16] });
 const format = preferred.getContext().getPreferredFormat();
 preferred.close();
 let browser;
+let launchChromium;
+let openView;
+let treeCpuSeconds;
 
 async function runOne(run) {
   const [w, h] = run.size.split('x').map(Number);
@@ -209,6 +218,8 @@ async function runOne(run) {
       client = startNodeClient(link, `ws://${host}${canvas.socketPath}`, [w, h]);
       await client.ready();
     } else {
+      // Loaded only for browser runs: playwright-core is a development dependency.
+      ({ launchChromium, openView, treeCpuSeconds } = await import('./chromium-client.mjs'));
       browser ??= await launchChromium();
       if (link) {
         await browser.close();
