@@ -27,6 +27,7 @@ const HELP = `Usage: npm run bench -- [options]
   --links LIST      none, or RATE(k|m)bit/RTTms such as 20mbit/40ms,5mbit/100ms
   --seconds N       measured seconds per run (default 5; runs over a slow link: --link-seconds, default 20)
   --soak N          frames of the RSS run (Node client, cube 640x480 JPEG; default 10000; 0 skips it)
+  --adaptive on|off the canvas's adaptive rate control (default on; off to compare)
   --full            the whole matrix (every list above), and both slow links for the cube at 1280x720
   --json FILE       one record per run (default bench-results.json)
   --chart FILE      chart image (PNG; default bench-results.png)
@@ -39,7 +40,7 @@ try {
   options: {
     scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
     links: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
-    soak: { type: 'string', default: '10000' }, full: { type: 'boolean', default: false },
+    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, full: { type: 'boolean', default: false },
     json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -202,7 +203,7 @@ async function runOne(run) {
   const [w, h] = run.size.split('x').map(Number);
   const seconds = Number(run.link === 'none' ? opt.seconds : opt['link-seconds']);
   const load = [os.loadavg()[0]];
-  const canvas = new BenchCanvas({ size: [w, h], updateMode: 'fastest', ...FORMATS[run.format] });
+  const canvas = new BenchCanvas({ size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', ...FORMATS[run.format] });
   const scene = createScene(run.scene, device, format);
   scene.attach(canvas);
   let ticking = true;
@@ -252,6 +253,7 @@ async function runOne(run) {
     }
     const wallMs = performance.now() - t0;
     clearInterval(sampler);
+    const adaptive = canvas.stats().views[0]?.adaptive;
     const cpu = process.cpuUsage(cpuStart);
     const clientCpu = view ? (treeCpuSeconds(process.pid, true) - browserCpu0) * 1000 / wallMs : result.cpu;
 
@@ -274,7 +276,7 @@ async function runOne(run) {
     const decodeMs = median(result.decodeMs);
     const roundtripMs = mean(samples.roundtripMs);
     return {
-      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link,
+      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off',
       linkMode: link?.mode ?? 'loopback', linkNote: link?.note,
       seconds: round(wallMs / 1000, 2), frames: result.frames,
       fps: round(result.frames / (wallMs / 1000)),
@@ -290,6 +292,7 @@ async function runOne(run) {
       rssMB: { end: round(process.memoryUsage().rss / 2 ** 20), peak: round(process.resourceUsage().maxRSS / 1024) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
       framesDrawnServer: canvas.stats().framesDrawn,
+      adaptive: adaptive && { window: adaptive.window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: round(adaptive.baseRttMs), queueDelayMs: round(adaptive.queueDelayMs) },
       load: [...load, os.loadavg()[0]].map((x) => round(x, 2)),
       machine, adapter,
       cpuNote: 'cpu in % of one core over the measured window; the server process also runs the benchmark driver (Playwright input)',
@@ -361,6 +364,7 @@ function line(r) {
     `cpu srv ${r.cpu.server}% cli ${r.cpu.client}%`,
     `rss ${r.rssMB.end} MB`,
     r.idleToLosslessMs !== undefined ? `idle->lossless ${r.idleToLosslessMs} ms` : '',
+    r.adaptive ? `adaptive w${r.adaptive.window} q${r.adaptive.quality} s${r.adaptive.scale} base ${r.adaptive.baseRttMs} queue ${r.adaptive.queueDelayMs} ms` : '',
     `load ${r.load.join('->')}`,
   ].filter(Boolean).join(' | ');
 }

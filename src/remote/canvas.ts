@@ -27,6 +27,12 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   maxBufferedFrames?: number;
   /** Encodes in flight at once. Default: the number of CPU cores (at most 8). */
   maxEncodes?: number;
+  /**
+   * Adapt each view's frames in flight, and the quality and resolution of lossy frames, to what
+   * its acknowledgements say of the link (back off while a queue builds, recover when it clears;
+   * more frames in flight over a long link). The lossless refresh is always full. Default true.
+   */
+  adaptive?: boolean;
   /** CSS width of views. Default: the logical width in px. */
   cssWidth?: string;
   /** CSS height of views. Default: the logical height in px. */
@@ -58,6 +64,7 @@ const DEFAULT_MAX_DIMENSION = 8192;
 
 function checkOptions(o: RemoteCanvasOptions): void {
   if (o.quality !== undefined) checkQuality(o.quality);
+  if (o.adaptive !== undefined && typeof o.adaptive !== 'boolean') throw new InvalidArgumentError(`adaptive must be true or false, got ${JSON.stringify(o.adaptive)}`);
   if (o.lossyFormat !== undefined && o.lossyFormat !== 'jpeg' && o.lossyFormat !== 'webp') {
     throw new InvalidArgumentError(`lossyFormat must be "jpeg" or "webp", got ${JSON.stringify(o.lossyFormat)}`);
   }
@@ -109,6 +116,7 @@ export class RemoteCanvas extends CanvasBase {
       lossyFormat: options.lossyFormat ?? 'jpeg',
       losslessDelayMs: options.losslessDelayMs ?? 300,
       maxBufferedFrames: options.maxBufferedFrames ?? 2,
+      adaptive: options.adaptive ?? true,
       maxEncodes: options.maxEncodes ?? Math.min(8, availableParallelism()),
       cssWidth: options.cssWidth ?? `${this.getLogicalSize()[0]}px`,
       cssHeight: options.cssHeight ?? `${this.getLogicalSize()[1]}px`,
@@ -266,9 +274,20 @@ export class RemoteCanvas extends CanvasBase {
   /** Encodes a frame (counted against maxEncodes) and sends it to every view once all earlier frames went out. */
   #queue(frame: Frame, lossless: boolean): void {
     this.#encodes++;
+    // Lossy frames follow the most constrained visible view (one encode serves every view); the
+    // lossless refresh is always full quality and size.
+    let quality = this.#options.quality;
+    let scale = 1;
+    if (!lossless) {
+      for (const view of this.#views.values()) {
+        const a = view.visible ? view.adaptive?.state() : undefined;
+        if (a) [quality, scale] = [Math.min(quality, a.quality), Math.min(scale, a.scale)];
+      }
+    }
     const encoding = encodeFrame(frame, {
       format: lossless ? 'png' : this.#options.lossyFormat,
-      quality: this.#options.quality,
+      quality,
+      scale,
       alpha: frame.alphaMode !== 'opaque',
     }).finally(() => {
       this.#encodes--;
@@ -288,7 +307,8 @@ export class RemoteCanvas extends CanvasBase {
     const index = ++this.#sentIndex;
     const header = encodeFrameHeader({
       canvasId: this.id, index, timestamp: frame.timestamp, mimeType: image.mimeType,
-      width: frame.width, height: frame.height, pixelRatio: frame.pixelRatio,
+      // A reduced image keeps the frame's CSS size: its pixel ratio shrinks with it.
+      width: image.width, height: image.height, pixelRatio: frame.pixelRatio * (image.width / frame.width),
       lossless: image.lossless, alpha: frame.alphaMode !== 'opaque',
     });
     const message: FrameMessage = { index, data: Buffer.concat([header, image.data]), lossless: image.lossless };
@@ -347,7 +367,7 @@ export class RemoteCanvas extends CanvasBase {
       onEvent: (v, e) => this.#onViewEvent(v, e),
       onAck: () => this._wake(),
       onClose: (v) => this.#onViewClose(v),
-    }, () => this.#options.maxBufferedFrames);
+    }, () => this.#options.maxBufferedFrames, this.#options.adaptive ? { quality: this.#options.quality } : undefined);
     this.#views.set(view.id, view);
     view.sendJson({
       type: 'hello', protocol: PROTOCOL_VERSION, canvasId: this.id, viewId: view.id, title: this.getTitle(),

@@ -19,6 +19,8 @@ export interface EncodeOptions {
   quality?: number;
   /** Keep the alpha channel (JPEG has none: frames with alpha go PNG/WebP). Default false. */
   alpha?: boolean;
+  /** Resolution scale, 0 < scale <= 1: the image is resized to round(width x scale) first. Default 1. */
+  scale?: number;
 }
 
 /** An encoded image. */
@@ -26,6 +28,9 @@ export interface EncodedImage {
   data: Buffer;
   mimeType: string;
   lossless: boolean;
+  /** Size of the encoded image (the frame's, times the scale). */
+  width: number;
+  height: number;
   /** Milliseconds the encode took (wall clock, including waiting for a libvips thread). */
   encodeMs: number;
 }
@@ -47,9 +52,15 @@ export async function encodeFrame(pixels: Pixels, options: EncodeOptions = {}): 
   let format = options.format ?? 'png';
   if (!IMAGE_FORMATS.includes(format)) throw new InvalidArgumentError(`format must be one of ${IMAGE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   const alpha = options.alpha ?? false;
+  const scale = options.scale ?? 1;
+  if (typeof scale !== 'number' || !(scale > 0 && scale <= 1)) throw new InvalidArgumentError(`scale must be a number in (0, 1], got ${String(scale)}`);
   if (format === 'jpeg' && (quality === 100 || alpha)) format = 'png';
   const t0 = performance.now();
   let image = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
+  const width = Math.max(1, Math.round(pixels.width * scale));
+  const height = Math.max(1, Math.round(pixels.height * scale));
+  // Linear filtering: a reduced frame is a stopgap for a slow link, worth no expensive kernel.
+  if (scale < 1) image = image.resize(width, height, { kernel: 'linear', fit: 'fill' });
   if (!alpha) image = image.removeAlpha();
   let lossless: boolean;
   switch (format) {
@@ -68,7 +79,7 @@ export async function encodeFrame(pixels: Pixels, options: EncodeOptions = {}): 
       lossless = true;
   }
   const data = await image.toBuffer();
-  return { data, mimeType: MIME_TYPES[format], lossless, encodeMs: performance.now() - t0 };
+  return { data, mimeType: MIME_TYPES[format], lossless, width, height, encodeMs: performance.now() - t0 };
 }
 
 /** PNG images placed left to right, `gap` px apart, top-aligned, on a transparent background. */

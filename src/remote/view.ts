@@ -3,6 +3,7 @@
 // accounts for itself, so a slow view never holds back a fast one.
 import type { WebSocket } from 'ws';
 import { reportError } from '../report.js';
+import { AdaptiveRate, type AdaptiveState } from './adaptive.js';
 import { parseClientMessage, ProtocolError, type ClientMessage, type ServerMessage, type WireEvent } from './protocol.js';
 
 /** A frame message ready to send to any view. */
@@ -27,6 +28,8 @@ export interface ViewStats {
   roundtripMs: number;
   /** Bytes sent in the last second. */
   bytesPerSecond: number;
+  /** The adaptive controller's decision (window, quality, scale) and measurements; absent when off. */
+  adaptive?: AdaptiveState;
 }
 
 /** What a view reports to its canvas. */
@@ -53,6 +56,8 @@ export class View {
   size: { width: number; height: number; pwidth: number; pheight: number; ratio: number } | undefined;
   readonly #hooks: ViewHooks;
   readonly #maxBuffered: () => number;
+  /** Decides frames in flight, quality and scale from this view's acknowledgements (undefined: off). */
+  readonly adaptive: AdaptiveRate | undefined;
   readonly #unacked = new Map<number, number>(); // index -> sent at (ms)
   #pending: FrameMessage | undefined;
   #lastOffered = 0;
@@ -66,10 +71,11 @@ export class View {
   #windowStart = 0;
   #windowCount = 0;
 
-  constructor(socket: WebSocket, hooks: ViewHooks, maxBuffered: () => number) {
+  constructor(socket: WebSocket, hooks: ViewHooks, maxBuffered: () => number, adaptive?: { quality: number }) {
     this.socket = socket;
     this.#hooks = hooks;
     this.#maxBuffered = maxBuffered;
+    this.adaptive = adaptive ? new AdaptiveRate({ baseWindow: maxBuffered(), quality: adaptive.quality }) : undefined;
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     socket.on('close', () => this.#onClose());
     socket.on('error', (e) => reportError(`view ${this.id} socket`, e));
@@ -91,7 +97,8 @@ export class View {
 
   /** Whether another frame may be sent now, `extra` frames (still encoding) counted in. */
   hasRoom(extra = 0): boolean {
-    return this.visible && this.#unacked.size + extra < this.#maxBuffered()
+    const window = this.adaptive?.state().window ?? this.#maxBuffered();
+    return this.visible && this.#unacked.size + extra < window
       && this.socket.bufferedAmount < MAX_SOCKET_BUFFER;
   }
 
@@ -137,6 +144,7 @@ export class View {
       fps: this.#ackTimes.length,
       roundtripMs: rt.length > 0 ? rt.reduce((a, b) => a + b, 0) / rt.length : 0,
       bytesPerSecond: this.#sentBytes.reduce((a, [, b]) => a + b, 0),
+      ...(this.adaptive ? { adaptive: this.adaptive.state() } : {}),
     };
   }
 
@@ -145,6 +153,7 @@ export class View {
     this.#unacked.set(frame.index, now);
     this.#sent++;
     this.#sentBytes.push([now, frame.data.length]);
+    this.adaptive?.onSent(frame.index);
     // A peer that vanished mid-send surfaces as a 'close' event; the callback only logs.
     this.socket.send(frame.data, { binary: true }, (err) => {
       if (err && this.#open) reportError(`view ${this.id} send`, err);
@@ -159,6 +168,7 @@ export class View {
     }
     // Frames are acknowledged in order; an ack also settles older frames (the widget skipped them).
     for (const i of [...this.#unacked.keys()]) if (i <= index) this.#unacked.delete(i);
+    this.adaptive?.onAck(index);
     const now = performance.now();
     this.#acked++;
     this.#ackTimes.push(now);
