@@ -9,6 +9,7 @@ import { CanvasBase, type CanvasOptions, type Cursor, type Frame } from '../canv
 import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 import { checkQuality, composeSideBySide, encodeFrame, type EncodedImage } from './encoder.js';
+import { diffFrames, TILE_SIZE, type Region } from './tiles.js';
 import { CloseCode, encodeFrameHeader, PROTOCOL_VERSION, socketPath, type WireEvent } from './protocol.js';
 import { currentDisplayWriter, newDisplayId, outputMessage, SHOW, trackDisplay, type DisplayWriter, type ViewContent } from './notebook.js';
 import { getServer, widgetScript, type FrameServer, type ServerOptions } from './server.js';
@@ -33,6 +34,13 @@ export interface RemoteCanvasOptions extends CanvasOptions {
    * more frames in flight over a long link). The lossless refresh is always full. Default true.
    */
   adaptive?: boolean;
+  /**
+   * Send only the changed part of a frame (the bounding rectangle of its changed 64 px tiles)
+   * when at most half of the tiles changed; views draw it onto the frame they have. Whole frames
+   * still go after a resize, to a view that joins or fell behind, every 120 frames, and as the
+   * lossless refresh. Default true.
+   */
+  dirtyTiles?: boolean;
   /** CSS width of views. Default: the logical width in px. */
   cssWidth?: string;
   /** CSS height of views. Default: the logical height in px. */
@@ -54,6 +62,8 @@ export interface RemoteCanvasStats {
   /** Frames sent out so far (lossless refreshes included): the index of the newest frame message. */
   framesDrawn: number;
   framesEncoded: number;
+  /** Frames sent as partial frames (dirty tiles). */
+  framesPatched: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
   views: ViewStats[];
@@ -61,9 +71,12 @@ export interface RemoteCanvasStats {
 
 const CSS_SIZE = /^\d+(\.\d+)?(px|em|rem|%|vw|vh)$/;
 const DEFAULT_MAX_DIMENSION = 8192;
+/** A whole frame at least this often (messages), so a view never depends on a long chain of parts. */
+const FULL_FRAME_EVERY = 120;
 
 function checkOptions(o: RemoteCanvasOptions): void {
   if (o.quality !== undefined) checkQuality(o.quality);
+  if (o.dirtyTiles !== undefined && typeof o.dirtyTiles !== 'boolean') throw new InvalidArgumentError(`dirtyTiles must be true or false, got ${JSON.stringify(o.dirtyTiles)}`);
   if (o.adaptive !== undefined && typeof o.adaptive !== 'boolean') throw new InvalidArgumentError(`adaptive must be true or false, got ${JSON.stringify(o.adaptive)}`);
   if (o.lossyFormat !== undefined && o.lossyFormat !== 'jpeg' && o.lossyFormat !== 'webp') {
     throw new InvalidArgumentError(`lossyFormat must be "jpeg" or "webp", got ${JSON.stringify(o.lossyFormat)}`);
@@ -104,6 +117,13 @@ export class RemoteCanvas extends CanvasBase {
   #lastMessage: FrameMessage | undefined;
   #losslessTimer: NodeJS.Timeout | undefined;
   #framesEncoded = 0;
+  #framesPatched = 0;
+  // Dirty tiles: frames are queued in order (seq); a partial frame is drawn onto the previous one.
+  #seq = 0;
+  #chain: { seq: number; frame: Frame; scale: number } | undefined;
+  #lastDistributedSeq = 0;
+  #needFull = true;
+  #sinceFull = 0;
   readonly #encodeTimes: number[] = [];
 
   constructor(options: RemoteCanvasOptions = {}) {
@@ -117,6 +137,7 @@ export class RemoteCanvas extends CanvasBase {
       losslessDelayMs: options.losslessDelayMs ?? 300,
       maxBufferedFrames: options.maxBufferedFrames ?? 2,
       adaptive: options.adaptive ?? true,
+      dirtyTiles: options.dirtyTiles ?? true,
       maxEncodes: options.maxEncodes ?? Math.min(8, availableParallelism()),
       cssWidth: options.cssWidth ?? `${this.getLogicalSize()[0]}px`,
       cssHeight: options.cssHeight ?? `${this.getLogicalSize()[1]}px`,
@@ -159,6 +180,7 @@ export class RemoteCanvas extends CanvasBase {
     return {
       framesDrawn: this.#sentIndex,
       framesEncoded: this.#framesEncoded,
+      framesPatched: this.#framesPatched,
       encodeMs: t.length > 0 ? t.reduce((a, b) => a + b, 0) / t.length : 0,
       views: [...this.#views.values()].map((v) => v.stats()),
     };
@@ -272,7 +294,7 @@ export class RemoteCanvas extends CanvasBase {
   }
 
   /** Encodes a frame (counted against maxEncodes) and sends it to every view once all earlier frames went out. */
-  #queue(frame: Frame, lossless: boolean): void {
+  #queue(frame: Frame, lossless: boolean, refresh = false): void {
     this.#encodes++;
     // Lossy frames follow the most constrained visible view (one encode serves every view); the
     // lossless refresh is always full quality and size.
@@ -284,37 +306,84 @@ export class RemoteCanvas extends CanvasBase {
         if (a) [quality, scale] = [Math.min(quality, a.quality), Math.min(scale, a.scale)];
       }
     }
+    const base = this.#chain;
+    const seq = ++this.#seq;
+    this.#chain = { seq, frame, scale };
+    const region = refresh ? undefined : this.#dirtyRegion(base, frame, scale);
+    if (region) {
+      this.#sinceFull++;
+    } else {
+      this.#needFull = false;
+      this.#sinceFull = 0;
+    }
+    const patch = region && base ? { region, baseSeq: base.seq } : undefined;
     const encoding = encodeFrame(frame, {
       format: lossless ? 'png' : this.#options.lossyFormat,
       quality,
       scale,
       alpha: frame.alphaMode !== 'opaque',
+      ...(region ? { region } : {}),
     }).finally(() => {
       this.#encodes--;
       this.#encodeWaiters.shift()?.();
     });
     this.#sendChain = this.#sendChain
       .then(() => encoding)
-      .then((image) => this.#distribute(frame, image))
-      .catch((e: unknown) => { reportError('frame encoding', e); });
+      .then((image) => this.#distribute(frame, image, seq, patch, lossless))
+      .catch((e: unknown) => {
+        this.#needFull = true; // the frames after a lost one cannot build on it
+        reportError('frame encoding', e);
+      });
   }
 
-  #distribute(frame: Frame, image: EncodedImage): void {
+  /** The part of `frame` to send when it may go as a partial frame onto `base`; undefined: send it whole. */
+  #dirtyRegion(base: { frame: Frame; scale: number } | undefined, frame: Frame, scale: number): Region | undefined {
+    if (!this.#options.dirtyTiles || this.#needFull || this.#sinceFull >= FULL_FRAME_EVERY || !base) return undefined;
+    const b = base.frame;
+    if (scale !== 1 || base.scale !== 1 || b.width !== frame.width || b.height !== frame.height
+      || b.pixelRatio !== frame.pixelRatio || b.alphaMode !== frame.alphaMode) return undefined;
+    const change = diffFrames(b, frame);
+    if (change.changedTiles * 2 > change.totalTiles) return undefined;
+    // Nothing changed: one tile still goes, so the view acknowledges and pacing stays as it was.
+    return change.region ?? { x: 0, y: 0, width: Math.min(TILE_SIZE, frame.width), height: Math.min(TILE_SIZE, frame.height) };
+  }
+
+  #distribute(frame: Frame, image: EncodedImage, seq: number, patch: { region: Region; baseSeq: number } | undefined, lossless: boolean): void {
     this.#framesEncoded++;
     this.#encodeTimes.push(image.encodeMs);
     if (this.#encodeTimes.length > 30) this.#encodeTimes.shift();
     if (this.isClosed()) return;
+    if (patch && patch.baseSeq !== this.#lastDistributedSeq) {
+      // Its base frame was never sent (its encode failed): send this frame whole instead.
+      this.#needFull = true;
+      if (frame === this.#lastFrame) this.#queue(frame, lossless);
+      return;
+    }
+    this.#lastDistributedSeq = seq;
     const index = ++this.#sentIndex;
     const header = encodeFrameHeader({
       canvasId: this.id, index, timestamp: frame.timestamp, mimeType: image.mimeType,
       // A reduced image keeps the frame's CSS size: its pixel ratio shrinks with it.
-      width: image.width, height: image.height, pixelRatio: frame.pixelRatio * (image.width / frame.width),
+      width: image.width, height: image.height, pixelRatio: frame.pixelRatio * (image.width / (patch ? patch.region.width : frame.width)),
       lossless: image.lossless, alpha: frame.alphaMode !== 'opaque',
+      ...(patch ? { patch: { x: patch.region.x, y: patch.region.y, baseIndex: index - 1 } } : {}),
     });
-    const message: FrameMessage = { index, data: Buffer.concat([header, image.data]), lossless: image.lossless };
+    const message: FrameMessage = {
+      index, data: Buffer.concat([header, image.data]), lossless: image.lossless, ...(patch ? { baseIndex: index - 1 } : {}),
+    };
+    if (patch) this.#framesPatched++;
     this.#lastMessage = message;
-    for (const view of this.#views.values()) if (view.visible) view.offer(message);
+    let rejected = false;
+    for (const view of this.#views.values()) if (view.visible && !view.offer(message)) rejected = true;
+    // A view that cannot use this partial frame (it missed the base) needs a whole one.
+    if (rejected) this.#wholeFrameNeeded(frame, lossless);
     if (!image.lossless && frame === this.#lastFrame) this.#armLosslessRefresh(frame);
+  }
+
+  /** The next frame goes whole; when no newer frame is on its way, `frame` is re-sent whole now. */
+  #wholeFrameNeeded(frame: Frame | undefined, lossless = this.#options.quality === 100): void {
+    this.#needFull = true;
+    if (frame && frame === this.#lastFrame && !this.isClosed()) this.#queue(frame, lossless);
   }
 
   #armLosslessRefresh(frame: Frame): void {
@@ -325,7 +394,7 @@ export class RemoteCanvas extends CanvasBase {
       this.#losslessTimer = undefined;
       // Only if no newer frame was drawn meanwhile; goes through the same ordered send path, so
       // each view gets it within its own backpressure (as its next frame when it has no room).
-      if (frame === this.#lastFrame && !this.isClosed()) this.#queue(frame, true);
+      if (frame === this.#lastFrame && !this.isClosed()) this.#queue(frame, true, true);
     }, delay);
   }
 
@@ -374,7 +443,8 @@ export class RemoteCanvas extends CanvasBase {
       cursor: this.getCursor(), cssSize: this.#cssSize, resizable: this.#options.resizable,
     });
     // A new view starts from the newest frame; then a fresh draw at its size follows its resize.
-    if (this.#lastMessage) view.offer(this.#lastMessage);
+    // (A partial frame is no use to it: then the newest frame goes again, whole.)
+    if (this.#lastMessage && !view.offer(this.#lastMessage)) this.#wholeFrameNeeded(this.#lastFrame);
     this.requestDraw();
     this._wake();
   }
@@ -393,7 +463,7 @@ export class RemoteCanvas extends CanvasBase {
         view.size = { width: e.width, height: e.height, pwidth: e.pwidth, pheight: e.pheight, ratio: e.ratio };
         // Frames drawn while it was hidden went to the other views only: catch it up.
         const last = this.#lastMessage;
-        if (!wasVisible && view.visible && last && last.index > view.lastOffered) view.offer(last);
+        if (!wasVisible && view.visible && last && last.index > view.lastOffered && !view.offer(last)) this.#wholeFrameNeeded(this.#lastFrame);
         this.#followPrimary();
         this._wake();
         return;

@@ -3,6 +3,7 @@
 import sharp from 'sharp';
 import { InvalidArgumentError } from '../errors.js';
 import type { Pixels } from '../canvas/readback.js';
+import type { Region } from './tiles.js';
 
 /** Image formats frames can be sent in. */
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
@@ -19,6 +20,8 @@ export interface EncodeOptions {
   quality?: number;
   /** Keep the alpha channel (JPEG has none: frames with alpha go PNG/WebP). Default false. */
   alpha?: boolean;
+  /** Encode only this rectangle of the frame (dirty tiles). Default: the whole frame. */
+  region?: Region;
   /** Resolution scale, 0 < scale <= 1: the image is resized to round(width x scale) first. Default 1. */
   scale?: number;
 }
@@ -57,8 +60,15 @@ export async function encodeFrame(pixels: Pixels, options: EncodeOptions = {}): 
   if (format === 'jpeg' && (quality === 100 || alpha)) format = 'png';
   const t0 = performance.now();
   let image = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
-  const width = Math.max(1, Math.round(pixels.width * scale));
-  const height = Math.max(1, Math.round(pixels.height * scale));
+  const region = options.region;
+  if (region) {
+    const inside = [region.x, region.y, region.width, region.height].every(Number.isInteger) && region.x >= 0 && region.y >= 0
+      && region.width >= 1 && region.height >= 1 && region.x + region.width <= pixels.width && region.y + region.height <= pixels.height;
+    if (!inside) throw new InvalidArgumentError(`region must be a rectangle of integers inside the ${pixels.width}x${pixels.height} frame, got ${JSON.stringify(region)}`);
+    image = image.extract({ left: region.x, top: region.y, width: region.width, height: region.height });
+  }
+  const width = Math.max(1, Math.round((region?.width ?? pixels.width) * scale));
+  const height = Math.max(1, Math.round((region?.height ?? pixels.height) * scale));
   // Linear filtering: a reduced frame is a stopgap for a slow link, worth no expensive kernel.
   if (scale < 1) image = image.resize(width, height, { kernel: 'linear', fit: 'fill' });
   if (!alpha) image = image.removeAlpha();

@@ -12,6 +12,8 @@ export interface FrameMessage {
   /** Header + image. */
   data: Buffer;
   lossless: boolean;
+  /** For a partial frame (dirty tiles): the index of the message it is drawn onto. */
+  baseIndex?: number;
 }
 
 /** Statistics of one view. */
@@ -42,6 +44,8 @@ export interface ViewHooks {
 
 // Bytes the socket may hold unsent before the view counts as full even within maxBufferedFrames.
 const MAX_SOCKET_BUFFER = 16 * 1024 * 1024;
+// Partial frames that may wait behind a whole one; beyond that a whole frame is cheaper.
+const MAX_PENDING_PATCHES = 8;
 // Events per second a view may send (a 240 Hz mouse with every event type is well below).
 const RATE = 1000;
 const WINDOW_MS = 1000;
@@ -59,8 +63,10 @@ export class View {
   /** Decides frames in flight, quality and scale from this view's acknowledgements (undefined: off). */
   readonly adaptive: AdaptiveRate | undefined;
   readonly #unacked = new Map<number, number>(); // index -> sent at (ms)
-  #pending: FrameMessage | undefined;
+  /** Frames waiting for room: the newest whole frame, and the partial frames that build on it. */
+  #pending: FrameMessage[] = [];
   #lastOffered = 0;
+  #lastSent = 0;
   #open = true;
   #sent = 0;
   #acked = 0;
@@ -107,16 +113,29 @@ export class View {
     return this.#lastOffered;
   }
 
-  /** Sends the frame now if there is room, else keeps it as the one to send next (newest wins). */
-  offer(frame: FrameMessage): void {
-    if (!this.#open) return;
+  /**
+   * Sends the frame now if there is room, else keeps it to send next: a whole frame replaces
+   * whatever waits (newest wins), a partial frame waits behind the frame it builds on. Returns
+   * false for a partial frame this view cannot use (it did not get its base frame, or too many
+   * wait): the view then needs a whole frame.
+   */
+  offer(frame: FrameMessage): boolean {
+    if (!this.#open) return true;
+    if (frame.baseIndex !== undefined) {
+      const last = this.#pending.length > 0 ? this.#pending[this.#pending.length - 1]!.index : this.#lastSent;
+      if (last !== frame.baseIndex || this.#pending.length >= MAX_PENDING_PATCHES) return false;
+    }
     this.#lastOffered = frame.index;
-    if (this.hasRoom()) {
+    if (this.#pending.length === 0 && this.hasRoom()) {
       this.#send(frame);
     } else {
-      if (this.#pending) this.#dropped++;
-      this.#pending = frame;
+      if (frame.baseIndex === undefined) {
+        this.#dropped += this.#pending.length;
+        this.#pending = [];
+      }
+      this.#pending.push(frame);
     }
+    return true;
   }
 
   /** Sends a JSON control message. */
@@ -152,6 +171,7 @@ export class View {
     const now = performance.now();
     this.#unacked.set(frame.index, now);
     this.#sent++;
+    this.#lastSent = frame.index;
     this.#sentBytes.push([now, frame.data.length]);
     this.adaptive?.onSent(frame.index);
     // A peer that vanished mid-send surfaces as a 'close' event; the callback only logs.
@@ -174,11 +194,7 @@ export class View {
     this.#ackTimes.push(now);
     this.#roundtrips.push(now - sentAt);
     if (this.#roundtrips.length > 30) this.#roundtrips.shift();
-    const pending = this.#pending;
-    if (pending && this.hasRoom()) {
-      this.#pending = undefined;
-      this.#send(pending);
-    }
+    while (this.#pending.length > 0 && this.hasRoom()) this.#send(this.#pending.shift()!);
     this.#hooks.onAck(this);
   }
 
@@ -213,7 +229,7 @@ export class View {
   #onClose(): void {
     if (!this.#open) return;
     this.#open = false;
-    this.#pending = undefined;
+    this.#pending = [];
     this.#hooks.onClose(this);
   }
 }
