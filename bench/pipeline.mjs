@@ -28,6 +28,7 @@ const HELP = `Usage: npm run bench -- [options]
   --seconds N       measured seconds per run (default 5; runs over a slow link: --link-seconds, default 20)
   --soak N          frames of the RSS run (Node client, cube 640x480 JPEG; default 10000; 0 skips it)
   --adaptive on|off the canvas's adaptive rate control (default on; off to compare)
+  --dirty-tiles on|off  partial frames of changed tiles (default on; off to compare)
   --full            the whole matrix (every list above), and both slow links for the cube at 1280x720
   --json FILE       one record per run (default bench-results.json)
   --chart FILE      chart image (PNG; default bench-results.png)
@@ -40,7 +41,7 @@ try {
   options: {
     scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
     links: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
-    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, full: { type: 'boolean', default: false },
+    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, full: { type: 'boolean', default: false },
     json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -203,7 +204,7 @@ async function runOne(run) {
   const [w, h] = run.size.split('x').map(Number);
   const seconds = Number(run.link === 'none' ? opt.seconds : opt['link-seconds']);
   const load = [os.loadavg()[0]];
-  const canvas = new BenchCanvas({ size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', ...FORMATS[run.format] });
+  const canvas = new BenchCanvas({ size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', ...FORMATS[run.format] });
   const scene = createScene(run.scene, device, format);
   scene.attach(canvas);
   let ticking = true;
@@ -276,7 +277,7 @@ async function runOne(run) {
     const decodeMs = median(result.decodeMs);
     const roundtripMs = mean(samples.roundtripMs);
     return {
-      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off',
+      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off',
       linkMode: link?.mode ?? 'loopback', linkNote: link?.note,
       seconds: round(wallMs / 1000, 2), frames: result.frames,
       fps: round(result.frames / (wallMs / 1000)),
@@ -291,7 +292,7 @@ async function runOne(run) {
       cpu: { server: round((cpu.user + cpu.system) / 1000 / wallMs * 100), client: round(clientCpu * 100) },
       rssMB: { end: round(process.memoryUsage().rss / 2 ** 20), peak: round(process.resourceUsage().maxRSS / 1024) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
-      framesDrawnServer: canvas.stats().framesDrawn,
+      framesDrawnServer: canvas.stats().framesDrawn, framesPatched: canvas.stats().framesPatched,
       adaptive: adaptive && { window: adaptive.window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: round(adaptive.baseRttMs), queueDelayMs: round(adaptive.queueDelayMs) },
       load: [...load, os.loadavg()[0]].map((x) => round(x, 2)),
       machine, adapter,
