@@ -14,9 +14,18 @@ declare const document: { querySelector(selector: string): { getAttribute(name: 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** A RemoteCanvas that records what reaches handleEvent, as a user subclass would see it. */
+/**
+ * A RemoteCanvas that records what reaches handleEvent, as a user subclass would see it: input
+ * events only (a view's size is set directly, never fed through handleEvent), and the `resize`
+ * events its handlers receive.
+ */
 class RecordingCanvas extends RemoteCanvas {
   readonly received: CanvasEvent[] = [];
+  readonly resizes: CanvasEvent[] = [];
+  constructor(options: RemoteCanvasOptions) {
+    super(options);
+    this.addEventHandler((e) => { this.resizes.push(e); }, 'resize');
+  }
   override handleEvent(event: CanvasEvent): void {
     this.received.push(event);
     super.handleEvent(event);
@@ -163,8 +172,10 @@ test('resizing the viewport renders a frame of the new physical size (device pix
   expect(h1).toBe(600);
   expect(canvas!.getPhysicalSize()).toEqual([w1, h1]);
   expect(canvas!.getPixelRatio()).toBe(2);
-  const resize = canvas!.received.filter((e) => e.type === 'resize').pop();
-  expect(resize).toMatchObject({ pwidth: w1, pheight: 600, ratio: 2 });
+  const resize = canvas!.resizes.pop();
+  expect(resize).toMatchObject({ type: 'resize', pwidth: w1, pheight: 600, ratio: 2 });
+  // The view's resizes set the size directly: handleEvent (which subclasses override) saw none.
+  expect(canvas!.received.filter((e) => e.type === 'resize')).toEqual([]);
 });
 
 test('when the canvas closes the view says disconnected and keeps the last frame', async () => {
