@@ -7,6 +7,7 @@ export {
   type Backend, type FeatureLevel, type AdapterOptions, type AdapterSummary, type FoundAdapter,
 } from './gpu/adapter.js';
 export { requestDevice, getDefaultDevice, deviceSummary, type DeviceOptions } from './gpu/device.js';
+export { installWebGpuGlobals } from './gpu/globals.js';
 export { createBufferWithData, readBuffer, type BufferSource } from './gpu/buffers.js';
 export { readTexture, texelBytes, type ReadTextureLayout } from './gpu/textures.js';
 export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputArray, type TypedArrayConstructor } from './gpu/compute.js';
