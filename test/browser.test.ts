@@ -1,6 +1,7 @@
 // End to end in a real browser: Debian's Chromium (through playwright-core, no browser download)
 // opens a RemoteCanvas's page, the widget goes live, and drag, wheel, keys and viewport resizes
 // reach handleEvent with the right fields, in order, and change the frames.
+import pixelmatch from 'pixelmatch';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
@@ -71,17 +72,17 @@ async function nextFrame(page: Page, after: number): Promise<number> {
   return frameIndex(page);
 }
 
-async function canvasPixels(page: Page): Promise<Buffer> {
+/** The widget's canvas as the browser shows it: RGBA pixels. */
+async function canvasPixels(page: Page): Promise<{ data: Buffer; width: number; height: number }> {
   const png = await page.locator('#view canvas').screenshot();
-  return sharp(png).raw().toBuffer();
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }
 
-function differingPixels(a: Buffer, b: Buffer): number {
-  let n = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i += 3) {
-    if (Math.abs(a[i]! - b[i]!) + Math.abs(a[i + 1]! - b[i + 1]!) + Math.abs(a[i + 2]! - b[i + 2]!) > 30) n++;
-  }
-  return n + Math.abs(a.length - b.length) / 3;
+/** Pixels that differ between two screenshots of the same size (pixelmatch, anti-aliasing ignored). */
+function differingPixels(a: Awaited<ReturnType<typeof canvasPixels>>, b: Awaited<ReturnType<typeof canvasPixels>>): number {
+  expect([b.width, b.height]).toEqual([a.width, a.height]);
+  return pixelmatch(a.data, b.data, undefined, a.width, a.height, { threshold: 0.1 });
 }
 
 test('the widget goes live, and a drag rotates the scene with events in order', async () => {

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { Scheduler, resolveScheduleOptions, type ScheduleOptions } from '../src/canvas/scheduler.js';
 import { InvalidArgumentError } from '../src/errors.js';
-import { setReporter, type Reporter } from '../src/report.js';
+import { captureReports } from './helpers/common.js';
 
 interface FakeCanvas {
   scheduler: Scheduler;
@@ -48,18 +48,16 @@ function fakeCanvas(options: ScheduleOptions = {}): FakeCanvas {
 /** Advances fake time by `ms`, running timers, immediates and promise callbacks on the way. */
 const advance = (ms: number): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
 
-let reports: [string, unknown][];
-let previousReporter: Reporter;
+let capture: ReturnType<typeof captureReports>;
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] });
-  reports = [];
-  previousReporter = setReporter((where, error) => { reports.push([where, error]); });
+  capture = captureReports();
 });
 afterEach(async () => {
   for (const s of schedulers.splice(0)) void s.stop();
   vi.useRealTimers();
-  setReporter(previousReporter);
+  capture.restore();
 });
 
 describe('ondemand', () => {
@@ -170,7 +168,7 @@ describe('mayDraw and draws in flight', () => {
     c.failNext = broke;
     c.scheduler.requestDraw();
     await advance(1);
-    expect(reports).toEqual([['draw', broke]]);
+    expect(capture.reports.map((r) => [r.where, r.error])).toEqual([['draw', broke]]);
     c.scheduler.requestDraw();
     await advance(100);
     expect(c.draws.length).toBe(2);
