@@ -169,7 +169,7 @@ export class FrameStream {
     const b = base.frame;
     if (scale !== 1 || base.scale !== 1 || b.width !== frame.width || b.height !== frame.height
       || b.pixelRatio !== frame.pixelRatio || b.alphaMode !== frame.alphaMode) return undefined;
-    const change = diffFrames(b, frame);
+    const change = diffFrames(b, frame, TILE_SIZE, 0.5);
     if (change.changedTiles * 2 > change.totalTiles) return undefined;
     // Nothing changed: one tile still goes, so the view acknowledges and pacing stays as it was.
     return change.region ?? { x: 0, y: 0, width: Math.min(TILE_SIZE, frame.width), height: Math.min(TILE_SIZE, frame.height) };

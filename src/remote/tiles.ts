@@ -29,10 +29,13 @@ function bytes(p: Pixels): Buffer {
 }
 
 /**
- * Compares `current` with `previous` (both RGBA, same size) tile by tile.
+ * Compares `current` with `previous` (both RGBA, same size) tile by tile. Whole rows are compared
+ * first (one memcmp each), and only the rows that differ are looked at tile by tile. When more
+ * than `stopAbove` of the tiles changed it stops early (the region is then the frame's): the
+ * caller sends the whole frame anyway.
  * @throws {RangeError} when the sizes differ (a resize always sends a whole frame).
  */
-export function diffFrames(previous: Pixels, current: Pixels, tile = TILE_SIZE): FrameChange {
+export function diffFrames(previous: Pixels, current: Pixels, tile = TILE_SIZE, stopAbove = 1): FrameChange {
   const { width, height } = current;
   if (previous.width !== width || previous.height !== height) throw new RangeError('diffFrames: frames of different sizes');
   const a = bytes(previous);
@@ -40,24 +43,34 @@ export function diffFrames(previous: Pixels, current: Pixels, tile = TILE_SIZE):
   const stride = width * 4;
   const cols = Math.ceil(width / tile);
   const rows = Math.ceil(height / tile);
+  const total = cols * rows;
+  const changedInBand = new Uint8Array(cols);
   let changed = 0;
   let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
   for (let ty = 0; ty < rows; ty++) {
+    changedInBand.fill(0);
+    let bandChanged = 0;
     const yEnd = Math.min(height, (ty + 1) * tile);
-    for (let tx = 0; tx < cols; tx++) {
-      const start = tx * tile * 4;
-      const end = Math.min(width, (tx + 1) * tile) * 4;
-      for (let y = ty * tile; y < yEnd; y++) {
-        const row = y * stride;
-        if (a.compare(b, row + start, row + end, row + start, row + end) !== 0) {
-          changed++;
+    for (let y = ty * tile; y < yEnd && bandChanged < cols; y++) {
+      const row = y * stride;
+      if (a.compare(b, row, row + stride, row, row + stride) === 0) continue;
+      for (let tx = 0; tx < cols; tx++) {
+        if (changedInBand[tx]) continue;
+        const start = row + tx * tile * 4;
+        const end = row + Math.min(width, (tx + 1) * tile) * 4;
+        if (a.compare(b, start, end, start, end) !== 0) {
+          changedInBand[tx] = 1;
+          bandChanged++;
           x0 = Math.min(x0, tx);
-          y0 = Math.min(y0, ty);
           x1 = Math.max(x1, tx);
-          y1 = Math.max(y1, ty);
-          break;
         }
       }
+    }
+    if (bandChanged > 0) {
+      changed += bandChanged;
+      y0 = Math.min(y0, ty);
+      y1 = ty;
+      if (changed > stopAbove * total) return { region: { x: 0, y: 0, width, height }, changedTiles: changed, totalTiles: total };
     }
   }
   const region = changed === 0 ? undefined : {
@@ -66,5 +79,5 @@ export function diffFrames(previous: Pixels, current: Pixels, tile = TILE_SIZE):
     width: Math.min(width, (x1 + 1) * tile) - x0 * tile,
     height: Math.min(height, (y1 + 1) * tile) - y0 * tile,
   };
-  return { region, changedTiles: changed, totalTiles: cols * rows };
+  return { region, changedTiles: changed, totalTiles: total };
 }
