@@ -12,6 +12,7 @@ import { decodeFrameMessage } from '../dist/index.js';
 let ws;
 let ready = false;
 let measuring = false;
+let recording = true; // keep per-frame records (the RSS run only counts)
 let busy = false;
 let waiting = null;
 let drag;
@@ -38,8 +39,10 @@ async function draw(frame) {
   if (measuring) {
     frames++;
     bytes += frame.image.length;
-    decodeMs.push(t1 - t0);
-    paints.push([frame.header.timestamp, t1]);
+    if (recording) {
+      decodeMs.push(t1 - t0);
+      paints.push([frame.header.timestamp, t1]);
+    }
   }
   send({ type: 'ack', index: frame.header.index });
   if (!ready) {
@@ -83,6 +86,7 @@ process.on('message', (m) => {
     ws.on('error', (e) => console.error(`node client: ${e.message}`));
   } else if (m.type === 'measure') {
     measuring = true;
+    recording = m.record !== false;
     cpuStart = process.cpuUsage();
     tStart = performance.now();
     if (m.drag) startDrag();

@@ -180,10 +180,10 @@ function startNodeClient(link, url, [width, height]) {
   child.send({ type: 'start', url, width, height });
   return {
     ready: () => next('ready', 60_000),
-    measure: (drag) => child.send({ type: 'measure', drag }),
+    measure: (drag, record = true) => child.send({ type: 'measure', drag, record }),
     stop: async () => {
       child.send({ type: 'stop' });
-      return next('result', 30_000);
+      return next('result', 120_000);
     },
     close: () => new Promise((r) => { if (child.exitCode !== null) r(); else { child.once('exit', r); setTimeout(() => child.kill(), 2000); } }),
   };
@@ -321,7 +321,7 @@ async function soak(frames) {
   const client = startNodeClient(null, `ws://127.0.0.1:${server.port}${canvas.socketPath}`, [640, 480]);
   const load = [os.loadavg()[0]];
   await client.ready();
-  client.measure(false);
+  client.measure(false, false);
   const t0 = performance.now();
   let rss1000;
   let heap1000;
@@ -385,9 +385,14 @@ for (const run of runs) {
 }
 await browser?.close();
 if (Number(opt.soak) > 0) {
-  const r = await soak(Number(opt.soak));
-  records.push(r);
-  console.log(line(r));
+  try {
+    const r = await soak(Number(opt.soak));
+    records.push(r);
+    console.log(line(r));
+  } catch (e) {
+    console.error(`RSS run: FAILED: ${e.stack ?? e}`);
+    records.push({ kind: 'rss-soak', error: String(e.message ?? e), machine, adapter });
+  }
 }
 const links = [...new Set(records.map((r) => r.linkNote).filter(Boolean))];
 for (const n of links) console.log(`link: ${n}`);
