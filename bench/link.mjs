@@ -34,6 +34,13 @@ function canUseNamespaces() {
 
 const open = new Set();
 process.once('exit', () => { for (const l of open) l.closeSync(); });
+// Interrupted: remove the namespaces first (the 'exit' event does not come on a signal).
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const l of open) l.closeSync();
+    process.exit(130);
+  });
+}
 
 /**
  * Opens link `spec` (from {@link parseLink}) towards the server at `target` ({host, port}).

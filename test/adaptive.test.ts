@@ -39,17 +39,17 @@ describe('AdaptiveRate', () => {
   it('backs off quality then scale while the queue grows, and recovers once it drains', () => {
     const clock = { t: 0 };
     const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
-    let next = drive(ctrl, clock, 100, 10, () => 10);
+    let next = drive(ctrl, clock, 100, 10, () => 30);
     // The roundtrip climbs steadily: a queue building up.
     let queue = 0;
-    next = drive(ctrl, clock, 400, 10, () => (queue += 2) + 10, next);
+    next = drive(ctrl, clock, 400, 10, () => (queue += 2) + 30, next);
     const backedOff = ctrl.state();
     expect(backedOff.quality).toBeLessThan(80);
     expect(backedOff.scale).toBeLessThan(1);
     expect(backedOff.queueDelayMs).toBeGreaterThan(40);
     // The link clears: back to the configured quality at full scale, one step per clear second.
-    drive(ctrl, clock, 1500, 10, () => 10, next);
-    expect(ctrl.state()).toMatchObject({ quality: 80, scale: 1, window: 2 });
+    drive(ctrl, clock, 1500, 10, () => 30, next);
+    expect(ctrl.state()).toMatchObject({ quality: 80, scale: 1 });
   });
 
   it('sends more frames in flight over a long clear link, and halves them when it congests', () => {
@@ -68,9 +68,18 @@ describe('AdaptiveRate', () => {
     const clock = { t: 0 };
     const ctrl = new AdaptiveRate({ baseWindow: 1, quality: 100 }, () => clock.t);
     let queue = 0;
-    drive(ctrl, clock, 400, 10, () => (queue += 3) + 5);
+    drive(ctrl, clock, 400, 10, () => (queue += 3) + 25);
     expect(ctrl.state().quality).toBe(100);
     expect(ctrl.state().scale).toBeLessThan(1);
+  });
+
+  it('keeps the picture over a short link whose queue grows (a busy CPU, not a full link)', () => {
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    let queue = 0;
+    drive(ctrl, clock, 400, 10, () => (queue += 2) + 3);
+    expect(ctrl.state().queueDelayMs).toBeGreaterThan(40);
+    expect(ctrl.state()).toMatchObject({ window: 2, quality: 80, scale: 1 });
   });
 
   it('ignores acknowledgements of frames it never saw sent', () => {

@@ -3,8 +3,10 @@
 // - roundtrip samples (send -> ack) give the base delay (the minimum over the last 10 s) and the
 //   queueing delay (smoothed roundtrip minus the base): a growing queue means frames are sent
 //   faster than the link or the client takes them;
-// - queueing: first fewer frames in flight (halve the window), then lower JPEG/WebP quality,
-//   then a lower resolution scale; so the queue never grows;
+// - queueing: first fewer frames in flight (halve the window), then, over a link with real
+//   delay (base roundtrip >= 20 ms), lower JPEG/WebP quality, then a lower resolution scale; so
+//   the queue never grows (over a short link a queue means a busy CPU, which a smaller picture
+//   does not relieve);
 // - a clear link for a while: back up in the reverse order, and, over a link with real delay
 //   (base roundtrip >= 20 ms), more frames in flight (one more every probe), so a long link is
 //   not limited to `baseWindow` frames per roundtrip.
@@ -115,6 +117,9 @@ export class AdaptiveRate {
       this.#clearSince = undefined;
       this.#lastDecision = now;
       if (this.#window > this.#baseWindow) this.#window = Math.max(this.#baseWindow, Math.floor(this.#window / 2));
+      // Over a short link (loopback, a LAN) a queue means a busy CPU, not a full link: a smaller
+      // picture would not help it (the resize costs CPU too), so only the window gives way.
+      else if (base < LONG_LINK_MS) return;
       else if (this.#qualityLevel < this.#qualities.length - 1) this.#qualityLevel++;
       else if (this.#scaleLevel < SCALES.length - 1) this.#scaleLevel++;
       return;
