@@ -29,7 +29,9 @@ export async function renderChart(records, subtitle) {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   out.push(`<text x="10" y="20" font-size="15" font-weight="bold">dawn-rfb whole-pipeline benchmark</text>`);
-  out.push(`<text x="10" y="38" fill="#555">${esc(subtitle)}</text>`);
+  const loads = rows.flatMap((r) => r.load ?? []);
+  const load = loads.length > 0 ? `; load average ${Math.min(...loads)}-${Math.max(...loads)}` : '';
+  out.push(`<text x="10" y="38" fill="#555">${esc(subtitle + load)}</text>`);
   out.push(`<text x="${labelW}" y="${top - 8}" font-weight="bold">painted frames per second</text>`);
   out.push(`<text x="${lx0}" y="${top - 8}" font-weight="bold">input latency, ms (p50 bar, p95 | p99 ·, log scale)</text>`);
   // Grid lines.
@@ -44,7 +46,8 @@ export async function renderChart(records, subtitle) {
       if (v > lmax) break;
       const x = lx(v);
       out.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${top + rows.length * rowH}" stroke="#ddd"/>`);
-      out.push(`<text x="${x}" y="${top + rows.length * rowH + 14}" text-anchor="middle" fill="#555">${v}</text>`);
+      // Labels on powers of ten only, once the axis spans many decades.
+      if (m === 1 || lmax <= 1000) out.push(`<text x="${x}" y="${top + rows.length * rowH + 14}" text-anchor="middle" fill="#555">${v}</text>`);
     }
   }
   rows.forEach((r, i) => {
