@@ -26,3 +26,4 @@ export {
 export { getServer, FrameServer, type ServerOptions } from './remote/server.js';
 export type { ViewStats } from './remote/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';
+export * from './resources/index.js';
