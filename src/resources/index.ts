@@ -19,3 +19,4 @@ export {
 export { Renderer, type RendererOptions, type RenderStats } from './renderer.js';
 export type { PickInfo } from './picking.js';
 export type { Mat4, Vec3, Quat } from './mat4.js';
+export { OrbitController, type OrbitOptions } from './orbit.js';
