@@ -132,6 +132,35 @@ describe('renderer: order-independent and stochastic transparency', () => {
     expect(near(meanColor(await s.draw()), RED, 1)).toBe(true);
   });
 
+  test('weighted transparency with MSAA resolves to the same mean', async () => {
+    const s = await makeScene(8, { sampleCount: 4 });
+    s.scene.add(
+      mesh(quad(-1, -1, 1, 1, 0), { color: [1, 0, 0, 0.5], alphaMode: 'weighted_blend' }),
+      mesh(quad(-1, -1, 1, 1, -0.5), { color: [0, 1, 0, 0.5], alphaMode: 'weighted_blend' }),
+    );
+    const mean = meanColor(await s.draw());
+    expect(near(mean.slice(0, 3), [0.375 * 255, 0.375 * 255, 0], 3), `got ${mean}`).toBe(true);
+  });
+
+  test('alphaConfig gives full control; a config equal to a preset reports its name', async () => {
+    const s = await makeScene(8);
+    s.scene.background = [0.5, 0.5, 0.5, 1];
+    const m = mesh(undefined, { color: [1, 0, 0, 1], alphaConfig: { method: 'blended', colorSrc: 'one', colorDst: 'one' } });
+    s.scene.add(m);
+    expect(m.material.alphaMode).toBe('custom');
+    expect(m.material.alphaMethod).toBe('blended');
+    expect(m.material.depthWrite).toBe(false);
+    expect(m.material.renderQueue).toBe(3000);
+    const got = pixel(await s.draw(), 4, 4);
+    expect(near(got, [255, 128, 128, 255], 1), `got ${got}`).toBe(true); // src + dst, clamped
+    m.material.alphaConfig = { method: 'blended', colorSrc: 'src-alpha', colorDst: 'one' };
+    expect(m.material.alphaMode).toBe('add');
+    m.material.alphaConfig = { method: 'stochastic', pattern: 'bayer' }; // seed defaults to "object": the preset
+    expect(m.material.alphaConfig).toMatchObject({ mode: 'bayer', seed: 'object' });
+    m.material.alphaConfig = { method: 'stochastic', pattern: 'bayer', seed: 'screen' };
+    expect(m.material.alphaMode).toBe('custom');
+  });
+
   test('bayer and dither cover the expected fraction of pixels', async () => {
     const s = await makeScene(64);
     s.scene.background = [0, 0, 1, 1];
