@@ -3,9 +3,9 @@
 import { describe, expect, test } from 'vitest';
 import {
   Buffer, DataBuffer, DeviceMismatchError, getDefaultDevice, GlooBuffer, IndexBuffer, InvalidArgumentError,
-  readBuffer, requestDevice, VertexBuffer,
+  OffscreenCanvas, readBuffer, requestDevice, VertexBuffer,
 } from '../src/index.js';
-import { thrown } from './helpers/gpu.js';
+import { pixel, thrown } from './helpers/gpu.js';
 
 async function gpuFloats(buffer: GPUBuffer, n: number): Promise<number[]> {
   return [...new Float32Array((await readBuffer(buffer, 0, n * 4)).buffer, 0, n)];
@@ -185,5 +185,49 @@ describe('gloo buffers (vispy)', () => {
     expect(thrown(() => d.setSubdata(new Int32Array(1)))).toMatchObject({ message: expect.stringMatching(/element type \(i4\) differs/) });
     expect(thrown(() => d.setSubdata(new Float32Array(1), { offset: -1 }))).toBeInstanceOf(InvalidArgumentError);
     expect(thrown(() => new GlooBuffer().resizeBytes(-4))).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  test('a VertexBuffer with divisor 1 steps per instance and an IndexBuffer indexes, in a real draw', async () => {
+    const device = await getDefaultDevice();
+    const canvas = new OffscreenCanvas({ size: [16, 8], updateMode: 'manual' });
+    const context = canvas.getContext();
+    context.configure({ device, format: 'rgba8unorm' });
+    // A square from 4 corners and 6 indices, drawn twice: instance offsets put copies left and right.
+    const corners = new VertexBuffer(new Float32Array([0, 0, 0.8, 0, 0.8, 1.6, 0, 1.6]), { format: '2xf4' });
+    const offsets = new VertexBuffer(new Float32Array([-0.9, -0.8, 0.1, -0.8]), { format: '2xf4', divisor: 1 });
+    const colors = new VertexBuffer(new Uint8Array([255, 0, 0, 255, 0, 255, 0, 255]), { format: 'unorm8x4', divisor: 1 });
+    const indices = new IndexBuffer(new Uint16Array([0, 1, 2, 0, 2, 3]));
+    const module = device.createShaderModule({ code: /* wgsl */ `
+      struct O { @builtin(position) p: vec4f, @location(0) c: vec4f };
+      @vertex fn vs(@location(0) corner: vec2f, @location(1) offset: vec2f, @location(2) color: vec4f) -> O {
+        return O(vec4f(corner + offset, 0.0, 1.0), color);
+      }
+      @fragment fn fs(in: O) -> @location(0) vec4f { return in.c; }` });
+    const pipeline = device.createRenderPipeline({
+      layout: 'auto',
+      vertex: { module, buffers: [corners.vertexLayout(0), offsets.vertexLayout(1), colors.vertexLayout(2)] },
+      fragment: { module, targets: [{ format: 'rgba8unorm' }] },
+    });
+    canvas.requestDraw(() => {
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginRenderPass({ colorAttachments: [{ view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }] });
+      pass.setPipeline(pipeline);
+      [corners, offsets, colors].forEach((b, i) => pass.setVertexBuffer(i, b.sync(device)));
+      pass.setIndexBuffer(indices.sync(device), indices.indexFormat);
+      pass.drawIndexed(6, 2);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+    });
+    const f = await canvas.draw();
+    expect(pixel(f, 3, 4)).toEqual([255, 0, 0, 255]);
+    expect(pixel(f, 11, 4)).toEqual([0, 255, 0, 255]);
+    expect(pixel(f, 8, 4)).toEqual([0, 0, 0, 255]); // the gap between the two instances
+    // A later setSubdata moves the second instance at the next sync.
+    expect(pixel(f, 14, 4)).toEqual([0, 255, 0, 255]);
+    offsets.setSubdata(new Float32Array([0, -0.8]), { offset: 1 }); // element 1: instance 1 now starts at x = 0
+    const g = await canvas.draw();
+    expect(pixel(g, 8, 4)).toEqual([0, 255, 0, 255]);
+    expect(pixel(g, 14, 4)).toEqual([0, 0, 0, 255]);
+    expect(offsets.lastOps).toEqual([{ kind: 'write', offset: 8, size: 8 }]);
   });
 });

@@ -235,6 +235,16 @@ export class VertexBuffer extends DataBuffer {
     this.divisor = d;
   }
 
+  /** WebGPU's step mode for the divisor: "vertex" (0) or "instance" (1). */
+  get stepMode(): GPUVertexStepMode {
+    return this.divisor === 1 ? 'instance' : 'vertex';
+  }
+
+  /** The vertex buffer layout to put in a pipeline: one attribute at `shaderLocation`. */
+  vertexLayout(shaderLocation: number): GPUVertexBufferLayout {
+    return { arrayStride: this.stride, stepMode: this.stepMode, attributes: [{ shaderLocation, offset: 0, format: this.vertexFormat }] };
+  }
+
   /** The WebGPU vertex format of an element. */
   get vertexFormat(): GPUVertexFormat {
     const f = parseFormat(this.format).vertexFormat;
