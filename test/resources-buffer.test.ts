@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   Buffer, DataBuffer, DeviceMismatchError, getDefaultDevice, GlooBuffer, IndexBuffer, InvalidArgumentError,
-  OffscreenCanvas, readBuffer, requestDevice, VertexBuffer,
+  MeshBasicMaterial, OffscreenCanvas, readBuffer, requestDevice, VertexBuffer,
 } from '../src/index.js';
 import { pixel, thrown } from './helpers/gpu.js';
 
@@ -22,6 +22,9 @@ describe('Buffer (pygfx)', () => {
     expect(new Buffer(new Uint8Array(8), { format: 'unorm8x4' }).format).toBe('unorm8x4');
     expect(new Buffer(null, { nbytes: 64, nitems: 4 }).itemsize).toBe(16);
     expect(new Buffer(new Float32Array(8)).drawRange).toEqual([0, 8]);
+    // Resources are made before any device exists (importing dawn-rfb defines no WebGPU globals).
+    expect(new VertexBuffer(new Float32Array(3), { format: '3xf4' }).size).toBe(1);
+    expect(new MeshBasicMaterial().uniformBuffer.nbytes).toBe(192);
   });
 
   test('bad input gives clear errors', () => {

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { autoChunkBytes, DirtyChunks, type BufferWrite } from './chunks.js';
 import { bindDevice, gpuSize, writeBytes } from './device-binding.js';
 import { bytesOf, describe, isBufferData, parseFormat, scalarOf, type BufferData } from './format.js';
+import { BufferUsage } from './usage.js';
 
 export type { BufferWrite } from './chunks.js';
 
@@ -212,7 +213,7 @@ export class Buffer {
    */
   sync(device: GPUDevice, usage: GPUBufferUsageFlags = 0): GPUBuffer {
     this.#device = bindDevice(this.#device, device, 'this Buffer');
-    const need = this.#usage | usage | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const need = this.#usage | usage | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
     if (!this.#gpu || (this.#gpuUsage & need) !== need) {
       this.#gpu?.destroy();
       this.#gpuUsage |= need;

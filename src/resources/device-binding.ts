@@ -1,6 +1,5 @@
 // A CPU-side resource is bound to the first GPUDevice it is used with; using it with another
 // device is an error (its GPU copy lives on one device only).
-import '../gpu/adapter.js'; // installs WebGPU's global constants (GPUBufferUsage...)
 import { DeviceMismatchError } from './errors.js';
 
 /** Remembers the device of a resource and refuses a second one. */

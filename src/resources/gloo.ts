@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { bindDevice, gpuSize, writeBytes } from './device-binding.js';
 import { bytesOf, describe, isBufferData, parseFormat, scalarOf, type BufferData } from './format.js';
+import { BufferUsage } from './usage.js';
 
 /** Options of setData/setSubdata. */
 export interface GlooDataOptions {
@@ -97,7 +98,7 @@ export class GlooBuffer {
    */
   sync(device: GPUDevice, usage: GPUBufferUsageFlags = 0): GPUBuffer {
     this.#device = bindDevice(this.#device, device, 'this gloo buffer');
-    const need = this.baseUsage | usage | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const need = this.baseUsage | usage | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
     this.lastOps = [];
     const ops = this.#pending;
     this.#pending = [];
@@ -229,7 +230,7 @@ export class VertexBuffer extends DataBuffer {
   readonly divisor: 0 | 1;
 
   constructor(data?: BufferData, options: VertexBufferOptions = {}) {
-    super(data, { ...options, usage: (options.usage ?? 0) | GPUBufferUsage.VERTEX });
+    super(data, { ...options, usage: (options.usage ?? 0) | BufferUsage.VERTEX });
     const d = options.divisor ?? 0;
     if (d !== 0 && d !== 1) throw new InvalidArgumentError(`VertexBuffer: divisor must be 0 (per vertex) or 1 (per instance; WebGPU steps no slower), got ${describe(d)}`);
     this.divisor = d;
@@ -256,7 +257,7 @@ export class VertexBuffer extends DataBuffer {
 /** A DataBuffer of uint16 or uint32 indices. */
 export class IndexBuffer extends DataBuffer {
   constructor(data?: Uint16Array | Uint32Array, options: { usage?: number } = {}) {
-    super(undefined, { usage: (options.usage ?? 0) | GPUBufferUsage.INDEX });
+    super(undefined, { usage: (options.usage ?? 0) | BufferUsage.INDEX });
     if (data !== undefined) this.setData(data);
   }
 

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { autoDepthWrite, autoRenderQueue, normalizeConfig, presetConfig, type AlphaConfig, type AlphaMethod, type AlphaMode } from './alpha.js';
 import { Buffer } from './buffer.js';
 import { describe } from './format.js';
+import { BufferUsage } from './usage.js';
 
 /** Comparison operators of depthCompare and alphaCompare. */
 export const COMPARES = ['<', '<=', '==', '!=', '>=', '>'] as const;
@@ -86,7 +87,7 @@ export abstract class Material {
     const data = new ArrayBuffer(MATERIAL_UNIFORM_BYTES);
     this.#f32 = new Float32Array(data);
     this.#u32 = new Uint32Array(data);
-    this.uniformBuffer = new Buffer(this.#f32, { label: 'dawn-rfb material uniforms', usage: GPUBufferUsage.UNIFORM });
+    this.uniformBuffer = new Buffer(this.#f32, { label: 'dawn-rfb material uniforms', usage: BufferUsage.UNIFORM });
     this.color = options.color ?? [1, 1, 1, 1];
     this.opacity = options.opacity ?? 1;
     this.alphaTest = options.alphaTest ?? 0;

@@ -7,6 +7,7 @@ import { bytesOf } from './format.js';
 import { invert, multiply, sub, cross, dot, transformPoint, type Mat4, type Vec3 } from './mat4.js';
 import type { DrawableObject } from './objects.js';
 import { pickReadWgsl } from './wgsl.js';
+import { BufferUsage, ShaderStage } from './usage.js';
 
 /** What is under a pixel. */
 export interface PickInfo {
@@ -33,9 +34,9 @@ function reader(device: GPUDevice, multisampled: boolean): { pipeline: GPUComput
   if (!r) {
     const layout = device.createBindGroupLayout({
       entries: [
-        { binding: 0, visibility: GPUShaderStage.COMPUTE, texture: { sampleType: 'uint', multisampled } },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-        { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+        { binding: 0, visibility: ShaderStage.COMPUTE, texture: { sampleType: 'uint', multisampled } },
+        { binding: 1, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } },
+        { binding: 2, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } },
       ],
     });
     const module = device.createShaderModule({ label: 'dawn-rfb pick read', code: pickReadWgsl(multisampled) });
@@ -55,8 +56,8 @@ export async function pickAt(device: GPUDevice, texture: GPUTexture, multisample
   const y = Math.floor(py);
   if (x < 0 || y < 0 || x >= texture.width || y >= texture.height) return undefined;
   const { pipeline, layout } = reader(device, multisampled);
-  const result = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const at = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const result = device.createBuffer({ size: 16, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
+  const at = device.createBuffer({ size: 16, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
   device.queue.writeBuffer(at, 0, new Uint32Array([x, y, 0, 0]));
   const encoder = device.createCommandEncoder({ label: 'dawn-rfb pick' });
   const pass = encoder.beginComputePass();

@@ -4,6 +4,7 @@ import { blendState } from './alpha.js';
 import type { Material } from './material.js';
 import type { DrawableObject } from './objects.js';
 import { shaderCode, type ShaderVariant } from './wgsl.js';
+import { ShaderStage, COLOR_WRITE_ALL } from './usage.js';
 
 /** Formats and sample count of the pass a pipeline draws in. */
 export interface PassTargets {
@@ -33,7 +34,7 @@ export class PipelineCache {
   constructor(device: GPUDevice) {
     this.#device = device;
     const entry = (binding: number): GPUBindGroupLayoutEntry => ({
-      binding, visibility: GPUShaderStage.VERTEX | GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' },
+      binding, visibility: ShaderStage.VERTEX | ShaderStage.FRAGMENT, buffer: { type: 'uniform' },
     });
     this.#layout = device.createBindGroupLayout({ label: 'dawn-rfb resources', entries: [entry(0), entry(1), entry(2)] });
     this.#pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.#layout] });
@@ -85,7 +86,7 @@ export class PipelineCache {
     if (v.hasColors) {
       buffers.push({ arrayStride: colorSize!, stepMode, attributes: [{ shaderLocation: 2, offset: 0, format: colorSize === 16 ? 'float32x4' : 'float32x3' }] });
     }
-    const pickTarget: GPUColorTargetState = { format: PICK_FORMAT, writeMask: m.pickWrite ? GPUColorWrite.ALL : 0 };
+    const pickTarget: GPUColorTargetState = { format: PICK_FORMAT, writeMask: m.pickWrite ? COLOR_WRITE_ALL : 0 };
     const targets: GPUColorTargetState[] = t.pass === 'weighted'
       ? [
         { format: ACCUM_FORMAT, blend: { color: { srcFactor: 'one', dstFactor: 'one' }, alpha: { srcFactor: 'one', dstFactor: 'one' } } },

@@ -13,6 +13,7 @@ import { DrawableObject, type Scene } from './objects.js';
 import { ACCUM_FORMAT, DEPTH_FORMAT, PICK_FORMAT, PipelineCache, REVEAL_FORMAT, type PassTargets } from './pipelines.js';
 import { pickAt, type PickInfo } from './picking.js';
 import { COMPOSITE_WGSL } from './wgsl.js';
+import { BufferUsage, TextureUsage, ShaderStage } from './usage.js';
 
 /** Options of {@link Renderer}. All optional. */
 export interface RendererOptions {
@@ -110,7 +111,7 @@ export class Renderer {
     this.#sampleCount = sc;
     this.#picking = options.picking ?? true;
     this.#pipelines = new PipelineCache(this.#device);
-    this.#cameraBuffer = this.#device.createBuffer({ label: 'dawn-rfb camera', size: CAMERA_UNIFORM_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.#cameraBuffer = this.#device.createBuffer({ label: 'dawn-rfb camera', size: CAMERA_UNIFORM_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     this.#stats = { drawOrder: [], pipelines: 0, pipelinesCreated: 0 };
   }
 
@@ -220,7 +221,7 @@ export class Renderer {
     const g = o.geometry;
     const m = o.material;
     pass.setPipeline(this.#pipelines.get(o, targets));
-    const materialBuffer = m.uniformBuffer.sync(device, GPUBufferUsage.UNIFORM);
+    const materialBuffer = m.uniformBuffer.sync(device, BufferUsage.UNIFORM);
     let bind = this.#bindGroups.get(o);
     if (!bind || bind.material !== materialBuffer) {
       bind = {
@@ -238,15 +239,15 @@ export class Renderer {
     }
     pass.setBindGroup(0, bind.group);
     let slot = 0;
-    pass.setVertexBuffer(slot++, g.positions.sync(device, GPUBufferUsage.VERTEX));
-    if (m.kind === 'phong' && g.normals) pass.setVertexBuffer(slot++, g.normals.sync(device, GPUBufferUsage.VERTEX));
-    if (g.colors) pass.setVertexBuffer(slot++, g.colors.sync(device, GPUBufferUsage.VERTEX));
+    pass.setVertexBuffer(slot++, g.positions.sync(device, BufferUsage.VERTEX));
+    if (m.kind === 'phong' && g.normals) pass.setVertexBuffer(slot++, g.normals.sync(device, BufferUsage.VERTEX));
+    if (g.colors) pass.setVertexBuffer(slot++, g.colors.sync(device, BufferUsage.VERTEX));
     if (m.kind === 'points') {
       const [first, count] = g.positions.drawRange;
       pass.draw(6, count, 0, first);
     } else if (g.indices) {
       const [first, count] = g.indices.drawRange;
-      pass.setIndexBuffer(g.indices.sync(device, GPUBufferUsage.INDEX), g.indices.indexFormat!);
+      pass.setIndexBuffer(g.indices.sync(device, BufferUsage.INDEX), g.indices.indexFormat!);
       pass.drawIndexed(count, 1, first);
     } else {
       const [first, count] = g.positions.drawRange;
@@ -266,7 +267,7 @@ export class Renderer {
   #writeObject(it: Item, pickId: number): void {
     let buffer = this.#objectBuffers.get(it.object);
     if (!buffer) {
-      buffer = this.#device.createBuffer({ label: 'dawn-rfb object', size: OBJECT_UNIFORM_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      buffer = this.#device.createBuffer({ label: 'dawn-rfb object', size: OBJECT_UNIFORM_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
       this.#objectBuffers.set(it.object, buffer);
     }
     const data = new ArrayBuffer(OBJECT_UNIFORM_BYTES);
@@ -282,8 +283,8 @@ export class Renderer {
       const module = this.#device.createShaderModule({ label: 'dawn-rfb weighted composite', code: COMPOSITE_WGSL });
       const layout = this.#device.createBindGroupLayout({
         entries: [
-          { binding: 0, visibility: GPUShaderStage.FRAGMENT, texture: { sampleType: 'unfilterable-float' } },
-          { binding: 1, visibility: GPUShaderStage.FRAGMENT, texture: { sampleType: 'unfilterable-float' } },
+          { binding: 0, visibility: ShaderStage.FRAGMENT, texture: { sampleType: 'unfilterable-float' } },
+          { binding: 1, visibility: ShaderStage.FRAGMENT, texture: { sampleType: 'unfilterable-float' } },
         ],
       });
       const pipeline = this.#device.createRenderPipeline({
@@ -318,8 +319,8 @@ export class Renderer {
     const sampleCount = this.#sampleCount;
     const make = (label: string, format: GPUTextureFormat, usage: number, samples = sampleCount) =>
       device.createTexture({ label: `dawn-rfb ${label}`, size: [width, height], format, sampleCount: samples, usage });
-    const RA = GPUTextureUsage.RENDER_ATTACHMENT;
-    const TB = GPUTextureUsage.TEXTURE_BINDING;
+    const RA = TextureUsage.RENDER_ATTACHMENT;
+    const TB = TextureUsage.TEXTURE_BINDING;
     const t: Targets = {
       width, height,
       depth: make('depth', DEPTH_FORMAT, RA),
