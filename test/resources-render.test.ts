@@ -241,6 +241,18 @@ describe('renderer: queues, pipelines, MSAA, errors', () => {
     expect(mixed.length).toBeGreaterThan(0);
   });
 
+  test('the renderer follows a canvas reconfigured to another format (sRGB here)', async () => {
+    const s = await makeScene(8);
+    s.scene.background = [0.5, 0.5, 0.5, 1];
+    s.scene.add(mesh(quad(-1, -1, 0, 1), { color: [0.5, 0, 0], alphaMode: 'solid' }));
+    expect(pixel(await s.draw(), 2, 2)).toEqual([128, 0, 0, 255]);
+    s.canvas.getContext().configure({ device: s.renderer.device, format: 'rgba8unorm-srgb' });
+    const f = await s.draw();
+    // Linear 0.5 is sRGB 187.5: the GPU rounds either way.
+    expect(near(pixel(f, 2, 2), [188, 0, 0, 255], 1), `got ${pixel(f, 2, 2)}`).toBe(true);
+    expect(near(pixel(f, 6, 2), [188, 188, 188, 255], 1), `got ${pixel(f, 6, 2)}`).toBe(true);
+  });
+
   test('bad input gives clear errors', async () => {
     expect(thrown(() => new MeshBasicMaterial({ alphaMode: 'glass' as AlphaMode }))).toMatchObject({ name: 'InvalidArgumentError', message: expect.stringMatching(/unknown alphaMode "glass"; allowed: solid, solid_premul, auto/) });
     expect(thrown(() => new MeshBasicMaterial({ renderQueue: 5000 }))).toMatchObject({ message: expect.stringMatching(/renderQueue must be an integer in 1..4999/) });

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { sortsFrontToBack } from './alpha.js';
 import type { Camera } from './camera.js';
 import type { Buffer } from './buffer.js';
+import { DeviceMismatchError } from './errors.js';
 import { bytesOf, describe } from './format.js';
 import { transformPoint, type Mat4, type Vec3 } from './mat4.js';
 import { invert, multiply, transpose } from './mat4.js';
@@ -83,7 +84,7 @@ function localCenter(positions: Buffer): Vec3 {
 export class Renderer {
   readonly #canvas: CanvasBase;
   readonly #device: GPUDevice;
-  readonly #format: GPUTextureFormat;
+  #format: GPUTextureFormat;
   readonly #sampleCount: 1 | 4;
   readonly #pipelines: PipelineCache;
   readonly #cameraBuffer: GPUBuffer;
@@ -131,6 +132,16 @@ export class Renderer {
   /** Renders `scene` from `camera` into the canvas's current texture and submits it. */
   render(scene: Scene, camera: Camera): void {
     const device = this.#device;
+    const config = this.#canvas.getContext().getConfiguration();
+    if (config && config.device !== device) {
+      throw new DeviceMismatchError('Renderer.render: the canvas was reconfigured with another device; create a new Renderer for it');
+    }
+    if (config && config.format !== this.#format) {
+      // Reconfigured with another format: pipelines and targets follow (cached per format).
+      this.#format = config.format;
+      this.#destroyTargets();
+      this.#composite = undefined;
+    }
     const colorTexture = this.#canvas.getContext().getCurrentTexture();
     const { width, height } = colorTexture;
     const t = this.#ensureTargets(width, height);
