@@ -3,10 +3,13 @@
 export * from './errors.js';
 export { setReporter, reportError, type Reporter } from './report.js';
 export {
-  requestAdapter, adapterSummary, formatAdapterSummary, parseBackends, BACKENDS,
+  requestAdapter, enumerateAdapters, formatAdapterSummary, parseBackends, parseWgpuBackendType, resolveBackends, BACKENDS,
   type Backend, type FeatureLevel, type AdapterOptions, type AdapterSummary, type FoundAdapter,
+  type EnumeratedAdapter, type EnumerateOptions,
 } from './gpu/adapter.js';
-export { requestDevice, getDefaultDevice, deviceSummary, type DeviceOptions } from './gpu/device.js';
+export {
+  requestDevice, getDefaultDevice, deviceSummary, deviceAdapter, adapterSummary, type DeviceOptions,
+} from './gpu/device.js';
 export { createBufferWithData, readBuffer, type BufferSource } from './gpu/buffers.js';
 export { readTexture, texelBytes, type ReadTextureLayout } from './gpu/textures.js';
 export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputArray, type TypedArrayConstructor } from './gpu/compute.js';

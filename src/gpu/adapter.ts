@@ -3,7 +3,8 @@
 import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError, InvalidArgumentError, type AdapterAttempt } from '../errors.js';
-import { trackOwners } from './owners.js';
+import { trackOwners, trackViews } from './owners.js';
+import { withoutDawnLimitWarnings } from './quiet-stderr.js';
 
 // WebGPU's global constants (GPUBufferUsage, GPUTextureUsage, GPUMapMode, GPUShaderStage, ...)
 // exist in browsers; user code written for the web expects them, so define the missing ones.
@@ -11,6 +12,7 @@ for (const [name, value] of Object.entries(globals as Record<string, unknown>)) 
   if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
 }
 trackOwners((globals as { GPUDevice?: { prototype: GPUDevice } }).GPUDevice);
+trackViews((globals as { GPUTexture?: { prototype: GPUTexture } }).GPUTexture);
 
 /** Dawn backends that `webgpu` (dawn.node) can be asked for. */
 export const BACKENDS = ['vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
@@ -22,7 +24,8 @@ export type FeatureLevel = 'core' | 'compatibility';
 /** Options of {@link requestAdapter}. */
 export interface AdapterOptions {
   /**
-   * Backend(s) to try, in order. Default: env `DAWN_RFB_BACKEND` (comma-separated), else the
+   * Backend(s) to try, in order (any case). Default: env `DAWN_RFB_BACKEND` (comma-separated),
+   * else the seed's `WGPU_BACKEND_TYPE` (Vulkan, Metal, D3D12, D3D11, OpenGL), else the
    * platform order: Linux `vulkan` then `opengles`; macOS `metal`; Windows `d3d12` then `vulkan`.
    */
   backend?: Backend | readonly Backend[];
@@ -64,16 +67,81 @@ function platformOrder(): Backend[] {
   return ['vulkan', 'opengles'];
 }
 
-/** Parses `DAWN_RFB_BACKEND` or an option into a list of backends; throws on unknown names. */
-export function parseBackends(value: Backend | readonly Backend[] | string | undefined): Backend[] {
+// The seed's WGPU_BACKEND_TYPE names (wgpu's BackendType) in Dawn's terms. wgpu's "OpenGL"
+// backend is its GLES/EGL one, hence opengles.
+const WGPU_BACKEND_TYPES: Record<string, Backend> = {
+  vulkan: 'vulkan', metal: 'metal', d3d12: 'd3d12', d3d11: 'd3d11', opengl: 'opengles', opengles: 'opengles', null: 'null',
+};
+
+/**
+ * Parses a backend list (an option, or the comma-separated value of `DAWN_RFB_BACKEND`) into
+ * Dawn backend names, case-insensitively ("Vulkan" is "vulkan"). "auto" (or undefined) is the
+ * platform order.
+ * @param source where the value came from, named in the error (default "the backend option").
+ * @throws {InvalidArgumentError} for unknown names and for an empty list.
+ */
+export function parseBackends(value: Backend | readonly Backend[] | string | undefined, source = 'the backend option'): Backend[] {
   if (value === undefined || value === '' || value === 'auto') return platformOrder();
-  const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [...value];
-  for (const b of list) {
-    if (!(BACKENDS as readonly string[]).includes(b)) {
-      throw new InvalidArgumentError(`unknown WebGPU backend "${b}"; allowed: ${BACKENDS.join(', ')} (or "auto")`);
-    }
+  if (typeof value !== 'string' && !Array.isArray(value)) {
+    throw new InvalidArgumentError(`${source} must be a backend name or an array of them (one of: ${BACKENDS.join(', ')}), got ${typeof value}`);
   }
-  return list as Backend[];
+  const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [...value];
+  if (list.length === 0) {
+    throw new InvalidArgumentError(`${source} lists no backend; give one or more of: ${BACKENDS.join(', ')} (or "auto")`);
+  }
+  return list.map((b) => {
+    const name = typeof b === 'string' ? b.toLowerCase() : b;
+    if (!(BACKENDS as readonly unknown[]).includes(name)) {
+      throw new InvalidArgumentError(`unknown WebGPU backend ${JSON.stringify(b)} in ${source}; allowed: ${BACKENDS.join(', ')} (any case, or "auto")`);
+    }
+    return name as Backend;
+  });
+}
+
+/**
+ * Parses the seed's `WGPU_BACKEND_TYPE` value ("Vulkan", "Metal", "D3D12", "D3D11", "OpenGL",
+ * any case) into a Dawn backend; wgpu's "OpenGL" is its GLES backend, so it maps to "opengles".
+ * @throws {InvalidArgumentError} naming WGPU_BACKEND_TYPE for other values.
+ */
+export function parseWgpuBackendType(value: string): Backend {
+  const backend = WGPU_BACKEND_TYPES[value.trim().toLowerCase()];
+  if (!backend) {
+    throw new InvalidArgumentError(`unknown backend ${JSON.stringify(value)} in WGPU_BACKEND_TYPE; allowed: Vulkan, Metal, D3D12, D3D11, OpenGL (any case), or use DAWN_RFB_BACKEND with one of: ${BACKENDS.join(', ')}`);
+  }
+  return backend;
+}
+
+/**
+ * The backends to try: the option if given, else `DAWN_RFB_BACKEND`, else the seed's
+ * `WGPU_BACKEND_TYPE`, else the platform order. Empty variables count as unset.
+ */
+export function resolveBackends(option?: Backend | readonly Backend[] | string): Backend[] {
+  if (option !== undefined) return parseBackends(option);
+  const dawn = process.env.DAWN_RFB_BACKEND;
+  if (dawn !== undefined && dawn.trim() !== '') return parseBackends(dawn, 'DAWN_RFB_BACKEND');
+  const wgpu = process.env.WGPU_BACKEND_TYPE;
+  if (wgpu !== undefined && wgpu.trim() !== '') return [parseWgpuBackendType(wgpu)];
+  return platformOrder();
+}
+
+const POWER_PREFERENCES = ['low-power', 'high-performance'];
+const FEATURE_LEVELS = ['core', 'compatibility'];
+
+/** Throws InvalidArgumentError for adapter options of the wrong type or value. */
+function checkAdapterOptions(options: AdapterOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`adapter/device options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const { powerPreference, featureLevel, dawnOptions } = options;
+  if (powerPreference !== undefined && !POWER_PREFERENCES.includes(powerPreference as string)) {
+    throw new InvalidArgumentError(`powerPreference must be "low-power" or "high-performance" (or left out for Dawn's choice), got ${JSON.stringify(powerPreference)}`);
+  }
+  if (featureLevel !== undefined && !FEATURE_LEVELS.includes(featureLevel)) {
+    throw new InvalidArgumentError(`featureLevel must be "core" or "compatibility" (or left out), got ${JSON.stringify(featureLevel)}`);
+  }
+  if (dawnOptions !== undefined && (!Array.isArray(dawnOptions) || !dawnOptions.every((o) => typeof o === 'string'))) {
+    throw new InvalidArgumentError('dawnOptions must be an array of strings such as "enable-dawn-features=dump_shaders"');
+  }
 }
 
 // Dawn prints why a backend failed on stderr but only returns null; remember our own reasons.
@@ -108,19 +176,36 @@ function instanceFor(backend: Backend, dawnOptions: readonly string[]): GPU {
   return gpu;
 }
 
+function defaultFeatureLevel(backend: Backend): FeatureLevel {
+  return backend === 'opengles' || backend === 'opengl' ? 'compatibility' : 'core';
+}
+
+// How each adapter we handed out was found, so a bare GPUAdapter can be summarised.
+const origins = new WeakMap<GPUAdapter, { backend: Backend; featureLevel: FeatureLevel }>();
+
+async function adapterFrom(gpu: GPU, backend: Backend, featureLevel: FeatureLevel,
+  extra: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
+  // Dawn discovers the adapter (and prints its limit warnings) inside the synchronous call.
+  const adapter = await withoutDawnLimitWarnings(() => gpu.requestAdapter({ ...extra, featureLevel } as GPURequestAdapterOptions));
+  if (adapter) origins.set(adapter, { backend, featureLevel });
+  return adapter;
+}
+
 /**
  * Finds a WebGPU adapter, trying each backend in order.
+ * @throws {InvalidArgumentError} for unknown backends, an empty backend list, or a bad
+ *   `powerPreference` / `featureLevel`.
  * @throws {GpuUnavailableError} listing every backend tried, why it failed and how to fix it.
  */
 export async function requestAdapter(options: AdapterOptions = {}): Promise<FoundAdapter> {
-  const backends = parseBackends(options.backend ?? process.env.DAWN_RFB_BACKEND);
+  checkAdapterOptions(options);
+  const backends = resolveBackends(options.backend);
   const attempts: AdapterAttempt[] = [];
   for (const backend of backends) {
-    const featureLevel: FeatureLevel = options.featureLevel
-      ?? (backend === 'opengles' || backend === 'opengl' ? 'compatibility' : 'core');
+    const featureLevel: FeatureLevel = options.featureLevel ?? defaultFeatureLevel(backend);
     try {
       const gpu = instanceFor(backend, options.dawnOptions ?? []);
-      const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference, featureLevel } as GPURequestAdapterOptions);
+      const adapter = await adapterFrom(gpu, backend, featureLevel, { powerPreference: options.powerPreference });
       if (adapter) return { adapter, backend, featureLevel, attempts };
       attempts.push({ backend, featureLevel, reason: failureHint(backend) });
     } catch (e) {
@@ -136,10 +221,60 @@ export async function requestAdapter(options: AdapterOptions = {}): Promise<Foun
   );
 }
 
+/** An adapter found by {@link enumerateAdapters}, with its summary. */
+export interface EnumeratedAdapter extends FoundAdapter {
+  summary: AdapterSummary;
+}
+
+/** Options of {@link enumerateAdapters}. */
+export interface EnumerateOptions {
+  /** Backends to look at. Default: every backend in {@link BACKENDS} (those absent on this platform give nothing). */
+  backend?: Backend | readonly Backend[];
+}
+
+/**
+ * Every adapter Dawn can see (the seed's `enumerate_adapters`): each backend is asked for its
+ * default, low-power, high-performance and fallback adapter, at the feature level it supports
+ * best; duplicates are dropped. Backends that fail are skipped (requestAdapter says why).
+ */
+export async function enumerateAdapters(options: EnumerateOptions = {}): Promise<EnumeratedAdapter[]> {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('enumerateAdapters: options must be an object');
+  const backends = options.backend === undefined ? [...BACKENDS] : parseBackends(options.backend);
+  const found: EnumeratedAdapter[] = [];
+  const seen = new Set<string>();
+  const asks: GPURequestAdapterOptions[] = [{}, { powerPreference: 'low-power' }, { powerPreference: 'high-performance' }, { forceFallbackAdapter: true }];
+  for (const backend of backends) {
+    const featureLevel = defaultFeatureLevel(backend);
+    let gpu: GPU;
+    try {
+      gpu = instanceFor(backend, []);
+    } catch {
+      continue;
+    }
+    for (const ask of asks) {
+      let adapter: GPUAdapter | null;
+      try {
+        adapter = await adapterFrom(gpu, backend, featureLevel, ask);
+      } catch {
+        continue;
+      }
+      if (!adapter) continue;
+      const entry = { adapter, backend, featureLevel, attempts: [] };
+      const summary = summarize(entry);
+      const info = adapter.info;
+      const key = [backend, info.vendor, info.architecture, info.device, info.description].join('\u0000');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      found.push({ ...entry, summary });
+    }
+  }
+  return found;
+}
+
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|softpipe|microsoft basic render|warp/i;
 
-/** Describes an adapter found by {@link requestAdapter}. */
-export function adapterSummary(found: FoundAdapter): AdapterSummary {
+/** @internal Describes an adapter found by {@link requestAdapter}. */
+export function summarize(found: FoundAdapter): AdapterSummary {
   const info = found.adapter.info;
   const name = info.description || info.device || info.architecture || 'unknown adapter';
   return {
@@ -148,12 +283,20 @@ export function adapterSummary(found: FoundAdapter): AdapterSummary {
     vendor: info.vendor || 'unknown',
     backend: found.backend,
     featureLevel: found.featureLevel,
-    software: SOFTWARE.test(`${name} ${info.architecture}`) || (found.adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+    software: SOFTWARE.test(`${name} ${info.device} ${info.architecture}`) || (found.adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
   };
+}
+
+/** @internal How a GPUAdapter handed out by dawn-rfb was found, or undefined for others. */
+export function adapterOrigin(adapter: GPUAdapter): { backend: Backend; featureLevel: FeatureLevel } | undefined {
+  return origins.get(adapter);
 }
 
 /** One line for logs: "llvmpipe: Mesa ... [llvmpipe-llvm-...] (mesa, vulkan, core, software)". */
 export function formatAdapterSummary(s: AdapterSummary): string {
+  if (s === null || typeof s !== 'object' || typeof s.name !== 'string') {
+    throw new InvalidArgumentError('formatAdapterSummary: expected an AdapterSummary (from adapterSummary() or deviceSummary())');
+  }
   const device = s.device && s.device !== s.name ? ` [${s.device}]` : '';
   return `${s.name}${device} (${s.vendor}, ${s.backend}, ${s.featureLevel}${s.software ? ', software' : ''})`;
 }
