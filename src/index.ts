@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // dawn-rfb's public API.
 export * from './errors.js';
-export { setReporter, reportError, type Reporter } from './report.js';
+export { setReporter, reportError, endReportScope, type Reporter } from './report.js';
 export {
   requestAdapter, enumerateAdapters, formatAdapterSummary, parseBackends, parseWgpuBackendType, resolveBackends, BACKENDS,
   type Backend, type FeatureLevel, type AdapterOptions, type AdapterSummary, type FoundAdapter,

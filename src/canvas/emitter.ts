@@ -1,6 +1,7 @@
 // The event queue and handler registry of a canvas. Events are queued as they arrive, merged where
 // only the latest state matters (moves, wheel deltas, resizes), and dispatched in arrival order
 // when the canvas flushes: before each draw, and when it is idle.
+import { InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 import { checkEventType, type CanvasEvent, type EventOf, type EventType } from './events.js';
 
@@ -52,6 +53,12 @@ export class EventEmitter {
   #queue: CanvasEvent[] = [];
   #closed = false;
   #seq = 0;
+  readonly #scope: object | undefined;
+
+  /** @param scope what handler errors are reported against (the canvas): see `reportError`. */
+  constructor(scope?: object) {
+    this.#scope = scope;
+  }
 
   /**
    * Registers `fn` for the given types ("*" for all; "*" handlers run after typed ones). Lower
@@ -59,9 +66,9 @@ export class EventEmitter {
    * type replaces its earlier registration (and order).
    */
   add(fn: EventHandler<never>, types: readonly (EventType | '*')[], order = 0): void {
-    if (typeof fn !== 'function') throw new TypeError('addEventHandler: the handler must be a function');
-    if (types.length === 0) throw new TypeError('addEventHandler: give at least one event type (or "*")');
-    if (!Number.isFinite(order)) throw new TypeError(`addEventHandler: order must be a finite number, got ${order}`);
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`addEventHandler: the handler must be a function, got ${fn === null ? 'null' : typeof fn}`);
+    if (types.length === 0) throw new InvalidArgumentError('addEventHandler: give at least one event type (or "*" for all), e.g. addEventHandler(fn, "pointer_down")');
+    if (!Number.isFinite(order)) throw new InvalidArgumentError(`addEventHandler: order must be a finite number, got ${order}`);
     for (const t of types) checkEventType(t, true);
     for (const t of types) {
       const list = (this.#handlers.get(t) ?? []).filter((e) => e.fn !== fn);
@@ -73,6 +80,7 @@ export class EventEmitter {
 
   /** Unregisters `fn` from the given types, or from all types when none are given. */
   remove(fn: EventHandler<never>, types: readonly (EventType | '*')[] = []): void {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`removeEventHandler: the handler must be a function, got ${fn === null ? 'null' : typeof fn}`);
     for (const t of types) checkEventType(t, true);
     const keys = types.length > 0 ? types : [...this.#handlers.keys()];
     for (const t of keys) {
@@ -116,7 +124,7 @@ export class EventEmitter {
       try {
         (fn as EventHandler)(dispatched as CanvasEvent & EventControl);
       } catch (e) {
-        reportError(`event handler for "${event.type}"`, e);
+        reportError(`event handler for "${event.type}"`, e, this.#scope);
       }
       if (stopped) break;
     }
