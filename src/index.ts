@@ -10,8 +10,8 @@ export {
 export {
   requestDevice, getDefaultDevice, deviceSummary, deviceAdapter, adapterSummary, type DeviceOptions,
 } from './gpu/device.js';
-export { createBufferWithData, readBuffer, type BufferSource } from './gpu/buffers.js';
-export { readTexture, texelBytes, type ReadTextureLayout } from './gpu/textures.js';
+export { createBufferWithData, readBuffer, readMapped, writeMapped, type BufferSource } from './gpu/buffers.js';
+export { readTexture, texelBytes, textureSize, textureViewSize, viewTexture, type ReadTextureLayout } from './gpu/textures.js';
 export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputArray, type TypedArrayConstructor } from './gpu/compute.js';
 export * from './canvas/events.js';
 export { EventEmitter, mergeEvents, type EventHandler, type EventControl, type HandlerFor } from './canvas/emitter.js';

@@ -85,9 +85,12 @@ export async function waitFor(cond: () => boolean, ms = 2000): Promise<boolean> 
 }
 
 /** Replaces the reporter with one that records into the returned array; call restore() after. */
-export function captureReports(): { reports: [string, unknown][]; restore: () => void } {
-  const reports: [string, unknown][] = [];
-  const previous: Reporter = setReporter((where, error) => { reports.push([where, error]); });
+export function captureReports(): { reports: [string, unknown, number?][]; restore: () => void } {
+  const reports: [string, unknown, number?][] = [];
+  // A repeat notice comes with its count as a third entry; a first report has two.
+  const previous: Reporter = setReporter((where, error, repeats) => {
+    reports.push(repeats === undefined ? [where, error] : [where, error, repeats]);
+  });
   return { reports, restore: () => { setReporter(previous); } };
 }
 
