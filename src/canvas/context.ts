@@ -97,7 +97,11 @@ export class CanvasContext {
     if (this.#closed) throw new CanvasClosedError('getCurrentTexture: the canvas is closed');
     const config = this.#config;
     if (!config) throw new InvalidArgumentError('getCurrentTexture: call context.configure({ device }) first');
-    const [width, height] = this.#canvas.getPhysicalSize();
+    const size = this.#canvas.getPhysicalSize();
+    if (!Array.isArray(size) || !size.slice(0, 2).every((v) => Number.isInteger(v) && v >= 1) || size.length !== 2) {
+      throw new InvalidArgumentError(`getCurrentTexture: the canvas's getPhysicalSize() must return [width, height], integers >= 1, got ${JSON.stringify(size)}`);
+    }
+    const [width, height] = size;
     if (!this.#texture || this.#texture.width !== width || this.#texture.height !== height) {
       checkSize([width, height], config.device);
       this.#texture?.destroy();

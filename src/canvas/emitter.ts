@@ -3,7 +3,7 @@
 // when the canvas flushes: before each draw, and when it is idle.
 import { InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
-import { checkEventType, type CanvasEvent, type EventOf, type EventType } from './events.js';
+import { checkEvent, checkEventType, type CanvasEvent, type EventOf, type EventType } from './events.js';
 
 /** What a handler can do with the event it receives, besides reading it. */
 export interface EventControl {
@@ -33,6 +33,8 @@ function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
  * buttons/modifiers (deltas summed, latest position), resize (latest wins).
  */
 export function mergeEvents(last: CanvasEvent, next: CanvasEvent): CanvasEvent | undefined {
+  checkEvent(last);
+  checkEvent(next);
   if (last.type !== next.type) return undefined;
   if (next.type === 'resize') return next;
   if (next.type === 'pointer_move' && last.type === 'pointer_move') {
@@ -67,6 +69,7 @@ export class EventEmitter {
    */
   add(fn: EventHandler<never>, types: readonly (EventType | '*')[], order = 0): void {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`addEventHandler: the handler must be a function, got ${fn === null ? 'null' : typeof fn}`);
+    if (!Array.isArray(types)) throw new InvalidArgumentError('addEventHandler: types must be an array of event types (or "*")');
     if (types.length === 0) throw new InvalidArgumentError('addEventHandler: give at least one event type (or "*" for all), e.g. addEventHandler(fn, "pointer_down")');
     if (!Number.isFinite(order)) throw new InvalidArgumentError(`addEventHandler: order must be a finite number, got ${order}`);
     for (const t of types) checkEventType(t, true);
@@ -81,6 +84,7 @@ export class EventEmitter {
   /** Unregisters `fn` from the given types, or from all types when none are given. */
   remove(fn: EventHandler<never>, types: readonly (EventType | '*')[] = []): void {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`removeEventHandler: the handler must be a function, got ${fn === null ? 'null' : typeof fn}`);
+    if (!Array.isArray(types)) throw new InvalidArgumentError('removeEventHandler: types must be an array of event types (or "*")');
     for (const t of types) checkEventType(t, true);
     const keys = types.length > 0 ? types : [...this.#handlers.keys()];
     for (const t of keys) {
@@ -96,10 +100,10 @@ export class EventEmitter {
 
   /**
    * Queues an event for the next flush, merging it into the previous queued event where allowed.
-   * Throws for unknown types; ignored after close.
+   * Throws for unknown types and malformed fields (see `checkEvent`); ignored after close.
    */
   submit(event: CanvasEvent): void {
-    checkEventType(event?.type);
+    checkEvent(event);
     if (this.#closed) return;
     const last = this.#queue[this.#queue.length - 1];
     const merged = last && mergeEvents(last, event);
@@ -116,6 +120,7 @@ export class EventEmitter {
 
   /** Dispatches an event now, bypassing the queue. Handler errors are reported, not thrown. */
   emit(event: CanvasEvent): void {
+    checkEvent(event);
     if (this.#closed && event.type !== 'close') return;
     let stopped = false;
     const dispatched = Object.assign({ ...event }, { stopPropagation: () => { stopped = true; } });

@@ -104,7 +104,7 @@ export function parseBackends(value: Backend | readonly Backend[] | string | und
  * @throws {InvalidArgumentError} naming WGPU_BACKEND_TYPE for other values.
  */
 export function parseWgpuBackendType(value: string): Backend {
-  const backend = WGPU_BACKEND_TYPES[value.trim().toLowerCase()];
+  const backend = typeof value === 'string' ? WGPU_BACKEND_TYPES[value.trim().toLowerCase()] : undefined;
   if (!backend) {
     throw new InvalidArgumentError(`unknown backend ${JSON.stringify(value)} in WGPU_BACKEND_TYPE; allowed: Vulkan, Metal, D3D12, D3D11, OpenGL (any case), or use DAWN_RFB_BACKEND with one of: ${BACKENDS.join(', ')}`);
   }
