@@ -93,6 +93,19 @@ describe('readback', () => {
   });
 });
 
+test("a draw on a destroyed device fails with an error that says the readback's map was aborted", async () => {
+  const device = await requestDevice({ backend: DEFAULT_BACKEND as never, label: 'doomed canvas device' });
+  const canvas = new OffscreenCanvas({ size: [4, 4], updateMode: 'manual' });
+  const context = canvas.getContext();
+  context.configure({ device });
+  canvas.requestDraw(() => clearTexture(device, context.getCurrentTexture(), [1, 0, 0, 1]));
+  device.destroy();
+  const e = await canvas.draw().then(() => undefined, (x: unknown) => x as Error);
+  expect(e).toBeInstanceOf(DawnRfbError);
+  expect(e!.message).toMatch(/^canvas readback: mapping buffer "dawn-rfb readback staging" failed: \w+Error \(/);
+  canvas.close();
+});
+
 describe('reporting of repeated errors', () => {
   test('the same draw error is printed once in full, then with a repeat count; a new canvas reports its own', async () => {
     const cap = captureReports();

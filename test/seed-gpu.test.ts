@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   adapterSummary, BACKENDS, computeWithBuffers, createBufferWithData, DawnRfbError, deviceAdapter, deviceSummary,
   enumerateAdapters, getDefaultDevice, GpuError, GpuInternalError, GpuOperationError, GpuOutOfMemoryError,
-  GpuUnavailableError, GpuValidationError, InvalidArgumentError, parseBackends, readBuffer, readMapped,
+  GpuUnavailableError, GpuValidationError, InvalidArgumentError, parseBackends, readBuffer, readMapped, readTexture,
   requestAdapter, requestDevice, resolveBackends, textureSize, textureViewSize, viewTexture, writeMapped,
 } from '../src/index.js';
 import { checked, fromGpuError } from '../src/gpu/scopes.js';
@@ -277,6 +277,19 @@ describe('readBuffer on MAP_READ buffers', () => {
     expect(e.message).toMatch(/AbortError|OperationError/);
     expect(e.message).toContain('destroyed');
     expect((e.cause as Error).name).toMatch(/AbortError|OperationError/);
+  });
+
+  test('readTexture and computeWithBuffers on a destroyed device say what they were doing', async () => {
+    const device = await requestDevice({ backend: DEFAULT_BACKEND as never, label: 'doomed 2' });
+    const texture = device.createTexture({ size: [4, 4], format: 'rgba8unorm', usage: GPUTextureUsage.COPY_SRC });
+    device.destroy();
+    const t = await rejection(readTexture({ texture }, {}, [4, 4]));
+    expect(t).toBeInstanceOf(GpuOperationError);
+    expect(t.message).toMatch(/^readTexture: mapping buffer "dawn-rfb readTexture staging" failed: \w+Error/);
+    const wgsl = '@group(0) @binding(0) var<storage, read_write> o: array<u32>; @compute @workgroup_size(1) fn main() { o[0] = 1u; }';
+    const c = await rejection(computeWithBuffers({}, { 0: 16 }, wgsl, 1, { device }));
+    expect(c).toBeInstanceOf(GpuOperationError);
+    expect(c.message).toContain('"compute output 0"');
   });
 });
 
