@@ -79,7 +79,8 @@ function workgroups(n: number | readonly number[]): [number, number, number] {
  *   (read back as that typed array, flat, row-major: `[Uint32Array, 3, 4]` gives 12 elements).
  * @param wgsl the shader source.
  * @param n workgroups to dispatch: an integer or `[x, y, z]`. Default: the first output's length
- *   as given: its byte count, or the first dimension of its shape (3 for `[Uint32Array, 3, 4]`).
+ *   as given: its byte count, or the first dimension of its shape (3 for `[Uint32Array, 3, 4]`);
+ *   the first output is the one with the lowest binding index (JavaScript orders integer keys).
  * @returns binding index -> output array.
  * @throws {InvalidArgumentError} for bad arguments; {@link GpuValidationError} (shader, layout,
  *   sizes above the device's limits), {@link GpuOutOfMemoryError}, {@link GpuInternalError}.
