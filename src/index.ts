@@ -10,6 +10,7 @@ export {
 export {
   requestDevice, getDefaultDevice, deviceSummary, deviceAdapter, adapterSummary, type DeviceOptions,
 } from './gpu/device.js';
+export { installWebGpuGlobals } from './gpu/globals.js';
 export { createBufferWithData, readBuffer, readMapped, writeMapped, type BufferSource } from './gpu/buffers.js';
 export { readTexture, texelBytes, textureSize, textureViewSize, viewTexture, type ReadTextureLayout } from './gpu/textures.js';
 export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputArray, type TypedArrayConstructor } from './gpu/compute.js';
@@ -24,8 +25,9 @@ export { encodeFrame, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat,
 export {
   PROTOCOL_VERSION, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
   encodeFrameHeader, decodeFrameMessage, parseClientMessage, parseEvent, socketPath,
-  type FrameHeader, type ServerMessage, type ClientMessage, type HelloMessage, type WireEvent,
+  type FrameHeader, type ServerMessage, type ClientMessage, type HelloMessage, type WireEvent, type WireEventType,
 } from './remote/protocol.js';
 export { getServer, FrameServer, type ServerOptions } from './remote/server.js';
+export { websocketChannel, type ViewChannel } from './remote/channel.js';
 export type { ViewStats } from './remote/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';

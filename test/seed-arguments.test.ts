@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   adapterSummary, CanvasContext, computeWithBuffers, createBufferWithData, DawnRfbError, enumerateAdapters,
-  EventEmitter, formatAdapterSummary, getDefaultDevice, mergeEvents, OffscreenCanvas, parseBackends,
+  EventEmitter, formatAdapterSummary, getDefaultDevice, OffscreenCanvas, parseBackends,
   parseWgpuBackendType, readBuffer, readMapped, readTexture, requestAdapter, requestDevice, setReporter,
   texelBytes, writeMapped,
 } from '../src/index.js';
@@ -74,7 +74,6 @@ describe('argument checks', () => {
     const context = canvas.getContext();
     const custom = new CanvasContext({ getPhysicalSize: () => [0, 3] as [number, number] });
     custom.configure({ device });
-    const move = { type: 'pointer_move', timestamp: 0, x: 0, y: 0, button: 0, buttons: [], modifiers: [], ntouches: 0, touches: {} } as const;
     const calls: [string, () => unknown][] = [
       ['new OffscreenCanvas(null)', () => new OffscreenCanvas(null as never)],
       ['new OffscreenCanvas({ size: 5 })', () => new OffscreenCanvas({ size: 5 as never })],
@@ -95,7 +94,6 @@ describe('argument checks', () => {
       ['getCurrentTexture() before configure', () => new CanvasContext(canvas).getCurrentTexture()],
       ['getCurrentTexture() of a custom canvas of size 0x3', () => custom.getCurrentTexture()],
       ['new CanvasContext(undefined)', () => new CanvasContext(undefined as never)],
-      ['mergeEvents(undefined, move)', () => mergeEvents(undefined as never, move as never)],
       ['EventEmitter.add(fn, "wheel")', () => new EventEmitter().add(() => {}, 'wheel' as never)],
       ['EventEmitter.submit({ type: "wheel" })', () => new EventEmitter().submit({ type: 'wheel' } as never)],
       ['EventEmitter.emit(null)', () => new EventEmitter().emit(null as never)],

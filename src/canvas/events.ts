@@ -1,128 +1,12 @@
-// The event types a canvas receives. Names and fields follow the jupyter_rfb / rendercanvas event
-// spec (snake_case types and fields), so handlers written for those port over unchanged, and so
-// the same objects travel over the wire from the browser widget.
+// The event types a canvas receives. The vocabulary itself (types, fields, limits, the merge
+// rule) is defined once in src/events/vocabulary.ts, shared with the wire protocol and the browser
+// widget; this module adds what only the canvas needs: type checks that throw, and its clock.
 import { InvalidArgumentError, UnknownEventTypeError } from '../errors.js';
+import {
+  EVENT_TYPES, isEventType, MAX_BUTTON, MODIFIER_ORDER, type CanvasEvent, type EventType, type Touch,
+} from '../events/vocabulary.js';
 
-/** Keyboard modifiers, always listed in this order. */
-export type Modifier = 'Alt' | 'Control' | 'Meta' | 'Shift';
-/** The order modifiers are listed in. */
-export const MODIFIER_ORDER: readonly Modifier[] = ['Alt', 'Control', 'Meta', 'Shift'];
-
-/** Mouse buttons: 0 none, 1 left, 2 right, 3 middle, 4 back, 5 forward. */
-export type Button = 0 | 1 | 2 | 3 | 4 | 5;
-
-/** Fields every event has. */
-export interface BaseEvent {
-  /** Seconds (any monotonic clock; the widget uses the page's `performance.now() / 1000`). */
-  timestamp: number;
-}
-
-/** The view changed size; a zero size means hidden. */
-export interface ResizeEvent extends BaseEvent {
-  type: 'resize';
-  /** Logical (CSS) width. */
-  width: number;
-  /** Logical (CSS) height. */
-  height: number;
-  /** Physical width in pixels. */
-  pwidth: number;
-  /** Physical height in pixels. */
-  pheight: number;
-  /** Physical pixels per logical pixel. */
-  ratio: number;
-}
-
-/** One touch point of a pointer event. */
-export interface Touch {
-  x: number;
-  y: number;
-  pressure: number;
-}
-
-/** A pointer (mouse, pen, touch) event. Coordinates are logical pixels, origin top-left, +y down. */
-export interface PointerEvent extends BaseEvent {
-  type: 'pointer_down' | 'pointer_up' | 'pointer_move' | 'pointer_enter' | 'pointer_leave' | 'double_click';
-  x: number;
-  y: number;
-  /** The button that changed (0 for moves). */
-  button: Button;
-  /** Buttons held, sorted. */
-  buttons: Button[];
-  modifiers: Modifier[];
-  /** Number of touch points (0 for a mouse). */
-  ntouches: number;
-  /** Touch points by pointer id. */
-  touches: Record<number, Touch>;
-}
-
-/** Wheel or trackpad scroll; deltas in logical pixels, positive `dy` scrolls down. */
-export interface WheelEvent extends BaseEvent {
-  type: 'wheel';
-  x: number;
-  y: number;
-  dx: number;
-  dy: number;
-  buttons: Button[];
-  modifiers: Modifier[];
-}
-
-/** A key went down or up (`key` is `KeyboardEvent.key`; repeats are not sent). */
-export interface KeyEvent extends BaseEvent {
-  type: 'key_down' | 'key_up';
-  key: string;
-  modifiers: Modifier[];
-}
-
-/** Text input (after composition, e.g. from an IME). */
-export interface CharEvent extends BaseEvent {
-  type: 'char';
-  data: string;
-  is_composing: boolean;
-  input_type: string;
-}
-
-/** Focus, close, and the event emitted before each draw. */
-export interface SimpleEvent extends BaseEvent {
-  type: 'focus_in' | 'focus_out' | 'close' | 'before_draw';
-}
-
-/** Any canvas event. */
-export type CanvasEvent = ResizeEvent | PointerEvent | WheelEvent | KeyEvent | CharEvent | SimpleEvent;
-/** The `type` of any canvas event. */
-export type EventType = CanvasEvent['type'];
-/** Event interface by event type. */
-export interface EventMap {
-  resize: ResizeEvent;
-  pointer_down: PointerEvent;
-  pointer_up: PointerEvent;
-  pointer_move: PointerEvent;
-  pointer_enter: PointerEvent;
-  pointer_leave: PointerEvent;
-  double_click: PointerEvent;
-  wheel: WheelEvent;
-  key_down: KeyEvent;
-  key_up: KeyEvent;
-  char: CharEvent;
-  focus_in: SimpleEvent;
-  focus_out: SimpleEvent;
-  close: SimpleEvent;
-  before_draw: SimpleEvent;
-}
-/** The event interface for a given type (or union of types). */
-export type EventOf<T extends EventType> = EventMap[T];
-
-/** Every event type, in spec order. */
-export const EVENT_TYPES: readonly EventType[] = [
-  'resize', 'pointer_down', 'pointer_up', 'pointer_move', 'pointer_enter', 'pointer_leave',
-  'double_click', 'wheel', 'key_down', 'key_up', 'char', 'focus_in', 'focus_out', 'close',
-  'before_draw',
-];
-const TYPE_SET = new Set<string>(EVENT_TYPES);
-
-/** True when `type` is a known event type. */
-export function isEventType(type: unknown): type is EventType {
-  return typeof type === 'string' && TYPE_SET.has(type);
-}
+export * from '../events/vocabulary.js';
 
 /** Throws {@link UnknownEventTypeError} (listing the valid types) unless `type` is known. */
 export function checkEventType(type: unknown, allowWildcard = false): asserts type is EventType {
@@ -143,7 +27,7 @@ type FieldCheck = [name: string, expected: string, ok: (v: unknown) => boolean];
 
 const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 const nonNegative = (v: unknown): boolean => finite(v) && (v as number) >= 0;
-const isButton = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 5;
+const isButton = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_BUTTON;
 const buttonList = (v: unknown): boolean => Array.isArray(v) && v.every(isButton);
 const modifierList = (v: unknown): boolean => Array.isArray(v) && v.every((m) => (MODIFIER_ORDER as readonly unknown[]).includes(m));
 const touchMap = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v)

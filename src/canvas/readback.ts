@@ -4,6 +4,7 @@
 // map is pending.
 import { mapBuffer } from '../gpu/scopes.js';
 import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
+import { Limiter } from '../limiter.js';
 
 /** RGBA pixels of one frame, rows top to bottom, no padding. */
 export interface Pixels {
@@ -40,14 +41,14 @@ function makeOpaque(data: Uint8Array): void {
 /** A pool of staging buffers for reading one canvas's frames. */
 export class TextureReadback {
   readonly #device: GPUDevice;
-  readonly #maxInFlight: number;
+  // One place per staging buffer: holding a place guarantees an idle buffer, or room for one.
+  readonly #inFlight: Limiter;
   #slots: Slot[] = [];
-  #waiters: (() => void)[] = [];
   #destroyed = false;
 
   constructor(device: GPUDevice, maxInFlight = 2) {
     this.#device = device;
-    this.#maxInFlight = maxInFlight;
+    this.#inFlight = new Limiter(maxInFlight);
   }
 
   /**
@@ -84,31 +85,29 @@ export class TextureReadback {
   }
 
   async #acquire(size: number): Promise<Slot> {
-    for (;;) {
-      // Prefer the smallest idle buffer that fits (a frame that shrank reuses it); else replace
-      // an idle one that is too small, or add one.
-      let slot = this.#slots.filter((s) => !s.busy && s.buffer.size >= size)
-        .sort((a, b) => a.buffer.size - b.buffer.size)[0];
-      if (!slot) {
-        const idle = this.#slots.find((s) => !s.busy);
-        if (idle || this.#slots.length < this.#maxInFlight) {
-          if (idle) {
-            idle.buffer.destroy();
-            this.#slots.splice(this.#slots.indexOf(idle), 1);
-          }
-          slot = {
-            buffer: this.#device.createBuffer({ label: 'dawn-rfb readback staging', size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ }),
-            busy: false,
-          };
-          this.#slots.push(slot);
-        }
+    await this.#inFlight.acquire();
+    // Prefer the smallest idle buffer that fits (a frame that shrank reuses it); else replace an
+    // idle one that is too small, or add one.
+    let slot = this.#slots.filter((s) => !s.busy && s.buffer.size >= size)
+      .sort((a, b) => a.buffer.size - b.buffer.size)[0];
+    if (!slot) {
+      const idle = this.#slots.find((s) => !s.busy);
+      if (idle) {
+        idle.buffer.destroy();
+        this.#slots.splice(this.#slots.indexOf(idle), 1);
       }
-      if (slot) {
-        slot.busy = true;
-        return slot;
+      let buffer: GPUBuffer;
+      try {
+        buffer = this.#device.createBuffer({ label: 'dawn-rfb readback staging', size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+      } catch (e) {
+        this.#inFlight.release();
+        throw e;
       }
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      slot = { buffer, busy: false };
+      this.#slots.push(slot);
     }
+    slot.busy = true;
+    return slot;
   }
 
   #release(slot: Slot): void {
@@ -117,6 +116,6 @@ export class TextureReadback {
       slot.buffer.destroy();
       this.#slots = this.#slots.filter((s) => s !== slot);
     }
-    this.#waiters.shift()?.();
+    this.#inFlight.release();
   }
 }

@@ -1,18 +1,10 @@
 // Finding a WebGPU adapter on Dawn: one Dawn instance per backend, tried in a platform order,
 // with every failure kept so the final error can say what to install.
 import { tmpdir } from 'node:os';
-import { create, globals } from 'webgpu';
+import { create } from 'webgpu';
 import { GpuUnavailableError, InvalidArgumentError, type AdapterAttempt } from '../errors.js';
-import { trackOwners, trackViews } from './owners.js';
+import { installWebGpuGlobals } from './globals.js';
 import { withoutDawnLimitWarnings } from './quiet-stderr.js';
-
-// WebGPU's global constants (GPUBufferUsage, GPUTextureUsage, GPUMapMode, GPUShaderStage, ...)
-// exist in browsers; user code written for the web expects them, so define the missing ones.
-for (const [name, value] of Object.entries(globals as Record<string, unknown>)) {
-  if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
-}
-trackOwners((globals as { GPUDevice?: { prototype: GPUDevice } }).GPUDevice);
-trackViews((globals as { GPUTexture?: { prototype: GPUTexture } }).GPUTexture);
 
 /** Dawn backends that `webgpu` (dawn.node) can be asked for. */
 export const BACKENDS = ['vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
@@ -199,6 +191,7 @@ async function adapterFrom(gpu: GPU, backend: Backend, featureLevel: FeatureLeve
  */
 export async function requestAdapter(options: AdapterOptions = {}): Promise<FoundAdapter> {
   checkAdapterOptions(options);
+  installWebGpuGlobals(); // code written for the web expects GPUBufferUsage & co. next to a device
   const backends = resolveBackends(options.backend);
   const attempts: AdapterAttempt[] = [];
   for (const backend of backends) {
@@ -239,6 +232,7 @@ export interface EnumerateOptions {
  */
 export async function enumerateAdapters(options: EnumerateOptions = {}): Promise<EnumeratedAdapter[]> {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('enumerateAdapters: options must be an object');
+  installWebGpuGlobals();
   const backends = options.backend === undefined ? [...BACKENDS] : parseBackends(options.backend);
   const found: EnumeratedAdapter[] = [];
   const seen = new Set<string>();
