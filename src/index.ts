@@ -3,15 +3,16 @@
 export * from './errors.js';
 export { setReporter, reportError, endReportScope, type Reporter } from './report.js';
 export {
-  requestAdapter, enumerateAdapters, formatAdapterSummary, parseBackends, parseWgpuBackendType, resolveBackends, BACKENDS,
-  type Backend, type FeatureLevel, type AdapterOptions, type AdapterSummary, type FoundAdapter,
-  type EnumeratedAdapter, type EnumerateOptions,
+  requestAdapter, enumerateAdapters, formatAdapterSummary, type FeatureLevel, type AdapterOptions,
+  type AdapterSummary, type FoundAdapter, type EnumeratedAdapter, type EnumerateOptions,
 } from './gpu/adapter.js';
+export { BACKENDS, parseBackends, parseWgpuBackendType, resolveBackends, type Backend } from './gpu/backends.js';
 export {
   requestDevice, getDefaultDevice, deviceSummary, deviceAdapter, adapterSummary, type DeviceOptions,
 } from './gpu/device.js';
 export { installWebGpuGlobals } from './gpu/globals.js';
-export { createBufferWithData, readBuffer, readMapped, writeMapped, type BufferSource } from './gpu/buffers.js';
+export { createBufferWithData, readBuffer, type BufferSource } from './gpu/buffers.js';
+export { readMapped, writeMapped } from './gpu/mapped.js';
 export { readTexture, texelBytes, textureSize, textureViewSize, viewTexture, type ReadTextureLayout } from './gpu/textures.js';
 export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputArray, type TypedArrayConstructor } from './gpu/compute.js';
 export * from './canvas/events.js';

@@ -60,6 +60,7 @@ describe('argument checks', () => {
       ['texelBytes(undefined)', () => texelBytes(undefined as never)],
       ['computeWithBuffers({}, { 0: 4 }, "")', () => computeWithBuffers({}, { 0: 4 }, '')],
       ['computeWithBuffers({}, { 0: 4 }, wgsl, "x")', () => computeWithBuffers({}, { 0: 4 }, '@compute @workgroup_size(1) fn main() {}', 'x' as never)],
+      ['computeWithBuffers(..., { entryPoint: 3 })', () => computeWithBuffers({}, { 0: 4 }, '@compute @workgroup_size(1) fn main() {}', 1, { entryPoint: 3 as never })],
       ['readMapped(undefined)', () => readMapped(undefined as never)],
       ['writeMapped(buffer, null)', () => writeMapped(buffer, null as never)],
     ];

@@ -92,6 +92,7 @@ export async function computeWithBuffers<O extends Record<number, OutputSpec>>(
   if (inputs === null || typeof inputs !== 'object') throw new InvalidArgumentError('computeWithBuffers: inputs must be an object of binding index -> ArrayBuffer or typed array ({} for none)');
   if (outputs === null || typeof outputs !== 'object') throw new InvalidArgumentError('computeWithBuffers: outputs must be an object of binding index -> byte size or [TypedArrayType, ...shape]');
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('computeWithBuffers: options must be an object');
+  if (options.entryPoint !== undefined && typeof options.entryPoint !== 'string') throw new InvalidArgumentError(`computeWithBuffers: options.entryPoint must be the name of a @compute function, got ${typeof options.entryPoint}`);
   const outKeys = Object.keys(outputs);
   if (outKeys.length === 0) throw new InvalidArgumentError('computeWithBuffers: give at least one output');
   if (typeof wgsl !== 'string' || wgsl.length === 0) throw new InvalidArgumentError('computeWithBuffers: wgsl must be a non-empty WGSL source string');
