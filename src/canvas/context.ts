@@ -130,11 +130,6 @@ export class CanvasContext {
     return this.#readback.read(this.#texture, this.#config!.alphaMode === 'opaque');
   }
 
-  /** @internal The old name of {@link present}, kept for subclasses. */
-  _present(): Promise<Pixels> | undefined {
-    return this.present();
-  }
-
   /** @internal Drops a frame whose drawing failed. */
   _discard(): void {
     this.#acquired = false;

@@ -1,6 +1,7 @@
 // The event types a canvas receives. The vocabulary itself (types, fields, limits, the merge
 // rule) is defined once in src/events/vocabulary.ts, shared with the wire protocol and the browser
-// widget; this module adds what only the canvas needs: type checks that throw, and its clock.
+// widget; this module adds what only the canvas needs: type and field checks that throw, and its
+// clock.
 import { InvalidArgumentError, UnknownEventTypeError } from '../errors.js';
 import {
   EVENT_TYPES, isEventType, MAX_BUTTON, MODIFIER_ORDER, type CanvasEvent, type EventType, type Touch,
