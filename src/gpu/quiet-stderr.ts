@@ -66,11 +66,28 @@ export function withoutDawnLimitWarnings<T>(fn: () => T): T {
   } finally {
     c.dup2(saved, 2);
     closeSync(saved);
+    passOn(capture);
+  }
+}
+
+/** Writes what was captured, less Dawn's two lines, to the real stderr; never throws. */
+function passOn(capture: number): void {
+  let rest = '';
+  try {
     const size = fstatSync(capture).size;
     const text = Buffer.alloc(size);
     if (size > 0) readSync(capture, text, 0, size, 0);
+    rest = text.toString('utf8').replace(DAWN_LIMIT_WARNING, '');
+  } catch {
+    // nothing readable: nothing to pass on
+  } finally {
     closeSync(capture);
-    const rest = text.toString('utf8').replace(DAWN_LIMIT_WARNING, '');
-    if (rest) writeSync(2, rest);
+  }
+  if (!rest) return;
+  try {
+    writeSync(2, rest);
+  } catch {
+    // fd 2 may be a non-blocking pipe that is full right now: let Node's stream queue it.
+    process.stderr.write(rest);
   }
 }
