@@ -37,6 +37,7 @@ export interface RemoteCanvasStats {
   framesPatched: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
+  /** One entry per open view, oldest first. */
   views: ViewStats[];
 }
 

@@ -20,8 +20,8 @@ export interface FrameStreamOptions {
   losslessDelayMs: number;
   /** Encodes in flight at once. */
   maxEncodes: number;
-  /** Send only the changed tiles' rectangle of a frame when few changed (partial frames). */
-  dirtyTiles: boolean;
+  /** Send only the changed tiles' rectangle of a frame when few changed (partial frames). Default true. */
+  dirtyTiles?: boolean;
 }
 
 /** Counters of a frame stream. */
@@ -81,6 +81,7 @@ export class FrameStream {
     return this.#lastFrame;
   }
 
+  /** Counters so far. */
   stats(): FrameStreamStats {
     const t = this.#encodeTimes;
     return {
@@ -165,7 +166,7 @@ export class FrameStream {
 
   /** The part of `frame` to send when it may go as a partial frame onto `base`; undefined: send it whole. */
   #dirtyRegion(base: { frame: Frame; scale: number } | undefined, frame: Frame, scale: number): Region | undefined {
-    if (!this.#options.dirtyTiles || this.#needFull || this.#sinceFull >= FULL_FRAME_EVERY || !base) return undefined;
+    if (this.#options.dirtyTiles === false || this.#needFull || this.#sinceFull >= FULL_FRAME_EVERY || !base) return undefined;
     const b = base.frame;
     if (scale !== 1 || base.scale !== 1 || b.width !== frame.width || b.height !== frame.height
       || b.pixelRatio !== frame.pixelRatio || b.alphaMode !== frame.alphaMode) return undefined;
