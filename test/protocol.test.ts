@@ -205,6 +205,8 @@ describe('frame header codec', () => {
     ['header length beyond the message', (m) => { const c = m.slice(); new DataView(c.buffer).setUint16(2, 60000, true); return c; }, /lengths are inconsistent/],
     ['mime length past the end', (m) => { const c = m.slice(0, 52); c[40] = 200; return c; }, /lengths are inconsistent/],
     ['id length disagreeing with the header length', (m) => { const c = m.slice(); c[41 + 10] = 3; return c; }, /lengths are inconsistent/],
+    ['a patch on no earlier frame', (m) => { const c = m.slice(); c[1] = c[1]! | 4; new DataView(c.buffer).setUint32(36, 4_000_000_000, true); return c; }, /must build on an earlier frame/],
+    ['a patch on base 0', (m) => { const c = m.slice(); c[1] = c[1]! | 4; return c; }, /must build on an earlier frame/],
   ];
   test.each(malformed)('refuses a message with %s (ProtocolError)', (_what, corrupt, text) => {
     const m = corrupt(message(header, Uint8Array.from([1, 2, 3])));

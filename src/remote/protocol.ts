@@ -128,6 +128,9 @@ export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): { header:
   const patch = (flags & FrameFlags.patch) !== 0
     ? { x: view.getUint32(28, true), y: view.getUint32(32, true), baseIndex: view.getUint32(36, true) }
     : undefined;
+  if (patch && (patch.baseIndex === 0 || patch.baseIndex >= view.getUint32(4, true))) {
+    throw new ProtocolError('a partial frame must build on an earlier frame (its base index is 0 or not below its own)');
+  }
   return {
     header: {
       ...(patch ? { patch } : {}),
