@@ -118,7 +118,7 @@ describe('toMatchImageSnapshot', { timeout: 180_000 }, () => {
   test('under CI=true a missing baseline fails and is not written; so does mode none', async () => {
     rmSync(baseline(SQUARE));
     const red = { FIXTURE_COLOUR: '[1, 0, 0, 1]' };
-    for (const env of [{ CI: 'true' }, { DAWN_RFB_UPDATE_SNAPSHOTS: 'none' }]) {
+    for (const env of [{ CI: 'true' }, { DAWN_RFB_UPDATE_SNAPSHOTS: 'none' }] as Record<string, string>[]) {
       const run = await vitest({ ...red, ...env });
       expect(run.code).toBe(1);
       expect(run.output).toContain(`expected a baseline image at ${baseline(SQUARE)} (adapter class ${adapterClass}), but there is none`);

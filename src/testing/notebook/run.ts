@@ -32,6 +32,12 @@ export function baselineFolder(notebookPath: string, adapterClass: string): stri
   return join(dirname(notebookPath), '__baselines__', basename(notebookPath, '.ipynb'), adapterClass);
 }
 
+/** The line of a traceback that names the error (Node's stacks start with the source location). */
+function errorLine(traceback: string): string {
+  const lines = traceback.split('\n').map((l) => l.trim());
+  return lines.find((l) => /^[\w.$]*(Error|Exception)\b/.test(l)) ?? firstLine(traceback);
+}
+
 function firstLine(text: string): string {
   return text.trim().split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 }
@@ -76,8 +82,8 @@ export async function runNotebookTest(nb: Notebook, o: NotebookTestOptions): Pro
     if (exec.status !== 'ok') {
       cell.status = 'error';
       const traceback = cellTraceback(exec.outputs);
-      cell.error = { message: `the cell raised (${exec.status})${traceback ? `: ${firstLine(traceback)}` : ''}`, traceback };
-      o.progress(`  cell ${String(index).padEnd(3)} ERROR  ${exec.seconds.toFixed(1)} s  ${firstLine(traceback) || exec.status}`);
+      cell.error = { message: `the cell raised${traceback ? `: ${errorLine(traceback)}` : ` (status ${exec.status})`}`, traceback };
+      o.progress(`  cell ${String(index).padEnd(3)} ERROR  ${exec.seconds.toFixed(1)} s  ${errorLine(traceback) || exec.status}`);
       stopped = true;
       continue;
     }
