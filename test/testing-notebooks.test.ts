@@ -18,7 +18,9 @@ const TIMEOUT = 240_000;
 
 interface Run { code: number; stdout: string; stderr: string; summary?: TestSummary; report: string }
 
-let work: string; // under notebooks/ so notebooks resolve dawn-rfb through notebooks/node_modules
+let work: string;
+let adapterClass = '';
+const run0Class = (): string => adapterClass; // under notebooks/ so notebooks resolve dawn-rfb through notebooks/node_modules
 let reports: string;
 
 function testNotebooks(args: string[], env: Record<string, string> = {}): Promise<Run> {
@@ -58,7 +60,7 @@ afterAll(() => {
 
 describe('dawn-rfb test-notebooks', { timeout: TIMEOUT }, () => {
   test('passes the unchanged example notebooks against their committed baselines, CI=true, without Jupyter on PATH', async () => {
-    const run = await testNotebooks(['notebooks/', '--text'], { CI: 'true' });
+    const run = await testNotebooks(['notebooks/'], { CI: 'true' });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     // A progress line per notebook and per cell.
     expect(run.stdout).toContain('notebooks/01-hello-triangle.ipynb (adapter class software-');
@@ -66,7 +68,7 @@ describe('dawn-rfb test-notebooks', { timeout: TIMEOUT }, () => {
     expect(run.stdout).toMatch(/^ {2}cell 6 +ok +cell-6-0: passed; 0 of 76800 pixels differ/m);
     expect(run.stdout).toContain(`report: ${join(run.report, 'index.html')}`);
     const s = run.summary!;
-    expect(s).toMatchObject({ ok: true, updateMode: 'none', text: true });
+    expect(s).toMatchObject({ ok: true, updateMode: 'none', text: false });
     expect(s.notebooks.map((n) => n.name)).toEqual(expect.arrayContaining(['01-hello-triangle', '02-interactive-scene', '03-compute', '04-side-by-side', '05-image-test']));
     expect(s.counts.images).toBeGreaterThanOrEqual(6);
     expect(s.counts.written).toBe(0);
@@ -143,6 +145,32 @@ canvas`;
     // --update missing writes it (what the lead runs after adding a notebook), then it passes under CI.
     expect((await testNotebooks([join(dir, 'c-no-baseline.ipynb'), '--update', 'missing'], { CI: 'true' })).code).toBe(0);
     expect(existsSync(join(dir, '__baselines__', 'c-no-baseline'))).toBe(true);
+  });
+
+  test('--text compares printed text after sanitizing timings, ports and ids; a changed line fails', async () => {
+    const dir = join(work, 'text');
+    mkdirSync(dir);
+    const file = join(dir, 'prints.ipynb');
+    const cells = (answer: number): string[] => [
+      `console.log(\`answer: ${answer}\`);\nconsole.log(\`took \${(Math.random() * 100).toFixed(2)} ms on 127.0.0.1:\${1024 + Math.floor(Math.random() * 60000)}, id \${require('crypto').randomBytes(8).toString('hex')}\`);`,
+      `console.log('build', Date.now());`,
+    ];
+    const nb = JSON.parse(notebook(cells(42)));
+    writeFileSync(file, JSON.stringify(nb));
+    const args = [file, '--text', '--sanitize', 'build \\d+'];
+    const first = await testNotebooks(args);
+    expect(first.code).toBe(0); // writes text.json (update mode missing)
+    const texts = JSON.parse(readFileSync(join(dir, '__baselines__', 'prints', first.summary!.adapterClass, 'text.json'), 'utf8')) as Record<string, string>;
+    expect(texts['0']).toMatch(/^answer: 42\ntook <n> ms on 127\.0\.0\.1:<port>, id <hex>\n$/);
+    expect(texts['1']).toBe('<sanitized>\n');
+    const again = await testNotebooks(args, { CI: 'true' });
+    expect(again.code, again.stdout).toBe(0);
+    writeFileSync(file, JSON.stringify(JSON.parse(notebook(cells(43)))));
+    const changed = await testNotebooks(args, { CI: 'true' });
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toMatch(/cell 0 +FAIL +text: failed/);
+    expect(changed.summary!.notebooks[0]!.cells[0]!.text).toMatchObject({ status: 'failed', ok: false, expected: expect.stringContaining('answer: 42'), actual: expect.stringContaining('answer: 43') });
+    expect(readFileSync(join(changed.report, 'index.html'), 'utf8')).toMatch(/expected text<\/figcaption><pre>answer: 42[\s\S]*actual text<\/figcaption><pre>answer: 43/);
   });
 
   test('usage errors exit 2 with a clear message: not JSON, missing path, unknown mode, bad timeout', async () => {
