@@ -60,12 +60,12 @@ afterAll(() => {
 
 describe('dawn-rfb test-notebooks', { timeout: TIMEOUT }, () => {
   test('passes the unchanged example notebooks against their committed baselines, CI=true, without Jupyter on PATH', async () => {
-    const run = await testNotebooks(['notebooks/'], { CI: 'true' });
+    const run = await testNotebooks(['notebooks/', '--jobs', '2'], { CI: 'true' });
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    // A progress line per notebook and per cell.
-    expect(run.stdout).toContain('notebooks/01-hello-triangle.ipynb (adapter class software-');
-    expect(run.stdout).toMatch(/^ {2}cell 6 +ran +\d+\.\d s, 1 canvas output\(s\)$/m);
-    expect(run.stdout).toMatch(/^ {2}cell 6 +ok +cell-6-0: passed; 0 of 76800 pixels differ/m);
+    // A progress line per notebook and per cell (two notebooks at once: each line says which).
+    expect(run.stdout).toContain('[01-hello-triangle] notebooks/01-hello-triangle.ipynb (adapter class software-');
+    expect(run.stdout).toMatch(/^\[01-hello-triangle\] cell 6 +ran +\d+\.\d s, 1 canvas output\(s\)$/m);
+    expect(run.stdout).toMatch(/^\[01-hello-triangle\] cell 6 +ok +cell-6-0: passed; 0 of 76800 pixels differ/m);
     expect(run.stdout).toContain(`report: ${join(run.report, 'index.html')}`);
     const s = run.summary!;
     expect(s).toMatchObject({ ok: true, updateMode: 'none', text: false });
@@ -128,7 +128,7 @@ canvas`;
     writeFileSync(join(dir, 'a-raises.ipynb'), notebook(['const x = 1;', 'function deep(): never { throw new Error("boom in a cell"); }\ndeep();', 'console.log("never runs");']));
     writeFileSync(join(dir, 'b-dies.ipynb'), notebook(['console.log("before");', 'process.exit(3);', 'console.log("never runs");']));
     writeFileSync(join(dir, 'c-no-baseline.ipynb'), notebook([canvas]));
-    const run = await testNotebooks([dir, '--timeout', '60'], { CI: 'true' });
+    const run = await testNotebooks([dir, '--timeout', '60', '--jobs', '2'], { CI: 'true' });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const [raises, dies, missing] = run.summary!.notebooks;
     expect(raises!.cells.map((c) => c.status)).toEqual(['passed', 'error', 'not-run']);
@@ -181,6 +181,7 @@ canvas`;
       [['README.md'], /README\.md: not a notebook \(expected a \.ipynb file or a folder of them\)/],
       [['notebooks/', '--update', 'sometimes'], /unknown --update mode "sometimes"; allowed: all, changed, missing, none/],
       [['notebooks/', '--timeout', 'soon'], /expected seconds > 0/],
+      [['notebooks/', '--jobs', '0'], /expected a whole number >= 1/],
       [[], /missing required argument 'paths'/],
     ];
     for (const [args, message] of cases) {

@@ -24,6 +24,12 @@ function parseSeconds(value: string): number {
   return s;
 }
 
+function parseJobs(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new CliArgumentError(`expected a whole number >= 1, got "${value}"`);
+  return n;
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Adds the `test-notebooks` command to the program. */
@@ -34,14 +40,15 @@ export function registerTestNotebooks(program: Command): void {
     .option('--update <mode>', `baseline update mode: ${SNAPSHOT_UPDATE_MODES.join(', ')} (default: env DAWN_RFB_UPDATE_SNAPSHOTS, else none under CI=true, else missing)`, parseMode)
     .option('--report <dir>', 'folder for the HTML report, summary.json and images', 'test-results/notebooks')
     .option('--timeout <s>', 'seconds per cell', parseSeconds, 120)
+    .option('--jobs <n>', 'notebooks run at once, each with its own kernel', parseJobs, 1)
     .option('--text', 'also compare text outputs (stdout, results) with text.json baselines, after sanitizing')
     .option('--sanitize <regex>', 'extra sanitizer for --text (repeatable): matches become <sanitized>', collect, [] as string[])
     .option('--adapter-class <name>', 'baseline folder name (default: env DAWN_RFB_ADAPTER_CLASS, else from the adapter)')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE))
-    .action(async (paths: string[], opts: { update?: string; report: string; timeout: number; text?: boolean; sanitize: string[]; adapterClass?: string }) => {
+    .action(async (paths: string[], opts: { update?: string; report: string; timeout: number; jobs: number; text?: boolean; sanitize: string[]; adapterClass?: string }) => {
       try {
         const { summary, html, json } = await testNotebooks(paths, {
-          update: opts.update, report: opts.report, timeout: opts.timeout, text: opts.text ?? false,
+          update: opts.update, report: opts.report, timeout: opts.timeout, jobs: opts.jobs, text: opts.text ?? false,
           sanitize: opts.sanitize, adapterClass: opts.adapterClass,
         });
         const c = summary.counts;

@@ -1,7 +1,7 @@
 // `dawn-rfb test-notebooks` as a function: find and parse the notebooks (all of them, before any
 // kernel starts, so bad input fails fast), run each, write the HTML report and summary.json.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkAdapterClass, currentAdapterClass } from '../adapter-class.js';
 import { resolveUpdateMode } from '../update-mode.js';
@@ -9,7 +9,7 @@ import { htmlReport } from './html-report.js';
 import { findNotebooks, readNotebook } from './read.js';
 import { runNotebookTest } from './run.js';
 import { DEFAULT_SANITIZERS, type Sanitizer } from './sanitize.js';
-import type { TestSummary } from './types.js';
+import type { NotebookResult, TestSummary } from './types.js';
 
 /** Options of {@link testNotebooks}. */
 export interface TestNotebooksOptions {
@@ -29,6 +29,8 @@ export interface TestNotebooksOptions {
   progress?: (line: string) => void;
   /** Extra environment for the kernels. */
   env?: Record<string, string>;
+  /** Notebooks run at once, each with its own kernel. Default 1. With more, progress lines start with `[notebook]`. */
+  jobs?: number;
 }
 
 /** What {@link testNotebooks} returns: the summary and where the report is. */
@@ -60,10 +62,22 @@ export async function testNotebooks(paths: readonly string[], o: TestNotebooksOp
   const reportDir = resolve(o.report ?? join('test-results', 'notebooks'));
   await mkdir(reportDir, { recursive: true });
   const progress = o.progress ?? ((line: string) => console.log(line));
-  const results = [];
-  for (const nb of notebooks) {
-    results.push(await runNotebookTest(nb, { adapterClass, updateMode, reportDir, timeout, text: o.text ?? false, sanitizers, progress, env: o.env }));
-  }
+  const jobs = o.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new InvalidArgumentError(`jobs must be an integer >= 1, got ${String(jobs)}`);
+  const results: NotebookResult[] = new Array(notebooks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < notebooks.length) {
+      const i = next++;
+      const nb = notebooks[i]!;
+      const tag = `[${basename(nb.path, '.ipynb')}] `;
+      results[i] = await runNotebookTest(nb, {
+        adapterClass, updateMode, reportDir, timeout, text: o.text ?? false, sanitizers, env: o.env,
+        progress: jobs > 1 ? (line) => progress(tag + line.trimStart()) : progress,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, notebooks.length) }, worker));
   const cells = results.flatMap((n) => n.cells);
   const images = cells.flatMap((c) => c.images);
   const summary: TestSummary = {
