@@ -37,3 +37,6 @@ export { ImageDecodeError, NotebookTestError, KernelDiedError } from './testing/
 export { adapterClassOf, currentAdapterClass, ADAPTER_CLASS_ENV } from './testing/adapter-class.js';
 export { SNAPSHOT_UPDATE_MODES, UPDATE_MODE_ENV, parseUpdateMode, resolveUpdateMode, type SnapshotUpdateMode } from './testing/update-mode.js';
 export { checkBaseline, describeComparison, type BaselineCheck, type BaselineStatus, type CheckBaselineOptions, type Artifacts } from './testing/baseline.js';
+export { testNotebooks, type TestNotebooksOptions, type TestNotebooksResult } from './testing/notebook/index.js';
+export { NotebookInputError, type CellTestOptions } from './testing/notebook/read.js';
+export type { TestSummary, NotebookResult, CellResult, ImageResult, TextResult } from './testing/notebook/types.js';

@@ -16,7 +16,7 @@ let adapterClass: string;
 const FIXTURE = `
 import { expect, test } from 'vitest';
 import 'dawn-rfb/vitest';
-import { OffscreenCanvas, getDefaultDevice } from 'dawn-rfb';
+import { OffscreenCanvas, RemoteCanvas, getDefaultDevice } from 'dawn-rfb';
 
 test('draws a square', async () => {
   const device = await getDefaultDevice();
@@ -32,6 +32,21 @@ test('draws a square', async () => {
   });
   await expect(canvas).toMatchImageSnapshot();
   await expect(await canvas.draw()).toMatchImageSnapshot({ name: 'raw pixels', threshold: 0.2 });
+  canvas.close();
+});
+
+test('a remote canvas', async () => {
+  const device = await getDefaultDevice();
+  const canvas = new RemoteCanvas({ size: [40, 30] });
+  const context = canvas.getContext();
+  context.configure({ device });
+  canvas.requestDraw(() => {
+    const encoder = device.createCommandEncoder();
+    encoder.beginRenderPass({ colorAttachments: [{ view: context.getCurrentTexture().createView(),
+      loadOp: 'clear', storeOp: 'store', clearValue: [1, 1, 0, 1] }] }).end();
+    device.queue.submit([encoder.finish()]);
+  });
+  await expect(canvas).toMatchImageSnapshot({ name: 'remote' });
   canvas.close();
 });
 `;
@@ -80,8 +95,9 @@ describe('toMatchImageSnapshot', { timeout: 180_000 }, () => {
     const run = await vitest({});
     expect(run.output).toMatch(/✓ image.test.ts > draws a square/);
     expect(run.code).toBe(0);
-    expect(readdirSync(baselineDir()).sort()).toEqual([`${SQUARE}.png`, 'raw-pixels.png']);
+    expect(readdirSync(baselineDir()).sort()).toEqual([`${SQUARE}.png`, 'raw-pixels.png', 'remote.png']);
     expect(await colourOf(baseline(SQUARE))).toEqual([0, 128, 255]);
+    expect(await colourOf(baseline('remote'))).toEqual([255, 255, 0]); // a RemoteCanvas: drawn, its snapshot compared
   });
 
   test('a changed drawing fails with one message naming counts, thresholds and artifacts that exist; the baseline is kept', async () => {
