@@ -14,7 +14,7 @@ const cli = join(root, 'dist', 'cli', 'main.js');
 const notebooksDir = join(root, 'notebooks');
 /** No Jupyter, no Python: only node's own folder. */
 const NODE_ONLY_PATH = dirname(process.execPath);
-const TIMEOUT = 240_000;
+const TIMEOUT = 360_000;
 
 interface Run { code: number; stdout: string; stderr: string; summary?: TestSummary; report: string }
 
@@ -111,7 +111,7 @@ describe('dawn-rfb test-notebooks', { timeout: TIMEOUT }, () => {
       .equals(readFileSync(join(root, image.baseline.replace(/^.*__baselines__/, 'notebooks/__baselines__'))))).toBe(true);
   });
 
-  test('reports a raising cell with its traceback, a kernel that dies, and a missing baseline under CI', async () => {
+  test('reports a raising cell with its traceback, a kernel that dies, a cell past --timeout, and a missing baseline under CI', async () => {
     const dir = join(work, 'broken');
     mkdirSync(dir);
     const canvas = `import { RemoteCanvas, getDefaultDevice } from 'dawn-rfb';
@@ -128,9 +128,12 @@ canvas`;
     writeFileSync(join(dir, 'a-raises.ipynb'), notebook(['const x = 1;', 'function deep(): never { throw new Error("boom in a cell"); }\ndeep();', 'console.log("never runs");']));
     writeFileSync(join(dir, 'b-dies.ipynb'), notebook(['console.log("before");', 'process.exit(3);', 'console.log("never runs");']));
     writeFileSync(join(dir, 'c-no-baseline.ipynb'), notebook([canvas]));
-    const run = await testNotebooks([dir, '--timeout', '60', '--jobs', '2'], { CI: 'true' });
+    writeFileSync(join(dir, 'd-hangs.ipynb'), notebook(['console.log("waiting");\nawait new Promise((r) => setTimeout(r, 600_000));', 'console.log("never runs");']));
+    const run = await testNotebooks([dir, '--timeout', '45', '--jobs', '2'], { CI: 'true' });
     expect(run.code, run.stdout + run.stderr).toBe(1);
-    const [raises, dies, missing] = run.summary!.notebooks;
+    const [raises, dies, missing, hangs] = run.summary!.notebooks;
+    expect(hangs!.cells.map((c) => c.status)).toEqual(['error', 'not-run']);
+    expect(hangs!.error).toBe('cell 0: the cell did not finish within 45 s (--timeout)');
     expect(raises!.cells.map((c) => c.status)).toEqual(['passed', 'error', 'not-run']);
     expect(raises!.cells[1]!.error!.traceback).toContain('boom in a cell');
     expect(raises!.cells[1]!.error!.traceback).toMatch(/at deep/);

@@ -3,7 +3,8 @@
 import { expect } from 'vitest';
 import { CanvasBase } from '../canvas/base.js';
 import { InvalidArgumentError } from '../errors.js';
-import { checkAdapterClass, currentAdapterClass } from './adapter-class.js';
+import { deviceSummary } from '../gpu/device.js';
+import { ADAPTER_CLASS_ENV, adapterClassOf, checkAdapterClass, currentAdapterClass } from './adapter-class.js';
 import { checkBaseline, describeComparison, type BaselineCheck } from './baseline.js';
 import type { CompareOptions } from './compare.js';
 import type { ImageInput } from './image.js';
@@ -14,7 +15,10 @@ import { resolveUpdateMode, UPDATE_MODE_ENV, type SnapshotUpdateMode } from './u
 export interface ImageSnapshotOptions extends Omit<CompareOptions, 'images'> {
   /** Baseline name (file name without `.png`). Default: the test's name and a counter (`-1`, `-2`, ... per call in the test). */
   name?: string;
-  /** Adapter class folder. Default: env `DAWN_RFB_ADAPTER_CLASS`, else derived from the adapter (e.g. `software-mesa-vulkan`). */
+  /**
+   * Adapter class folder. Default: env `DAWN_RFB_ADAPTER_CLASS`, else derived from the adapter
+   * (e.g. `software-mesa-vulkan`): a canvas's own device's, else the one `getDefaultDevice()` uses.
+   */
   adapterClass?: string;
   /**
    * Default: env `DAWN_RFB_UPDATE_SNAPSHOTS`, else `changed` under `vitest -u`, else `none` under
@@ -79,7 +83,11 @@ export async function toMatchImageSnapshot(this: { isNot: boolean; testPath?: st
   const testPath = this.testPath;
   if (!testPath) throw new InvalidArgumentError('toMatchImageSnapshot must run inside a vitest test (no test file known)');
   const { name, adapterClass: forcedClass, updateMode, baselineDir, resultsDir, ...compare } = options;
-  const adapterClass = forcedClass !== undefined ? checkAdapterClass(forcedClass) : await currentAdapterClass();
+  // A canvas knows its device, hence its adapter; image data gets the default adapter's class.
+  const canvasDevice = received instanceof CanvasBase ? received.getContext().getConfiguration()?.device : undefined;
+  const canvasSummary = canvasDevice && !process.env[ADAPTER_CLASS_ENV] ? deviceSummary(canvasDevice) : undefined;
+  const adapterClass = forcedClass !== undefined ? checkAdapterClass(forcedClass)
+    : canvasSummary ? adapterClassOf(canvasSummary) : await currentAdapterClass();
   const mode = resolveUpdateMode(updateMode ?? (process.env[UPDATE_MODE_ENV] ? undefined : vitestUpdateMode(expect.getState())));
   let imageName: string;
   if (name !== undefined) {
