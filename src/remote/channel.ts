@@ -26,10 +26,11 @@ function sendableCode(code: number): number {
   return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
 }
 
-/** A {@link ViewChannel} over an open `ws` websocket. */
-export function websocketChannel(socket: WebSocket): ViewChannel {
-  const raw = (socket as unknown as { _socket?: { remoteAddress?: string; remotePort?: number } })._socket;
-  const description = `ws ${raw?.remoteAddress ?? '?'}:${raw?.remotePort ?? '?'}`;
+/**
+ * A {@link ViewChannel} over an open `ws` websocket. `description` names it in logs (the server
+ * passes the peer's address, e.g. "ws 127.0.0.1:54321"). Default "ws".
+ */
+export function websocketChannel(socket: WebSocket, description = 'ws'): ViewChannel {
   let closed = false;
   let closeHandler: ((code: number, reason: string) => void) | undefined;
   const closedWith = (code: number, reason: string): void => {

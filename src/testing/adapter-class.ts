@@ -1,7 +1,8 @@
 // Baselines are kept per adapter class: a software rasteriser and an NVIDIA GPU round differently
 // at edges, so each gets its own baselines instead of one fighting the other.
 import { InvalidArgumentError } from '../errors.js';
-import { adapterSummary, requestAdapter, type AdapterSummary } from '../gpu/adapter.js';
+import { requestAdapter, type AdapterSummary } from '../gpu/adapter.js';
+import { adapterSummary } from '../gpu/device.js';
 
 /** Environment variable that overrides the detected adapter class. */
 export const ADAPTER_CLASS_ENV = 'DAWN_RFB_ADAPTER_CLASS';
