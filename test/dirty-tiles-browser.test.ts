@@ -134,6 +134,8 @@ async function settle(c: RemoteCanvas, views: Page[]): Promise<void> {
 async function expectIdentical(c: RemoteCanvas, page: Page, what: string): Promise<void> {
   const [a, b] = await Promise.all([shown(page), rendered(c)]);
   expect(`${a.width}x${a.height}`, what).toBe(`${b.width}x${b.height}`);
+  // The size the view reports is the frame's, not the last partial image's.
+  expect(await page.locator('#view').getAttribute('data-frame-size'), what).toBe(`${b.width}x${b.height}`);
   let differing = 0;
   for (let i = 0; i < a.data.length; i += 4) if (a.data.compare(b.data, i, i + 4, i, i + 4) !== 0) differing++;
   expect(differing, `${what}: pixels differing from the rendered frame`).toBe(0);

@@ -28,8 +28,11 @@ export interface FrameDrawnDetail {
   index: number;
   /** Server clock, seconds: when the frame's drawing started (events handled before it are in it). */
   timestamp: number;
+  /** The frame's size in pixels (the canvas's backing store). */
   width: number;
   height: number;
+  /** Whether it came as a partial frame (dirty tiles) drawn onto the previous one. */
+  partial: boolean;
   lossless: boolean;
   /** Milliseconds from the start of decoding to the frame being drawn. */
   decodeMs: number;
@@ -162,10 +165,11 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
 
   const frames = new FrameView(canvas, (header, drawn) => {
     root.dataset.frameIndex = String(header.index);
-    root.dataset.frameSize = `${header.width}x${header.height}`;
+    // A partial frame's image is only a part: the frame keeps the canvas's size.
+    root.dataset.frameSize = `${canvas.width}x${canvas.height}`;
     // For benchmarks and pages that want to know when a frame is on screen (see FrameDrawnDetail).
     const detail: FrameDrawnDetail = {
-      index: header.index, timestamp: header.timestamp, width: header.width, height: header.height,
+      index: header.index, timestamp: header.timestamp, width: canvas.width, height: canvas.height, partial: header.patch !== undefined,
       lossless: header.lossless, decodeMs: drawn.decodeMs, bytes: drawn.bytes, paintedAt: performance.now(),
     };
     root.dispatchEvent(new CustomEvent(FRAME_DRAWN_EVENT, { detail }));
