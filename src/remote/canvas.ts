@@ -13,6 +13,9 @@ import { CloseCode, encodeFrameHeader, PROTOCOL_VERSION, socketPath, type WireEv
 import { currentDisplayWriter, newDisplayId, outputMessage, SHOW, trackDisplay, type DisplayWriter, type ViewContent } from './notebook.js';
 import { getServer, widgetScript, type FrameServer, type ServerOptions } from './server.js';
 import { View, type FrameMessage, type ViewStats } from './view.js';
+import type { ViewChannel } from './channel.js';
+import { channelSocket } from './channel-socket.js';
+import { serveOverComms, stopServingOverComms } from './comms.js';
 import { now, type CanvasEvent } from '../canvas/events.js';
 
 /** Options of a RemoteCanvas (and those of every canvas). All optional. */
@@ -236,10 +239,13 @@ export class RemoteCanvas extends CanvasBase {
   async #viewContent(containerId: string): Promise<ViewContent> {
     const [server, png] = await Promise.all([this.#server, this.snapshot()]);
     const [width, height] = this.getLogicalSize();
+    // Under the dawn-rfb kernel, views can also come through the notebook's own connection.
+    const comm = serveOverComms(this);
     return {
       containerId, png, width, height, cssWidth: this.#cssSize[0], cssHeight: this.#cssSize[1], summary: this.toString(),
       server: {
         port: server.port, path: this.socketPath, token: this.token,
+        ...(comm ? { comm } : {}),
         ...(this.#urlTemplate ? { template: this.#urlTemplate } : {}),
         ...(process.env.JUPYTERHUB_SERVICE_PREFIX ? { hubPrefix: process.env.JUPYTERHUB_SERVICE_PREFIX } : {}),
       },
@@ -332,6 +338,7 @@ export class RemoteCanvas extends CanvasBase {
   protected override _onClose(): void {
     this.#cancelLosslessRefresh();
     for (const v of [...this.#views.values()]) v.close(CloseCode.normal, 'canvas closed');
+    stopServingOverComms(this);
     void this.#server.then((s) => s.unregister(this), () => {});
   }
 
@@ -357,6 +364,11 @@ export class RemoteCanvas extends CanvasBase {
     if (this.#lastMessage) view.offer(this.#lastMessage);
     this.requestDraw();
     this._wake();
+  }
+
+  /** @internal Takes over an authenticated connection of another kind (a Jupyter comm). */
+  attachChannel(channel: ViewChannel): void {
+    this._attachView(channelSocket(channel));
   }
 
   /** The view whose size the canvas follows: the oldest visible view that reported a size. */

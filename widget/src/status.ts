@@ -6,6 +6,8 @@
 import type { ConnectionState } from './connection.js';
 import { displayUrl } from './urls.js';
 
+const LIVE_NOTICE_MS = 2500;
+
 /** A view's status: its connection's, or 'closed' once the widget was closed. */
 export type Status = ConnectionState['status'] | 'closed';
 
@@ -41,7 +43,10 @@ export class StatusOverlay {
         this.text(this.unreachable === null ? 'connecting…' : `${this.unreachable} Retrying…`);
         break;
       case 'live':
-        this.text(null);
+        // Which path is live: in data-transport for good, in the status line for a moment.
+        this.root.dataset.transport = state.transport;
+        this.text(state.transport === 'jupyter' ? 'live, through the Jupyter connection' : 'live, direct');
+        this.countdown = setTimeout(() => this.text(null), LIVE_NOTICE_MS) as unknown as ReturnType<typeof setInterval>;
         break;
       case 'disconnected': {
         const tick = () => {
