@@ -83,12 +83,12 @@ function refuse(comm: KernelComm, code: number, reason: string): void {
 /** comm_open from a view: checks protocol, canvas and token, then hands the canvas a channel. */
 function openView(comm: KernelComm, data: Record<string, unknown>): void {
   const { canvasId, token, protocol } = data;
-  if (protocol !== PROTOCOL_VERSION) {
-    refuse(comm, CloseCode.protocolMismatch, `the view speaks protocol ${JSON.stringify(protocol)?.slice(0, 20)}, this kernel ${PROTOCOL_VERSION}`);
+  if (typeof canvasId !== 'string' || typeof token !== 'string' || typeof protocol !== 'number') {
+    refuse(comm, CloseCode.protocolMismatch, 'comm_open data must be { canvasId: string, token: string, protocol: number }');
     return;
   }
-  if (typeof canvasId !== 'string' || typeof token !== 'string') {
-    refuse(comm, CloseCode.unknownCanvas, 'comm_open data must be { canvasId: string, token: string, protocol: number }');
+  if (protocol !== PROTOCOL_VERSION) {
+    refuse(comm, CloseCode.protocolMismatch, `the view speaks protocol ${protocol}, this kernel ${PROTOCOL_VERSION}`);
     return;
   }
   const canvas = canvases.get(canvasId);
