@@ -5,7 +5,7 @@
 // does outside Notebook 6). Frames per second at the client; roundtrip (send -> acknowledgement)
 // from the canvas's own statistics.
 //
-//   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720]
+//   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720 --buffered 2]
 //
 // Needs `node scripts/setup.mjs --jupyter` (Jupyter Notebook 6 for /usr/bin/python3, notebooks/node_modules).
 import { execFileSync, spawn } from 'node:child_process';
@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { decodeFrameMessage } from '../dist/index.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' } } });
+const buffered = Number(values.buffered); // maxBufferedFrames of the canvas
 const seconds = Number(values.seconds);
 const sizes = values.sizes.split(',').map((s) => s.split('x').map(Number));
 const root = resolve(import.meta.dirname, '..');
@@ -140,7 +141,7 @@ for (const [w, h] of sizes) {
 const m: any = require(${JSON.stringify(join(root, 'dist', 'index.js'))});
 const d: any = require(${JSON.stringify(join(root, 'dist', 'cli', 'demo-scene.js'))});
 const device = (globalThis as any).benchDevice;
-const canvas = new m.RemoteCanvas({ size: [${w}, ${h}], updateMode: 'fastest' });
+const canvas = new m.RemoteCanvas({ size: [${w}, ${h}], updateMode: 'fastest', maxBufferedFrames: ${buffered} });
 const scene = new d.DemoScene(device, canvas.getContext().getPreferredFormat());
 scene.attach(canvas);
 canvas.addEventHandler(() => { scene.state.yaw += 0.02; }, 'before_draw');
@@ -186,9 +187,9 @@ await canvas.show();`);
   await execute('(globalThis as any).benchCanvas.close(); (globalThis as any).benchScene.destroy();');
 
   for (const [transport, r] of [['direct websocket', direct], ['Jupyter comms (kernel channels websocket)', viaJupyter]]) {
-    const row = { size: `${w}x${h}`, transport, machine, ...r };
+    const row = { size: `${w}x${h}`, transport, maxBufferedFrames: buffered, machine, ...r };
     results.push(row);
-    console.log(`${row.size} ${transport}: ${r.fps} fps, roundtrip ${r.roundtripMs} ms, ${r.MBps} MB/s`);
+    console.log(`${row.size} ${transport} (${buffered} frames in flight): ${r.fps} fps, roundtrip ${r.roundtripMs} ms, ${r.MBps} MB/s`);
   }
 }
 console.log(`machine: ${machine}\n`);

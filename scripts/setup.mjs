@@ -185,6 +185,15 @@ if (args.has('--jupyter')) {
       ]);
     }
   }
+  // The tunnel test (test/jupyter-tunnel.test.ts) runs Jupyter in a network namespace of its own.
+  if (spawnSync('ip', ['-V'], { stdio: 'ignore' }).status !== 0) {
+    if (isRoot && isDebian) {
+      log("installing iproute2 for the tunnel test's network namespace (apt-get install iproute2) ...");
+      run('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2']);
+    } else {
+      fail(['the tunnel test needs `ip` (iproute2) and root. Run as root: apt-get install -y iproute2']);
+    }
+  }
   // The notebooks import dawn-rfb by name; tslab's type checker resolves it like Node 10 does, from
   // notebooks/node_modules (a link to this package, see notebooks/package.json).
   const notebooks = join(root, 'notebooks');
