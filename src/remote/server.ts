@@ -1,16 +1,18 @@
 // One HTTP + websocket server per process, shared by every RemoteCanvas. It starts on first use,
-// binds loopback on an ephemeral port unless told otherwise, routes `/ws/<canvasId>` to the
-// canvas (after checking its token), serves a standalone view page and the widget bundle, and
-// closes when the last canvas closes so the process can exit.
-import { readFileSync } from 'node:fs';
+// binds loopback on an ephemeral port unless told otherwise, hands `/ws/<canvasId>` connections to
+// the canvas as view channels (after checking its token), keeps them alive with heartbeats, serves
+// a standalone view page and the widget bundle, and closes when the last canvas closes so the
+// process can exit.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { InvalidArgumentError } from '../errors.js';
+import { CanvasStateError, InvalidArgumentError } from '../errors.js';
+import { websocketChannel, type ViewChannel } from './channel.js';
 import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION } from './protocol.js';
 import { viewerPage } from './page.js';
+import { widgetScript } from './widget-bundle.js';
 
 /** Where the server listens. */
 export interface ServerOptions {
@@ -28,8 +30,8 @@ export interface ServedCanvas {
   readonly token: string;
   /** Title, shown on the standalone page. */
   getTitle(): string;
-  /** Takes over an authenticated websocket. */
-  _attachView(socket: WebSocket): void;
+  /** Takes over an authenticated connection as a view. */
+  attachChannel(channel: ViewChannel): void;
 }
 
 function resolveOptions(o: ServerOptions): Required<ServerOptions> {
@@ -68,13 +70,6 @@ function decodeSegment(segment: string): string {
   }
 }
 
-let widgetBundle: string | undefined;
-/** The widget bundle (widget/dist/widget.js), read once. */
-export function widgetScript(): string {
-  widgetBundle ??= readFileSync(new URL('../../widget/dist/widget.js', import.meta.url), 'utf8');
-  return widgetBundle;
-}
-
 /** The process's frame server. Get it with {@link getServer}. */
 export class FrameServer {
   readonly host: string;
@@ -111,7 +106,7 @@ export class FrameServer {
 
   /** Serves a canvas until {@link unregister}. */
   register(canvas: ServedCanvas): void {
-    if (this.#closed) throw new Error('the frame server is closed');
+    if (this.#closed) throw new CanvasStateError('the frame server is closed; getServer() starts a new one');
     this.#canvases.set(canvas.id, canvas);
   }
 
@@ -172,7 +167,7 @@ export class FrameServer {
       }
       this.#alive.set(ws, true);
       ws.on('pong', () => this.#alive.set(ws, true));
-      canvas._attachView(ws);
+      canvas.attachChannel(websocketChannel(ws, `ws ${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`));
     });
   }
 
