@@ -165,8 +165,9 @@ if (args.has('--browser') && !existsSync('/usr/bin/chromium')) {
 
 // ---- 5. Jupyter for the notebooks ------------------------------------------------------------
 // Debian's own Python (/usr/bin/python3), not whatever python3 is first on PATH.
-const JUPYTER_DEBS = ['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client'];
-const hasJupyter = () => spawnSync('/usr/bin/python3', ['-c', 'import notebook, nbclient, ipykernel, jupyter_client'],
+// python3-jupyter-server: the server JupyterLab runs on (test/jupyter-server-path.test.ts).
+const JUPYTER_DEBS = ['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client', 'python3-jupyter-server'];
+const hasJupyter = () => spawnSync('/usr/bin/python3', ['-c', 'import notebook, nbclient, ipykernel, jupyter_client, jupyter_server'],
   { stdio: 'ignore' }).status === 0;
 if (args.has('--jupyter')) {
   if (!hasJupyter()) {
