@@ -12,6 +12,7 @@
 // Either way the result looks like the subset of a WebSocket that Connection uses.
 import { CloseCode, PROTOCOL_VERSION } from '../../src/remote/protocol.js';
 import type { CommRoute } from './urls.js';
+import { kernelChannelsUrl, parseBinaryJupyterMessage, type JupyterMessage } from './jupyter-wire.js';
 
 export type { CommRoute } from './urls.js';
 
@@ -146,41 +147,11 @@ class Notebook6Link extends JupyterLink {
 
 // ---- a websocket of our own to the Jupyter server's kernel channels ----------------------------
 
-interface JupyterMessage {
-  channel?: string;
-  header?: { msg_type?: string };
-  content?: { comm_id?: string; data?: Record<string, unknown>; execution_state?: string };
-  buffers?: ArrayBuffer[];
-}
 
 function randomHex(bytes: number): string {
   const a = new Uint8Array(bytes);
   crypto.getRandomValues(a);
   return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/**
- * Parses a binary kernel websocket message (jupyter_server's default format: a big-endian u32
- * count n, n u32 offsets, the JSON message at the first offset, then its buffers); undefined for
- * one that is malformed.
- */
-export function parseBinaryJupyterMessage(data: ArrayBuffer): JupyterMessage | undefined {
-  const view = new DataView(data);
-  if (data.byteLength < 8) return undefined;
-  const n = view.getUint32(0);
-  if (n < 1 || n > 1024 || 4 * (n + 1) > data.byteLength) return undefined;
-  const offsets: number[] = [];
-  for (let i = 0; i < n; i++) offsets.push(view.getUint32(4 * (i + 1)));
-  offsets.push(data.byteLength);
-  for (let i = 0; i < n; i++) if (offsets[i]! > offsets[i + 1]! || offsets[i]! < 4 * (n + 1)) return undefined;
-  try {
-    const msg = JSON.parse(new TextDecoder().decode(new Uint8Array(data, offsets[0]!, offsets[1]! - offsets[0]!))) as JupyterMessage;
-    msg.buffers = [];
-    for (let i = 1; i < n; i++) msg.buffers.push(data.slice(offsets[i]!, offsets[i + 1]!));
-    return msg;
-  } catch {
-    return undefined;
-  }
 }
 
 class KernelSocketLink extends JupyterLink {
@@ -251,13 +222,6 @@ export function pageToken(doc: Document): string | undefined {
   } catch { /* not JupyterLab */ }
   const token = doc.body?.dataset?.jupyterApiToken;
   return typeof token === 'string' && token !== '' ? token : undefined;
-}
-
-/** The kernel channels websocket URL for `kernelId` under the page's base URL. */
-export function kernelChannelsUrl(location: { protocol: string; host: string }, baseUrl: string, kernelId: string, session: string, token?: string): string {
-  const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = `session_id=${encodeURIComponent(session)}${token ? `&token=${encodeURIComponent(token)}` : ''}`;
-  return `${proto}://${location.host}${baseUrl}api/kernels/${encodeURIComponent(kernelId)}/channels?${query}`;
 }
 
 /** What a Jupyter path needs from the page; undefined when the page offers none. */
