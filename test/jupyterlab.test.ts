@@ -1,7 +1,8 @@
 // JupyterLab: a real JupyterLab 3.6 front end, assembled from npm (test/lab/, built by
 // `node scripts/setup.mjs --jupyter`) and served by Debian's jupyterlab_server on jupyter_server
 // 1.23 with the "dawn-rfb" kernelspec. Chromium opens a copy of 02-interactive-scene.ipynb and
-// runs all cells; the output's view goes live and a drag rotates the pinwheel. The kernel gets
+// runs all cells; the output's view goes live, a drag rotates the pinwheel, and after a kernel
+// restart the view says "disconnected" and keeps its last frame. The kernel gets
 // DAWN_RFB_URL_TEMPLATE pointing at a closed port, so the canvas server is unreachable from the
 // page, as behind a tunnel: the view must go live through the Jupyter path, which in JupyterLab is
 // a kernel channels websocket of the widget's own (JupyterLab exposes no kernel to output scripts).
@@ -18,7 +19,7 @@ declare const document: {
   body: { dataset: Record<string, string | undefined> };
   querySelector(selector: string): { getAttribute(name: string): string | null } | null;
 };
-interface LabKernel { name: string; status: string }
+interface LabKernel { name: string; status: string; restart(): Promise<void> }
 declare const window: {
   lab: {
     shell: { currentWidget: { sessionContext?: { session?: { kernel?: LabKernel | null } | null } } | null };
@@ -106,7 +107,7 @@ afterAll(async () => {
   if (prefix) rmSync(prefix, { recursive: true, force: true });
 }, 30_000);
 
-test('JupyterLab: run all, the view goes live over the Jupyter path, a drag rotates the scene', async () => {
+test('JupyterLab: run all, the view goes live over the Jupyter path, a drag rotates the scene, a restart disconnects', async () => {
   const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -122,7 +123,7 @@ test('JupyterLab: run all, the view goes live over the Jupyter path, a drag rota
   expect(await view.getAttribute('data-transport')).toBe('jupyter');
   expect(await view.getAttribute('data-frame-size')).toBe('400x300');
 
-  const canvas = view.locator('canvas');
+  const canvas = page.locator('.dawn-rfb-output canvas'); // whatever the status
   await canvas.scrollIntoViewIfNeeded();
   // Past the lossless refresh of the first frame, so the next frame comes from the drag.
   await page.waitForTimeout(1500);
@@ -137,6 +138,13 @@ test('JupyterLab: run all, the view goes live over the Jupyter path, a drag rota
   await page.waitForFunction((n) => Number(document.querySelector('.dawn-rfb-output')!.getAttribute('data-frame-index')) > n, index, { timeout: 20_000 });
   await page.waitForTimeout(1000);
   expect(await dataUrl(), 'the picture after the drag').not.toBe(before);
+
+  // A kernel restart: disconnected, the last frame stays.
+  await page.waitForTimeout(1000);
+  const last = await dataUrl();
+  await page.evaluate(() => window.lab.shell.currentWidget!.sessionContext!.session!.kernel!.restart());
+  await page.locator('.dawn-rfb-output[data-status="disconnected"]').waitFor({ timeout: 30_000 });
+  expect(await dataUrl()).toBe(last);
   expect(pageErrors).toEqual([]);
   await page.close();
 }, 240_000);
