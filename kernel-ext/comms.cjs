@@ -185,7 +185,7 @@ function installComms(jupyter, options = {}) {
     close(data = {}) {
       if (this.closed) return;
       iopub('comm_close', this.parent, { comm_id: this.id, data });
-      this.#closed(data, false);
+      this.#closed(data);
     }
 
     /** Marks the comm closed (by us or the front end) and tells its owner once. */
