@@ -5,7 +5,7 @@
 // does outside Notebook 6). Frames per second at the client; roundtrip (send -> acknowledgement)
 // from the canvas's own statistics.
 //
-//   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720 --buffered 2]
+//   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720 --buffered 2 --server notebook|jupyter_server]
 //
 // Needs `node scripts/setup.mjs --jupyter` (Jupyter Notebook 6 for /usr/bin/python3, notebooks/node_modules).
 import { execFileSync, spawn } from 'node:child_process';
@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { decodeFrameMessage } from '../dist/index.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' }, server: { type: 'string', default: 'notebook' } } });
+if (values.server !== 'notebook' && values.server !== 'jupyter_server') throw new Error('--server must be notebook (Notebook 6) or jupyter_server (what JupyterLab runs on)');
 const buffered = Number(values.buffered); // maxBufferedFrames of the canvas
 const seconds = Number(values.seconds);
 const sizes = values.sizes.split(',').map((s) => s.split('x').map(Number));
@@ -40,8 +41,9 @@ const prefix = mkdtempSync(join(os.tmpdir(), 'dawn-rfb-bench-'));
 execFileSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'kernel', 'install', '--prefix', prefix]);
 for (const d of ['data', 'runtime', 'config']) mkdirSync(join(prefix, d));
 const port = await freePort();
-const args = ['-m', 'notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--NotebookApp.port_retries=0',
-  `--notebook-dir=${join(root, 'notebooks')}`, `--NotebookApp.token=${token}`];
+const app = values.server === 'notebook' ? 'NotebookApp' : 'ServerApp';
+const args = ['-m', values.server, '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--${app}.port_retries=0`,
+  `--${app}.${values.server === 'notebook' ? 'notebook_dir' : 'root_dir'}=${join(root, 'notebooks')}`, `--${app}.token=${token}`];
 if (process.getuid?.() === 0) args.push('--allow-root');
 const jupyter = spawn('/usr/bin/python3', args, {
   cwd: join(root, 'notebooks'), stdio: 'ignore',
@@ -187,7 +189,7 @@ await canvas.show();`);
   await execute('(globalThis as any).benchCanvas.close(); (globalThis as any).benchScene.destroy();');
 
   for (const [transport, r] of [['direct websocket', direct], ['Jupyter comms (kernel channels websocket)', viaJupyter]]) {
-    const row = { size: `${w}x${h}`, transport, maxBufferedFrames: buffered, machine, ...r };
+    const row = { size: `${w}x${h}`, transport, server: values.server, maxBufferedFrames: buffered, machine, ...r };
     results.push(row);
     console.log(`${row.size} ${transport} (${buffered} frames in flight): ${r.fps} fps, roundtrip ${r.roundtripMs} ms, ${r.MBps} MB/s`);
   }
