@@ -167,8 +167,10 @@ if (args.has('--browser') && !existsSync('/usr/bin/chromium')) {
 // Debian's own Python (/usr/bin/python3), not whatever python3 is first on PATH.
 // python3-jupyter-server and python3-jupyterlab-server: the server JupyterLab runs on and the one
 // that serves the JupyterLab front end of the tests (test/jupyter-server-path, test/jupyterlab).
-const JUPYTER_DEBS = ['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client', 'python3-jupyter-server', 'python3-jupyterlab-server'];
-const hasJupyter = () => spawnSync('/usr/bin/python3', ['-c', 'import notebook, nbclient, ipykernel, jupyter_client, jupyter_server, jupyterlab_server'],
+// jupyterhub and node-configurable-http-proxy: test/jupyterhub.test.ts.
+const JUPYTER_DEBS = ['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client', 'python3-jupyter-server',
+  'python3-jupyterlab-server', 'jupyterhub', 'node-configurable-http-proxy'];
+const hasJupyter = () => existsSync('/usr/bin/configurable-http-proxy') && spawnSync('/usr/bin/python3', ['-c', 'import notebook, nbclient, ipykernel, jupyter_client, jupyter_server, jupyterlab_server, jupyterhub'],
   { stdio: 'ignore' }).status === 0;
 if (args.has('--jupyter')) {
   if (!hasJupyter()) {
