@@ -7,12 +7,15 @@
 //  3. A cell's execution waits for the outputs its canvases are still preparing (snapshot, PNG
 //     encode), so they land in that cell before it reports idle (nbclient stops listening then).
 //  4. It exits when the process that started it (the Jupyter server) is gone.
+//  5. Jupyter comms with binary buffers (comms.cjs): views reach canvases through the Jupyter
+//     server's own connection to the kernel, where the canvas server's port is unreachable.
 // When an internal is missing (another tslab version) it says which and falls back: canvases
 // still display with `await canvas.show()`.
 //
 //   node kernel-ext/launcher.cjs --config-path <connection file>
 'use strict';
 const path = require('node:path');
+const { installComms } = require('./comms.cjs');
 
 const SHOW = Symbol.for('dawn-rfb.show');
 const DISPLAY_WRITER_HOOK = Symbol.for('dawn-rfb.displayWriter');
@@ -61,6 +64,10 @@ if (jupyter && 'lastWriteDisplayData' in jupyter) {
   missing.push('its display writer (jupyter.lastWriteDisplayData)');
 }
 
+// Before startKernel: the server's sockets are created and bound inside it.
+const noComms = installComms(jupyter, { configPath });
+if (noComms.length > 0) missing.push(`what comms need (${noComms.join(', ')})`);
+
 const executor = optional(path.join(root, 'dist', 'executor.js'));
 if (typeof executor?.createExecutor === 'function') {
   const create = executor.createExecutor;
@@ -102,5 +109,5 @@ try {
   console.log = log;
 }
 if (missing.length > 0) {
-  process.stderr.write(`dawn-rfb kernel: this tslab lacks ${missing.join(' and ')}; use \`await canvas.show()\` to display canvases\n`);
+  process.stderr.write(`dawn-rfb kernel: this tslab lacks ${missing.join(' and ')}; use \`await canvas.show()\` to display canvases (views then need the canvas server's port)\n`);
 }

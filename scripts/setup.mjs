@@ -165,8 +165,12 @@ if (args.has('--browser') && !existsSync('/usr/bin/chromium')) {
 
 // ---- 5. Jupyter for the notebooks ------------------------------------------------------------
 // Debian's own Python (/usr/bin/python3), not whatever python3 is first on PATH.
-const JUPYTER_DEBS = ['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client'];
-const hasJupyter = () => spawnSync('/usr/bin/python3', ['-c', 'import notebook, nbclient, ipykernel, jupyter_client'],
+// python3-jupyter-server and python3-jupyterlab-server: the server JupyterLab runs on and the one
+// that serves the JupyterLab front end of the tests (test/jupyter-server-path, test/jupyterlab).
+// jupyterhub and node-configurable-http-proxy: test/jupyterhub.test.ts.
+const JUPYTER_DEBS = ['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client', 'python3-jupyter-server',
+  'python3-jupyterlab-server', 'jupyterhub', 'node-configurable-http-proxy'];
+const hasJupyter = () => existsSync('/usr/bin/configurable-http-proxy') && spawnSync('/usr/bin/python3', ['-c', 'import notebook, nbclient, ipykernel, jupyter_client, jupyter_server, jupyterlab_server, jupyterhub'],
   { stdio: 'ignore' }).status === 0;
 if (args.has('--jupyter')) {
   if (!hasJupyter()) {
@@ -184,6 +188,25 @@ if (args.has('--jupyter')) {
         "  /usr/bin/python3 -m pip install 'notebook<7' nbclient ipykernel jupyter-client",
       ]);
     }
+  }
+  // The tunnel test (test/jupyter-tunnel.test.ts) runs Jupyter in a network namespace of its own.
+  if (spawnSync('ip', ['-V'], { stdio: 'ignore' }).status !== 0) {
+    if (isRoot && isDebian) {
+      log("installing iproute2 for the tunnel test's network namespace (apt-get install iproute2) ...");
+      run('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2']);
+    } else {
+      fail(['the tunnel test needs `ip` (iproute2) and root. Run as root: apt-get install -y iproute2']);
+    }
+  }
+  // A JupyterLab 3.6 front end for test/jupyterlab.test.ts, assembled from npm (test/lab/): built
+  // once, again only when its lockfile changes (a few minutes on 2 cores).
+  const lab = join(root, 'test', 'lab');
+  const bundle = join(lab, 'build', 'bundle.js');
+  if (existsSync(join(lab, 'package.json'))
+    && (!existsSync(bundle) || statSync(bundle).mtimeMs < statSync(join(lab, 'package-lock.json')).mtimeMs)) {
+    log('building the JupyterLab 3.6 front end of the tests (npm ci and webpack in test/lab/) ...');
+    run('npm', ['ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: lab });
+    run('npx', ['webpack'], { cwd: lab });
   }
   // The notebooks import dawn-rfb by name; tslab's type checker resolves it like Node 10 does, from
   // notebooks/node_modules (a link to this package, see notebooks/package.json).

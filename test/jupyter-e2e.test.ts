@@ -194,6 +194,8 @@ test('a notebook run in Jupyter shows a live widget; a drag rotates the scene; a
   const widget = page.locator(OUTPUT);
   expect(await widget.getAttribute('id')).toMatch(/^dawn-rfb-[0-9a-f]+$/);
   expect(await widget.getAttribute('data-frame-size')).toBe('400x300');
+  // The canvas server's port is reachable here, so the faster direct path is the live one.
+  expect(await widget.getAttribute('data-transport')).toBe('direct');
   const canvas = widget.locator('canvas');
   await canvas.scrollIntoViewIfNeeded();
   expect(await canvas.isVisible()).toBe(true);

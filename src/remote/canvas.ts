@@ -10,6 +10,7 @@ import { CanvasBase, type Cursor, type Frame } from '../canvas/base.js';
 import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 import type { ViewChannel } from './channel.js';
+import { serveOverComms, stopServingOverComms } from './comms.js';
 import { freezeOutputs, showInOutput, type Displayable } from './display.js';
 import { encodeFrame } from './encoder.js';
 import { SHOW, type ViewContent } from './notebook.js';
@@ -187,10 +188,13 @@ export class RemoteCanvas extends CanvasBase {
   async #viewContent(containerId: string): Promise<ViewContent> {
     const [server, png] = await Promise.all([this.#server, this.snapshot()]);
     const [width, height] = this.getLogicalSize();
+    // Under the dawn-rfb kernel, views can also come through the notebook's own connection.
+    const comm = serveOverComms(this);
     return {
       containerId, png, width, height, cssWidth: this.#cssSize[0], cssHeight: this.#cssSize[1], summary: this.toString(),
       server: {
         port: server.port, path: this.socketPath, token: this.token,
+        ...(comm ? { comm } : {}),
         ...(this.#urlTemplate ? { template: this.#urlTemplate } : {}),
         ...(process.env.JUPYTERHUB_SERVICE_PREFIX ? { hubPrefix: process.env.JUPYTERHUB_SERVICE_PREFIX } : {}),
       },
@@ -225,6 +229,7 @@ export class RemoteCanvas extends CanvasBase {
   protected override _onClose(): void {
     this.#stream.close();
     for (const v of [...this.#views.values()]) v.close(CloseCode.normal, 'canvas closed');
+    stopServingOverComms(this);
     void this.#server.then((s) => s.unregister(this), () => {});
   }
 

@@ -69,6 +69,8 @@ export interface ServerLocation {
   template?: string;
   /** JupyterHub's service prefix (JUPYTERHUB_SERVICE_PREFIX), e.g. "/user/alice/". */
   hubPrefix?: string;
+  /** The comm route through the notebook's own kernel connection (dawn-rfb kernel only). */
+  comm?: { target: string; canvasId: string; kernelId?: string };
 }
 
 /** One canvas's view in an output. */

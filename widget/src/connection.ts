@@ -1,15 +1,21 @@
 // The websocket to the canvas server, kept alive across drops. A notebook page may reach the
 // kernel's server by several routes (direct port, jupyter-server-proxy, a forwarded port), so the
-// caller passes candidate URLs and the first one that answers with a matching hello wins.
+// caller passes candidate URLs and the first one that answers with a matching hello wins. Last
+// comes the Jupyter path (jupyter-path.ts) when the page has one: slower, but it works wherever
+// the notebook does; the direct routes then get a short time to answer.
 import {
   CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION,
   type AckMessage, type EventMessage, type HelloMessage, type ServerMessage,
 } from '../../src/remote/protocol.js';
+import type { JupyterPath, SocketLike } from './jupyter-path.js';
+
+/** How a live view is connected: the canvas server's websocket, or through Jupyter. */
+export type Transport = 'direct' | 'jupyter';
 
 /** Where the connection stands; each change goes to `ConnectionEvents.state` (and the overlay). */
 export type ConnectionState =
   | { status: 'connecting' }
-  | { status: 'live'; hello: HelloMessage }
+  | { status: 'live'; hello: HelloMessage; transport: Transport }
   /**
    * `retryAt` is a `performance.now()` time. `tried` (the socket URLs, in order) is there when
    * every URL failed in a row, none of them answering: the page may have no route to the server.
@@ -34,9 +40,12 @@ const FINAL_CODES = new Map<number, string>([
   [CloseCode.badToken, 'the server refused the access token'],
 ]);
 const FIRST_DELAY_MS = 500;
+const OPEN = 1; // WebSocket.OPEN, also a Jupyter link's
 const MAX_DELAY_MS = 10_000;
 // A URL that is black-holed (firewall, wrong proxy) would otherwise hang until the TCP timeout.
 const HELLO_TIMEOUT_MS = 10_000;
+// With a Jupyter path to fall back on, a direct route must answer this fast to be preferred.
+const QUICK_HELLO_MS = 3_000;
 
 // Notebook front ends hand out page-relative or http(s) URLs (e.g. a server-proxy path).
 function toSocketUrl(url: string): string {
@@ -63,7 +72,7 @@ function byteLength(text: string): number {
  * one sends a hello of this protocol, and reconnects with backoff after a drop until closed.
  */
 export class Connection {
-  private socket: WebSocket | null = null;
+  private socket: SocketLike | null = null;
   private live = false;
   /** The URL to try next; after a drop it is still the one that last worked. */
   private next = 0;
@@ -73,17 +82,28 @@ export class Connection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private transport: Transport = 'direct';
   /** Bad URLs are warned about once, not on every round of retries. */
   private readonly warned = new Set<string>();
 
-  constructor(private readonly urls: readonly string[], private readonly on: ConnectionEvents) {
+  /** `jupyter`: the page's Jupyter path, tried after every URL failed. */
+  constructor(private readonly urls: readonly string[], private readonly on: ConnectionEvents, private readonly jupyter?: JupyterPath) {
     this.open();
+  }
+
+  /** Number of routes: the URLs, then the Jupyter path if there is one. */
+  private get routes(): number {
+    return this.urls.length + (this.jupyter ? 1 : 0);
+  }
+
+  private isJupyter(route: number): boolean {
+    return this.jupyter !== undefined && route === this.urls.length;
   }
 
   /** Sends a message if the connection is live; returns whether it went out. */
   send(message: EventMessage | AckMessage): boolean {
     const socket = this.socket;
-    if (!this.live || !socket || socket.readyState !== WebSocket.OPEN) return false;
+    if (!this.live || !socket || socket.readyState !== OPEN) return false;
     const text = JSON.stringify(message);
     // The server closes the connection on an oversized message; losing one event is better.
     if (byteLength(text) > MAX_CLIENT_MESSAGE_BYTES) {
@@ -112,20 +132,28 @@ export class Connection {
   private open(): void {
     if (this.stopped) return;
     this.on.state({ status: 'connecting' });
-    let socket: WebSocket;
+    let socket: SocketLike;
+    const jupyter = this.isJupyter(this.next);
     try {
-      socket = new WebSocket(toSocketUrl(this.urls[this.next]!));
+      if (jupyter) {
+        socket = this.jupyter!.open();
+      } else {
+        const ws = new WebSocket(toSocketUrl(this.urls[this.next]!));
+        ws.binaryType = 'arraybuffer';
+        socket = ws as unknown as SocketLike;
+      }
     } catch (e) {
-      const url = this.urls[this.next]!;
-      if (!this.warned.has(url)) console.warn(`dawn-rfb: skipping websocket URL ${JSON.stringify(url)}: ${String(e)}`);
+      const url = jupyter ? this.jupyter!.label : this.urls[this.next]!;
+      if (!this.warned.has(url)) console.warn(`dawn-rfb: skipping ${JSON.stringify(url)}: ${String(e)}`);
       this.warned.add(url);
       // Asynchronously, so a list of bad URLs cannot recurse.
       this.retryTimer = setTimeout(() => this.failed(), 0);
       return;
     }
-    socket.binaryType = 'arraybuffer';
     this.socket = socket;
-    this.helloTimer = setTimeout(() => socket.close(), HELLO_TIMEOUT_MS);
+    this.transport = jupyter ? 'jupyter' : 'direct';
+    const wait = !jupyter && this.jupyter ? QUICK_HELLO_MS : HELLO_TIMEOUT_MS;
+    this.helloTimer = setTimeout(() => socket.close(), wait);
     socket.onmessage = (e) => {
       if (socket === this.socket) this.receive(socket, e.data);
     };
@@ -134,7 +162,7 @@ export class Connection {
     };
   }
 
-  private receive(socket: WebSocket, data: unknown): void {
+  private receive(socket: SocketLike, data: unknown): void {
     if (data instanceof ArrayBuffer) {
       // Frames before the hello would belong to a canvas not yet checked; the server sends none.
       if (this.live) this.on.frame(data, (index) => {
@@ -164,7 +192,7 @@ export class Connection {
     this.live = true;
     this.failures = 0;
     this.delay = FIRST_DELAY_MS;
-    this.on.state({ status: 'live', hello: message });
+    this.on.state({ status: 'live', hello: message, transport: this.transport });
     this.on.message(message);
   }
 
@@ -187,12 +215,12 @@ export class Connection {
 
   /** The current URL failed: try the next one at once, or back off once all have failed. */
   private failed(): void {
-    this.next = (this.next + 1) % this.urls.length;
-    if (++this.failures < this.urls.length) {
+    this.next = (this.next + 1) % this.routes;
+    if (++this.failures < this.routes) {
       this.open();
     } else {
       this.failures = 0;
-      this.backoff(this.urls.map(triedUrl));
+      this.backoff([...this.urls.map(triedUrl), ...(this.jupyter ? [this.jupyter.label] : [])]);
     }
   }
 

@@ -2,6 +2,7 @@
 // turns an element of a notebook output or page into a live view of a remote canvas.
 import type { ServerMessage } from '../../src/remote/protocol.js';
 import { Connection } from './connection.js';
+import { checkCommRoute, jupyterPath, type JupyterPath } from './jupyter-path.js';
 import { createDom } from './dom.js';
 import { FrameView, type FrameStats } from './frames.js';
 import { now } from './input.js';
@@ -87,6 +88,15 @@ function setCssSize(root: HTMLElement, width: string | number | undefined, heigh
   if (height !== undefined) root.style.height = css(height);
 }
 
+/** The page's Jupyter path to the canvas, when the kernel offers comms and the page is Jupyter's. */
+function resolveJupyterPath(options: MountOptions, doc: Document): JupyterPath | undefined {
+  const server = options.server;
+  if (server?.comm === undefined) return undefined;
+  checkCommRoute(server.comm);
+  if (typeof server.token !== 'string') throw new TypeError('dawn-rfb: options.server.token (the canvas token) is needed with options.server.comm');
+  return jupyterPath(server.comm, server.token, doc, pageBaseUrl(doc));
+}
+
 /** The URLs to try, from `urls` or `server`; throws a TypeError unless exactly one is valid. */
 function resolveUrls(options: MountOptions, doc: Document): string[] {
   if (typeof options !== 'object' || options === null) throw new TypeError('dawn-rfb: mount needs an options object with urls or server');
@@ -146,6 +156,7 @@ function track(root: HTMLElement, close: () => void): () => void {
  */
 export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
   const urls = resolveUrls(options, element?.ownerDocument ?? document);
+  const jupyter = resolveJupyterPath(options, element?.ownerDocument ?? document);
   const throttleMs = options.throttleMs ?? 20;
   if (typeof throttleMs !== 'number' || !(throttleMs >= 0)) throw new TypeError('dawn-rfb: options.throttleMs must be a number >= 0');
   const snapshot = options.snapshot ?? null;
@@ -224,7 +235,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     state: (state) => status.show(state),
     message: apply,
     frame: (data, ack) => frames.push(data, ack),
-  });
+  }, jupyter);
 
   let closed = false;
   const close = () => {

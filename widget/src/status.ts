@@ -6,6 +6,8 @@
 import type { ConnectionState } from './connection.js';
 import { displayUrl } from './urls.js';
 
+const LIVE_NOTICE_MS = 2500;
+
 /** A view's status: its connection's, or 'closed' once the widget was closed. */
 export type Status = ConnectionState['status'] | 'closed';
 
@@ -13,6 +15,8 @@ export type Status = ConnectionState['status'] | 'closed';
 export class StatusOverlay {
   private current: Status = 'connecting';
   private countdown: ReturnType<typeof setInterval> | undefined;
+  /** Hides the "live, …" notice after a moment. */
+  private notice: ReturnType<typeof setTimeout> | undefined;
   /** "Could not reach…" once a round of URLs failed, until live (or the end). */
   private unreachable: string | null = null;
 
@@ -25,6 +29,7 @@ export class StatusOverlay {
 
   show(state: ConnectionState | { status: 'closed' }): void {
     clearInterval(this.countdown);
+    clearTimeout(this.notice);
     this.current = state.status;
     this.root.dataset.status = state.status;
     if (state.status === 'disconnected' && state.tried) {
@@ -41,7 +46,10 @@ export class StatusOverlay {
         this.text(this.unreachable === null ? 'connecting…' : `${this.unreachable} Retrying…`);
         break;
       case 'live':
-        this.text(null);
+        // Which path is live: in data-transport for good, in the status line for a moment.
+        this.root.dataset.transport = state.transport;
+        this.text(state.transport === 'jupyter' ? 'live, through the Jupyter connection' : 'live, direct');
+        this.notice = setTimeout(() => this.text(null), LIVE_NOTICE_MS);
         break;
       case 'disconnected': {
         const tick = () => {

@@ -4,6 +4,15 @@
 // loopback, or on the page's own host. These are pure functions of the page's location and base
 // URL (no DOM types: the project's own type check, which has no DOM lib, covers their tests).
 
+/** The comm route to a canvas through the page's Jupyter connection, as the kernel gives it. */
+export interface CommRoute {
+  /** The comm target to open ('dawn-rfb.view'). */
+  target: string;
+  canvasId: string;
+  /** The kernel's id in its Jupyter server (addresses `<base>api/kernels/<id>/channels`). */
+  kernelId?: string;
+}
+
 /** Where the kernel's canvas server is, as the kernel describes it (`mount`'s `server` option). */
 export interface ServerOptions {
   /** The canvas server's TCP port on the kernel's host. */
@@ -18,8 +27,10 @@ export interface ServerOptions {
   template?: string;
   /** The JupyterHub user prefix (JUPYTERHUB_SERVICE_PREFIX), e.g. '/user/alice/'. */
   hubPrefix?: string;
-  /** Substituted for {token} in the template. */
+  /** Substituted for {token} in the template; the canvas's token, also for the Jupyter path. */
   token?: string;
+  /** The comm route through the page's Jupyter connection (dawn-rfb kernel), tried last. */
+  comm?: CommRoute;
 }
 
 /** The part of the page's `location` the candidate URLs depend on (a real Location fits). */

@@ -1,0 +1,205 @@
+// Transport benchmark: the same canvas (the demo scene, 'fastest' mode, JPEG q80) in a real
+// dawn-rfb kernel under Debian's Jupyter Notebook 6, watched by a Node client that acknowledges
+// each frame on arrival, first over the direct websocket to the kernel's canvas server, then over
+// the Jupyter path (comms through the Jupyter server's kernel channels websocket, as the widget
+// does outside Notebook 6). Frames per second at the client; roundtrip (send -> acknowledgement)
+// from the canvas's own statistics.
+//
+//   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720 --buffered 2 --server notebook|jupyter_server]
+//
+// Needs `node scripts/setup.mjs --jupyter` (Jupyter Notebook 6 for /usr/bin/python3, notebooks/node_modules).
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { decodeFrameMessage } from '../dist/index.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' }, server: { type: 'string', default: 'notebook' } } });
+if (values.server !== 'notebook' && values.server !== 'jupyter_server') throw new Error('--server must be notebook (Notebook 6) or jupyter_server (what JupyterLab runs on)');
+const buffered = Number(values.buffered); // maxBufferedFrames of the canvas
+const seconds = Number(values.seconds);
+const sizes = values.sizes.split(',').map((s) => s.split('x').map(Number));
+const root = resolve(import.meta.dirname, '..');
+const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+const token = randomBytes(16).toString('hex');
+const hex = () => randomBytes(16).toString('hex');
+
+function freePort() {
+  return new Promise((r, j) => {
+    const s = createServer();
+    s.once('error', j);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => r(port)); });
+  });
+}
+
+// ---- Jupyter: a server with the dawn-rfb kernelspec, one kernel, our own channels websocket ----
+const prefix = mkdtempSync(join(os.tmpdir(), 'dawn-rfb-bench-'));
+execFileSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'kernel', 'install', '--prefix', prefix]);
+for (const d of ['data', 'runtime', 'config']) mkdirSync(join(prefix, d));
+const port = await freePort();
+const app = values.server === 'notebook' ? 'NotebookApp' : 'ServerApp';
+const args = ['-m', values.server, '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--${app}.port_retries=0`,
+  `--${app}.${values.server === 'notebook' ? 'notebook_dir' : 'root_dir'}=${join(root, 'notebooks')}`, `--${app}.token=${token}`];
+if (process.getuid?.() === 0) args.push('--allow-root');
+const jupyter = spawn('/usr/bin/python3', args, {
+  cwd: join(root, 'notebooks'), stdio: 'ignore',
+  env: { ...process.env, JUPYTER_PATH: join(prefix, 'share', 'jupyter'), JUPYTER_DATA_DIR: join(prefix, 'data'),
+    JUPYTER_RUNTIME_DIR: join(prefix, 'runtime'), JUPYTER_CONFIG_DIR: join(prefix, 'config'), XDG_RUNTIME_DIR: '/tmp' },
+});
+const api = (path) => `http://127.0.0.1:${port}${path}?token=${token}`;
+for (let i = 0; ; i++) {
+  try { if ((await fetch(api('/api/status'))).ok) break; } catch { /* starting */ }
+  if (i > 150) throw new Error('Jupyter did not start');
+  await new Promise((r) => setTimeout(r, 200));
+}
+const kernel = await (await fetch(api('/api/kernels'), { method: 'POST', body: JSON.stringify({ name: 'dawn-rfb' }) })).json();
+const session = hex();
+const channels = new WebSocket(`ws://127.0.0.1:${port}/api/kernels/${kernel.id}/channels?session_id=${session}&token=${token}`);
+await new Promise((r, j) => { channels.once('open', r); channels.once('error', j); });
+
+/** Parses a kernel websocket message: JSON text, or the binary format with buffers. */
+function parseJupyter(data, isBinary) {
+  if (!isBinary) return JSON.parse(String(data));
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const n = view.getUint32(0);
+  const offsets = Array.from({ length: n }, (_, i) => view.getUint32(4 * (i + 1)));
+  offsets.push(data.byteLength);
+  const msg = JSON.parse(data.subarray(offsets[0], offsets[1]).toString('utf8'));
+  msg.buffers = offsets.slice(1, -1).map((o, i) => data.subarray(o, offsets[i + 2]));
+  return msg;
+}
+const listeners = new Set();
+channels.on('message', (data, isBinary) => { const msg = parseJupyter(data, isBinary); for (const l of listeners) l(msg); });
+function shell(msgType, content) {
+  const msgId = hex();
+  channels.send(JSON.stringify({
+    header: { msg_id: msgId, msg_type: msgType, username: '', session, date: new Date().toISOString(), version: '5.3' },
+    parent_header: {}, metadata: {}, content, buffers: [], channel: 'shell',
+  }));
+  return msgId;
+}
+
+/** Runs code in the kernel; resolves with its stdout, stderr and display_data once idle. */
+function execute(code) {
+  return new Promise((resolveRun) => {
+    const out = { stdout: '', stderr: '', displays: [] };
+    const id = shell('execute_request', { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false });
+    const listener = (msg) => {
+      if (msg.parent_header?.msg_id !== id) return;
+      if (msg.msg_type === 'stream') out[msg.content.name] += msg.content.text;
+      if (msg.msg_type === 'display_data') out.displays.push(msg.content.data);
+      if (msg.msg_type === 'status' && msg.content.execution_state === 'idle') { listeners.delete(listener); resolveRun(out); }
+    };
+    listeners.add(listener);
+  });
+}
+
+const setup = await execute(`
+const m: any = require(${JSON.stringify(join(root, 'dist', 'index.js'))});
+const d: any = require(${JSON.stringify(join(root, 'dist', 'cli', 'demo-scene.js'))});
+(globalThis as any).benchDevice = await m.getDefaultDevice();
+console.log('ready');`);
+if (!setup.stdout.includes('ready')) throw new Error(`kernel setup failed: ${setup.stderr}`);
+
+const resizeEvent = (w, h) => ({ type: 'event', event: { type: 'resize', timestamp: performance.now() / 1000, width: w, height: h, pwidth: w, pheight: h, ratio: 1 } });
+
+/** Watches frames for `seconds` after a warm-up, acknowledging each; returns fps and MB/s. */
+function watch(onFrame) {
+  return new Promise((resolveWatch, rejectWatch) => {
+    // A stalled path fails the run with a message rather than hanging it.
+    const stall = setTimeout(() => rejectWatch(new Error(`fewer than 10 frames, or no end, within ${seconds + 60} s (frames seen: ${seen})`)), (seconds + 60) * 1000);
+    let start = 0;
+    let seen = 0;
+    let frames = 0;
+    let bytes = 0;
+    onFrame((data, ack) => {
+      const { header } = decodeFrameMessage(data);
+      ack(header.index);
+      if (++seen === 10) start = performance.now(); // after a warm-up
+      else if (start) { frames++; bytes += data.length; }
+      if (start && performance.now() - start > seconds * 1000) {
+        const elapsed = (performance.now() - start) / 1000;
+        clearTimeout(stall);
+        resolveWatch({ fps: +(frames / elapsed).toFixed(1), MBps: +(bytes / elapsed / 2 ** 20).toFixed(2) });
+      }
+    });
+  });
+}
+
+const roundtrip = async () => {
+  const r = await execute('console.log(JSON.stringify((globalThis as any).benchCanvas.stats().views.map((v: any) => v.roundtripMs)))');
+  return +JSON.parse(r.stdout.trim())[0].toFixed(1);
+};
+
+const results = [];
+const step = (what) => { if (process.env.DAWN_RFB_BENCH_VERBOSE) console.error(`  ${what}`); };
+for (const [w, h] of sizes) {
+  step(`${w}x${h}: show`);
+  const shown = await execute(`
+const m: any = require(${JSON.stringify(join(root, 'dist', 'index.js'))});
+const d: any = require(${JSON.stringify(join(root, 'dist', 'cli', 'demo-scene.js'))});
+const device = (globalThis as any).benchDevice;
+const canvas = new m.RemoteCanvas({ size: [${w}, ${h}], updateMode: 'fastest', maxBufferedFrames: ${buffered} });
+const scene = new d.DemoScene(device, canvas.getContext().getPreferredFormat());
+scene.attach(canvas);
+canvas.addEventHandler(() => { scene.state.yaw += 0.02; }, 'before_draw');
+(globalThis as any).benchCanvas = canvas;
+(globalThis as any).benchScene = scene;
+await canvas.show();`);
+  const html = shown.displays.find((dd) => dd['text/html'])?.['text/html'];
+  if (!html) throw new Error(`no output from the kernel: ${shown.stderr}`);
+  const server = JSON.parse(/\n(\[\[.*\]\])\.forEach/.exec(html)[1])[0][1];
+  if (!server.comm) throw new Error('the kernel offers no comm route (is the dawn-rfb kernelspec used?)');
+
+  step('direct');
+  // Direct: the kernel's canvas server.
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${server.path}`);
+  await new Promise((r) => ws.once('open', r));
+  ws.send(JSON.stringify(resizeEvent(w, h)));
+  const direct = await watch((f) => ws.on('message', (data, isBinary) => {
+    if (isBinary) f(data, (index) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'ack', index })); });
+  }));
+  direct.roundtripMs = await roundtrip();
+  ws.close();
+  await new Promise((r) => ws.once('close', r));
+  await new Promise((r) => setTimeout(r, 500));
+
+  step('jupyter');
+  // The Jupyter path: comm messages through the Jupyter server's kernel channels.
+  const commId = hex();
+  let open = true;
+  const commMsg = (data) => { if (open) shell('comm_msg', { comm_id: commId, data }); };
+  const viaJupyter = await watch((f) => {
+    listeners.add((msg) => {
+      if (msg.msg_type === 'comm_msg' && msg.content.comm_id === commId && msg.buffers?.length > 0) {
+        f(msg.buffers[0], (index) => commMsg({ text: JSON.stringify({ type: 'ack', index }) }));
+      }
+    });
+    shell('comm_open', { comm_id: commId, target_name: server.comm.target, data: { canvasId: server.comm.canvasId, token: server.token, protocol: 1 } });
+    setTimeout(() => commMsg({ text: JSON.stringify(resizeEvent(w, h)) }), 200);
+  });
+  viaJupyter.roundtripMs = await roundtrip();
+  shell('comm_close', { comm_id: commId, data: {} });
+  open = false;
+  step('close');
+  await execute('(globalThis as any).benchCanvas.close(); (globalThis as any).benchScene.destroy();');
+
+  for (const [transport, r] of [['direct websocket', direct], ['Jupyter comms (kernel channels websocket)', viaJupyter]]) {
+    const row = { size: `${w}x${h}`, transport, server: values.server, maxBufferedFrames: buffered, machine, ...r };
+    results.push(row);
+    console.log(`${row.size} ${transport} (${buffered} frames in flight): ${r.fps} fps, roundtrip ${r.roundtripMs} ms, ${r.MBps} MB/s`);
+  }
+}
+console.log(`machine: ${machine}\n`);
+for (const r of results) console.log(JSON.stringify(r));
+
+channels.close();
+await fetch(api(`/api/kernels/${kernel.id}`), { method: 'DELETE' }).catch(() => {});
+jupyter.kill('SIGTERM');
+await new Promise((r) => jupyter.once('exit', r));
+rmSync(prefix, { recursive: true, force: true });
+process.exit(0);

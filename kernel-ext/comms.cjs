@@ -1,0 +1,337 @@
+// Jupyter comms for tslab, which has none: comm_open / comm_msg / comm_close / comm_info_request
+// on the shell channel, with binary buffers both ways, and a small registry through which code
+// running in the kernel (dawn-rfb's RemoteCanvas) registers comm targets and talks over comms.
+//
+// tslab 1.0.22's ZmqServer gets three wrappers, each on its prototype:
+//  - bindSocket: before a socket binds, its sends are queued behind a promise (zeromq 6 throws
+//    EBUSY when a send starts while another is pending, and tslab never awaits its sends), and the
+//    iopub high-water mark is raised (a PUB socket silently drops messages beyond it).
+//  - handleShellMessage: messages are parsed here, with the HMAC checked over the four JSON frames
+//    only, as jupyter_client signs them (tslab hashes the buffers too, so any message with buffers
+//    failed). Comm messages are handled here; the others go on to tslab without their buffers.
+//  - a shutdown_request first closes every open comm, so views learn that the kernel is going.
+//
+// The registry is `globalThis[Symbol.for('dawn-rfb.kernel-comms')]` (see src/remote/comms.ts for
+// its documented shape); the library looks it up and never imports this file.
+'use strict';
+const { createHmac, randomBytes, timingSafeEqual } = require('node:crypto');
+
+const REGISTRY = Symbol.for('dawn-rfb.kernel-comms');
+const DELIM = Buffer.from('<IDS|MSG>');
+const COMM_TYPES = new Set(['comm_open', 'comm_msg', 'comm_close', 'comm_info_request']);
+// Frames are bounded by acknowledgements (a few per view), so a high mark costs no memory in
+// practice; it only keeps bursts of small messages from being dropped by the PUB socket.
+const IOPUB_HIGH_WATER_MARK = 100_000;
+// Comm ids and target names are short strings in every front end (uuid hex).
+const MAX_ID = 256;
+
+/** Writes to the kernel's own stderr (Jupyter's log), not to the running cell's output. */
+function makeLogger(write) {
+  const seen = new Map();
+  return (message) => {
+    // The same complaint from a flooding client is logged once a minute at most.
+    const now = Date.now();
+    const last = seen.get(message);
+    if (last !== undefined && now - last < 60_000) return;
+    seen.set(message, now);
+    if (seen.size > 1000) seen.clear();
+    write(`dawn-rfb kernel comms: ${message}\n`);
+  };
+}
+
+function byteLength(frames) {
+  let n = 0;
+  for (const f of frames) n += typeof f === 'string' ? Buffer.byteLength(f) : f.byteLength;
+  return n;
+}
+
+/**
+ * A stand-in for a zeromq socket whose `send` queues behind the previous send
+ * (`stats.queuedBytes` counts what waits). zeromq's sockets are not extensible, so the stand-in is
+ * a proxy that forwards everything else to the socket itself.
+ */
+function queueSends(sock, stats, log, name) {
+  const send = sock.send.bind(sock);
+  let tail = Promise.resolve();
+  const queued = (frames) => {
+    const bytes = byteLength(Array.isArray(frames) ? frames : [frames]);
+    stats.queuedBytes += bytes;
+    tail = tail.then(() => send(frames)).catch((e) => {
+      if (!sock.closed) log(`${name} send failed: ${e?.message ?? e}`);
+    }).finally(() => {
+      stats.queuedBytes -= bytes;
+    });
+    return tail;
+  };
+  const drained = () => tail;
+  return new Proxy(sock, {
+    get(target, prop) {
+      if (prop === 'send') return queued;
+      if (prop === 'drained') return drained;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function parse(raw) {
+  const at = raw.findIndex((f) => Buffer.isBuffer(f) ? f.equals(DELIM) : false);
+  if (at < 0) throw new Error('message without the <IDS|MSG> delimiter');
+  if (raw.length < at + 6) throw new Error(`message with ${raw.length - at - 2} parts after the signature (at least 4 wanted)`);
+  const parts = raw.slice(at + 2, at + 6);
+  const json = (i, what) => {
+    let v;
+    try {
+      v = JSON.parse(parts[i].toString('utf8'));
+    } catch {
+      throw new Error(`its ${what} is not JSON`);
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`its ${what} is not a JSON object`);
+    return v;
+  };
+  return {
+    identities: raw.slice(0, at),
+    signature: raw[at + 1].toString('ascii'),
+    parts,
+    header: json(0, 'header'),
+    parent: json(1, 'parent header'),
+    metadata: json(2, 'metadata'),
+    content: json(3, 'content'),
+    buffers: raw.slice(at + 6),
+    // What tslab can verify: the same message without its buffers.
+    withoutBuffers: raw.slice(0, at + 6),
+  };
+}
+
+function signatureOk(key, parts, signature) {
+  if (!key) return true; // Jupyter may run kernels unsigned (empty key)
+  const hmac = createHmac('sha256', key);
+  for (const p of parts) hmac.update(p);
+  const want = hmac.digest();
+  const given = Buffer.from(signature, 'hex');
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+function validId(v) {
+  return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID;
+}
+
+function toBuffer(b) {
+  if (Buffer.isBuffer(b)) return b;
+  if (b instanceof Uint8Array) return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (b instanceof ArrayBuffer) return Buffer.from(b);
+  throw new TypeError('comm buffers must be Uint8Array, Buffer or ArrayBuffer');
+}
+
+/**
+ * Adds comms to tslab's ZmqServer (the `jupyter` module of tslab's dist). Returns the list of
+ * internals that were missing (empty when comms work), and installs the registry when they work.
+ */
+function installComms(jupyter, options = {}) {
+  const Server = jupyter && jupyter.ZmqServer;
+  const proto = Server && Server.prototype;
+  const missing = ['init', 'bindSocket', 'handleShellMessage'].filter((m) => typeof proto?.[m] !== 'function');
+  if (missing.length > 0) return missing.map((m) => `ZmqServer.prototype.${m}`);
+
+  const log = options.log ?? makeLogger(process.stderr.write.bind(process.stderr));
+  const targets = new Map(); // name -> open handler
+  const comms = new Map(); // comm id -> comm
+  const stats = { queuedBytes: 0 };
+  const proxies = new WeakMap(); // zeromq socket -> its queueing stand-in
+  let server; // the one ZmqServer of this kernel
+  const session = randomBytes(16).toString('hex');
+
+  function sign(key, frames) {
+    const hmac = createHmac('sha256', key || '');
+    for (const f of frames) hmac.update(f);
+    return key ? hmac.digest('hex') : '';
+  }
+
+  /** Sends a message; `parent` is the header it answers (or the comm's opening message). */
+  function send(sock, identities, msgType, parent, content, buffers = []) {
+    const header = {
+      msg_id: randomBytes(16).toString('hex'), msg_type: msgType, session,
+      username: typeof parent?.username === 'string' ? parent.username : 'kernel',
+      date: new Date().toISOString(), version: '5.3',
+    };
+    const body = [JSON.stringify(header), JSON.stringify(parent ?? {}), '{}', JSON.stringify(content)].map((s) => Buffer.from(s));
+    const frames = [...identities, DELIM, Buffer.from(sign(server.connInfo.key, body)), ...body, ...buffers.map(toBuffer)];
+    return sock.send(frames);
+  }
+
+  const iopub = (msgType, parent, content, buffers) => send(server.iopub, [], msgType, parent, content, buffers);
+
+  class Comm {
+    constructor(id, targetName, parent) {
+      this.id = id;
+      this.targetName = targetName;
+      this.closed = false;
+      this.onMessage = null;
+      this.onClose = null;
+      this.parent = parent; // the comm_open header: replies go to its session
+    }
+
+    /** Bytes waiting in the kernel's iopub send queue (shared by every comm). */
+    get bufferedAmount() {
+      return stats.queuedBytes;
+    }
+
+    send(data, buffers = []) {
+      if (this.closed) return;
+      if (!Array.isArray(buffers)) throw new TypeError('comm.send(data, buffers): buffers must be an array');
+      iopub('comm_msg', this.parent, { comm_id: this.id, data: data ?? {} }, buffers);
+    }
+
+    close(data = {}) {
+      if (this.closed) return;
+      iopub('comm_close', this.parent, { comm_id: this.id, data });
+      this.#closed(data);
+    }
+
+    /** Marks the comm closed (by us or the front end) and tells its owner once. */
+    #closed(data) {
+      if (this.closed) return;
+      this.closed = true;
+      comms.delete(this.id);
+      const handler = this.onClose;
+      this.onClose = null;
+      this.onMessage = null;
+      if (typeof handler === 'function') callUser(`comm ${this.id} close handler`, () => handler(data));
+    }
+
+    _closedByFrontEnd(data) {
+      this.#closed(data);
+    }
+  }
+
+  function callUser(what, fn) {
+    try {
+      fn();
+    } catch (e) {
+      log(`${what} threw: ${e?.stack ?? e}`);
+    }
+  }
+
+  function handleComm(sock, msg) {
+    const { header, content } = msg;
+    const type = header.msg_type;
+    if (type === 'comm_info_request') {
+      const wanted = typeof content.target_name === 'string' ? content.target_name : undefined;
+      const list = {};
+      for (const c of comms.values()) if (wanted === undefined || c.targetName === wanted) list[c.id] = { target_name: c.targetName };
+      send(sock, msg.identities, 'comm_info_reply', header, { status: 'ok', comms: list });
+      return;
+    }
+    if (!validId(content.comm_id)) {
+      log(`${type} without a valid comm_id (a string of 1..${MAX_ID} characters); ignored`);
+      return;
+    }
+    const id = content.comm_id;
+    const data = typeof content.data === 'object' && content.data !== null && !Array.isArray(content.data) ? content.data : {};
+    if (type === 'comm_open') {
+      const name = content.target_name;
+      const open = typeof name === 'string' ? targets.get(name) : undefined;
+      if (comms.has(id)) {
+        log(`comm_open for comm id ${JSON.stringify(id)}, which is already open; ignored`);
+        return;
+      }
+      if (!open) {
+        // As ipykernel does: the front end learns at once that nobody listens.
+        log(`comm_open for unknown target ${JSON.stringify(String(name).slice(0, 64))}; closing it (targets: ${[...targets.keys()].join(', ') || 'none'})`);
+        iopub('comm_close', header, { comm_id: id, data: {} });
+        return;
+      }
+      const comm = new Comm(id, name, header);
+      comms.set(id, comm);
+      callUser(`comm target ${name}`, () => open(comm, data, msg.buffers));
+      return;
+    }
+    const comm = comms.get(id);
+    if (!comm) {
+      log(`${type} for unknown comm id ${JSON.stringify(id.slice(0, 64))} (closed, or never opened); ignored`);
+      return;
+    }
+    if (type === 'comm_close') {
+      comm._closedByFrontEnd(data);
+      return;
+    }
+    const handler = comm.onMessage;
+    if (typeof handler === 'function') callUser(`comm ${id} message handler`, () => handler(data, msg.buffers));
+  }
+
+  const bindSocket = proto.bindSocket;
+  proto.bindSocket = function (sock, port) {
+    server = this;
+    if (sock === this.iopub) {
+      try {
+        sock.sendHighWaterMark = IOPUB_HIGH_WATER_MARK;
+      } catch (e) {
+        log(`could not raise the iopub high-water mark: ${e?.message ?? e}`);
+      }
+    }
+    // tslab sends through these properties (and the shell handler gets the socket itself, which
+    // handleShellMessage below swaps for its stand-in).
+    for (const name of ['iopub', 'shell', 'control']) {
+      if (sock === this[name] && !proxies.has(sock)) {
+        const proxy = queueSends(sock, name === 'iopub' ? stats : { queuedBytes: 0 }, log, name);
+        proxies.set(sock, proxy);
+        this[name] = proxy;
+      }
+    }
+    return bindSocket.call(this, sock, port);
+  };
+
+  const handleShellMessage = proto.handleShellMessage;
+  proto.handleShellMessage = async function (socket, ...raw) {
+    server = this;
+    const sock = proxies.get(socket) ?? socket;
+    let msg;
+    try {
+      msg = parse(raw);
+    } catch (e) {
+      log(`malformed message on the shell channel (${e.message}); ignored`);
+      return;
+    }
+    if (!signatureOk(this.connInfo.key, msg.parts, msg.signature)) {
+      log(`message with an invalid signature (msg_type ${JSON.stringify(String(msg.header.msg_type).slice(0, 40))}); ignored`);
+      return;
+    }
+    const type = msg.header.msg_type;
+    if (!COMM_TYPES.has(type)) {
+      if (type === 'shutdown_request') await closeAll();
+      return handleShellMessage.call(this, sock, ...msg.withoutBuffers);
+    }
+    iopub('status', msg.header, { execution_state: 'busy' });
+    try {
+      handleComm(sock, msg);
+    } finally {
+      iopub('status', msg.header, { execution_state: 'idle' });
+    }
+  };
+
+  async function closeAll() {
+    for (const comm of [...comms.values()]) comm.close({ code: 1001, reason: 'the kernel is shutting down' });
+    if (typeof server?.iopub?.drained === 'function') await server.iopub.drained();
+  }
+
+  const kernelId = /kernel-([^/\\]+)\.json$/.exec(options.configPath ?? '')?.[1];
+  globalThis[REGISTRY] = Object.freeze({
+    version: 1,
+    kernelId,
+    registerTarget(name, open) {
+      if (typeof name !== 'string' || name === '' || typeof open !== 'function') {
+        throw new TypeError('registerTarget(name, open): a non-empty target name and a function (comm, data, buffers) => void');
+      }
+      targets.set(name, open);
+    },
+    unregisterTarget(name) {
+      targets.delete(name);
+    },
+    get openComms() {
+      return comms.size;
+    },
+  });
+  return [];
+}
+
+module.exports = { installComms, REGISTRY };
