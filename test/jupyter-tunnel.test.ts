@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { PROTOCOL_VERSION } from '../src/remote/protocol.js';
 
 // The page-side code below runs in Chromium; the project's type check has no DOM lib.
 interface NbOutput { output_type: string; name?: string; text?: string; ename?: string; evalue?: string; data?: Record<string, string> }
@@ -246,7 +247,10 @@ test('through a tunnel that forwards only Jupyter\'s port, the notebook is live 
   expect(await widget.getAttribute('data-transport')).toBe('jupyter');
   const bundle = await page.evaluate(() => Jupyter!.notebook!.get_cells().flatMap((c) => (c.cell_type === 'code' ? c.output_area.outputs : []))
     .map((o) => o.data?.['text/html'] ?? '').find((h) => h.includes('dawn-rfb-output')) ?? '');
-  const server = JSON.parse(/\n(\[\[.*\]\])\.forEach/.exec(bundle)![1]!)[0][1] as { port: number; token: string; comm: { target: string; canvasId: string; kernelId: string } };
+  const server = {
+    ...(JSON.parse(/\n(\[\[.*\]\])\.forEach/.exec(bundle)![1]!)[0][1] as { port: number; token: string; comm: { target: string; canvasId: string; kernelId: string } }),
+    protocol: PROTOCOL_VERSION,
+  };
   expect(server.comm).toEqual({ target: 'dawn-rfb.view', canvasId: expect.stringMatching(/^[0-9a-f]{12}$/), kernelId: await page.evaluate(() => Jupyter!.notebook!.kernel!.id) });
   expect(await reachable('127.0.0.1', server.port), 'the kernel port on the browser\'s loopback').toBe(false);
   expect(await reachable(remoteIp, server.port), 'the kernel port on the remote machine').toBe(false);
@@ -313,8 +317,8 @@ test('through a tunnel that forwards only Jupyter\'s port, the notebook is live 
       setTimeout(() => resolveClose('no close within 10 s'), 10_000);
     });
     return Promise.all([
-      tryOpen({ canvasId: 'no-such-canvas', token: 'x', protocol: 1 }),
-      tryOpen({ canvasId: s.comm.canvasId, token: 'wrong', protocol: 1 }),
+      tryOpen({ canvasId: 'no-such-canvas', token: 'x', protocol: s.protocol }),
+      tryOpen({ canvasId: s.comm.canvasId, token: 'wrong', protocol: s.protocol }),
       tryOpen({ canvasId: s.comm.canvasId, token: s.token, protocol: 99 }),
       tryOpen('not an object'),
     ]);
@@ -322,13 +326,13 @@ test('through a tunnel that forwards only Jupyter\'s port, the notebook is live 
   expect(refusals).toEqual([
     { code: 4001, reason: 'no such canvas (it was closed, or the kernel restarted)' },
     { code: 4003, reason: 'missing or wrong token' },
-    { code: 4000, reason: 'the view speaks protocol 99, this kernel 1' },
+    { code: 4000, reason: `the view speaks protocol 99, this kernel ${PROTOCOL_VERSION}` },
     { code: 4000, reason: 'comm_open data must be { canvasId: string, token: string, protocol: number }' },
   ]);
   // A comm that was let in, then sends garbage and a flood of events.
   await page.evaluate(async (s) => {
     const kernel = Jupyter!.notebook!.kernel!;
-    const comm = kernel.comm_manager.new_comm('dawn-rfb.view', { canvasId: s.comm.canvasId, token: s.token, protocol: 1 });
+    const comm = kernel.comm_manager.new_comm('dawn-rfb.view', { canvasId: s.comm.canvasId, token: s.token, protocol: s.protocol });
     comm.send({ text: 'not json' });
     comm.send({ nothing: 'here' });
     comm.send({ text: 'x'.repeat(20_000) });
