@@ -34,13 +34,16 @@ const exclude = readdirSync('node_modules/webgpu/dist').filter((d) => d !== 'lin
 console.log(`packing dist, bench, widget/dist and ${deps.length} packages ...`);
 run('tar', ['-cJf', `${OUT}/app.tar.xz`, ...exclude, 'package.json', 'dist', 'bench', 'widget/dist', ...deps], { env: { ...process.env, XZ_OPT: '-T2 -6' } });
 
-// 3. The Vulkan loader from Debian (amd64), unpacked to / there.
-console.log('downloading libvulkan1 (amd64) ...');
+// 3. The Vulkan loader from Debian (amd64), unpacked to / there, with the GL vendor-neutral
+// dispatch libraries: NVIDIA's Vulkan ICD (libGLX_nvidia.so.0) loads only when libglvnd's
+// libGLX/libGLdispatch are present ("Could not get 'vkCreateInstance' ... for ICD" otherwise).
+const DEBS = ['libvulkan1', 'libglvnd0', 'libglx0', 'libgl1', 'libegl1', 'libopengl0', 'libgles2'];
+console.log(`downloading ${DEBS.join(' ')} (amd64) ...`);
 const lists = '/tmp/dawn-rfb-apt-amd64';
 mkdirSync(`${lists}/partial`, { recursive: true });
 const apt = ['-oAPT::Architecture=amd64', '-oAPT::Architectures=amd64', `-oDir::State::Lists=${lists}`];
 run('apt-get', [...apt, '-qq', 'update']);
-run('apt-get', [...apt, 'download', 'libvulkan1'], { cwd: OUT });
+run('apt-get', [...apt, 'download', ...DEBS], { cwd: OUT });
 
 // 4. The run script.
 writeFileSync(`${OUT}/run.sh`, `#!/bin/sh
