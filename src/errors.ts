@@ -43,3 +43,6 @@ export class CanvasStateError extends DawnRfbError {}
 
 /** WebGPU rejected an operation (invalid shader, buffer usage, copy range, ...). */
 export class GpuValidationError extends DawnRfbError {}
+
+/** The shared frame server has closed (its last canvas closed); `getServer()` starts a new one. */
+export class ServerClosedError extends DawnRfbError {}

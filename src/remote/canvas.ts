@@ -11,7 +11,7 @@ import { reportError } from '../report.js';
 import { checkQuality, composeSideBySide, encodeFrame, type EncodedImage } from './encoder.js';
 import { CloseCode, encodeFrameHeader, PROTOCOL_VERSION, socketPath, type WireEvent } from './protocol.js';
 import { currentDisplayWriter, newDisplayId, outputMessage, SHOW, trackDisplay, type DisplayWriter, type ViewContent } from './notebook.js';
-import { getServer, widgetScript, type FrameServer, type ServerOptions } from './server.js';
+import { serveCanvas, widgetScript, type FrameServer, type ServerOptions } from './server.js';
 import { View, type FrameMessage, type ViewStats } from './view.js';
 import { now, type CanvasEvent } from '../canvas/events.js';
 
@@ -116,10 +116,7 @@ export class RemoteCanvas extends CanvasBase {
     };
     this.#cssSize = [this.#options.cssWidth, this.#options.cssHeight];
     this.#urlTemplate = options.urlTemplate ?? process.env.DAWN_RFB_URL_TEMPLATE;
-    this.#server = getServer(options.server).then((server) => {
-      if (!this.isClosed()) server.register(this);
-      return server;
-    });
+    this.#server = serveCanvas(this, options.server);
     // An unhandled rejection would crash the kernel; the error resurfaces from getUrl().
     this.#server.catch((e: unknown) => reportError('remote canvas server', e));
   }
