@@ -128,6 +128,12 @@ function parseUrl(target: string | undefined): URL | undefined {
   }
 }
 
+/** A query parameter given exactly once; null when missing or repeated (never guess which one counts). */
+function single(params: URLSearchParams, name: string): string | null {
+  const values = params.getAll(name);
+  return values.length === 1 ? values[0]! : null;
+}
+
 /** Decodes a path segment; a malformed escape yields a name no canvas has. */
 function decodeSegment(segment: string): string {
   try {
@@ -260,7 +266,7 @@ export class FrameServer {
     // Refusals happen after the upgrade so a browser can read the close code and reason
     // (a refused handshake only shows as code 1006).
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const protocol = url.searchParams.get('protocol');
+      const protocol = url.searchParams.getAll('protocol').join(',') || null;
       if (protocol !== null && protocol !== String(PROTOCOL_VERSION)) {
         ws.close(CloseCode.protocolMismatch, `protocol ${protocol} not supported; this server speaks ${PROTOCOL_VERSION}`);
         return;
@@ -270,7 +276,7 @@ export class FrameServer {
         ws.close(CloseCode.unknownCanvas, 'no such canvas (it was closed, or the kernel restarted)');
         return;
       }
-      if (!tokenMatches(url.searchParams.get('token'), canvas.token)) {
+      if (!tokenMatches(single(url.searchParams, 'token'), canvas.token)) {
         ws.close(CloseCode.badToken, 'missing or wrong token');
         return;
       }
@@ -305,7 +311,7 @@ export class FrameServer {
     const view = /^\/view\/([^/]+)$/.exec(url.pathname);
     if (view) {
       const canvas = this.#canvases.get(decodeSegment(view[1]!));
-      const token = url.searchParams.get('token');
+      const token = single(url.searchParams, 'token');
       if (!canvas || !tokenMatches(token, canvas.token)) return send(404, 'text/plain', 'no such canvas, or wrong token\n');
       return send(200, 'text/html; charset=utf-8', viewerPage(canvas.id, canvas.token, canvas.getTitle()));
     }

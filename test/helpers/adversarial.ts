@@ -89,7 +89,7 @@ export function rawRequest(port: number, request: string, ms = 3000): Promise<Ra
   });
 }
 
-/** A GET with the given Host header (undefined: none) and `Connection: close`. */
-export function get(port: number, path: string, host: string | undefined = `127.0.0.1:${port}`, extra = ''): Promise<RawResponse> {
-  return rawRequest(port, `GET ${path} HTTP/1.1\r\n${host === undefined ? '' : `Host: ${host}\r\n`}${extra}Connection: close\r\n\r\n`);
+/** A GET with the given Host header (null: none) and `Connection: close`. */
+export function get(port: number, path: string, host: string | null = `127.0.0.1:${port}`, extra = ''): Promise<RawResponse> {
+  return rawRequest(port, `GET ${path} HTTP/1.1\r\n${host === null ? '' : `Host: ${host}\r\n`}${extra}Connection: close\r\n\r\n`);
 }
