@@ -266,7 +266,8 @@ export class FrameServer {
     // Refusals happen after the upgrade so a browser can read the close code and reason
     // (a refused handshake only shows as code 1006).
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const protocol = url.searchParams.getAll('protocol').join(',') || null;
+      const versions = url.searchParams.getAll('protocol');
+      const protocol = versions.length === 0 ? null : versions.join(',');
       if (protocol !== null && protocol !== String(PROTOCOL_VERSION)) {
         ws.close(CloseCode.protocolMismatch, `protocol ${protocol} not supported; this server speaks ${PROTOCOL_VERSION}`);
         return;

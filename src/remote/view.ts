@@ -42,6 +42,9 @@ const MAX_SOCKET_BUFFER = 16 * 1024 * 1024;
 // Events per second a view may send (a 240 Hz mouse with every event type is well below).
 const RATE = 1000;
 const WINDOW_MS = 1000;
+// Distinct bad messages reported per view: each report names what was wrong, and a view sending
+// endless different garbage must not flood the notebook's output.
+const MAX_BAD_REPORTS = 10;
 
 let nextViewId = 1;
 
@@ -65,6 +68,7 @@ export class View {
   readonly #sentBytes: [number, number][] = [];
   #windowStart = 0;
   #windowCount = 0;
+  #badReports = 0;
 
   constructor(socket: WebSocket, hooks: ViewHooks, maxBuffered: () => number) {
     this.socket = socket;
@@ -154,7 +158,7 @@ export class View {
   #ack(index: number): void {
     const sentAt = this.#unacked.get(index);
     if (sentAt === undefined) {
-      reportError(`view ${this.id}`, new ProtocolError('acknowledgement of a frame that was not sent to it (ignored)'));
+      this.#reportBad(new ProtocolError('acknowledgement of a frame that was not sent to it (ignored)'));
       return;
     }
     // Frames are acknowledged in order; an ack also settles older frames (the widget skipped them).
@@ -180,13 +184,23 @@ export class View {
       message = parseClientMessage(data.toString('utf8'));
     } catch (e) {
       // Logged once per kind of problem, then ignored: a bad message never closes the view.
-      reportError(`view ${this.id} sent a bad message`, e instanceof ProtocolError ? e : new ProtocolError(String(e)));
+      this.#reportBad(e instanceof ProtocolError ? e : new ProtocolError(String(e)));
       return;
     }
     // Acks are never rate limited: they are bounded by the frames sent, and a dropped ack would
     // stall this view for good.
     if (message.type === 'ack') this.#ack(message.index);
     else if (this.#withinRate()) this.#hooks.onEvent(this, message.event);
+  }
+
+  #reportBad(error: ProtocolError): void {
+    if (this.#badReports > MAX_BAD_REPORTS) return;
+    if (this.#badReports === MAX_BAD_REPORTS) {
+      this.#badReports++;
+      reportError(`view ${this.id}`, new ProtocolError(`${MAX_BAD_REPORTS} kinds of bad messages reported; further bad messages from this view are not reported (they are still ignored)`));
+      return;
+    }
+    if (reportError(`view ${this.id} sent a bad message`, error)) this.#badReports++;
   }
 
   #withinRate(): boolean {
