@@ -76,7 +76,9 @@ export class View {
     this.#maxBuffered = maxBuffered;
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     socket.on('close', () => this.#onClose());
-    socket.on('error', (e) => reportError(`view ${this.id} socket`, e));
+    // One key for every view: a peer's protocol violation (oversized message, invalid UTF-8) or
+    // reset is reported once per process, not once per connection an attacker opens.
+    socket.on('error', (e) => reportError('view socket', e));
   }
 
   /** Open, and not reported hidden (a 0x0 size). */
@@ -149,10 +151,10 @@ export class View {
     this.#unacked.set(frame.index, now);
     this.#sent++;
     this.#sentBytes.push([now, frame.data.length]);
-    // A peer that vanished mid-send surfaces as a 'close' event; the callback only logs.
-    this.socket.send(frame.data, { binary: true }, (err) => {
-      if (err && this.#open) reportError(`view ${this.id} send`, err);
-    });
+    // A peer that is closing or vanished mid-send surfaces as a 'close' event: a send error is
+    // not worth a line in the notebook.
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(frame.data, { binary: true });
   }
 
   #ack(index: number): void {
