@@ -1,7 +1,7 @@
 // The event queue and handler registry of a canvas. Events are queued as they arrive, merged where
 // only the latest state matters (moves, wheel deltas, resizes), and dispatched in arrival order
 // when the canvas flushes: before each draw, and when it is idle.
-import { reportError } from '../report.js';
+import { reportError, reportRejection } from '../report.js';
 import { checkEventType, type CanvasEvent, type EventOf, type EventType } from './events.js';
 
 /** What a handler can do with the event it receives, besides reading it. */
@@ -114,7 +114,7 @@ export class EventEmitter {
     const entries = [...(this.#handlers.get(event.type) ?? []), ...(this.#handlers.get('*') ?? [])];
     for (const { fn } of entries) {
       try {
-        (fn as EventHandler)(dispatched as CanvasEvent & EventControl);
+        reportRejection(`event handler for "${event.type}"`, (fn as EventHandler)(dispatched as CanvasEvent & EventControl));
       } catch (e) {
         reportError(`event handler for "${event.type}"`, e);
       }
