@@ -11,7 +11,7 @@ import { reportError } from '../report.js';
 import { checkQuality, composeSideBySide, encodeFrame, type EncodedImage } from './encoder.js';
 import { CloseCode, encodeFrameHeader, PROTOCOL_VERSION, socketPath, type WireEvent } from './protocol.js';
 import { currentDisplayWriter, newDisplayId, outputMessage, SHOW, trackDisplay, type DisplayWriter, type ViewContent } from './notebook.js';
-import { serveCanvas, widgetScript, type FrameServer, type ServerOptions } from './server.js';
+import { checkServerOptions, serveCanvas, widgetScript, type FrameServer, type ServerOptions } from './server.js';
 import { View, type FrameMessage, type ViewStats } from './view.js';
 import { now, type CanvasEvent } from '../canvas/events.js';
 
@@ -57,7 +57,14 @@ const CSS_SIZE = /^\d+(\.\d+)?(px|em|rem|%|vw|vh)$/;
 const DEFAULT_MAX_DIMENSION = 8192;
 
 function checkOptions(o: RemoteCanvasOptions): void {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new InvalidArgumentError(`RemoteCanvas options must be an object like { size: [640, 480] }, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
+  }
   if (o.quality !== undefined) checkQuality(o.quality);
+  if (o.server !== undefined) checkServerOptions(o.server);
+  if (o.urlTemplate !== undefined && (typeof o.urlTemplate !== 'string' || o.urlTemplate === '')) {
+    throw new InvalidArgumentError(`urlTemplate must be a URL prefix string such as "{proto}://{host}{base}proxy/{port}", got ${JSON.stringify(o.urlTemplate)}`);
+  }
   if (o.lossyFormat !== undefined && o.lossyFormat !== 'jpeg' && o.lossyFormat !== 'webp') {
     throw new InvalidArgumentError(`lossyFormat must be "jpeg" or "webp", got ${JSON.stringify(o.lossyFormat)}`);
   }

@@ -88,6 +88,14 @@ function resolveOptions(o: ServerOptions): ResolvedOptions {
   return { host, port: portValue, heartbeatMs, allowedHosts: resolveAllowedHosts(o), headersTimeoutMs };
 }
 
+/**
+ * Checks server options without starting anything (for constructors that start the server
+ * later). @throws {InvalidArgumentError} saying which option is wrong and what is allowed.
+ */
+export function checkServerOptions(options: ServerOptions): void {
+  resolveOptions(options);
+}
+
 /** The host name of a Host header (lower case, no port, no brackets); undefined if malformed. */
 export function hostName(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -329,8 +337,9 @@ let closing: Promise<void> | undefined;
  * server; their options are ignored while it runs).
  */
 export async function getServer(options: ServerOptions = {}): Promise<FrameServer> {
+  // Checked even while a server runs (whose options then win), so a mistake shows at once.
+  const resolved = resolveOptions(options);
   if (!current) {
-    const resolved = resolveOptions(options);
     const { host, port } = resolved;
     const previous = closing;
     const starting = (async () => {
