@@ -45,4 +45,4 @@ export class CanvasStateError extends DawnRfbError {}
 export class GpuValidationError extends DawnRfbError {}
 
 /** The shared frame server has closed (its last canvas closed); `getServer()` starts a new one. */
-export class ServerClosedError extends DawnRfbError {}
+export class ServerClosedError extends CanvasStateError {}

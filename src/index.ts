@@ -7,6 +7,7 @@ export {
   type Backend, type FeatureLevel, type AdapterOptions, type AdapterSummary, type FoundAdapter,
 } from './gpu/adapter.js';
 export { requestDevice, getDefaultDevice, deviceSummary, type DeviceOptions } from './gpu/device.js';
+export { installWebGpuGlobals } from './gpu/globals.js';
 export { createBufferWithData, readBuffer, type BufferSource } from './gpu/buffers.js';
 export { readTexture, texelBytes, type ReadTextureLayout } from './gpu/textures.js';
 export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputArray, type TypedArrayConstructor } from './gpu/compute.js';
@@ -21,8 +22,9 @@ export { encodeFrame, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat,
 export {
   PROTOCOL_VERSION, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
   encodeFrameHeader, decodeFrameMessage, parseClientMessage, parseEvent, socketPath,
-  type FrameHeader, type ServerMessage, type ClientMessage, type HelloMessage, type WireEvent,
+  type FrameHeader, type ServerMessage, type ClientMessage, type HelloMessage, type WireEvent, type WireEventType,
 } from './remote/protocol.js';
 export { getServer, FrameServer, type ServerOptions } from './remote/server.js';
+export { websocketChannel, type ViewChannel } from './remote/channel.js';
 export type { ViewStats } from './remote/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';

@@ -61,3 +61,12 @@ test('demo serves the widget page for the live demo, prints its URL, and stops o
   child.kill('SIGINT');
   expect(await exited).toBe(0);
 });
+
+test('--backend decides the backend, over DAWN_RFB_BACKEND in the environment', async () => {
+  // DAWN_RFB_BACKEND=null alone gives Dawn's null adapter; the option must win over it.
+  const env = { ...process.env, DAWN_RFB_BACKEND: 'null' };
+  const alone = await run(process.execPath, [cli, 'info'], { timeout: 20_000, env });
+  expect(alone.stdout).toMatch(/\(.+, null, core/);
+  const { stdout } = await run(process.execPath, [cli, 'info', '--backend', 'vulkan'], { timeout: 20_000, env });
+  expect(stdout).toMatch(/\(.+, vulkan, core/);
+});

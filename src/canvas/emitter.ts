@@ -1,8 +1,11 @@
 // The event queue and handler registry of a canvas. Events are queued as they arrive, merged where
-// only the latest state matters (moves, wheel deltas, resizes), and dispatched in arrival order
-// when the canvas flushes: before each draw, and when it is idle.
+// only the latest state matters (the vocabulary's mergeEvents: moves, wheel deltas, resizes), and
+// dispatched in arrival order when the canvas flushes: before each draw, and when it is idle.
 import { reportError, reportRejection } from '../report.js';
-import { checkEventType, type CanvasEvent, type EventOf, type EventType } from './events.js';
+import { checkEventType, mergeEvents, type CanvasEvent, type EventOf, type EventType } from './events.js';
+
+// The merge rule is part of the shared event vocabulary (the widget's throttle uses it too).
+export { mergeEvents };
 
 /** What a handler can do with the event it receives, besides reading it. */
 export interface EventControl {
@@ -20,30 +23,6 @@ interface Entry {
   fn: EventHandler<never>;
   order: number;
   seq: number;
-}
-
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/**
- * Merges `next` into `last` when only the latest state matters, or returns undefined:
- * pointer_move on equal buttons/modifiers/ntouches (latest wins), wheel on equal
- * buttons/modifiers (deltas summed, latest position), resize (latest wins).
- */
-export function mergeEvents(last: CanvasEvent, next: CanvasEvent): CanvasEvent | undefined {
-  if (last.type !== next.type) return undefined;
-  if (next.type === 'resize') return next;
-  if (next.type === 'pointer_move' && last.type === 'pointer_move') {
-    const same = sameList(last.buttons, next.buttons) && sameList(last.modifiers, next.modifiers)
-      && last.ntouches === next.ntouches;
-    return same ? next : undefined;
-  }
-  if (next.type === 'wheel' && last.type === 'wheel') {
-    const same = sameList(last.buttons, next.buttons) && sameList(last.modifiers, next.modifiers);
-    return same ? { ...next, dx: last.dx + next.dx, dy: last.dy + next.dy } : undefined;
-  }
-  return undefined;
 }
 
 /** Queues, merges and dispatches events to registered handlers. */

@@ -2,6 +2,7 @@
 // reused while its size fits, at most `maxInFlight` reads run at once (further reads wait for a
 // free buffer), and no buffer is mapped again while its previous map is pending.
 import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
+import { Limiter } from '../limiter.js';
 
 /** RGBA pixels of one frame, rows top to bottom, no padding. */
 export interface Pixels {
@@ -33,14 +34,14 @@ function swapRedBlue(data: Uint8Array): void {
 /** A pool of staging buffers for reading one canvas's frames. */
 export class TextureReadback {
   readonly #device: GPUDevice;
-  readonly #maxInFlight: number;
+  // One place per staging buffer: holding a place guarantees an idle buffer, or room for one.
+  readonly #inFlight: Limiter;
   #slots: Slot[] = [];
-  #waiters: (() => void)[] = [];
   #destroyed = false;
 
   constructor(device: GPUDevice, maxInFlight = 2) {
     this.#device = device;
-    this.#maxInFlight = maxInFlight;
+    this.#inFlight = new Limiter(maxInFlight);
   }
 
   /** Reads the whole texture (one of {@link CANVAS_FORMATS}) into new RGBA pixels. */
@@ -73,29 +74,27 @@ export class TextureReadback {
   }
 
   async #acquire(size: number): Promise<Slot> {
-    for (;;) {
-      // Prefer an idle buffer of exactly this size; replace an idle one of another size.
-      let slot = this.#slots.find((s) => !s.busy && s.buffer.size === size);
-      if (!slot) {
-        const idle = this.#slots.find((s) => !s.busy);
-        if (idle || this.#slots.length < this.#maxInFlight) {
-          if (idle) {
-            idle.buffer.destroy();
-            this.#slots.splice(this.#slots.indexOf(idle), 1);
-          }
-          slot = {
-            buffer: this.#device.createBuffer({ label: 'dawn-rfb readback staging', size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ }),
-            busy: false,
-          };
-          this.#slots.push(slot);
-        }
+    await this.#inFlight.acquire();
+    // Prefer an idle buffer of exactly this size; replace an idle one of another size.
+    let slot = this.#slots.find((s) => !s.busy && s.buffer.size === size);
+    if (!slot) {
+      const idle = this.#slots.find((s) => !s.busy);
+      if (idle) {
+        idle.buffer.destroy();
+        this.#slots.splice(this.#slots.indexOf(idle), 1);
       }
-      if (slot) {
-        slot.busy = true;
-        return slot;
+      let buffer: GPUBuffer;
+      try {
+        buffer = this.#device.createBuffer({ label: 'dawn-rfb readback staging', size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+      } catch (e) {
+        this.#inFlight.release();
+        throw e;
       }
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      slot = { buffer, busy: false };
+      this.#slots.push(slot);
     }
+    slot.busy = true;
+    return slot;
   }
 
   #release(slot: Slot): void {
@@ -104,6 +103,6 @@ export class TextureReadback {
       slot.buffer.destroy();
       this.#slots = this.#slots.filter((s) => s !== slot);
     }
-    this.#waiters.shift()?.();
+    this.#inFlight.release();
   }
 }

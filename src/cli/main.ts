@@ -4,8 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError as CliArgumentError, Option } from 'commander';
 import { OffscreenCanvas } from '../canvas/offscreen.js';
 import { DawnRfbError } from '../errors.js';
-import { BACKENDS, formatAdapterSummary } from '../gpu/adapter.js';
-import { deviceSummary, getDefaultDevice } from '../gpu/device.js';
+import { BACKENDS, formatAdapterSummary, type Backend } from '../gpu/adapter.js';
+import { deviceSummary, requestDevice } from '../gpu/device.js';
 import { RemoteCanvas } from '../remote/canvas.js';
 import { encodeFrame } from '../remote/encoder.js';
 import { DemoScene } from './demo-scene.js';
@@ -21,8 +21,9 @@ function parseSize(value: string): [number, number] {
 const backendOption = new Option('--backend <name>', 'WebGPU backend (default: env DAWN_RFB_BACKEND, else vulkan then opengles)')
   .choices(BACKENDS as unknown as string[]);
 
-function applyBackend(backend: string | undefined): void {
-  if (backend) process.env.DAWN_RFB_BACKEND = backend;
+/** The device a command renders with: on `--backend` when given (passed on, not written to the environment). */
+function commandDevice(backend: string | undefined): Promise<GPUDevice> {
+  return requestDevice({ label: 'dawn-rfb cli', ...(backend ? { backend: backend as Backend } : {}) });
 }
 
 const program = new Command('dawn-rfb')
@@ -33,8 +34,7 @@ program.command('info')
   .description('print the WebGPU adapter dawn-rfb would use')
   .addOption(backendOption)
   .action(async (opts: { backend?: string }) => {
-    applyBackend(opts.backend);
-    const device = await getDefaultDevice();
+    const device = await commandDevice(opts.backend);
     console.log(formatAdapterSummary(deviceSummary(device)!));
     device.destroy();
   });
@@ -45,8 +45,7 @@ program.command('snapshot')
   .option('-s, --size <WxH>', 'size in pixels', parseSize, [640, 480] as [number, number])
   .addOption(backendOption)
   .action(async (opts: { out: string; size: [number, number]; backend?: string }) => {
-    applyBackend(opts.backend);
-    const device = await getDefaultDevice();
+    const device = await commandDevice(opts.backend);
     const summary = deviceSummary(device)!;
     console.log(`adapter: ${formatAdapterSummary(summary)}`);
     const canvas = new OffscreenCanvas({ size: opts.size, updateMode: 'manual' });
@@ -82,8 +81,7 @@ program.command('demo')
   .option('-q, --quality <q>', 'JPEG quality while the scene changes; 100 = lossless', parseQuality, 80)
   .addOption(backendOption)
   .action(async (opts: { port?: number; host?: string; quality: number; backend?: string }) => {
-    applyBackend(opts.backend);
-    const device = await getDefaultDevice();
+    const device = await commandDevice(opts.backend);
     console.log(`adapter: ${formatAdapterSummary(deviceSummary(device)!)}`);
     const canvas = new RemoteCanvas({
       title: 'dawn-rfb demo: drag to rotate, wheel to zoom, space changes colours, Shift+arrows nudge, r resets',

@@ -1,16 +1,9 @@
 // Finding a WebGPU adapter on Dawn: one Dawn instance per backend, tried in a platform order,
 // with every failure kept so the final error can say what to install.
 import { tmpdir } from 'node:os';
-import { create, globals } from 'webgpu';
+import { create } from 'webgpu';
 import { GpuUnavailableError, InvalidArgumentError, type AdapterAttempt } from '../errors.js';
-import { trackOwners } from './owners.js';
-
-// WebGPU's global constants (GPUBufferUsage, GPUTextureUsage, GPUMapMode, GPUShaderStage, ...)
-// exist in browsers; user code written for the web expects them, so define the missing ones.
-for (const [name, value] of Object.entries(globals as Record<string, unknown>)) {
-  if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
-}
-trackOwners((globals as { GPUDevice?: { prototype: GPUDevice } }).GPUDevice);
+import { installWebGpuGlobals } from './globals.js';
 
 /** Dawn backends that `webgpu` (dawn.node) can be asked for. */
 export const BACKENDS = ['vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
@@ -113,6 +106,7 @@ function instanceFor(backend: Backend, dawnOptions: readonly string[]): GPU {
  * @throws {GpuUnavailableError} listing every backend tried, why it failed and how to fix it.
  */
 export async function requestAdapter(options: AdapterOptions = {}): Promise<FoundAdapter> {
+  installWebGpuGlobals(); // code written for the web expects GPUBufferUsage & co. next to a device
   const backends = parseBackends(options.backend ?? process.env.DAWN_RFB_BACKEND);
   const attempts: AdapterAttempt[] = [];
   for (const backend of backends) {

@@ -1,10 +1,20 @@
 // The wire protocol between a RemoteCanvas and its browser views (documented in
 // docs/protocol.md). This module is shared by the server and the widget bundle, so it must run in
-// both Node and the browser: no Node imports, no imports from the rest of src.
+// both Node and the browser: no Node imports, and from the rest of src only the two leaves that
+// run anywhere (the event vocabulary and the error classes).
 //
 // Server -> view: binary frame messages (a small header, then the encoded image) and JSON
 // control messages. View -> server: JSON only. Everything a view sends is untrusted: the parse
 // functions here validate every field and copy only what they checked.
+import { DawnRfbError, InvalidArgumentError } from '../errors.js';
+import {
+  MAX_BUTTON, MAX_COORDINATE, MAX_INPUT_TYPE_LENGTH, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES,
+  MODIFIER_ORDER, WIRE_EVENT_TYPES,
+  type Button, type Modifier, type PointerEvent, type Touch, type WireEvent,
+} from '../events/vocabulary.js';
+
+// The widget imports the vocabulary from here, so it shares exactly one module with src.
+export * from '../events/vocabulary.js';
 
 /** Protocol version; a view refuses a server that speaks another. */
 export const PROTOCOL_VERSION = 1;
@@ -54,7 +64,7 @@ export interface FrameHeader {
 const FIXED = 29;
 
 function ascii(s: string, what: string): Uint8Array {
-  if (s.length > 255 || !/^[\x20-\x7e]*$/.test(s)) throw new Error(`${what} must be printable ASCII of at most 255 characters`);
+  if (s.length > 255 || !/^[\x20-\x7e]*$/.test(s)) throw new InvalidArgumentError(`${what} must be printable ASCII of at most 255 characters`);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
@@ -88,18 +98,18 @@ export function encodeFrameHeader(h: FrameHeader): Uint8Array {
   return out;
 }
 
-/** Splits a binary frame message into its header and image bytes; throws on malformed input. */
+/** Splits a binary frame message into its header and image bytes; throws {@link ProtocolError} on malformed input. */
 export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): { header: FrameHeader; image: Uint8Array } {
   const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
-  if (bytes.length < FIXED + 2) throw new Error(`frame message too short (${bytes.length} bytes)`);
+  if (bytes.length < FIXED + 2) throw new ProtocolError(`frame message too short (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint8(0) !== MessageKind.frame) throw new Error(`unknown binary message kind ${view.getUint8(0)}`);
+  if (view.getUint8(0) !== MessageKind.frame) throw new ProtocolError(`unknown binary message kind ${view.getUint8(0)}`);
   const flags = view.getUint8(1);
   const length = view.getUint16(2, true);
   const mimeLength = view.getUint8(28);
   const idLength = bytes[FIXED + mimeLength];
   if (idLength === undefined || length !== FIXED + mimeLength + 1 + idLength || length > bytes.length) {
-    throw new Error('frame header lengths are inconsistent');
+    throw new ProtocolError('frame header lengths are inconsistent');
   }
   return {
     header: {
@@ -141,33 +151,18 @@ export interface CssSizeMessage { type: 'css_size'; width: string; height: strin
 /** Any JSON message from the server. */
 export type ServerMessage = HelloMessage | TitleMessage | CursorMessage | CssSizeMessage;
 
-/** View -> server: an input event (see the event spec; validated by {@link parseEvent}). */
-export interface EventMessage { type: 'event'; event: Record<string, unknown> }
+/** View -> server: an input event (see the event vocabulary; validated by {@link parseEvent}). */
+export interface EventMessage { type: 'event'; event: WireEvent }
 /** View -> server: frame `index` was decoded and drawn (or skipped for a newer one). */
 export interface AckMessage { type: 'ack'; index: number }
 /** Any JSON message from a view, after validation. */
 export type ClientMessage = { type: 'event'; event: WireEvent } | AckMessage;
 
-/** A validated event from a view (same shapes as the canvas event types). */
-export type WireEvent = Record<string, unknown> & { type: string; timestamp: number };
-
-/** Thrown for a message from a view that breaks the protocol; the message says which rule. */
-export class ProtocolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProtocolError';
-  }
-}
-
-/** Coordinates and deltas beyond this are clamped (a view is never a million pixels wide). */
-export const MAX_COORDINATE = 1e6;
-const MODIFIERS = ['Alt', 'Control', 'Meta', 'Shift'];
-const POINTER_TYPES = ['pointer_down', 'pointer_up', 'pointer_move', 'pointer_enter', 'pointer_leave', 'double_click'];
-const SIMPLE_TYPES = ['focus_in', 'focus_out', 'close'];
-/** Event types a view may send. */
-export const WIRE_EVENT_TYPES: readonly string[] = ['resize', ...POINTER_TYPES, 'wheel', 'key_down', 'key_up', 'char', ...SIMPLE_TYPES];
-const MAX_TOUCHES = 10;
-const MAX_TEXT = 256;
+/**
+ * A message (from a view, or a malformed frame from a server) that breaks the protocol; the
+ * message says which rule.
+ */
+export class ProtocolError extends DawnRfbError {}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -187,7 +182,7 @@ function int(o: Record<string, unknown>, key: string, min: number, max: number):
   return v;
 }
 
-function str(o: Record<string, unknown>, key: string, maxLength = MAX_TEXT): string {
+function str(o: Record<string, unknown>, key: string, maxLength: number): string {
   const v = o[key];
   if (typeof v !== 'string' || v.length > maxLength) throw new ProtocolError(`field "${key}" must be a string of at most ${maxLength} characters`);
   return v;
@@ -199,26 +194,30 @@ function bool(o: Record<string, unknown>, key: string): boolean {
   return v;
 }
 
-function modifiers(o: Record<string, unknown>): string[] {
+function modifiers(o: Record<string, unknown>): Modifier[] {
   const v = o.modifiers;
-  if (!Array.isArray(v) || v.length > 4 || !v.every((m) => MODIFIERS.includes(m as string))) {
-    throw new ProtocolError(`field "modifiers" must be a list of ${MODIFIERS.join(', ')}`);
+  if (!Array.isArray(v) || v.length > MODIFIER_ORDER.length || !v.every((m) => MODIFIER_ORDER.includes(m as Modifier))) {
+    throw new ProtocolError(`field "modifiers" must be a list of ${MODIFIER_ORDER.join(', ')}`);
   }
-  return MODIFIERS.filter((m) => v.includes(m)); // spec order, no duplicates
+  return MODIFIER_ORDER.filter((m) => v.includes(m)); // spec order, no duplicates
 }
 
-function buttons(o: Record<string, unknown>): number[] {
+function isButton(b: unknown): b is Button {
+  return Number.isInteger(b) && (b as number) >= 1 && (b as number) <= MAX_BUTTON;
+}
+
+function buttons(o: Record<string, unknown>): Button[] {
   const v = o.buttons;
-  if (!Array.isArray(v) || v.length > 5 || !v.every((b) => Number.isInteger(b) && b >= 1 && b <= 5)) {
-    throw new ProtocolError('field "buttons" must be a list of button numbers 1..5');
+  if (!Array.isArray(v) || v.length > MAX_BUTTON || !v.every(isButton)) {
+    throw new ProtocolError(`field "buttons" must be a list of button numbers 1..${MAX_BUTTON}`);
   }
-  return [...new Set(v as number[])].sort((a, b) => a - b);
+  return [...new Set(v)].sort((a, b) => a - b);
 }
 
-function touches(o: Record<string, unknown>): Record<number, { x: number; y: number; pressure: number }> {
+function touches(o: Record<string, unknown>): Record<number, Touch> {
   const v = o.touches;
   if (!isRecord(v) || Object.keys(v).length > MAX_TOUCHES) throw new ProtocolError(`field "touches" must be an object of at most ${MAX_TOUCHES} touch points`);
-  const out: Record<number, { x: number; y: number; pressure: number }> = {};
+  const out: Record<number, Touch> = {};
   for (const [k, t] of Object.entries(v)) {
     const id = Number(k);
     if (!Number.isInteger(id) || id < 0 || id > 2 ** 31 || !isRecord(t)) throw new ProtocolError('touch points must be keyed by integer pointer id with {x, y, pressure}');
@@ -228,45 +227,55 @@ function touches(o: Record<string, unknown>): Record<number, { x: number; y: num
 }
 
 /**
- * Validates an event from a view and returns a clean copy (only known fields; coordinates
- * clamped to ±{@link MAX_COORDINATE}; modifiers in spec order). Throws {@link ProtocolError}.
- * Resize sizes are returned as sent (>= 0); the canvas clamps them to its device.
+ * Validates an event from a view and returns a clean, typed copy (only known fields;
+ * coordinates clamped to ±{@link MAX_COORDINATE}; modifiers in spec order; buttons sorted, no
+ * duplicates). Throws {@link ProtocolError} saying which field broke which rule. Resize sizes are
+ * returned as sent (>= 0); the canvas clamps them to its device.
  */
 export function parseEvent(raw: unknown): WireEvent {
   if (!isRecord(raw)) throw new ProtocolError('an event must be a JSON object');
   const type = raw.type;
-  if (typeof type !== 'string' || !WIRE_EVENT_TYPES.includes(type)) {
+  const known = WIRE_EVENT_TYPES.find((t) => t === type);
+  if (known === undefined) {
     throw new ProtocolError(`unknown event type ${JSON.stringify(type)?.slice(0, 40)}; valid: ${WIRE_EVENT_TYPES.join(', ')}`);
   }
   const timestamp = num(raw, 'timestamp', 0, Number.MAX_VALUE);
-  if (type === 'resize') {
-    return {
-      type, timestamp,
-      width: num(raw, 'width', 0), height: num(raw, 'height', 0),
-      pwidth: int(raw, 'pwidth', 0, 2 ** 31), pheight: int(raw, 'pheight', 0, 2 ** 31),
-      ratio: num(raw, 'ratio', 0.01, 100),
-    };
+  switch (known) {
+    case 'resize':
+      return {
+        type: known, timestamp,
+        width: num(raw, 'width', 0), height: num(raw, 'height', 0),
+        pwidth: int(raw, 'pwidth', 0, 2 ** 31), pheight: int(raw, 'pheight', 0, 2 ** 31),
+        ratio: num(raw, 'ratio', 0.01, 100),
+      };
+    case 'wheel':
+      return {
+        type: known, timestamp, x: num(raw, 'x'), y: num(raw, 'y'), dx: num(raw, 'dx'), dy: num(raw, 'dy'),
+        buttons: buttons(raw), modifiers: modifiers(raw),
+      };
+    case 'key_down':
+    case 'key_up':
+      return { type: known, timestamp, key: str(raw, 'key', MAX_KEY_LENGTH), modifiers: modifiers(raw) };
+    case 'char':
+      return {
+        type: known, timestamp, data: str(raw, 'data', MAX_TEXT_LENGTH), is_composing: bool(raw, 'is_composing'),
+        input_type: str(raw, 'input_type', MAX_INPUT_TYPE_LENGTH),
+      };
+    case 'focus_in':
+    case 'focus_out':
+    case 'close':
+      return { type: known, timestamp };
+    default:
+      return parsePointer(known, timestamp, raw);
   }
-  if (POINTER_TYPES.includes(type)) {
-    const t = touches(raw);
-    return {
-      type, timestamp, x: num(raw, 'x'), y: num(raw, 'y'), button: int(raw, 'button', 0, 5),
-      buttons: buttons(raw), modifiers: modifiers(raw), ntouches: Object.keys(t).length, touches: t,
-    };
-  }
-  if (type === 'wheel') {
-    return {
-      type, timestamp, x: num(raw, 'x'), y: num(raw, 'y'), dx: num(raw, 'dx'), dy: num(raw, 'dy'),
-      buttons: buttons(raw), modifiers: modifiers(raw),
-    };
-  }
-  if (type === 'key_down' || type === 'key_up') {
-    return { type, timestamp, key: str(raw, 'key', 64), modifiers: modifiers(raw) };
-  }
-  if (type === 'char') {
-    return { type, timestamp, data: str(raw, 'data'), is_composing: bool(raw, 'is_composing'), input_type: str(raw, 'input_type', 64) };
-  }
-  return { type, timestamp };
+}
+
+function parsePointer(type: PointerEvent['type'], timestamp: number, raw: Record<string, unknown>): PointerEvent {
+  const t = touches(raw);
+  return {
+    type, timestamp, x: num(raw, 'x'), y: num(raw, 'y'), button: int(raw, 'button', 0, MAX_BUTTON) as Button,
+    buttons: buttons(raw), modifiers: modifiers(raw), ntouches: Object.keys(t).length, touches: t,
+  };
 }
 
 /**

@@ -3,15 +3,17 @@
 // is not a name it is known by (DNS rebinding), routes `/ws/<canvasId>` to the canvas (after
 // checking its token), serves a standalone view page and the widget bundle, and closes when the
 // last canvas closes so the process can exit; a canvas created meanwhile gets a new server.
-import { readFileSync } from 'node:fs';
+// Authenticated connections go to the canvas as view channels, kept alive with heartbeats.
 import { createServer, Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidArgumentError, ServerClosedError } from '../errors.js';
+import { websocketChannel, type ViewChannel } from './channel.js';
 import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION } from './protocol.js';
 import { viewerPage } from './page.js';
+import { widgetScript } from './widget-bundle.js';
 
 /** Where the server listens. */
 export interface ServerOptions {
@@ -51,8 +53,8 @@ export interface ServedCanvas {
   readonly token: string;
   /** Title, shown on the standalone page. */
   getTitle(): string;
-  /** Takes over an authenticated websocket. */
-  _attachView(socket: WebSocket): void;
+  /** Takes over an authenticated connection as a view. */
+  attachChannel(channel: ViewChannel): void;
 }
 
 const OPTION_KEYS = ['host', 'port', 'heartbeatMs', 'allowedHosts', 'headersTimeoutMs'];
@@ -151,13 +153,6 @@ function decodeSegment(segment: string): string {
   }
 }
 
-let widgetBundle: string | undefined;
-/** The widget bundle (widget/dist/widget.js), read once. */
-export function widgetScript(): string {
-  widgetBundle ??= readFileSync(new URL('../../widget/dist/widget.js', import.meta.url), 'utf8');
-  return widgetBundle;
-}
-
 /** The process's frame server. Get it with {@link getServer}. */
 export class FrameServer {
   readonly host: string;
@@ -211,7 +206,7 @@ export class FrameServer {
    */
   register(canvas: ServedCanvas): void {
     if (this.#closed) throw new ServerClosedError('the frame server is closed (its last canvas closed); getServer() starts a new one');
-    if (typeof canvas !== 'object' || canvas === null || typeof canvas.id !== 'string' || typeof canvas.token !== 'string' || typeof canvas._attachView !== 'function') {
+    if (typeof canvas !== 'object' || canvas === null || typeof canvas.id !== 'string' || typeof canvas.token !== 'string' || typeof canvas.attachChannel !== 'function') {
       throw new InvalidArgumentError('register() takes a served canvas (a RemoteCanvas)');
     }
     this.#canvases.set(canvas.id, canvas);
@@ -291,7 +286,7 @@ export class FrameServer {
       }
       this.#alive.set(ws, true);
       ws.on('pong', () => this.#alive.set(ws, true));
-      canvas._attachView(ws);
+      canvas.attachChannel(websocketChannel(ws));
     });
   }
 

@@ -1,15 +1,20 @@
-// One browser view of a RemoteCanvas: its websocket, its frame accounting (sent, acknowledged,
-// the newest frame waiting for room), its size and visibility, and its statistics. Each view
-// accounts for itself, so a slow view never holds back a fast one.
-import type { WebSocket } from 'ws';
+// One view of a RemoteCanvas: its channel (a websocket or a comm), its frame accounting (sent,
+// acknowledged, the newest frame waiting for room), its size and visibility, and its statistics.
+// Each view accounts for itself, so a slow view never holds back a fast one. A view handles what
+// concerns only its connection itself: its size reports and its own close never go through the
+// canvas's public handleEvent.
 import { reportError } from '../report.js';
-import { parseClientMessage, ProtocolError, type ClientMessage, type ServerMessage, type WireEvent } from './protocol.js';
+import type { ViewChannel } from './channel.js';
+import {
+  CloseCode, parseClientMessage, ProtocolError,
+  type ClientMessage, type ResizeEvent, type ServerMessage, type WireEvent,
+} from './protocol.js';
 
 /** A frame message ready to send to any view. */
 export interface FrameMessage {
   index: number;
   /** Header + image. */
-  data: Buffer;
+  data: Uint8Array;
   lossless: boolean;
 }
 
@@ -29,16 +34,22 @@ export interface ViewStats {
   bytesPerSecond: number;
 }
 
+/** A view's size as it last reported it. */
+export type ViewSize = Omit<ResizeEvent, 'type' | 'timestamp'>;
+
 /** What a view reports to its canvas. */
 export interface ViewHooks {
-  onEvent(view: View, event: WireEvent): void;
+  /** An input event for the canvas's handlers (never `resize` or `close`: the view handles those). */
+  onEvent(view: View, event: Exclude<WireEvent, ResizeEvent>): void;
+  /** The view reported a size (`becameVisible`: it had reported 0x0, hidden, before). */
+  onResize(view: View, becameVisible: boolean): void;
   /** A frame was acknowledged (room for another). */
   onAck(view: View): void;
   onClose(view: View): void;
 }
 
-// Bytes the socket may hold unsent before the view counts as full even within maxBufferedFrames.
-const MAX_SOCKET_BUFFER = 16 * 1024 * 1024;
+// Bytes the channel may hold unsent before the view counts as full even within maxBufferedFrames.
+const MAX_CHANNEL_BUFFER = 16 * 1024 * 1024;
 // Events per second a view may send (a 240 Hz mouse with every event type is well below).
 const RATE = 1000;
 const WINDOW_MS = 1000;
@@ -48,15 +59,15 @@ const MAX_BAD_REPORTS = 10;
 
 let nextViewId = 1;
 
-/** A view (websocket connection) of a canvas. */
+/** A view (one connection) of a canvas. */
 export class View {
   readonly id = `v${nextViewId++}`;
-  readonly socket: WebSocket;
-  /** Logical/physical size last reported; undefined until the first resize. */
-  size: { width: number; height: number; pwidth: number; pheight: number; ratio: number } | undefined;
+  readonly channel: ViewChannel;
+  /** Frames this view may have unacknowledged (the canvas's `maxBufferedFrames`). */
+  readonly maxBufferedFrames: number;
   readonly #hooks: ViewHooks;
-  readonly #maxBuffered: () => number;
   readonly #unacked = new Map<number, number>(); // index -> sent at (ms)
+  #size: ViewSize | undefined;
   #pending: FrameMessage | undefined;
   #lastOffered = 0;
   #open = true;
@@ -70,20 +81,22 @@ export class View {
   #windowCount = 0;
   #badReports = 0;
 
-  constructor(socket: WebSocket, hooks: ViewHooks, maxBuffered: () => number) {
-    this.socket = socket;
+  constructor(channel: ViewChannel, hooks: ViewHooks, maxBufferedFrames: number) {
+    this.channel = channel;
     this.#hooks = hooks;
-    this.#maxBuffered = maxBuffered;
-    socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
-    socket.on('close', () => this.#onClose());
-    // One key for every view: a peer's protocol violation (oversized message, invalid UTF-8) or
-    // reset is reported once per process, not once per connection an attacker opens.
-    socket.on('error', (e) => reportError('view socket', e));
+    this.maxBufferedFrames = maxBufferedFrames;
+    channel.onMessage((data) => this.#onMessage(data));
+    channel.onClose(() => this.#onClose());
+  }
+
+  /** Logical and physical size last reported; undefined until the first resize. */
+  get size(): Readonly<ViewSize> | undefined {
+    return this.#size;
   }
 
   /** Open, and not reported hidden (a 0x0 size). */
   get visible(): boolean {
-    return this.#open && (this.size === undefined || (this.size.pwidth > 0 && this.size.pheight > 0));
+    return this.#open && (this.#size === undefined || (this.#size.pwidth > 0 && this.#size.pheight > 0));
   }
 
   get open(): boolean {
@@ -95,10 +108,13 @@ export class View {
     return this.#unacked.size;
   }
 
-  /** Whether another frame may be sent now, `extra` frames (still encoding) counted in. */
+  /**
+   * Whether another frame may be sent now, `extra` frames (still encoding) counted in: the one
+   * place the backpressure decision is made, for sending and for drawing alike.
+   */
   hasRoom(extra = 0): boolean {
-    return this.visible && this.#unacked.size + extra < this.#maxBuffered()
-      && this.socket.bufferedAmount < MAX_SOCKET_BUFFER;
+    return this.visible && this.#unacked.size + extra < this.maxBufferedFrames
+      && this.channel.bufferedAmount < MAX_CHANNEL_BUFFER;
   }
 
   /** Index of the newest frame offered to this view (sent or waiting for room); 0 for none. */
@@ -120,12 +136,12 @@ export class View {
 
   /** Sends a JSON control message. */
   sendJson(message: ServerMessage): void {
-    if (this.#open) this.socket.send(JSON.stringify(message));
+    if (this.#open) this.channel.send(JSON.stringify(message));
   }
 
   /** Closes the connection. */
   close(code: number, reason: string): void {
-    this.socket.close(code, reason);
+    this.channel.close(code, reason);
     this.#onClose();
   }
 
@@ -151,10 +167,7 @@ export class View {
     this.#unacked.set(frame.index, now);
     this.#sent++;
     this.#sentBytes.push([now, frame.data.length]);
-    // A peer that is closing or vanished mid-send surfaces as a 'close' event: a send error is
-    // not worth a line in the notebook.
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(frame.data, { binary: true });
+    this.channel.send(frame.data);
   }
 
   #ack(index: number): void {
@@ -178,12 +191,12 @@ export class View {
     this.#hooks.onAck(this);
   }
 
-  #onMessage(data: Buffer, isBinary: boolean): void {
+  #onMessage(data: string | Uint8Array): void {
     if (!this.#open) return;
     let message: ClientMessage;
     try {
-      if (isBinary) throw new ProtocolError('views send JSON text messages only');
-      message = parseClientMessage(data.toString('utf8'));
+      if (typeof data !== 'string') throw new ProtocolError('views send JSON text messages only');
+      message = parseClientMessage(data);
     } catch (e) {
       // Logged once per kind of problem, then ignored: a bad message never closes the view.
       this.#reportBad(e instanceof ProtocolError ? e : new ProtocolError(String(e)));
@@ -192,7 +205,25 @@ export class View {
     // Acks are never rate limited: they are bounded by the frames sent, and a dropped ack would
     // stall this view for good.
     if (message.type === 'ack') this.#ack(message.index);
-    else if (this.#withinRate()) this.#hooks.onEvent(this, message.event);
+    else if (this.#withinRate()) this.#onEvent(message.event);
+  }
+
+  #onEvent(event: WireEvent): void {
+    try {
+      if (event.type === 'resize') {
+        const wasVisible = this.visible;
+        const { type: _, timestamp: __, ...size } = event;
+        this.#size = size;
+        this.#hooks.onResize(this, !wasVisible && this.visible);
+      } else if (event.type === 'close') {
+        // One view leaving is not the canvas closing.
+        this.close(CloseCode.normal, 'view closed');
+      } else {
+        this.#hooks.onEvent(this, event);
+      }
+    } catch (e) {
+      reportError(`view ${this.id} event`, e);
+    }
   }
 
   #reportBad(error: ProtocolError): void {

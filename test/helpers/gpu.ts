@@ -1,10 +1,10 @@
-// Shared helpers of the test suite: real GPU (Dawn on lavapipe) canvases and small waits.
+// Fixtures of the GPU suites: real GPU (Dawn on lavapipe) offscreen canvases and frame checks.
+// The general helpers (waits, reporter capture, thrown) are in common.ts, re-exported here.
 import { expect } from 'vitest';
-import {
-  getDefaultDevice, OffscreenCanvas, setReporter, type CanvasOptions, type Frame, type Reporter,
-} from '../../src/index.js';
+import { getDefaultDevice, OffscreenCanvas, type CanvasOptions, type Frame } from '../../src/index.js';
+import type { RGBA } from './common.js';
 
-export type RGBA = readonly [number, number, number, number];
+export * from './common.js';
 
 /** Records a clear of the texture to `color` (linear, 0..1) and submits it. */
 export function clearTexture(device: GPUDevice, texture: GPUTexture, color: RGBA): void {
@@ -62,51 +62,4 @@ export function expectUniform(frame: Frame, rgba: readonly number[]): void {
         .toEqual({ x: p % frame.width, y: Math.floor(p / frame.width), rgba: [...rgba] });
     }
   }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Lets pending immediates and promise callbacks run (the scheduler's idle ticks use setImmediate). */
-export async function settle(rounds = 3): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    await new Promise((r) => setImmediate(r));
-    await sleep(0);
-  }
-}
-
-/** Polls `cond` every 5 ms until it holds or `ms` pass; returns whether it held. */
-export async function waitFor(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) return false;
-    await sleep(5);
-  }
-  return true;
-}
-
-/** Replaces the reporter with one that records into the returned array; call restore() after. */
-export function captureReports(): { reports: [string, unknown][]; restore: () => void } {
-  const reports: [string, unknown][] = [];
-  const previous: Reporter = setReporter((where, error) => { reports.push([where, error]); });
-  return { reports, restore: () => { setReporter(previous); } };
-}
-
-/** Calls `fn` and returns what it threw (fails the test if it did not throw). */
-export function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-/** Awaits `p` and returns its rejection reason (fails the test if it resolved). */
-export async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the promise to reject');
 }

@@ -1,24 +1,17 @@
-// Helpers of the remote-framebuffer tests: a real `ws` client that plays the part of a browser
+// Fixtures of the remote-framebuffer tests: a real `ws` client that plays the part of a browser
 // view (collects hello, JSON messages and decoded frames; acks or not), and RemoteCanvases that
-// clear to a known colour on the real (software) GPU.
+// clear to a known colour on the real (software) GPU. The general helpers are in common.ts,
+// re-exported here.
 import { expect } from 'vitest';
 import WebSocket, { type ClientOptions } from 'ws';
 import sharp from 'sharp';
 import {
-  decodeFrameMessage, getDefaultDevice, RemoteCanvas, setReporter,
-  type FrameHeader, type HelloMessage, type RemoteCanvasOptions, type Reporter,
+  decodeFrameMessage, getDefaultDevice, RemoteCanvas,
+  type FrameHeader, type HelloMessage, type RemoteCanvasOptions,
 } from '../../src/index.js';
+import { until, type RGBA } from './common.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `cond` every 5 ms until it holds; throws (naming `what`) after `ms`. */
-export async function until(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
+export * from './common.js';
 
 /** A frame as a view received it. */
 export interface ReceivedFrame {
@@ -147,8 +140,6 @@ export function closeAllViews(): void {
   openClients = [];
 }
 
-export type RGBA = readonly [number, number, number, number];
-
 export interface SolidCanvas {
   canvas: RemoteCanvas;
   device: GPUDevice;
@@ -251,21 +242,6 @@ export async function isSolid(image: Buffer, rgba: readonly number[], tolerance 
     for (let c = 0; c < n; c++) if (Math.abs(data[i + c]! - rgba[c]!) > tolerance) return false;
   }
   return true;
-}
-
-/** Replaces the reporter with one that records; call restore() after. */
-export function captureReports(): { reports: { where: string; error: unknown; message: string }[]; restore: () => void } {
-  const reports: { where: string; error: unknown; message: string }[] = [];
-  const previous: Reporter = setReporter((where, error) => {
-    reports.push({ where, error, message: error instanceof Error ? error.message : String(error) });
-  });
-  return { reports, restore: () => { setReporter(previous); } };
-}
-
-/** The event a handler received, without the stopPropagation function. */
-export function plain(event: object): Record<string, unknown> {
-  const { stopPropagation: _, ...rest } = event as Record<string, unknown>;
-  return rest;
 }
 
 /**

@@ -1,6 +1,8 @@
 // Pure translations from DOM input to the event spec (jupyter_rfb's names and fields, see
 // src/canvas/events.ts). No DOM state lives here, so the mapping rules stay in one reviewable place.
-import type { WireEvent } from '../../src/remote/protocol.js';
+import {
+  MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MODIFIER_ORDER, type Button, type Modifier, type WireEvent,
+} from '../../src/remote/protocol.js';
 
 /** Where translated events go (the throttling queue). */
 export type EventSink = (event: WireEvent) => void;
@@ -11,12 +13,12 @@ export function now(): number {
 }
 
 // DOM numbers the middle button 1 and the right one 2; the spec swaps them.
-const BUTTON_OF_DOM_BUTTON = [1, 3, 2, 4, 5];
+const BUTTON_OF_DOM_BUTTON: readonly Button[] = [1, 3, 2, 4, 5];
 // ...while the DOM `buttons` bitmask already lists them in spec order (bit i is button i + 1).
 const BIT_OF_DOM_BUTTON = [1, 4, 2, 8, 16];
 
 /** The spec button for `MouseEvent.button` (0 when nothing changed, e.g. a move). */
-export function mapButton(domButton: number): number {
+export function mapButton(domButton: number): Button {
   return BUTTON_OF_DOM_BUTTON[domButton] ?? 0;
 }
 
@@ -25,11 +27,11 @@ export function buttonBit(domButton: number): number {
   return BIT_OF_DOM_BUTTON[domButton] ?? 0;
 }
 
+const BUTTON_BITS: readonly Button[] = [1, 2, 3, 4, 5];
+
 /** The sorted spec buttons held in a `MouseEvent.buttons` mask. */
-export function mapButtons(mask: number): number[] {
-  const out: number[] = [];
-  for (let bit = 0; bit < 5; bit++) if (mask & (1 << bit)) out.push(bit + 1);
-  return out;
+export function mapButtons(mask: number): Button[] {
+  return BUTTON_BITS.filter((_, bit) => (mask & (1 << bit)) !== 0);
 }
 
 interface ModifierState {
@@ -39,23 +41,20 @@ interface ModifierState {
   shiftKey: boolean;
 }
 
+const HELD: Record<Modifier, keyof ModifierState> = { Alt: 'altKey', Control: 'ctrlKey', Meta: 'metaKey', Shift: 'shiftKey' };
+
 /** Held modifiers, always in the spec's order. */
-export function modifiers(e: ModifierState): string[] {
-  const out: string[] = [];
-  if (e.altKey) out.push('Alt');
-  if (e.ctrlKey) out.push('Control');
-  if (e.metaKey) out.push('Meta');
-  if (e.shiftKey) out.push('Shift');
-  return out;
+export function modifiers(e: ModifierState): Modifier[] {
+  return MODIFIER_ORDER.filter((m) => e[HELD[m]]);
 }
 
 // Older browsers report these abbreviations; handlers should only ever see the standard names.
 const KEY_ALIASES: Record<string, string> = { Ctrl: 'Control', Del: 'Delete', Esc: 'Escape' };
-const MAX_KEY = 64; // the server rejects longer keys
 
 /** `KeyboardEvent.key`, normalised. */
 export function mapKey(key: string): string {
-  return (KEY_ALIASES[key] ?? key).slice(0, MAX_KEY);
+  // The server rejects longer keys.
+  return (KEY_ALIASES[key] ?? key).slice(0, MAX_KEY_LENGTH);
 }
 
 /**
@@ -69,10 +68,8 @@ export function wheelScale(deltaMode: number, ratio: number): number {
   return 1 / (ratio || 1);
 }
 
-const MAX_TEXT = 256; // the server rejects longer `char` data
-
-/** Splits text into pieces the server accepts, never between the halves of a surrogate pair. */
-export function splitText(text: string, max = MAX_TEXT): string[] {
+/** Splits text into pieces the server accepts (at most MAX_TEXT_LENGTH), never between the halves of a surrogate pair. */
+export function splitText(text: string, max = MAX_TEXT_LENGTH): string[] {
   const out: string[] = [];
   let piece = '';
   for (const ch of text) {

@@ -1,7 +1,7 @@
 // Pointer, double-click and wheel events. Listeners sit on the root rather than the canvas, so
 // the margin around a canvas that has not yet caught up with a resize still reacts; coordinates
 // are relative to the canvas all the same, as handlers expect.
-import type { WireEvent } from '../../src/remote/protocol.js';
+import { MAX_TOUCHES, type Button, type PointerEvent as WirePointerEvent, type Touch } from '../../src/remote/protocol.js';
 import { buttonBit, mapButton, mapButtons, modifiers, now, wheelScale, type EventSink } from './input.js';
 
 /** The elements pointer input involves. */
@@ -16,7 +16,6 @@ export interface PointerTarget {
   resizable(): boolean;
 }
 
-const MAX_TOUCHES = 10; // the server rejects more
 // Chrome's and Firefox's resize grip is about this big; presses there must reach the browser.
 const GRIP = 16;
 
@@ -28,16 +27,17 @@ export function attachPointer(target: PointerTarget, sink: EventSink, signal: Ab
   const { root, textarea } = target;
   const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, passive = true) =>
     root.addEventListener(type, fn, { signal, passive });
-  const touches = new Map<number, { x: number; y: number; pressure: number }>();
+  const touches = new Map<number, Touch>();
   /** Pointers that are down, with the button that went down, for the pointer_up of a cancel. */
-  const down = new Map<number, number>();
+  const down = new Map<number, Button>();
 
   const position = (e: MouseEvent) => {
     const rect = target.reference().getBoundingClientRect();
     return { x: e.clientX - rect.left, y: e.clientY - rect.top };
   };
-  const pointerEvent = (type: string, e: MouseEvent, button: number): WireEvent => {
-    const points: Record<number, { x: number; y: number; pressure: number }> = {};
+  const pointerEvent = (type: WirePointerEvent['type'], e: MouseEvent, button: WirePointerEvent['button']): WirePointerEvent => {
+    // The server rejects more than MAX_TOUCHES points.
+    const points: Record<number, Touch> = {};
     let ntouches = 0;
     for (const [id, point] of touches) {
       if (ntouches++ === MAX_TOUCHES) break;
@@ -51,7 +51,7 @@ export function attachPointer(target: PointerTarget, sink: EventSink, signal: Ab
   const trackTouch = (e: PointerEvent) => {
     if (e.pointerType === 'touch') touches.set(e.pointerId, { ...position(e), pressure: e.pressure });
   };
-  const release = (e: PointerEvent, button: number) => {
+  const release = (e: PointerEvent, button: Button) => {
     touches.delete(e.pointerId); // like TouchEvent.touches, an ended touch is no longer listed
     down.delete(e.pointerId);
     sink(pointerEvent('pointer_up', e, button));

@@ -1,7 +1,7 @@
 // The view's size, as resize events. A view that cannot be seen (collapsed output, background tab,
 // or scrolled out of sight) reports 0x0, which the server takes as "hidden" and stops rendering for;
 // it reports its real size again as soon as it is visible.
-import type { WireEvent } from '../../src/remote/protocol.js';
+import type { ResizeEvent } from '../../src/remote/protocol.js';
 import { now, type EventSink } from './input.js';
 
 interface Size {
@@ -30,7 +30,7 @@ export function watchSize(root: HTMLElement, sink: EventSink, signal: AbortSigna
   // IntersectionObserver does not count a background tab as out of sight.
   const visible = () => intersecting && document.visibilityState !== 'hidden';
 
-  const current = (): WireEvent | null => {
+  const current = (): ResizeEvent | null => {
     if (!measured) return null;
     const ratio = window.devicePixelRatio || 1;
     const size = visible() ? measured : { width: 0, height: 0, pwidth: 0, pheight: 0 };

@@ -1,0 +1,74 @@
+// What a View needs of its connection, whatever carries it: a websocket from the frame server
+// today, a Jupyter comm later. The View sees messages and a close; the transport keeps its own
+// concerns (authentication, heartbeats, framing).
+import type { WebSocket } from 'ws';
+import { reportError } from '../report.js';
+
+/** One connection to one view: a websocket, or (later) a Jupyter comm. */
+export interface ViewChannel {
+  /** Sends one message: text (JSON) or binary (a frame). */
+  send(data: string | Uint8Array): void;
+  /** Bytes accepted by send() but not yet written out; used for backpressure. */
+  readonly bufferedAmount: number;
+  /** Closes with a protocol close code and reason; idempotent. */
+  close(code: number, reason: string): void;
+  /** Receives every incoming message (text as string, binary as Uint8Array). Set once by the View. */
+  onMessage(handler: (data: string | Uint8Array) => void): void;
+  /** Called once when the channel is gone (closed by either side or failed). */
+  onClose(handler: (code: number, reason: string) => void): void;
+  /** A short description for logs, e.g. "ws 127.0.0.1:54321" or "comm 3f2a". */
+  readonly description: string;
+}
+
+// Close codes a peer may be sent: 1000 and the application range (1005/1006 are reserved for
+// "none given" and "abnormal" and must never go on the wire).
+function sendableCode(code: number): number {
+  return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
+}
+
+/** A {@link ViewChannel} over an open `ws` websocket. */
+export function websocketChannel(socket: WebSocket): ViewChannel {
+  const raw = (socket as unknown as { _socket?: { remoteAddress?: string; remotePort?: number } })._socket;
+  const description = `ws ${raw?.remoteAddress ?? '?'}:${raw?.remotePort ?? '?'}`;
+  let closed = false;
+  let closeHandler: ((code: number, reason: string) => void) | undefined;
+  const closedWith = (code: number, reason: string): void => {
+    if (closed) return;
+    closed = true;
+    closeHandler?.(code, reason);
+  };
+  socket.on('close', (code, reason) => closedWith(code, reason.toString('utf8')));
+  // An 'error' is always followed by 'close'; it is logged here because 'close' has no reason text.
+  // One key for every connection: a peer's protocol violation (oversized message, invalid UTF-8)
+  // or reset is reported once per process, not once per connection an attacker opens.
+  socket.on('error', (e) => reportError('view socket', e));
+  return {
+    description,
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+    send(data) {
+      if (closed || socket.readyState !== socket.OPEN) return;
+      // A peer that vanished mid-send surfaces as a 'close' event: not worth a line per frame.
+      socket.send(data, { binary: typeof data !== 'string' }, (err) => {
+        if (err && !closed) reportError('view send', err);
+      });
+    },
+    close(code, reason) {
+      if (closed) return;
+      socket.close(sendableCode(code), reason);
+      // The View is done with it now, whether or not the peer completes the close handshake.
+      closedWith(code, reason);
+    },
+    onMessage(handler) {
+      socket.on('message', (data, isBinary) => {
+        if (closed) return;
+        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        handler(isBinary ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes.toString('utf8'));
+      });
+    },
+    onClose(handler) {
+      closeHandler = handler;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// The options of a RemoteCanvas, their defaults (documented on each field and in the README) and
+// their validation.
+import type { CanvasOptions } from '../canvas/base.js';
+import { InvalidArgumentError } from '../errors.js';
+import { checkQuality } from './encoder.js';
+import { checkServerOptions, type ServerOptions } from './server.js';
+
+/** Options of a RemoteCanvas (and those of every canvas). All optional. */
+export interface RemoteCanvasOptions extends CanvasOptions {
+  /** JPEG/WebP quality 1..100 while frames change; 100 sends every frame lossless (PNG). Default 80. */
+  quality?: number;
+  /** Lossy format while frames change: `jpeg` (default) or `webp`. */
+  lossyFormat?: 'jpeg' | 'webp';
+  /** After this many ms without a new frame, the last one is re-sent lossless (PNG). Default 300; `Infinity` disables. */
+  losslessDelayMs?: number;
+  /** Frames a view may have unacknowledged before drawing waits for it. Default 2 (minimum 1). */
+  maxBufferedFrames?: number;
+  /** Encodes in flight at once. Default: the number of CPU cores (at most 8). */
+  maxEncodes?: number;
+  /** CSS width of views. Default: the logical width in px. */
+  cssWidth?: string;
+  /** CSS height of views. Default: the logical height in px. */
+  cssHeight?: string;
+  /** Whether views show a resize handle. Default true. */
+  resizable?: boolean;
+  /** Where the shared server listens (used by the first canvas only). */
+  server?: ServerOptions;
+  /**
+   * Where notebook pages reach the server: a URL prefix with {proto} {host} {base} {port}
+   * {token}, e.g. `{proto}://{host}{base}proxy/{port}`. Default: env `DAWN_RFB_URL_TEMPLATE`,
+   * else the widget tries the JupyterHub prefix, jupyter-server-proxy, then the port directly.
+   */
+  urlTemplate?: string;
+}
+
+const CSS_SIZE = /^\d+(\.\d+)?(px|em|rem|%|vw|vh)$/;
+
+/** Checks the RemoteCanvas-specific options; throws {@link InvalidArgumentError} saying what is allowed. */
+export function checkOptions(o: RemoteCanvasOptions): void {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new InvalidArgumentError(`RemoteCanvas options must be an object like { size: [640, 480] }, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
+  }
+  if (o.quality !== undefined) checkQuality(o.quality);
+  if (o.server !== undefined) checkServerOptions(o.server);
+  if (o.urlTemplate !== undefined && (typeof o.urlTemplate !== 'string' || o.urlTemplate === '')) {
+    throw new InvalidArgumentError(`urlTemplate must be a URL prefix string such as "{proto}://{host}{base}proxy/{port}", got ${JSON.stringify(o.urlTemplate)}`);
+  }
+  if (o.lossyFormat !== undefined && o.lossyFormat !== 'jpeg' && o.lossyFormat !== 'webp') {
+    throw new InvalidArgumentError(`lossyFormat must be "jpeg" or "webp", got ${JSON.stringify(o.lossyFormat)}`);
+  }
+  if (o.losslessDelayMs !== undefined && !(o.losslessDelayMs >= 0)) {
+    throw new InvalidArgumentError(`losslessDelayMs must be >= 0 (Infinity disables), got ${o.losslessDelayMs}`);
+  }
+  for (const key of ['maxBufferedFrames', 'maxEncodes'] as const) {
+    const v = o[key];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(`${key} must be an integer >= 1, got ${v}`);
+  }
+  for (const key of ['cssWidth', 'cssHeight'] as const) {
+    const v = o[key];
+    if (v !== undefined && (typeof v !== 'string' || !CSS_SIZE.test(v))) {
+      throw new InvalidArgumentError(`${key} must be a CSS length like "640px" or "100%", got ${JSON.stringify(v)}`);
+    }
+  }
+}

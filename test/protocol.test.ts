@@ -1,0 +1,208 @@
+// The wire protocol's pure parts, ws-style: a table of boundary cases for everything a view may
+// send (each limit just inside and just outside, each field rejected with a message naming it),
+// and the binary frame header codec fed raw bytes. No server, no GPU.
+import { describe, expect, test } from 'vitest';
+import {
+  DawnRfbError, decodeFrameMessage, encodeFrameHeader, InvalidArgumentError, MAX_COORDINATE, MAX_INPUT_TYPE_LENGTH,
+  MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES, parseClientMessage, parseEvent, ProtocolError, WIRE_EVENT_TYPES,
+  type FrameHeader,
+} from '../src/index.js';
+
+const T = 12.5;
+
+function touchesOf(n: number): Record<number, { x: number; y: number; pressure: number }> {
+  const out: Record<number, { x: number; y: number; pressure: number }> = {};
+  for (let i = 0; i < n; i++) out[i] = { x: i, y: i, pressure: 0.5 };
+  return out;
+}
+
+const pointer = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'pointer_down', timestamp: T, x: 1, y: 2, button: 1, buttons: [1], modifiers: [], touches: {}, ...fields,
+});
+const wheel = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'wheel', timestamp: T, x: 1, y: 2, dx: 0, dy: 3, buttons: [], modifiers: [], ...fields,
+});
+const key = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'key_down', timestamp: T, key: 'a', modifiers: [], ...fields,
+});
+const char = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'char', timestamp: T, data: 'a', is_composing: false, input_type: 'insertText', ...fields,
+});
+const resize = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'resize', timestamp: T, width: 64, height: 48, pwidth: 64, pheight: 48, ratio: 1, ...fields,
+});
+
+describe('parseEvent: limits, just inside and just outside', () => {
+  // [what, accepted event, the same one step beyond the limit, the message of the refusal]
+  const cases: [string, Record<string, unknown>, Record<string, unknown>, RegExp][] = [
+    [`${MAX_TOUCHES} vs ${MAX_TOUCHES + 1} touches`, pointer({ touches: touchesOf(MAX_TOUCHES) }), pointer({ touches: touchesOf(MAX_TOUCHES + 1) }), /"touches" must be an object of at most 10 touch points/],
+    [`key of ${MAX_KEY_LENGTH} vs ${MAX_KEY_LENGTH + 1}`, key({ key: 'k'.repeat(MAX_KEY_LENGTH) }), key({ key: 'k'.repeat(MAX_KEY_LENGTH + 1) }), /"key" must be a string of at most 64 characters/],
+    [`char data of ${MAX_TEXT_LENGTH} vs ${MAX_TEXT_LENGTH + 1}`, char({ data: 'x'.repeat(MAX_TEXT_LENGTH) }), char({ data: 'x'.repeat(MAX_TEXT_LENGTH + 1) }), /"data" must be a string of at most 256 characters/],
+    [`input_type of ${MAX_INPUT_TYPE_LENGTH} vs ${MAX_INPUT_TYPE_LENGTH + 1}`, char({ input_type: 'i'.repeat(MAX_INPUT_TYPE_LENGTH) }), char({ input_type: 'i'.repeat(MAX_INPUT_TYPE_LENGTH + 1) }), /"input_type" must be a string of at most 64/],
+    ['button 5 vs 6', pointer({ button: 5 }), pointer({ button: 6 }), /"button" must be an integer from 0 to 5/],
+    ['button 0 vs -1', pointer({ button: 0 }), pointer({ button: -1 }), /"button" must be an integer from 0 to 5/],
+    ['buttons [1..5] vs [6]', pointer({ buttons: [5, 4, 3, 2, 1] }), pointer({ buttons: [6] }), /"buttons" must be a list of button numbers 1..5/],
+    ['4 modifiers vs 5', key({ modifiers: ['Shift', 'Meta', 'Control', 'Alt'] }), key({ modifiers: ['Shift', 'Meta', 'Control', 'Alt', 'Alt'] }), /"modifiers" must be a list of Alt, Control, Meta, Shift/],
+    ['pwidth 2^31 vs 2^31 + 1', resize({ pwidth: 2 ** 31 }), resize({ pwidth: 2 ** 31 + 1 }), /"pwidth" must be an integer from 0 to 2147483648/],
+    ['pheight 0 vs -1', resize({ pheight: 0 }), resize({ pheight: -1 }), /"pheight" must be an integer from 0 to/],
+    ['timestamp 0 vs NaN', key({ timestamp: 0 }), key({ timestamp: Number.NaN }), /"timestamp" must be a finite number/],
+  ];
+  test.each(cases)('%s', (_what, inside, outside, message) => {
+    expect(() => parseEvent(inside)).not.toThrow();
+    const error = (() => { try { parseEvent(outside); } catch (e) { return e; } return undefined; })();
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(error).toBeInstanceOf(DawnRfbError);
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('parseEvent: each field rejected', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['not an object', [1, 2], /an event must be a JSON object/],
+    ['null', null, /an event must be a JSON object/],
+    ['unknown type', { type: 'explode', timestamp: T }, /unknown event type "explode"; valid: resize, pointer_down/],
+    ['before_draw (canvas only)', { type: 'before_draw', timestamp: T }, /unknown event type "before_draw"/],
+    ['type not a string', { type: 7, timestamp: T }, /unknown event type 7/],
+    ['missing timestamp', { type: 'focus_in' }, /"timestamp" must be a finite number/],
+    ['x a string', pointer({ x: '1' }), /"x" must be a finite number/],
+    ['y infinite', pointer({ y: Infinity }), /"y" must be a finite number/],
+    ['button 1.5', pointer({ button: 1.5 }), /"button" must be an integer/],
+    ['buttons not a list', pointer({ buttons: 1 }), /"buttons" must be a list/],
+    ['modifiers unknown name', pointer({ modifiers: ['Hyper'] }), /"modifiers" must be a list of Alt, Control, Meta, Shift/],
+    ['touches a list', pointer({ touches: [] }), /"touches" must be an object/],
+    ['touch id not an integer', pointer({ touches: { a: { x: 1, y: 1, pressure: 0 } } }), /keyed by integer pointer id/],
+    ['touch point not an object', pointer({ touches: { 1: 5 } }), /keyed by integer pointer id/],
+    ['touch pressure missing', pointer({ touches: { 1: { x: 1, y: 1 } } }), /"pressure" must be a finite number/],
+    ['wheel dx missing', wheel({ dx: undefined }), /"dx" must be a finite number/],
+    ['wheel dy null', wheel({ dy: null }), /"dy" must be a finite number/],
+    ['key not a string', key({ key: 65 }), /"key" must be a string/],
+    ['char data missing', char({ data: undefined }), /"data" must be a string/],
+    ['char is_composing a string', char({ is_composing: 'no' }), /"is_composing" must be a boolean/],
+    ['resize width not a number', resize({ width: 'wide' }), /"width" must be a finite number/],
+    ['resize pwidth fractional', resize({ pwidth: 64.5 }), /"pwidth" must be an integer/],
+    ['resize ratio missing', resize({ ratio: undefined }), /"ratio" must be a finite number/],
+  ];
+  test.each(cases)('%s', (_what, raw, message) => {
+    expect(() => parseEvent(raw)).toThrow(ProtocolError);
+    expect(() => parseEvent(raw)).toThrow(message);
+  });
+});
+
+describe('parseEvent: what comes out', () => {
+  test('a clean, typed copy: only known fields, modifiers in spec order, buttons sorted and unique', () => {
+    const e = parseEvent(pointer({ extra: 'dropped', modifiers: ['Shift', 'Alt', 'Shift'], buttons: [3, 1, 3], touches: touchesOf(2) }));
+    expect(e).toEqual({
+      type: 'pointer_down', timestamp: T, x: 1, y: 2, button: 1, buttons: [1, 3], modifiers: ['Alt', 'Shift'],
+      ntouches: 2, touches: touchesOf(2),
+    });
+    // Typed: no cast needed to read a pointer event's fields.
+    if (e.type === 'pointer_down') expect(e.buttons[0]).toBe(1);
+  });
+
+  test('coordinates and deltas are clamped to ±MAX_COORDINATE, pressure to 0..1, ratio to 0.01..100', () => {
+    expect(parseEvent(wheel({ x: -1e9, dy: 1e12 }))).toMatchObject({ x: -MAX_COORDINATE, dy: MAX_COORDINATE });
+    expect(parseEvent(pointer({ touches: { 3: { x: 1, y: 1, pressure: 7 } } }))).toMatchObject({ touches: { 3: { pressure: 1 } } });
+    expect(parseEvent(resize({ ratio: 1000 }))).toMatchObject({ ratio: 100 });
+    expect(parseEvent(resize({ ratio: 0 }))).toMatchObject({ ratio: 0.01 });
+  });
+
+  test('every wire type parses; focus and close carry only type and timestamp', () => {
+    const samples: Record<string, Record<string, unknown>> = { resize: resize(), wheel: wheel(), char: char(), key_down: key(), key_up: key({ type: 'key_up' }) };
+    for (const type of WIRE_EVENT_TYPES) {
+      const raw = samples[type] ?? (type.startsWith('pointer_') || type === 'double_click' ? pointer({ type }) : { type, timestamp: T, junk: 1 });
+      expect(parseEvent(raw).type).toBe(type);
+    }
+    expect(parseEvent({ type: 'close', timestamp: T, junk: 1 })).toEqual({ type: 'close', timestamp: T });
+  });
+});
+
+describe('parseClientMessage', () => {
+  const cases: [string, string, RegExp][] = [
+    ['malformed JSON', '{"type":', /malformed JSON/],
+    ['not an object', '"ack"', /a message must be a JSON object/],
+    ['unknown type', '{"type":"hello"}', /unknown message type "hello"; valid: event, ack/],
+    ['ack index 0', '{"type":"ack","index":0}', /"index" must be an integer from 1 to 4294967295/],
+    ['ack index 2^32', `{"type":"ack","index":${2 ** 32}}`, /"index" must be an integer from 1/],
+    ['event without event', '{"type":"event"}', /an event must be a JSON object/],
+  ];
+  test.each(cases)('%s is refused', (_what, text, message) => {
+    expect(() => parseClientMessage(text)).toThrow(ProtocolError);
+    expect(() => parseClientMessage(text)).toThrow(message);
+  });
+
+  test('ack 1 and 2^32 - 1 are accepted; an event message carries the parsed event', () => {
+    expect(parseClientMessage('{"type":"ack","index":1}')).toEqual({ type: 'ack', index: 1 });
+    expect(parseClientMessage(`{"type":"ack","index":${2 ** 32 - 1}}`)).toEqual({ type: 'ack', index: 2 ** 32 - 1 });
+    expect(parseClientMessage(JSON.stringify({ type: 'event', event: key({ extra: 1 }) })))
+      .toEqual({ type: 'event', event: { type: 'key_down', timestamp: T, key: 'a', modifiers: [] } });
+  });
+});
+
+describe('frame header codec', () => {
+  const header: FrameHeader = {
+    canvasId: '3f9a1c0d2b4e', index: 4_000_000_000, timestamp: 1234.5678, mimeType: 'image/jpeg',
+    width: 1920, height: 1080, pixelRatio: 1.5, lossless: false, alpha: true,
+  };
+
+  function message(h: FrameHeader, image: Uint8Array): Uint8Array {
+    const head = encodeFrameHeader(h);
+    const out = new Uint8Array(head.length + image.length);
+    out.set(head);
+    out.set(image, head.length);
+    return out;
+  }
+
+  test('round trip: every field, flags, and the image bytes after the header', () => {
+    const image = Uint8Array.from([0xff, 0xd8, 0, 1, 2]);
+    for (const flags of [{ lossless: false, alpha: false }, { lossless: true, alpha: false }, { lossless: false, alpha: true }, { lossless: true, alpha: true }]) {
+      const h = { ...header, ...flags };
+      const decoded = decodeFrameMessage(message(h, image));
+      expect(decoded.header).toEqual(h);
+      expect([...decoded.image]).toEqual([...image]);
+    }
+  });
+
+  test('the layout is the documented one (little endian, 29 fixed bytes, then mime and id)', () => {
+    const bytes = encodeFrameHeader({ ...header, lossless: true, alpha: false });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(bytes[0]).toBe(1); // kind: frame
+    expect(bytes[1]).toBe(1); // flags: lossless
+    expect(view.getUint16(2, true)).toBe(bytes.length);
+    expect(bytes.length).toBe(29 + 'image/jpeg'.length + 1 + 12);
+    expect(view.getUint32(4, true)).toBe(4_000_000_000);
+    expect(view.getFloat64(8, true)).toBe(1234.5678);
+    expect([view.getUint32(16, true), view.getUint32(20, true), view.getFloat32(24, true)]).toEqual([1920, 1080, 1.5]);
+    expect(bytes[28]).toBe(10);
+  });
+
+  test('a decoded ArrayBuffer and a Uint8Array view into a larger buffer both work', () => {
+    const m = message(header, Uint8Array.from([9]));
+    expect(decodeFrameMessage(m.slice().buffer).header).toEqual(header);
+    const padded = new Uint8Array(m.length + 7);
+    padded.set(m, 7);
+    expect(decodeFrameMessage(padded.subarray(7)).header).toEqual(header);
+  });
+
+  test('an empty image is allowed', () => {
+    expect(decodeFrameMessage(encodeFrameHeader(header)).image.length).toBe(0);
+  });
+
+  const malformed: [string, (m: Uint8Array) => Uint8Array, RegExp][] = [
+    ['too short', (m) => m.subarray(0, 30), /frame message too short \(30 bytes\)/],
+    ['unknown kind', (m) => { const c = m.slice(); c[0] = 2; return c; }, /unknown binary message kind 2/],
+    ['header length beyond the message', (m) => { const c = m.slice(); new DataView(c.buffer).setUint16(2, 60000, true); return c; }, /lengths are inconsistent/],
+    ['mime length past the end', (m) => { const c = m.slice(0, 40); c[28] = 200; return c; }, /lengths are inconsistent/],
+    ['id length disagreeing with the header length', (m) => { const c = m.slice(); c[29 + 10] = 3; return c; }, /lengths are inconsistent/],
+  ];
+  test.each(malformed)('refuses a message with %s (ProtocolError)', (_what, corrupt, text) => {
+    const m = corrupt(message(header, Uint8Array.from([1, 2, 3])));
+    expect(() => decodeFrameMessage(m)).toThrow(ProtocolError);
+    expect(() => decodeFrameMessage(m)).toThrow(text);
+  });
+
+  test('encoding refuses a mime type or canvas id that is not printable ASCII of <= 255 characters', () => {
+    expect(() => encodeFrameHeader({ ...header, mimeType: 'image/jpég' })).toThrow(InvalidArgumentError);
+    expect(() => encodeFrameHeader({ ...header, canvasId: 'x'.repeat(256) })).toThrow(/canvasId must be printable ASCII of at most 255/);
+    expect(() => encodeFrameHeader({ ...header, canvasId: 'x'.repeat(255) })).not.toThrow();
+  });
+});

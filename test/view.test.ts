@@ -1,0 +1,150 @@
+// One View over a fake ViewChannel (no socket, no GPU): the per-view backpressure decision, acks,
+// the newest-frame-wins pending slot, and the connection concerns the view handles itself (its
+// size, its own close) rather than passing them to the canvas's handleEvent.
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { ViewChannel } from '../src/remote/channel.js';
+import { ProtocolError, type WireEvent } from '../src/remote/protocol.js';
+import { View, type FrameMessage, type ViewHooks } from '../src/remote/view.js';
+import { captureReports } from './helpers/common.js';
+
+/** A channel that records what the view sends and lets the test play the peer. */
+class FakeChannel implements ViewChannel {
+  readonly description = 'fake';
+  bufferedAmount = 0;
+  readonly sent: (string | Uint8Array)[] = [];
+  closedWith: [number, string] | undefined;
+  #onMessage: ((data: string | Uint8Array) => void) | undefined;
+  #onClose: ((code: number, reason: string) => void) | undefined;
+  send(data: string | Uint8Array): void { this.sent.push(data); }
+  close(code: number, reason: string): void {
+    if (this.closedWith) return;
+    this.closedWith = [code, reason];
+    this.#onClose?.(code, reason);
+  }
+  onMessage(handler: (data: string | Uint8Array) => void): void { this.#onMessage = handler; }
+  onClose(handler: (code: number, reason: string) => void): void { this.#onClose = handler; }
+  /** The peer sends a message. */
+  receive(data: string | Uint8Array): void { this.#onMessage?.(data); }
+  receiveJson(message: unknown): void { this.receive(JSON.stringify(message)); }
+  /** The peer goes away. */
+  drop(): void { this.closedWith = [1006, '']; this.#onClose?.(1006, ''); }
+  get frames(): number[] { return this.sent.filter((d) => typeof d !== 'string').map((d) => (d as Uint8Array)[0]!); }
+}
+
+interface Calls { events: WireEvent[]; resizes: boolean[]; acks: number; closes: number }
+
+function makeView(maxBufferedFrames = 2): { view: View; channel: FakeChannel; calls: Calls } {
+  const channel = new FakeChannel();
+  const calls: Calls = { events: [], resizes: [], acks: 0, closes: 0 };
+  const hooks: ViewHooks = {
+    onEvent: (_v, e) => calls.events.push(e),
+    onResize: (_v, becameVisible) => calls.resizes.push(becameVisible),
+    onAck: () => { calls.acks++; },
+    onClose: () => { calls.closes++; },
+  };
+  return { view: new View(channel, hooks, maxBufferedFrames), channel, calls };
+}
+
+/** A frame message whose one data byte is its index (so the channel's record says which went out). */
+const frame = (index: number): FrameMessage => ({ index, data: Uint8Array.of(index), lossless: false });
+const resize = (pwidth: number, pheight: number): unknown => ({
+  type: 'event', event: { type: 'resize', timestamp: 1, width: pwidth, height: pheight, pwidth, pheight, ratio: 1 },
+});
+
+let capture: ReturnType<typeof captureReports>;
+let reports: ReturnType<typeof captureReports>['reports'];
+beforeEach(() => {
+  capture = captureReports();
+  reports = capture.reports;
+});
+afterEach(() => { capture.restore(); });
+
+test('sends up to maxBufferedFrames unacknowledged frames, keeps only the newest beyond, sends it on ack', () => {
+  const { view, channel, calls } = makeView(2);
+  for (const i of [1, 2, 3, 4, 5]) view.offer(frame(i));
+  expect(channel.frames).toEqual([1, 2]);
+  expect(view.stats()).toMatchObject({ framesSent: 2, framesDropped: 2 });
+  expect([view.unacked, view.lastOffered, view.hasRoom()]).toEqual([2, 5, false]);
+  channel.receiveJson({ type: 'ack', index: 1 });
+  expect(channel.frames).toEqual([1, 2, 5]);
+  expect(calls.acks).toBe(1);
+  // An ack also settles the older frames the widget skipped.
+  channel.receiveJson({ type: 'ack', index: 5 });
+  expect([view.unacked, view.hasRoom()]).toEqual([0, true]);
+  expect(view.stats()).toMatchObject({ framesSent: 3, framesAcked: 2 });
+});
+
+test('hasRoom counts frames still encoding, and a full channel buffer, against the view', () => {
+  const { view, channel } = makeView(2);
+  view.offer(frame(1));
+  expect([view.hasRoom(0), view.hasRoom(1)]).toEqual([true, false]);
+  channel.receiveJson({ type: 'ack', index: 1 });
+  channel.bufferedAmount = 16 * 1024 * 1024;
+  expect(view.hasRoom()).toBe(false);
+  view.offer(frame(2));
+  expect(channel.frames).toEqual([1]);
+  channel.bufferedAmount = 0;
+  expect(view.hasRoom()).toBe(true);
+});
+
+test('its size reports set its size and visibility, through onResize, never as input events', () => {
+  const { view, channel, calls } = makeView();
+  expect([view.visible, view.size]).toEqual([true, undefined]);
+  channel.receiveJson(resize(64, 48));
+  expect(view.size).toEqual({ width: 64, height: 48, pwidth: 64, pheight: 48, ratio: 1 });
+  channel.receiveJson(resize(0, 0));
+  expect(view.visible).toBe(false);
+  expect(view.hasRoom()).toBe(false);
+  channel.receiveJson(resize(32, 32));
+  expect(view.visible).toBe(true);
+  expect(calls.resizes).toEqual([false, false, true]); // only the last one made it visible again
+  expect(calls.events).toEqual([]);
+});
+
+test('a close event closes this view only (normal close code), once', () => {
+  const { view, channel, calls } = makeView();
+  channel.receiveJson({ type: 'event', event: { type: 'close', timestamp: 1 } });
+  expect(channel.closedWith).toEqual([1000, 'view closed']);
+  expect([view.open, view.visible, calls.closes]).toEqual([false, false, 1]);
+  expect(calls.events).toEqual([]);
+  view.close(1000, 'again');
+  channel.receiveJson({ type: 'event', event: { type: 'focus_in', timestamp: 2 } });
+  expect([calls.closes, calls.events.length]).toEqual([1, 0]);
+});
+
+test('input events reach onEvent parsed and typed; the pending frame is dropped when the peer goes', () => {
+  const { view, channel, calls } = makeView(1);
+  channel.receiveJson({ type: 'event', event: { type: 'key_down', timestamp: 1, key: 'a', modifiers: ['Shift', 'Alt'], junk: 1 } });
+  expect(calls.events).toEqual([{ type: 'key_down', timestamp: 1, key: 'a', modifiers: ['Alt', 'Shift'] }]);
+  view.offer(frame(1));
+  view.offer(frame(2));
+  channel.drop();
+  expect([view.open, calls.closes]).toEqual([false, 1]);
+  view.offer(frame(3));
+  expect(channel.frames).toEqual([1]);
+});
+
+test('bad messages are reported as ProtocolErrors and ignored; the view stays open', () => {
+  const { view, channel, calls } = makeView();
+  channel.receive('not json');
+  channel.receive(Uint8Array.of(1, 2, 3));
+  channel.receiveJson({ type: 'ack', index: 9 }); // never sent
+  channel.receiveJson({ type: 'event', event: { type: 'pointer_down', timestamp: 1, touches: {} } });
+  expect(reports.map((r) => r.error instanceof ProtocolError)).toEqual([true, true, true, true]);
+  expect(reports.map((r) => r.message)).toEqual([
+    'malformed JSON', 'views send JSON text messages only',
+    'acknowledgement of a frame that was not sent to it (ignored)', 'field "x" must be a finite number',
+  ]);
+  expect([view.open, calls.events.length, channel.closedWith]).toEqual([true, 0, undefined]);
+});
+
+test('events beyond 1000 a second are dropped (reported once); acks never are', () => {
+  const { view, channel, calls } = makeView(2000);
+  for (let i = 1; i <= 1500; i++) view.offer(frame(i));
+  for (let i = 0; i < 1100; i++) channel.receiveJson({ type: 'event', event: { type: 'focus_in', timestamp: i } });
+  for (let i = 1; i <= 1500; i++) channel.receiveJson({ type: 'ack', index: i });
+  expect(calls.events.length).toBe(1000);
+  expect(calls.acks).toBe(1500);
+  expect(reports.length).toBe(1);
+  expect(reports[0]!.message).toMatch(/more than 1000 events in a second/);
+});
