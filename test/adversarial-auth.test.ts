@@ -166,18 +166,10 @@ describe('Host header (DNS rebinding), as Jupyter refuses it', () => {
     targetView = await openView(target.canvas);
   });
 
-  it('bad allowedHosts values are clear errors from server()', async () => {
-    cleanup();
-    await until(() => true);
+  it('bad allowedHosts values are clear errors from the constructor', () => {
     for (const allowedHosts of [['host:80'], ['a b'], [''], 'all', [42]] as unknown as string[][]) {
-      const c = track(new RemoteCanvas({ size: [8, 8], server: { allowedHosts } }));
-      await expect(c.server()).rejects.toThrow(/allowedHosts must be '\*' or a list of host names without port/);
-      c.close();
+      expect(() => new RemoteCanvas({ size: [8, 8], server: { allowedHosts } })).toThrow(/allowedHosts must be '\*' or a list of host names without port/);
     }
-    bystander = await makeBystander();
-    target = await makeSolidCanvas({ size: [32, 24] });
-    target.canvas.setUpdateMode('continuous', { maxFps: 30 });
-    targetView = await openView(target.canvas);
   });
 });
 
