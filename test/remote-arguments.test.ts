@@ -74,3 +74,22 @@ describe('RemoteCanvas and server options', () => {
     expect(server.canvasCount).toBe(1);
   });
 });
+
+describe('protocol helpers and channels', () => {
+  it('encodeFrameHeader, socketPath, websocketChannel and attachChannel check what they are given', async () => {
+    const { encodeFrameHeader, socketPath, websocketChannel } = await import('../src/index.js');
+    await expectInvalid(() => encodeFrameHeader(undefined as never), /takes a FrameHeader/);
+    await expectInvalid(() => encodeFrameHeader({} as never), /frame header index must be an integer/);
+    const header = { canvasId: 'c', index: 1, timestamp: 0, mimeType: 'image/png', width: 1, height: 1, pixelRatio: 1, lossless: true, alpha: false };
+    await expectInvalid(() => encodeFrameHeader({ ...header, width: -1 }), /width must be an integer from 0/);
+    await expectInvalid(() => encodeFrameHeader({ ...header, pixelRatio: NaN }), /pixelRatio must be a finite number/);
+    await expectInvalid(() => encodeFrameHeader({ ...header, mimeType: 5 as never }), /mimeType must be printable ASCII/);
+    expect(encodeFrameHeader(header).length).toBeGreaterThan(29);
+    await expectInvalid(() => socketPath(undefined as never, 't'), /socketPath takes a canvas id and its token/);
+    await expectInvalid(() => websocketChannel({} as never), /takes an open `ws` WebSocket/);
+    const c = track(new RemoteCanvas({ size: [8, 8] }));
+    await expectInvalid(() => c.attachChannel(null as never), /attachChannel takes a ViewChannel/);
+    await expectInvalid(() => c.attachChannel({ send() {} } as never), /attachChannel takes a ViewChannel/);
+    expect(c.viewCount).toBe(0);
+  });
+});

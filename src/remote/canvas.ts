@@ -223,6 +223,10 @@ export class RemoteCanvas extends CanvasBase {
    * it after checking the token, other transports (a Jupyter comm) after their own check.
    */
   attachChannel(channel: ViewChannel): void {
+    const c = channel as Partial<ViewChannel> | null | undefined;
+    if (typeof c !== 'object' || c === null || !(['send', 'close', 'onMessage', 'onClose'] as const).every((m) => typeof c[m] === 'function')) {
+      throw new InvalidArgumentError('attachChannel takes a ViewChannel { send, close, onMessage, onClose, bufferedAmount, description }');
+    }
     if (this.isClosed()) {
       channel.close(CloseCode.unknownCanvas, 'canvas closed');
       return;

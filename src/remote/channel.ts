@@ -2,6 +2,7 @@
 // today, a Jupyter comm later. The View sees messages and a close; the transport keeps its own
 // concerns (authentication, heartbeats, framing).
 import type { WebSocket } from 'ws';
+import { InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 
 /** One connection to one view: a websocket, or (later) a Jupyter comm. */
@@ -28,6 +29,10 @@ function sendableCode(code: number): number {
 
 /** A {@link ViewChannel} over an open `ws` websocket. */
 export function websocketChannel(socket: WebSocket): ViewChannel {
+  const s = socket as Partial<WebSocket> | null | undefined;
+  if (typeof s !== 'object' || s === null || typeof s.on !== 'function' || typeof s.send !== 'function' || s.readyState !== s.OPEN) {
+    throw new InvalidArgumentError('websocketChannel takes an open `ws` WebSocket');
+  }
   const raw = (socket as unknown as { _socket?: { remoteAddress?: string; remotePort?: number } })._socket;
   const description = `ws ${raw?.remoteAddress ?? '?'}:${raw?.remotePort ?? '?'}`;
   let closed = false;
