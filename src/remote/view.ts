@@ -59,6 +59,18 @@ const MAX_BAD_REPORTS = 10;
 
 let nextViewId = 1;
 
+/** Index of the first record (in time order) whose time is >= `t`. */
+function firstAtOrAfter<T>(records: readonly T[], time: (r: T) => number, t: number): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time(records[mid]!) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** A view (one connection) of a canvas. */
 export class View {
   readonly id = `v${nextViewId++}`;
@@ -146,9 +158,7 @@ export class View {
   }
 
   stats(): ViewStats {
-    const now = performance.now();
-    while (this.#ackTimes.length > 0 && this.#ackTimes[0]! < now - 1000) this.#ackTimes.shift();
-    while (this.#sentBytes.length > 0 && this.#sentBytes[0]![0] < now - 1000) this.#sentBytes.shift();
+    this.#forgetOld(performance.now(), true);
     const rt = this.#roundtrips;
     return {
       id: this.id,
@@ -162,8 +172,25 @@ export class View {
     };
   }
 
+  /**
+   * Drops acknowledgement and send records older than the one-second stats window (`exact`), or,
+   * when recording, once the oldest is 1.25 s old (a splice every quarter second, not a shift per
+   * frame). Not only in stats(): a kernel that never asks for stats streams for hours.
+   */
+  #forgetOld(now: number, exact = false): void {
+    const cutoff = now - 1000;
+    const keepFrom = exact ? cutoff : now - 1250;
+    if (this.#ackTimes.length > 0 && this.#ackTimes[0]! < keepFrom) {
+      this.#ackTimes.splice(0, firstAtOrAfter(this.#ackTimes, (t) => t, cutoff));
+    }
+    if (this.#sentBytes.length > 0 && this.#sentBytes[0]![0] < keepFrom) {
+      this.#sentBytes.splice(0, firstAtOrAfter(this.#sentBytes, (r) => r[0], cutoff));
+    }
+  }
+
   #send(frame: FrameMessage): void {
     const now = performance.now();
+    this.#forgetOld(now);
     this.#unacked.set(frame.index, now);
     this.#sent++;
     this.#sentBytes.push([now, frame.data.length]);
@@ -180,6 +207,7 @@ export class View {
     for (const i of [...this.#unacked.keys()]) if (i <= index) this.#unacked.delete(i);
     const now = performance.now();
     this.#acked++;
+    this.#forgetOld(now);
     this.#ackTimes.push(now);
     this.#roundtrips.push(now - sentAt);
     if (this.#roundtrips.length > 30) this.#roundtrips.shift();
