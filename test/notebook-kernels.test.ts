@@ -155,7 +155,7 @@ describe('a failed cell says why, in its reply and as an error output (headless 
     expectFailure(cells[2]!, 'RangeError', /^size out of range$/);
     expect(cells[3]!.metadata.dawn_rfb_test).toBeUndefined();
     expect(stream(cells[3]!.outputs, 'stdout')).toContain('still alive 2');
-  });
+  }, 120_000);
 });
 
 describe('stock tslab (no dawn-rfb kernelspec)', () => {
