@@ -112,6 +112,11 @@ describe('no route lists canvases or tokens', () => {
 describe('Host header (DNS rebinding), as Jupyter refuses it', () => {
   it('loopback names and the bound address are served', async () => {
     const page = `/view/${target.canvas.id}?token=${encodeURIComponent(target.canvas.token)}`;
+    // The page's URL holds the token: it is never passed on as a Referer, and not framed.
+    const headers = (await get(port, page)).headers.toLowerCase();
+    expect(headers).toContain('referrer-policy: no-referrer');
+    expect(headers).toContain('x-frame-options: deny');
+    expect(headers).toContain('cache-control: no-store');
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `LOCALHOST.:${port}`, `app.localhost:${port}`, `[::1]:${port}`, '127.0.0.2']) {
       expect((await get(port, page, host)).status, host).toBe(200);
     }

@@ -293,7 +293,12 @@ export class FrameServer {
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = parseUrl(req.url);
     const send = (status: number, type: string, body: string): void => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      // The view page's URL carries the token: never send it on as a Referer; and no framing
+      // of the page by other sites.
+      res.writeHead(status, {
+        'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY',
+      });
       res.end(body);
     };
     if (!hostAllowed(req.headers.host, this.#options)) {
