@@ -41,8 +41,27 @@ export class UnknownEventTypeError extends InvalidArgumentError {}
 /** A canvas operation that is not allowed in the canvas's current state (e.g. forceDraw while drawing). */
 export class CanvasStateError extends DawnRfbError {}
 
-/** WebGPU rejected an operation (invalid shader, buffer usage, copy range, ...). */
-export class GpuValidationError extends DawnRfbError {}
+/**
+ * An error WebGPU reported (the seed's `GPUError`). `cause` holds WebGPU's own error object or
+ * exception where there is one.
+ */
+export class GpuError extends DawnRfbError {}
+
+/** WebGPU rejected an operation (invalid shader, buffer usage, copy range, ...): `GPUValidationError`. */
+export class GpuValidationError extends GpuError {}
+
+/** WebGPU could not allocate memory for an operation (a buffer too large, ...): `GPUOutOfMemoryError`. */
+export class GpuOutOfMemoryError extends GpuError {}
+
+/** The WebGPU implementation failed for its own reasons (e.g. a shader too complex): `GPUInternalError`. */
+export class GpuInternalError extends GpuError {}
+
+/**
+ * A WebGPU call failed with an exception (often a DOMException with an empty message: a map that
+ * was aborted, a destroyed device or buffer); the message says what was being done, `cause` is
+ * the original exception.
+ */
+export class GpuOperationError extends GpuError {}
 
 /** The shared frame server has closed (its last canvas closed); `getServer()` starts a new one. */
 export class ServerClosedError extends CanvasStateError {}

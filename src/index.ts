@@ -1,15 +1,19 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // dawn-rfb's public API.
 export * from './errors.js';
-export { setReporter, reportError, type Reporter } from './report.js';
+export { setReporter, reportError, endReportScope, type Reporter } from './report.js';
 export {
-  requestAdapter, adapterSummary, formatAdapterSummary, parseBackends, BACKENDS,
-  type Backend, type FeatureLevel, type AdapterOptions, type AdapterSummary, type FoundAdapter,
+  requestAdapter, enumerateAdapters, formatAdapterSummary, type FeatureLevel, type AdapterOptions,
+  type AdapterSummary, type FoundAdapter, type EnumeratedAdapter, type EnumerateOptions,
 } from './gpu/adapter.js';
-export { requestDevice, getDefaultDevice, deviceSummary, type DeviceOptions } from './gpu/device.js';
+export { BACKENDS, parseBackends, parseWgpuBackendType, resolveBackends, type Backend } from './gpu/backends.js';
+export {
+  requestDevice, getDefaultDevice, deviceSummary, deviceAdapter, adapterSummary, type DeviceOptions,
+} from './gpu/device.js';
 export { installWebGpuGlobals } from './gpu/globals.js';
 export { createBufferWithData, readBuffer, type BufferSource } from './gpu/buffers.js';
-export { readTexture, texelBytes, type ReadTextureLayout } from './gpu/textures.js';
+export { readMapped, writeMapped } from './gpu/mapped.js';
+export { readTexture, texelBytes, textureSize, textureViewSize, viewTexture, type ReadTextureLayout } from './gpu/textures.js';
 export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputArray, type TypedArrayConstructor } from './gpu/compute.js';
 export * from './canvas/events.js';
 export { EventEmitter, mergeEvents, type EventHandler, type EventControl, type HandlerFor } from './canvas/emitter.js';

@@ -1,12 +1,11 @@
 // End to end in a real browser: Debian's Chromium (through playwright-core, no browser download)
 // opens a RemoteCanvas's page, the widget goes live, and drag, wheel, keys and viewport resizes
 // reach handleEvent with the right fields, in order, and change the frames.
-import pixelmatch from 'pixelmatch';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { getDefaultDevice, RemoteCanvas, type CanvasEvent, type RemoteCanvasOptions } from '../src/index.js';
 import { DemoScene } from '../src/cli/demo-scene.js';
+import { differingPixels, screenshotPixels, type Pixels } from './helpers/screenshots.js';
 
 // These callbacks run in the page; the project's type check has no DOM lib (it would clash with
 // @webgpu/types), so the little of the DOM they use is declared here.
@@ -72,18 +71,8 @@ async function nextFrame(page: Page, after: number): Promise<number> {
   return frameIndex(page);
 }
 
-/** The widget's canvas as the browser shows it: RGBA pixels. */
-async function canvasPixels(page: Page): Promise<{ data: Buffer; width: number; height: number }> {
-  const png = await page.locator('#view canvas').screenshot();
-  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
-}
-
-/** Pixels that differ between two screenshots of the same size (pixelmatch, anti-aliasing ignored). */
-function differingPixels(a: Awaited<ReturnType<typeof canvasPixels>>, b: Awaited<ReturnType<typeof canvasPixels>>): number {
-  expect([b.width, b.height]).toEqual([a.width, a.height]);
-  return pixelmatch(a.data, b.data, undefined, a.width, a.height, { threshold: 0.1 });
-}
+/** The widget's canvas as the browser shows it. */
+const canvasPixels = (page: Page): Promise<Pixels> => screenshotPixels(page.locator('#view canvas'));
 
 test('the widget goes live, and a drag rotates the scene with events in order', async () => {
   const page = await openDemo({ size: [400, 300] });

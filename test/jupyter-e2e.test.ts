@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { differingPixels, screenshotPixels, type Pixels } from './helpers/screenshots.js';
 
 // These callbacks run in the page; the project's type check has no DOM lib (it would clash with
 // @webgpu/types), so the little of the DOM and of Notebook 6's front end they use is declared here.
@@ -145,18 +145,8 @@ afterAll(async () => {
   if (prefix) rmSync(prefix, { recursive: true, force: true });
 }, 30_000);
 
-/** Pixels of the element as shown (RGB). */
-async function pixels(locator: Locator): Promise<Buffer> {
-  return sharp(await locator.screenshot()).removeAlpha().raw().toBuffer();
-}
-
-function differingPixels(a: Buffer, b: Buffer): number {
-  let n = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i += 3) {
-    if (Math.abs(a[i]! - b[i]!) + Math.abs(a[i + 1]! - b[i + 1]!) + Math.abs(a[i + 2]! - b[i + 2]!) > 30) n++;
-  }
-  return n + Math.abs(a.length - b.length) / 3;
-}
+/** Pixels of the element as shown. */
+const pixels = (locator: Locator): Promise<Pixels> => screenshotPixels(locator);
 
 /** The canvas's own backing store (the status overlay sits above it). */
 const backingStore = (canvas: Locator): Promise<string> => canvas.evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
@@ -221,7 +211,7 @@ test('a notebook run in Jupyter shows a live widget; a drag rotates the scene; a
   await page.waitForFunction((n) => Number(document.querySelector('.dawn-rfb-output')!.getAttribute('data-frame-index')) > n, start, { timeout: 15_000 });
   await page.waitForTimeout(300);
   const after = await pixels(canvas);
-  expect(before.length).toBe(after.length);
+  expect([after.width, after.height]).toEqual([before.width, before.height]);
   expect(differingPixels(before, after), 'pixels changed by the drag (of 120000)').toBeGreaterThan(5000);
 
   // ---- a kernel restart: disconnected, the last frame stays ----------------------------------

@@ -2,10 +2,10 @@
 // backend hooks (_presentFrame, _mayDraw, _applyLogicalSize, _onTitle, _onCursor, _onClose) that
 // the offscreen and remote canvases fill in.
 import { CanvasClosedError, CanvasStateError, InvalidArgumentError } from '../errors.js';
-import { isThenable, reportError, reportRejection } from '../report.js';
+import { endReportScope, isThenable, reportError, reportRejection } from '../report.js';
 import { CanvasContext, checkSize } from './context.js';
 import { EventEmitter, type HandlerFor } from './emitter.js';
-import { checkEventType, now, type CanvasEvent, type EventType } from './events.js';
+import { checkEvent, now, type CanvasEvent, type EventType } from './events.js';
 import type { Pixels } from './readback.js';
 import { Scheduler, type ScheduleOptions, type UpdateMode } from './scheduler.js';
 
@@ -70,7 +70,7 @@ interface DrawResult {
  * `getContext().getCurrentTexture()`; the canvas presents each frame through its backend.
  */
 export abstract class CanvasBase {
-  readonly #events = new EventEmitter();
+  readonly #events = new EventEmitter(this);
   readonly #scheduler: Scheduler;
   #drawFunction: (() => void) | undefined;
   #context: CanvasContext | undefined;
@@ -83,7 +83,14 @@ export abstract class CanvasBase {
   #frameIndex = 0;
 
   constructor(options: CanvasOptions = {}) {
-    const [lw, lh] = options.size ?? [640, 480];
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`canvas options must be an object, got ${options === null ? 'null' : typeof options}`);
+    }
+    const size = options.size ?? [640, 480];
+    if (!Array.isArray(size) || size.length !== 2) {
+      throw new InvalidArgumentError(`size must be [width, height] in logical pixels, got ${JSON.stringify(size)}`);
+    }
+    const [lw, lh] = size;
     this.#ratio = positive('pixelRatio', options.pixelRatio ?? 1);
     positive('size[0]', lw);
     positive('size[1]', lh);
@@ -92,7 +99,7 @@ export abstract class CanvasBase {
     this.#scheduler = new Scheduler({
       draw: async () => {
         const r = await this.#drawOnce();
-        if (r.error !== undefined) reportError('draw function', r.error);
+        if (r.error !== undefined) reportError('draw function', r.error, this);
       },
       flushEvents: () => this.#events.flush(),
       mayDraw: () => !this.#closed && this._mayDraw(),
@@ -121,7 +128,7 @@ export abstract class CanvasBase {
    */
   forceDraw(): Promise<void> {
     return this._drawNow().then((r) => {
-      if (r.error !== undefined) reportError('draw function', r.error);
+      if (r.error !== undefined) reportError('draw function', r.error, this);
     });
   }
 
@@ -146,8 +153,8 @@ export abstract class CanvasBase {
     if (isThenable(result)) {
       // The frame is presented when the function returns: what an async one renders after its
       // first await is lost, and a promise that never settles must not hold anything up.
-      reportError('draw function', new InvalidArgumentError('the draw function returned a promise; draw functions run synchronously (the frame is presented when it returns), so render before returning, without await'));
-      reportRejection('draw function', result);
+      reportError('draw function', new InvalidArgumentError('the draw function returned a promise; draw functions run synchronously (the frame is presented when it returns), so render before returning, without await'), this);
+      reportRejection('draw function', result, this);
     }
   }
 
@@ -165,7 +172,7 @@ export abstract class CanvasBase {
     } finally {
       this.#inDrawFunction = false;
     }
-    const pending = this.#context?._present();
+    const pending = this.#context?.present();
     if (!pending) return {};
     const config = this.#context!.getConfiguration()!;
     let pixels: Pixels;
@@ -331,16 +338,22 @@ export abstract class CanvasBase {
   /**
    * Entry point for events from views (the remote widget calls it). Events are queued, merged and
    * dispatched before the next draw or when idle. A `resize` event resizes the canvas (and is
-   * dispatched as a `resize` event); one with a zero size means hidden and changes nothing.
-   * Ignored after close.
-   * @throws {UnknownEventTypeError} listing the valid types.
+   * dispatched as a `resize` event); one with a zero size means hidden and changes nothing. A
+   * `close` event closes the canvas, as {@link close} does (as jupyter_rfb and rendercanvas
+   * do when their view goes away). Ignored after close.
+   * @throws {UnknownEventTypeError} listing the valid types; {@link InvalidArgumentError} naming
+   *   each missing or malformed field of the event.
    */
   handleEvent(event: CanvasEvent): void {
-    checkEventType(event?.type);
+    checkEvent(event);
     if (this.#closed) return;
     if (event.type === 'resize') {
       // A zero size means the view is hidden, not that the canvas should become empty.
       if (event.pwidth !== 0 && event.pheight !== 0) this._setSize(event.pwidth, event.pheight, event.ratio);
+      return;
+    }
+    if (event.type === 'close') {
+      this.close();
       return;
     }
     this.#events.submit(event);
@@ -350,14 +363,17 @@ export abstract class CanvasBase {
   // ---- lifetime ------------------------------------------------------------------------------
 
   /**
-   * Closes the canvas: emits `close`, stops drawing, releases the draw function and the context.
-   * Idempotent.
+   * Closes the canvas: delivers the events still queued (they happened before the close), then
+   * emits `close` exactly once, stops drawing, and releases the draw function and the context.
+   * Events that arrive later are ignored. Idempotent (also when a handler calls it again).
    */
   close(): void {
     if (this.#closed) return;
-    this.#events.emit({ type: 'close', timestamp: now() });
     this.#closed = true;
+    this.#events.flush();
+    this.#events.emit({ type: 'close', timestamp: now() });
     this.#events.close();
+    endReportScope(this);
     this.#drawFunction = undefined;
     const context = this.#context;
     void this.#scheduler.stop().then(() => context?._close());

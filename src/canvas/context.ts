@@ -21,7 +21,12 @@ export interface SizeSource {
   getPhysicalSize(): [number, number];
 }
 
-/** The context of a canvas; get it with `canvas.getContext()`. */
+/**
+ * The context of a canvas (the seed's `GPUCanvasContext`); get it with `canvas.getContext()`.
+ * A custom canvas (one not built on `CanvasBase`) creates its own with
+ * `new CanvasContext({ getPhysicalSize })`, renders into `getCurrentTexture()`, and calls
+ * `await context.present()` at the end of each frame to get its pixels.
+ */
 export class CanvasContext {
   readonly #canvas: SizeSource;
   #config: Required<ContextConfiguration> | undefined;
@@ -30,8 +35,14 @@ export class CanvasContext {
   #acquired = false;
   #closed = false;
 
-  /** @internal Created by the canvas. */
+  /**
+   * @param canvas where the texture size comes from: `getPhysicalSize()` returns [width, height]
+   *   in integer pixels (a canvas, or any object of a custom canvas).
+   */
   constructor(canvas: SizeSource) {
+    if (canvas === null || typeof canvas !== 'object' || typeof canvas.getPhysicalSize !== 'function') {
+      throw new InvalidArgumentError('CanvasContext: expected an object with getPhysicalSize(): [width, height] (a canvas)');
+    }
     this.#canvas = canvas;
   }
 
@@ -86,7 +97,11 @@ export class CanvasContext {
     if (this.#closed) throw new CanvasClosedError('getCurrentTexture: the canvas is closed');
     const config = this.#config;
     if (!config) throw new InvalidArgumentError('getCurrentTexture: call context.configure({ device }) first');
-    const [width, height] = this.#canvas.getPhysicalSize();
+    const size = this.#canvas.getPhysicalSize();
+    if (!Array.isArray(size) || !size.slice(0, 2).every((v) => Number.isInteger(v) && v >= 1) || size.length !== 2) {
+      throw new InvalidArgumentError(`getCurrentTexture: the canvas's getPhysicalSize() must return [width, height], integers >= 1, got ${JSON.stringify(size)}`);
+    }
+    const [width, height] = size;
     if (!this.#texture || this.#texture.width !== width || this.#texture.height !== height) {
       checkSize([width, height], config.device);
       this.#texture?.destroy();
@@ -102,13 +117,17 @@ export class CanvasContext {
   }
 
   /**
-   * @internal Reads back the frame rendered since the last present, or returns undefined when
-   * nothing was rendered (the draw was cancelled).
+   * Ends the frame (the seed's `GPUCanvasContext.present()`): reads back what was rendered into
+   * `getCurrentTexture()` since the last present, as RGBA pixels (alpha 255 when `alphaMode` is
+   * `opaque`). Returns undefined when nothing was rendered (the texture was not asked for).
+   * Canvases call it after each draw function; a custom canvas calls it itself.
+   * @throws {CanvasClosedError} after the canvas closed.
    */
-  _present(): Promise<Pixels> | undefined {
+  present(): Promise<Pixels> | undefined {
+    if (this.#closed) throw new CanvasClosedError('present: the canvas is closed');
     if (!this.#acquired || !this.#texture || !this.#readback) return undefined;
     this.#acquired = false;
-    return this.#readback.read(this.#texture);
+    return this.#readback.read(this.#texture, this.#config!.alphaMode === 'opaque');
   }
 
   /** @internal Drops a frame whose drawing failed. */

@@ -1,8 +1,9 @@
 // The event queue and handler registry of a canvas. Events are queued as they arrive, merged where
 // only the latest state matters (the vocabulary's mergeEvents: moves, wheel deltas, resizes), and
 // dispatched in arrival order when the canvas flushes: before each draw, and when it is idle.
+import { InvalidArgumentError } from '../errors.js';
 import { reportError, reportRejection } from '../report.js';
-import { checkEventType, mergeEvents, type CanvasEvent, type EventOf, type EventType } from './events.js';
+import { checkEvent, checkEventType, mergeEvents, type CanvasEvent, type EventOf, type EventType } from './events.js';
 
 // The merge rule is part of the shared event vocabulary (the widget's throttle uses it too).
 export { mergeEvents };
@@ -31,6 +32,12 @@ export class EventEmitter {
   #queue: CanvasEvent[] = [];
   #closed = false;
   #seq = 0;
+  readonly #scope: object | undefined;
+
+  /** @param scope what handler errors are reported against (the canvas): see `reportError`. */
+  constructor(scope?: object) {
+    this.#scope = scope;
+  }
 
   /**
    * Registers `fn` for the given types ("*" for all; "*" handlers run after typed ones). Lower
@@ -38,9 +45,10 @@ export class EventEmitter {
    * type replaces its earlier registration (and order).
    */
   add(fn: EventHandler<never>, types: readonly (EventType | '*')[], order = 0): void {
-    if (typeof fn !== 'function') throw new TypeError('addEventHandler: the handler must be a function');
-    if (types.length === 0) throw new TypeError('addEventHandler: give at least one event type (or "*")');
-    if (!Number.isFinite(order)) throw new TypeError(`addEventHandler: order must be a finite number, got ${order}`);
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`addEventHandler: the handler must be a function, got ${fn === null ? 'null' : typeof fn}`);
+    if (!Array.isArray(types)) throw new InvalidArgumentError('addEventHandler: types must be an array of event types (or "*")');
+    if (types.length === 0) throw new InvalidArgumentError('addEventHandler: give at least one event type (or "*" for all), e.g. addEventHandler(fn, "pointer_down")');
+    if (!Number.isFinite(order)) throw new InvalidArgumentError(`addEventHandler: order must be a finite number, got ${order}`);
     for (const t of types) checkEventType(t, true);
     for (const t of types) {
       const list = (this.#handlers.get(t) ?? []).filter((e) => e.fn !== fn);
@@ -52,6 +60,8 @@ export class EventEmitter {
 
   /** Unregisters `fn` from the given types, or from all types when none are given. */
   remove(fn: EventHandler<never>, types: readonly (EventType | '*')[] = []): void {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`removeEventHandler: the handler must be a function, got ${fn === null ? 'null' : typeof fn}`);
+    if (!Array.isArray(types)) throw new InvalidArgumentError('removeEventHandler: types must be an array of event types (or "*")');
     for (const t of types) checkEventType(t, true);
     const keys = types.length > 0 ? types : [...this.#handlers.keys()];
     for (const t of keys) {
@@ -67,10 +77,10 @@ export class EventEmitter {
 
   /**
    * Queues an event for the next flush, merging it into the previous queued event where allowed.
-   * Throws for unknown types; ignored after close.
+   * Throws for unknown types and malformed fields (see `checkEvent`); ignored after close.
    */
   submit(event: CanvasEvent): void {
-    checkEventType(event?.type);
+    checkEvent(event);
     if (this.#closed) return;
     const last = this.#queue[this.#queue.length - 1];
     const merged = last && mergeEvents(last, event);
@@ -87,15 +97,16 @@ export class EventEmitter {
 
   /** Dispatches an event now, bypassing the queue. Handler errors are reported, not thrown. */
   emit(event: CanvasEvent): void {
+    checkEvent(event);
     if (this.#closed && event.type !== 'close') return;
     let stopped = false;
     const dispatched = Object.assign({ ...event }, { stopPropagation: () => { stopped = true; } });
     const entries = [...(this.#handlers.get(event.type) ?? []), ...(this.#handlers.get('*') ?? [])];
     for (const { fn } of entries) {
       try {
-        reportRejection(`event handler for "${event.type}"`, (fn as EventHandler)(dispatched as CanvasEvent & EventControl));
+        reportRejection(`event handler for "${event.type}"`, (fn as EventHandler)(dispatched as CanvasEvent & EventControl), this.#scope);
       } catch (e) {
-        reportError(`event handler for "${event.type}"`, e);
+        reportError(`event handler for "${event.type}"`, e, this.#scope);
       }
       if (stopped) break;
     }

@@ -1,6 +1,8 @@
 // Reads a canvas's texture back as tightly packed RGBA. Staging buffers are pooled: a buffer is
-// reused while its size fits, at most `maxInFlight` reads run at once (further reads wait for a
-// free buffer), and no buffer is mapped again while its previous map is pending.
+// reused while its size fits (also when the frame shrinks), at most `maxInFlight` reads run at
+// once (further reads wait for a free buffer), and no buffer is mapped again while its previous
+// map is pending.
+import { mapBuffer } from '../gpu/scopes.js';
 import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
 import { Limiter } from '../limiter.js';
 
@@ -31,6 +33,11 @@ function swapRedBlue(data: Uint8Array): void {
   }
 }
 
+/** Sets every pixel's alpha to 255 (an opaque canvas ignores what the shader wrote there). */
+function makeOpaque(data: Uint8Array): void {
+  for (let i = 3; i < data.length; i += 4) data[i] = 255;
+}
+
 /** A pool of staging buffers for reading one canvas's frames. */
 export class TextureReadback {
   readonly #device: GPUDevice;
@@ -44,8 +51,11 @@ export class TextureReadback {
     this.#inFlight = new Limiter(maxInFlight);
   }
 
-  /** Reads the whole texture (one of {@link CANVAS_FORMATS}) into new RGBA pixels. */
-  async read(texture: GPUTexture): Promise<Pixels> {
+  /**
+   * Reads the whole texture (one of {@link CANVAS_FORMATS}) into new RGBA pixels.
+   * @param opaque set alpha to 255 (the context's alphaMode is "opaque").
+   */
+  async read(texture: GPUTexture, opaque = false): Promise<Pixels> {
     const { width, height, format } = texture;
     const rowBytes = width * 4;
     const stride = alignedBytesPerRow(rowBytes);
@@ -55,11 +65,12 @@ export class TextureReadback {
       const encoder = this.#device.createCommandEncoder({ label: 'dawn-rfb canvas readback' });
       encoder.copyTextureToBuffer({ texture }, { buffer: slot.buffer, bytesPerRow: stride, rowsPerImage: height }, [width, height]);
       this.#device.queue.submit([encoder.finish()]);
-      await slot.buffer.mapAsync(GPUMapMode.READ, 0, size);
+      await mapBuffer(slot.buffer, GPUMapMode.READ, 'canvas readback', 0, size);
       const data = new Uint8Array(rowBytes * height);
       copyRows(new Uint8Array(slot.buffer.getMappedRange(0, size)), stride, data, 0, rowBytes, rowBytes, height);
       slot.buffer.unmap();
       if (format.startsWith('bgra')) swapRedBlue(data);
+      if (opaque) makeOpaque(data);
       return { width, height, data };
     } finally {
       this.#release(slot);
@@ -75,8 +86,10 @@ export class TextureReadback {
 
   async #acquire(size: number): Promise<Slot> {
     await this.#inFlight.acquire();
-    // Prefer an idle buffer of exactly this size; replace an idle one of another size.
-    let slot = this.#slots.find((s) => !s.busy && s.buffer.size === size);
+    // Prefer the smallest idle buffer that fits (a frame that shrank reuses it); else replace an
+    // idle one that is too small, or add one.
+    let slot = this.#slots.filter((s) => !s.busy && s.buffer.size >= size)
+      .sort((a, b) => a.buffer.size - b.buffer.size)[0];
     if (!slot) {
       const idle = this.#slots.find((s) => !s.busy);
       if (idle) {

@@ -4,18 +4,19 @@ import { tmpdir } from 'node:os';
 import { create } from 'webgpu';
 import { GpuUnavailableError, InvalidArgumentError, type AdapterAttempt } from '../errors.js';
 import { installWebGpuGlobals } from './globals.js';
+import { withoutDawnLimitWarnings } from './quiet-stderr.js';
+import { BACKENDS, parseBackends, resolveBackends, type Backend } from './backends.js';
 
-/** Dawn backends that `webgpu` (dawn.node) can be asked for. */
-export const BACKENDS = ['vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
-/** A Dawn backend name. */
-export type Backend = (typeof BACKENDS)[number];
+export { BACKENDS, parseBackends, parseWgpuBackendType, resolveBackends, type Backend } from './backends.js';
+
 /** WebGPU feature level: "core" is full WebGPU, "compatibility" runs on OpenGL ES. */
 export type FeatureLevel = 'core' | 'compatibility';
 
 /** Options of {@link requestAdapter}. */
 export interface AdapterOptions {
   /**
-   * Backend(s) to try, in order. Default: env `DAWN_RFB_BACKEND` (comma-separated), else the
+   * Backend(s) to try, in order (any case). Default: env `DAWN_RFB_BACKEND` (comma-separated),
+   * else the seed's `WGPU_BACKEND_TYPE` (Vulkan, Metal, D3D12, D3D11, OpenGL), else the
    * platform order: Linux `vulkan` then `opengles`; macOS `metal`; Windows `d3d12` then `vulkan`.
    */
   backend?: Backend | readonly Backend[];
@@ -51,22 +52,24 @@ export interface AdapterSummary {
   software: boolean;
 }
 
-function platformOrder(): Backend[] {
-  if (process.platform === 'darwin') return ['metal'];
-  if (process.platform === 'win32') return ['d3d12', 'vulkan'];
-  return ['vulkan', 'opengles'];
-}
+const POWER_PREFERENCES = ['low-power', 'high-performance'];
+const FEATURE_LEVELS = ['core', 'compatibility'];
 
-/** Parses `DAWN_RFB_BACKEND` or an option into a list of backends; throws on unknown names. */
-export function parseBackends(value: Backend | readonly Backend[] | string | undefined): Backend[] {
-  if (value === undefined || value === '' || value === 'auto') return platformOrder();
-  const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [...value];
-  for (const b of list) {
-    if (!(BACKENDS as readonly string[]).includes(b)) {
-      throw new InvalidArgumentError(`unknown WebGPU backend "${b}"; allowed: ${BACKENDS.join(', ')} (or "auto")`);
-    }
+/** Throws InvalidArgumentError for adapter options of the wrong type or value. */
+function checkAdapterOptions(options: AdapterOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`adapter/device options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
-  return list as Backend[];
+  const { powerPreference, featureLevel, dawnOptions } = options;
+  if (powerPreference !== undefined && !POWER_PREFERENCES.includes(powerPreference as string)) {
+    throw new InvalidArgumentError(`powerPreference must be "low-power" or "high-performance" (or left out for Dawn's choice), got ${JSON.stringify(powerPreference)}`);
+  }
+  if (featureLevel !== undefined && !FEATURE_LEVELS.includes(featureLevel)) {
+    throw new InvalidArgumentError(`featureLevel must be "core" or "compatibility" (or left out), got ${JSON.stringify(featureLevel)}`);
+  }
+  if (dawnOptions !== undefined && (!Array.isArray(dawnOptions) || !dawnOptions.every((o) => typeof o === 'string'))) {
+    throw new InvalidArgumentError('dawnOptions must be an array of strings such as "enable-dawn-features=dump_shaders"');
+  }
 }
 
 // Dawn prints why a backend failed on stderr but only returns null; remember our own reasons.
@@ -101,20 +104,37 @@ function instanceFor(backend: Backend, dawnOptions: readonly string[]): GPU {
   return gpu;
 }
 
+function defaultFeatureLevel(backend: Backend): FeatureLevel {
+  return backend === 'opengles' || backend === 'opengl' ? 'compatibility' : 'core';
+}
+
+// How each adapter we handed out was found, so a bare GPUAdapter can be summarised.
+const origins = new WeakMap<GPUAdapter, { backend: Backend; featureLevel: FeatureLevel }>();
+
+async function adapterFrom(gpu: GPU, backend: Backend, featureLevel: FeatureLevel,
+  extra: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
+  // Dawn discovers the adapter (and prints its limit warnings) inside the synchronous call.
+  const adapter = await withoutDawnLimitWarnings(() => gpu.requestAdapter({ ...extra, featureLevel } as GPURequestAdapterOptions));
+  if (adapter) origins.set(adapter, { backend, featureLevel });
+  return adapter;
+}
+
 /**
  * Finds a WebGPU adapter, trying each backend in order.
+ * @throws {InvalidArgumentError} for unknown backends, an empty backend list, or a bad
+ *   `powerPreference` / `featureLevel`.
  * @throws {GpuUnavailableError} listing every backend tried, why it failed and how to fix it.
  */
 export async function requestAdapter(options: AdapterOptions = {}): Promise<FoundAdapter> {
+  checkAdapterOptions(options);
   installWebGpuGlobals(); // code written for the web expects GPUBufferUsage & co. next to a device
-  const backends = parseBackends(options.backend ?? process.env.DAWN_RFB_BACKEND);
+  const backends = resolveBackends(options.backend);
   const attempts: AdapterAttempt[] = [];
   for (const backend of backends) {
-    const featureLevel: FeatureLevel = options.featureLevel
-      ?? (backend === 'opengles' || backend === 'opengl' ? 'compatibility' : 'core');
+    const featureLevel: FeatureLevel = options.featureLevel ?? defaultFeatureLevel(backend);
     try {
       const gpu = instanceFor(backend, options.dawnOptions ?? []);
-      const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference, featureLevel } as GPURequestAdapterOptions);
+      const adapter = await adapterFrom(gpu, backend, featureLevel, { powerPreference: options.powerPreference });
       if (adapter) return { adapter, backend, featureLevel, attempts };
       attempts.push({ backend, featureLevel, reason: failureHint(backend) });
     } catch (e) {
@@ -130,10 +150,61 @@ export async function requestAdapter(options: AdapterOptions = {}): Promise<Foun
   );
 }
 
+/** An adapter found by {@link enumerateAdapters}, with its summary. */
+export interface EnumeratedAdapter extends FoundAdapter {
+  summary: AdapterSummary;
+}
+
+/** Options of {@link enumerateAdapters}. */
+export interface EnumerateOptions {
+  /** Backends to look at. Default: every backend in {@link BACKENDS} (those absent on this platform give nothing). */
+  backend?: Backend | readonly Backend[];
+}
+
+/**
+ * Every adapter Dawn can see (the seed's `enumerate_adapters`): each backend is asked for its
+ * default, low-power, high-performance and fallback adapter, at the feature level it supports
+ * best; duplicates are dropped. Backends that fail are skipped (requestAdapter says why).
+ */
+export async function enumerateAdapters(options: EnumerateOptions = {}): Promise<EnumeratedAdapter[]> {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('enumerateAdapters: options must be an object');
+  installWebGpuGlobals();
+  const backends = options.backend === undefined ? [...BACKENDS] : parseBackends(options.backend);
+  const found: EnumeratedAdapter[] = [];
+  const seen = new Set<string>();
+  const asks: GPURequestAdapterOptions[] = [{}, { powerPreference: 'low-power' }, { powerPreference: 'high-performance' }, { forceFallbackAdapter: true }];
+  for (const backend of backends) {
+    const featureLevel = defaultFeatureLevel(backend);
+    let gpu: GPU;
+    try {
+      gpu = instanceFor(backend, []);
+    } catch {
+      continue;
+    }
+    for (const ask of asks) {
+      let adapter: GPUAdapter | null;
+      try {
+        adapter = await adapterFrom(gpu, backend, featureLevel, ask);
+      } catch {
+        continue;
+      }
+      if (!adapter) continue;
+      const entry = { adapter, backend, featureLevel, attempts: [] };
+      const summary = summarize(entry);
+      const info = adapter.info;
+      const key = [backend, info.vendor, info.architecture, info.device, info.description].join('\u0000');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      found.push({ ...entry, summary });
+    }
+  }
+  return found;
+}
+
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|softpipe|microsoft basic render|warp/i;
 
-/** Describes an adapter found by {@link requestAdapter}. */
-export function adapterSummary(found: FoundAdapter): AdapterSummary {
+/** @internal Describes an adapter found by {@link requestAdapter}. */
+export function summarize(found: FoundAdapter): AdapterSummary {
   const info = found.adapter.info;
   const name = info.description || info.device || info.architecture || 'unknown adapter';
   return {
@@ -142,12 +213,20 @@ export function adapterSummary(found: FoundAdapter): AdapterSummary {
     vendor: info.vendor || 'unknown',
     backend: found.backend,
     featureLevel: found.featureLevel,
-    software: SOFTWARE.test(`${name} ${info.architecture}`) || (found.adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+    software: SOFTWARE.test(`${name} ${info.device} ${info.architecture}`) || (found.adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
   };
+}
+
+/** @internal How a GPUAdapter handed out by dawn-rfb was found, or undefined for others. */
+export function adapterOrigin(adapter: GPUAdapter): { backend: Backend; featureLevel: FeatureLevel } | undefined {
+  return origins.get(adapter);
 }
 
 /** One line for logs: "llvmpipe: Mesa ... [llvmpipe-llvm-...] (mesa, vulkan, core, software)". */
 export function formatAdapterSummary(s: AdapterSummary): string {
+  if (s === null || typeof s !== 'object' || typeof s.name !== 'string') {
+    throw new InvalidArgumentError('formatAdapterSummary: expected an AdapterSummary (from adapterSummary() or deviceSummary())');
+  }
   const device = s.device && s.device !== s.name ? ` [${s.device}]` : '';
   return `${s.name}${device} (${s.vendor}, ${s.backend}, ${s.featureLevel}${s.software ? ', software' : ''})`;
 }

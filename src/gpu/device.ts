@@ -1,7 +1,11 @@
 // Device acquisition and the process-wide default device. Uncaptured validation errors and
 // device loss are reported (once each, with the device's label), never swallowed.
+import { InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
-import { adapterSummary, requestAdapter, type AdapterOptions, type AdapterSummary, type FoundAdapter } from './adapter.js';
+import {
+  adapterOrigin, requestAdapter, summarize, type AdapterOptions, type AdapterSummary, type FoundAdapter,
+} from './adapter.js';
+import { wrapGpuException } from './scopes.js';
 
 /** Options of {@link requestDevice}: where to find the adapter, and what to ask of the device. */
 export interface DeviceOptions extends AdapterOptions {
@@ -16,30 +20,54 @@ export interface DeviceOptions extends AdapterOptions {
   requiredLimits?: Record<string, number>;
 }
 
-const summaries = new WeakMap<GPUDevice, AdapterSummary>();
+const found = new WeakMap<GPUDevice, FoundAdapter>();
+
+function checkDeviceOptions(options: DeviceOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`requestDevice: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  if (options.label !== undefined && typeof options.label !== 'string') {
+    throw new InvalidArgumentError(`requestDevice: label must be a string, got ${typeof options.label}`);
+  }
+  if (options.requiredFeatures !== undefined && !Array.isArray(options.requiredFeatures)) {
+    throw new InvalidArgumentError('requestDevice: requiredFeatures must be an array of GPUFeatureName strings');
+  }
+  const limits = options.requiredLimits;
+  if (limits !== undefined && (limits === null || typeof limits !== 'object'
+    || !Object.values(limits).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0))) {
+    throw new InvalidArgumentError('requestDevice: requiredLimits must be an object of limit name -> non-negative number, e.g. { maxBufferSize: 1 << 30 }');
+  }
+}
 
 /**
  * Requests a new WebGPU device (see {@link AdapterOptions} for the backend order). Uncaptured
  * errors on it and its loss are reported through {@link reportError}.
- * @throws {GpuUnavailableError} when no backend gives an adapter.
+ * @throws {InvalidArgumentError} for bad options; {@link GpuUnavailableError} when no backend
+ *   gives an adapter; {@link GpuOperationError} when the adapter refuses the features or limits.
  */
 export async function requestDevice(options: DeviceOptions = {}): Promise<GPUDevice> {
-  const found = await requestAdapter(options);
+  checkDeviceOptions(options);
+  const adapterFound = await requestAdapter(options);
   const label = options.label ?? 'dawn-rfb device';
-  const device = await found.adapter.requestDevice({
-    label,
-    requiredFeatures: options.requiredFeatures ?? [],
-    requiredLimits: {
-      maxTextureDimension2D: found.adapter.limits.maxTextureDimension2D,
-      ...options.requiredLimits,
-    },
-  });
-  watchDevice(device, label, found);
+  let device: GPUDevice;
+  try {
+    device = await adapterFound.adapter.requestDevice({
+      label,
+      requiredFeatures: options.requiredFeatures ?? [],
+      requiredLimits: {
+        maxTextureDimension2D: adapterFound.adapter.limits.maxTextureDimension2D,
+        ...options.requiredLimits,
+      },
+    });
+  } catch (e) {
+    throw wrapGpuException(`requestDevice on ${adapterFound.backend}`, e);
+  }
+  watchDevice(device, label, adapterFound);
   return device;
 }
 
-function watchDevice(device: GPUDevice, label: string, found: FoundAdapter): void {
-  summaries.set(device, adapterSummary(found));
+function watchDevice(device: GPUDevice, label: string, adapterFound: FoundAdapter): void {
+  found.set(device, adapterFound);
   // preventDefault stops dawn.node from also printing the error on stdout, where it would mix
   // with a program's output; ours goes through the reporter (stderr by default).
   device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
@@ -59,7 +87,44 @@ function watchDevice(device: GPUDevice, label: string, found: FoundAdapter): voi
 
 /** What the adapter behind a device is; undefined for devices not made by {@link requestDevice}. */
 export function deviceSummary(device: GPUDevice): AdapterSummary | undefined {
-  return summaries.get(device);
+  const f = device !== null && typeof device === 'object' ? found.get(device) : undefined;
+  return f && summarize(f);
+}
+
+/**
+ * The adapter a device was requested from, with its backend and feature level (the seed's
+ * `GPUDevice.adapter`).
+ * @throws {InvalidArgumentError} for a device not made by {@link requestDevice} / {@link getDefaultDevice}.
+ */
+export function deviceAdapter(device: GPUDevice): FoundAdapter {
+  const f = device !== null && typeof device === 'object' ? found.get(device) : undefined;
+  if (!f) throw new InvalidArgumentError('deviceAdapter: expected a GPUDevice made by requestDevice() or getDefaultDevice()');
+  return f;
+}
+
+function isFoundAdapter(x: unknown): x is FoundAdapter {
+  return x !== null && typeof x === 'object' && 'adapter' in x && 'backend' in x && 'featureLevel' in x;
+}
+
+/**
+ * Describes an adapter (the seed's `GPUAdapter.summary`): give what {@link requestAdapter}
+ * returned, a GPUAdapter dawn-rfb handed out, or a device made by {@link requestDevice}. With no
+ * argument, the default device's adapter (once {@link getDefaultDevice} has resolved).
+ * @throws {InvalidArgumentError} for anything else, or with no argument before the default device exists.
+ */
+export function adapterSummary(target?: FoundAdapter | GPUAdapter | GPUDevice): AdapterSummary {
+  if (target === undefined) {
+    if (resolvedDefault) return deviceSummary(resolvedDefault)!;
+    throw new InvalidArgumentError('adapterSummary(): the default device does not exist yet; call `await getDefaultDevice()` first, or pass the result of requestAdapter() or a device');
+  }
+  if (isFoundAdapter(target)) return summarize(target);
+  if (target !== null && typeof target === 'object') {
+    const device = found.get(target as GPUDevice);
+    if (device) return summarize(device);
+    const origin = adapterOrigin(target as GPUAdapter);
+    if (origin) return summarize({ adapter: target as GPUAdapter, ...origin, attempts: [] });
+  }
+  throw new InvalidArgumentError('adapterSummary: expected the result of requestAdapter(), a GPUAdapter from dawn-rfb, or a device from requestDevice()/getDefaultDevice()');
 }
 
 let defaultDevice: Promise<GPUDevice> | undefined;
@@ -68,7 +133,7 @@ let resolvedDefault: GPUDevice | undefined;
 /**
  * The process-wide shared device: the same object on every call (a new one only after it is
  * lost). Created on first use with {@link requestDevice}'s defaults (backend from
- * `DAWN_RFB_BACKEND` or the platform order).
+ * `DAWN_RFB_BACKEND`, `WGPU_BACKEND_TYPE` or the platform order).
  */
 export function getDefaultDevice(): Promise<GPUDevice> {
   if (!defaultDevice) {

@@ -1,10 +1,11 @@
 // WebGPU's global constants (GPUBufferUsage, GPUTextureUsage, GPUMapMode, GPUShaderStage, ...)
 // exist in browsers, and code written for the web expects them; Node has none. Defining them, and
-// patching GPUDevice so buffers and textures remember their device, is an explicit step: importing
+// patching GPUDevice so buffers and textures remember their device (and GPUTexture so views
+// remember their texture), is an explicit step: importing
 // dawn-rfb changes nothing global. requestAdapter() takes the step (so every device dawn-rfb
 // hands out works with it); call installWebGpuGlobals() to take it without one.
 import { globals } from 'webgpu';
-import { trackOwners } from './owners.js';
+import { trackOwners, trackViews } from './owners.js';
 
 let installed = false;
 
@@ -21,4 +22,6 @@ export function installWebGpuGlobals(): void {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   }
   trackOwners((globals as { GPUDevice?: { prototype: GPUDevice } }).GPUDevice);
+  // Views remember their texture (for viewTexture / textureViewSize).
+  trackViews((globals as { GPUTexture?: { prototype: GPUTexture } }).GPUTexture);
 }

@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../errors.js';
 
 const owners = new WeakMap<object, GPUDevice>();
+const views = new WeakMap<GPUTextureView, { texture: GPUTexture; descriptor: GPUTextureViewDescriptor }>();
 const PATCHED = Symbol.for('dawn-rfb.tracksOwners');
 
 /** Patches a GPUDevice class so buffers and textures remember their device. Idempotent. */
@@ -22,6 +23,24 @@ export function trackOwners(deviceClass: { prototype: GPUDevice } | undefined): 
     return texture;
   };
   proto[PATCHED] = true;
+}
+
+/** Patches a GPUTexture class so views remember their texture and descriptor. Idempotent. */
+export function trackViews(textureClass: { prototype: GPUTexture } | undefined): void {
+  const proto = textureClass?.prototype as (GPUTexture & { [PATCHED]?: boolean }) | undefined;
+  if (!proto || proto[PATCHED]) return;
+  const { createView } = proto;
+  proto.createView = function (this: GPUTexture, descriptor?: GPUTextureViewDescriptor) {
+    const view = createView.call(this, descriptor);
+    views.set(view, { texture: this, descriptor: { ...descriptor } });
+    return view;
+  };
+  proto[PATCHED] = true;
+}
+
+/** The texture a view was created from, and the view's descriptor; undefined for unknown objects. */
+export function viewOrigin(view: GPUTextureView): { texture: GPUTexture; descriptor: GPUTextureViewDescriptor } | undefined {
+  return view !== null && typeof view === 'object' ? views.get(view) : undefined;
 }
 
 /** The device that created a buffer or texture. */

@@ -2,8 +2,8 @@
 // texture-to-buffer copies; these helpers hide that: the caller gets tightly packed rows (or the
 // layout it asked for), whatever the width.
 import { InvalidArgumentError } from '../errors.js';
-import { deviceOf } from './owners.js';
-import { checked } from './scopes.js';
+import { deviceOf, viewOrigin } from './owners.js';
+import { checked, mapBuffer } from './scopes.js';
 
 /** WebGPU's alignment of bytesPerRow in texture/buffer copies. */
 export const COPY_BYTES_PER_ROW_ALIGNMENT = 256;
@@ -62,6 +62,7 @@ export interface ReadTextureLayout {
 }
 
 function extent(size: GPUExtent3D): [number, number, number] {
+  if (size === null || typeof size !== 'object') throw new InvalidArgumentError(`readTexture: size must be [width, height?, depth?] or { width, height, depthOrArrayLayers }, got ${String(size)}`);
   const [w, h = 1, d = 1] = Array.isArray(size)
     ? (size as number[])
     : [(size as GPUExtent3DDict).width, (size as GPUExtent3DDict).height, (size as GPUExtent3DDict).depthOrArrayLayers];
@@ -79,8 +80,12 @@ function extent(size: GPUExtent3D): [number, number, number] {
  * @param layout where to put the data in the result; see {@link ReadTextureLayout}.
  * @param size width, height and depth of the region.
  */
-export async function readTexture(source: GPUTexelCopyTextureInfo, layout: ReadTextureLayout,
-  size: GPUExtent3D): Promise<Uint8Array> {
+export async function readTexture(source: GPUTexelCopyTextureInfo, layout: ReadTextureLayout = {},
+  size?: GPUExtent3D): Promise<Uint8Array> {
+  if (source === null || typeof source !== 'object') throw new InvalidArgumentError('readTexture: source must be { texture, mipLevel?, origin?, aspect? }');
+  checkTexture(source.texture, 'readTexture: source.texture');
+  if (layout === null || typeof layout !== 'object') throw new InvalidArgumentError('readTexture: layout must be an object { offset?, bytesPerRow?, rowsPerImage? }');
+  if (size === undefined) throw new InvalidArgumentError('readTexture: size is required: [width, height?, depthOrArrayLayers?] or { width, height, depthOrArrayLayers }');
   const device = deviceOf(source.texture);
   const [width, height, depth] = extent(size);
   const bpt = texelBytes(source.texture.format);
@@ -104,7 +109,7 @@ export async function readTexture(source: GPUTexelCopyTextureInfo, layout: ReadT
       encoder.copyTextureToBuffer(source, { buffer: staging, bytesPerRow: srcStride, rowsPerImage: height }, [width, height, depth]);
       device.queue.submit([encoder.finish()]);
     });
-    await staging.mapAsync(GPUMapMode.READ);
+    await mapBuffer(staging, GPUMapMode.READ, 'readTexture');
     const src = new Uint8Array(staging.getMappedRange());
     const out = new Uint8Array(offset + dstStride * (rowsPerImage * (depth - 1) + height - 1) + rowBytes);
     for (let z = 0; z < depth; z++) {
@@ -115,4 +120,48 @@ export async function readTexture(source: GPUTexelCopyTextureInfo, layout: ReadT
   } finally {
     staging.destroy();
   }
+}
+
+// ---- sizes of textures and views (the seed's GPUTexture.size, GPUTextureView.size/.texture) ---
+
+function checkTexture(texture: unknown, what: string): asserts texture is GPUTexture {
+  if (texture === null || typeof texture !== 'object' || typeof (texture as GPUTexture).createView !== 'function') {
+    throw new InvalidArgumentError(`${what}: expected a GPUTexture, got ${texture === null ? 'null' : typeof texture}`);
+  }
+}
+
+/** A texture's size: [width, height, depthOrArrayLayers] (the seed's `GPUTexture.size`). */
+export function textureSize(texture: GPUTexture): [number, number, number] {
+  checkTexture(texture, 'textureSize');
+  return [texture.width, texture.height, texture.depthOrArrayLayers];
+}
+
+/**
+ * The texture a view was created from (the seed's `GPUTextureView.texture`); works for the
+ * canvas's views too (`context.getCurrentTexture().createView()`).
+ * @throws {InvalidArgumentError} for objects that are not views made in this process.
+ */
+export function viewTexture(view: GPUTextureView): GPUTexture {
+  const origin = viewOrigin(view);
+  if (!origin) throw new InvalidArgumentError('viewTexture: expected a GPUTextureView made with texture.createView() in this process');
+  return origin.texture;
+}
+
+/**
+ * A view's size: [width, height, depthOrArrayLayers] of the mip level it starts at, and the
+ * layers it covers (the seed's `GPUTextureView.size`, which is what a render pass on it draws to).
+ * @throws {InvalidArgumentError} for objects that are not views made in this process.
+ */
+export function textureViewSize(view: GPUTextureView): [number, number, number] {
+  const origin = viewOrigin(view);
+  if (!origin) throw new InvalidArgumentError('textureViewSize: expected a GPUTextureView made with texture.createView() in this process');
+  const { texture, descriptor } = origin;
+  const mip = descriptor.baseMipLevel ?? 0;
+  const width = Math.max(1, texture.width >> mip);
+  const height = texture.dimension === '1d' ? 1 : Math.max(1, texture.height >> mip);
+  const depth = texture.dimension === '3d'
+    ? Math.max(1, texture.depthOrArrayLayers >> mip)
+    : descriptor.arrayLayerCount ?? (descriptor.dimension === undefined || descriptor.dimension.endsWith('array') || descriptor.dimension.startsWith('cube')
+      ? texture.depthOrArrayLayers - (descriptor.baseArrayLayer ?? 0) : 1);
+  return [width, height, depth];
 }

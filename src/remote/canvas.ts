@@ -35,6 +35,7 @@ export interface RemoteCanvasStats {
   framesEncoded: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
+  /** One entry per open view, oldest first. */
   views: ViewStats[];
 }
 

@@ -27,14 +27,15 @@ function sendableCode(code: number): number {
   return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
 }
 
-/** A {@link ViewChannel} over an open `ws` websocket. */
-export function websocketChannel(socket: WebSocket): ViewChannel {
+/**
+ * A {@link ViewChannel} over an open `ws` websocket. `description` names it in logs (the server
+ * passes the peer's address, e.g. "ws 127.0.0.1:54321"). Default "ws".
+ */
+export function websocketChannel(socket: WebSocket, description = 'ws'): ViewChannel {
   const s = socket as Partial<WebSocket> | null | undefined;
   if (typeof s !== 'object' || s === null || typeof s.on !== 'function' || typeof s.send !== 'function' || s.readyState !== s.OPEN) {
     throw new InvalidArgumentError('websocketChannel takes an open `ws` WebSocket');
   }
-  const raw = (socket as unknown as { _socket?: { remoteAddress?: string; remotePort?: number } })._socket;
-  const description = `ws ${raw?.remoteAddress ?? '?'}:${raw?.remotePort ?? '?'}`;
   let closed = false;
   let closeHandler: ((code: number, reason: string) => void) | undefined;
   const closedWith = (code: number, reason: string): void => {

@@ -286,7 +286,7 @@ export class FrameServer {
       }
       this.#alive.set(ws, true);
       ws.on('pong', () => this.#alive.set(ws, true));
-      canvas.attachChannel(websocketChannel(ws));
+      canvas.attachChannel(websocketChannel(ws, `ws ${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`));
     });
   }
 

@@ -61,6 +61,7 @@ export class FrameStream {
     return this.#lastFrame;
   }
 
+  /** Counters so far. */
   stats(): FrameStreamStats {
     const t = this.#encodeTimes;
     return {

@@ -20,9 +20,13 @@ export interface FrameMessage {
 
 /** Statistics of one view. */
 export interface ViewStats {
+  /** The view's id (also in its hello message), e.g. "v3". */
   id: string;
+  /** Open and not reported hidden. */
   visible: boolean;
+  /** Frame messages sent to this view. */
   framesSent: number;
+  /** Frames it acknowledged (an ack also settles the older frames it skipped: counted once). */
   framesAcked: number;
   /** Frames replaced by a newer one before they could be sent (the view was behind). */
   framesDropped: number;
@@ -37,14 +41,18 @@ export interface ViewStats {
 /** A view's size as it last reported it. */
 export type ViewSize = Omit<ResizeEvent, 'type' | 'timestamp'>;
 
+/** An event a view passes on to its canvas: all but `resize` and `close`, which the view handles. */
+export type ViewInputEvent = Exclude<WireEvent, { type: 'resize' | 'close' }>;
+
 /** What a view reports to its canvas. */
 export interface ViewHooks {
-  /** An input event for the canvas's handlers (never `resize` or `close`: the view handles those). */
-  onEvent(view: View, event: Exclude<WireEvent, ResizeEvent>): void;
+  /** An input event for the canvas's handlers. */
+  onEvent(view: View, event: ViewInputEvent): void;
   /** The view reported a size (`becameVisible`: it had reported 0x0, hidden, before). */
   onResize(view: View, becameVisible: boolean): void;
   /** A frame was acknowledged (room for another). */
   onAck(view: View): void;
+  /** The view closed (either side); called once. */
   onClose(view: View): void;
 }
 
@@ -111,6 +119,7 @@ export class View {
     return this.#open && (this.#size === undefined || (this.#size.pwidth > 0 && this.#size.pheight > 0));
   }
 
+  /** False once closed, by either side. */
   get open(): boolean {
     return this.#open;
   }
@@ -157,6 +166,7 @@ export class View {
     this.#onClose();
   }
 
+  /** This view's statistics now. */
   stats(): ViewStats {
     this.#forgetOld(performance.now(), true);
     const rt = this.#roundtrips;

@@ -32,19 +32,20 @@ export async function until(cond: () => boolean, ms = 3000, what = 'condition'):
 }
 
 /**
- * One reported problem. Both shapes the suites read it in: `const [where, error] = report` and
+ * One reported problem (a repeat notice has its count as a third entry, `repeats`). Both shapes the suites read it in: `const [where, error] = report` and
  * `report.where` / `report.error` / `report.message` (the error's message, or the value as text).
  */
-export type Report = [where: string, error: unknown] & { where: string; error: unknown; message: string };
+export type Report = [where: string, error: unknown, repeats?: number]
+  & { where: string; error: unknown; message: string; repeats?: number };
 
 /** Replaces the reporter with one that records into `reports`; call restore() after. */
 export function captureReports(): { reports: Report[]; restore: () => void } {
   const reports: Report[] = [];
-  const previous: Reporter = setReporter((where, error) => {
+  const previous: Reporter = setReporter((where, error, repeats) => {
     const message = error instanceof Error ? error.message : String(error);
     // Not enumerable, so a report still equals the plain tuple [where, error] in assertions.
-    reports.push(Object.defineProperties([where, error], {
-      where: { value: where }, error: { value: error }, message: { value: message },
+    reports.push(Object.defineProperties(repeats === undefined ? [where, error] : [where, error, repeats], {
+      where: { value: where }, error: { value: error }, message: { value: message }, repeats: { value: repeats },
     }) as Report);
   });
   return { reports, restore: () => { setReporter(previous); } };

@@ -1,6 +1,7 @@
 // Keys, text input and focus, all through the hidden textarea. A textarea (not a tabindex div)
 // because only an editable element gets IME composition and 'input' events, and because notebook
 // front ends leave keys alone while an editable element has focus.
+import { MAX_INPUT_TYPE_LENGTH } from '../../src/remote/protocol.js';
 import { mapKey, modifiers, now, splitText, type EventSink } from './input.js';
 
 interface NotebookSix {
@@ -29,7 +30,8 @@ export function attachKeyboard(textarea: HTMLTextAreaElement, sink: EventSink, s
 
   const char = (data: string, isComposing: boolean, inputType: string) => {
     for (const piece of splitText(data)) {
-      sink({ type: 'char', timestamp: now(), data: piece, is_composing: isComposing, input_type: inputType });
+      // The server rejects longer input types (the standard ones are far shorter).
+      sink({ type: 'char', timestamp: now(), data: piece, is_composing: isComposing, input_type: inputType.slice(0, MAX_INPUT_TYPE_LENGTH) });
     }
   };
   // Firefox follows compositionend with a non-composing input event repeating the result.

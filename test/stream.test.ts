@@ -1,0 +1,179 @@
+// The FrameStream without a GPU or a socket: frames are RGBA arrays, views are Views over a
+// recording channel, encoding is real sharp. What is sent (in drawing order, lossy then a
+// lossless refresh), to whom (visible views, newest frame for latecomers), and the encode slots
+// that hold back drawing.
+import sharp from 'sharp';
+import { afterEach, expect, test } from 'vitest';
+import type { Frame } from '../src/canvas/base.js';
+import type { ViewChannel } from '../src/remote/channel.js';
+import { decodeFrameMessage, type FrameHeader } from '../src/remote/protocol.js';
+import { FrameStream, type FrameStreamOptions } from '../src/remote/stream.js';
+import { View } from '../src/remote/view.js';
+import { captureReports, sleep, until } from './helpers/common.js';
+
+/** A channel that decodes the frames the view sends. */
+class RecordingChannel implements ViewChannel {
+  readonly description = 'recording';
+  readonly bufferedAmount = 0;
+  readonly frames: { header: FrameHeader; image: Uint8Array }[] = [];
+  send(data: string | Uint8Array): void {
+    if (typeof data !== 'string') {
+      const { header, image } = decodeFrameMessage(data);
+      this.frames.push({ header, image: image.slice() });
+    }
+  }
+  #onMessage: ((data: string | Uint8Array) => void) | undefined;
+  close(): void {}
+  onMessage(handler: (data: string | Uint8Array) => void): void { this.#onMessage = handler; }
+  onClose(): void {}
+  /** The peer acknowledges frame `index`. */
+  ack(index: number): void { this.#onMessage?.(JSON.stringify({ type: 'ack', index })); }
+}
+
+const OPTIONS: FrameStreamOptions = { quality: 80, lossyFormat: 'jpeg', losslessDelayMs: Infinity, maxEncodes: 2 };
+const streams: FrameStream[] = [];
+afterEach(() => { for (const s of streams.splice(0)) s.close(); });
+
+function setup(options: Partial<FrameStreamOptions> = {}, maxBufferedFrames = 100): {
+  stream: FrameStream; views: Map<string, View>; addView(): { view: View; channel: RecordingChannel };
+} {
+  const views = new Map<string, View>();
+  const stream = new FrameStream('c0ffee', { ...OPTIONS, ...options }, views);
+  streams.push(stream);
+  return {
+    stream, views,
+    addView() {
+      const channel = new RecordingChannel();
+      const view = new View(channel, { onEvent() {}, onResize() {}, onAck() {}, onClose() {} }, maxBufferedFrames);
+      views.set(view.id, view);
+      return { view, channel };
+    },
+  };
+}
+
+let frameCount = 0;
+/** A solid 16x8 frame of one grey level (so frames tell apart after JPEG). */
+function frame(level: number, alphaMode: GPUCanvasAlphaMode = 'opaque'): Frame {
+  const data = new Uint8Array(16 * 8 * 4);
+  for (let i = 0; i < data.length; i += 4) data.set([level, level, level, 255], i);
+  return { width: 16, height: 8, data, index: ++frameCount, timestamp: frameCount / 10, pixelRatio: 2, alphaMode };
+}
+
+async function level(image: Uint8Array): Promise<number> {
+  const { data } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
+  return data[0]!;
+}
+
+test('nothing is encoded while no view is connected, but the frame is kept', async () => {
+  const { stream } = setup();
+  const f = frame(10);
+  await stream.present(f);
+  await sleep(50);
+  expect(stream.lastFrame).toBe(f);
+  expect(stream.stats()).toEqual({ framesSent: 0, framesEncoded: 0, encodeMs: 0 });
+});
+
+test('frames go out in drawing order with numbered headers, however their encodes finish', async () => {
+  const { stream, addView } = setup({ maxEncodes: 4 });
+  const { channel } = addView();
+  // Four encodes run at once on sharp's thread pool and may finish in any order; sends may not.
+  const levels = [20, 60, 100, 140, 180, 220];
+  for (const l of levels) await stream.present(frame(l));
+  await until(() => channel.frames.length === levels.length);
+  expect(channel.frames.map((f) => f.header.index)).toEqual([1, 2, 3, 4, 5, 6]);
+  const got = await Promise.all(channel.frames.map((f) => level(f.image)));
+  got.forEach((g, i) => expect(Math.abs(g - levels[i]!)).toBeLessThanOrEqual(3));
+  expect(channel.frames[0]!.header).toMatchObject({
+    canvasId: 'c0ffee', mimeType: 'image/jpeg', width: 16, height: 8, pixelRatio: 2, lossless: false, alpha: false,
+  });
+  expect(stream.stats()).toMatchObject({ framesSent: 6, framesEncoded: 6 });
+});
+
+test('after losslessDelayMs without a new frame, the last one is sent again as exact PNG', async () => {
+  const { stream, addView } = setup({ losslessDelayMs: 30 });
+  const { channel } = addView();
+  await stream.present(frame(77));
+  await until(() => channel.frames.length === 2, 3000, 'the lossless refresh');
+  const [lossy, refresh] = channel.frames;
+  expect([lossy!.header.lossless, refresh!.header.lossless, refresh!.header.mimeType]).toEqual([false, true, 'image/png']);
+  expect(await level(refresh!.image)).toBe(77);
+  await sleep(100);
+  expect(channel.frames.length).toBe(2); // once
+});
+
+test('a newer frame cancels the refresh of the older one; quality 100 sends PNG at once and no refresh', async () => {
+  const a = setup({ losslessDelayMs: 80 });
+  const va = a.addView();
+  await a.stream.present(frame(10));
+  await until(() => va.channel.frames.length === 1);
+  await a.stream.present(frame(30));
+  await until(() => va.channel.frames.length >= 3, 3000, 'the second frame and its refresh');
+  await sleep(120);
+  expect(va.channel.frames.map((f) => [f.header.index, f.header.lossless])).toEqual([[1, false], [2, false], [3, true]]);
+  expect(await level(va.channel.frames[2]!.image)).toBe(30);
+
+  const b = setup({ quality: 100, losslessDelayMs: 10 });
+  const vb = b.addView();
+  await b.stream.present(frame(50));
+  await sleep(100);
+  expect(vb.channel.frames.map((f) => [f.header.mimeType, f.header.lossless])).toEqual([['image/png', true]]);
+});
+
+test('premultiplied frames keep their alpha (PNG, alpha flag)', async () => {
+  const { stream, addView } = setup();
+  const { channel } = addView();
+  await stream.present(frame(40, 'premultiplied'));
+  await until(() => channel.frames.length === 1);
+  expect(channel.frames[0]!.header).toMatchObject({ alpha: true, mimeType: 'image/png' });
+});
+
+test('encodes in flight count against each view, and present() waits for an encode slot', async () => {
+  const { stream, addView } = setup({ maxEncodes: 1 }, 1);
+  const { view, channel } = addView();
+  expect(stream.mayDraw()).toBe(true);
+  await stream.present(frame(1)); // takes the only slot until its encode ends
+  // One frame encoding fills a view that may have one unacknowledged: drawing would be wasted.
+  expect(stream.mayDraw()).toBe(false);
+  let second = false;
+  const p = stream.present(frame(2)).then(() => { second = true; });
+  await Promise.resolve();
+  expect(second).toBe(false); // waits for the slot (the encode runs on sharp's thread pool)
+  await p;
+  await until(() => channel.frames.length === 1 && stream.stats().framesEncoded === 2);
+  // Frame 2 waits for room (frame 1 unacknowledged); the ack sends it.
+  expect([view.unacked, stream.mayDraw()]).toEqual([1, false]);
+  channel.ack(1);
+  expect(channel.frames.map((f) => f.header.index)).toEqual([1, 2]);
+  channel.ack(2);
+  expect([view.unacked, stream.mayDraw()]).toEqual([0, true]);
+});
+
+test('a view that comes later, or comes back into sight, gets the newest frame (catchUp)', async () => {
+  const { stream, addView } = setup();
+  const first = addView();
+  for (const l of [10, 90]) await stream.present(frame(l));
+  await until(() => first.channel.frames.length === 2);
+  const late = addView();
+  stream.catchUp(late.view);
+  stream.catchUp(late.view); // already offered: not again
+  expect(late.channel.frames.map((f) => f.header.index)).toEqual([2]);
+});
+
+test('after close, frames still encoding are not sent and no refresh comes', async () => {
+  const capture = captureReports();
+  try {
+    const { stream, addView } = setup({ losslessDelayMs: 10 });
+    const { channel } = addView();
+    await stream.present(frame(5));
+    stream.close();
+    await sleep(100);
+    expect(channel.frames).toEqual([]);
+    expect(stream.stats().framesEncoded).toBe(1);
+    await stream.present(frame(6));
+    await sleep(50);
+    expect(stream.stats().framesEncoded).toBe(1);
+    expect(capture.reports).toEqual([]);
+  } finally {
+    capture.restore();
+  }
+});
