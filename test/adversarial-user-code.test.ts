@@ -27,8 +27,12 @@ afterEach(async () => {
   cleanup();
 });
 
+/** Full reports (not the repeat-count notices) at `where`. */
 const reportsAt = (where: string | RegExp): string[] =>
-  capture.reports.filter((r) => (typeof where === 'string' ? r.where === where : where.test(r.where))).map((r) => r.message);
+  capture.reports.filter((r) => r.repeats === undefined && (typeof where === 'string' ? r.where === where : where.test(r.where))).map((r) => r.message);
+/** The repeat-count notices at `where`: counts only, a line at 10, 100, ... occurrences. */
+const repeatsAt = (where: string): number[] =>
+  capture.reports.filter((r) => r.repeats !== undefined && r.where === where).map((r) => r.repeats!);
 
 /** Puts back a working draw function (the helper's clear) and checks a new colour arrives. */
 async function fixedAndWorking(color: readonly [number, number, number, number]): Promise<void> {
@@ -49,7 +53,9 @@ describe('a draw function that throws every frame', () => {
     let calls = 0;
     s.canvas.requestDraw(() => { calls++; throw new TypeError(`cannot read properties of undefined (frame ${calls > 0 ? 'n' : 0})`); });
     await until(() => calls >= 20, 10_000, '20 failing draws');
+    // In full once; repeats only as a count at 10 (, 100, ...): a handful of lines, not one per frame.
     expect(reportsAt('draw function')).toEqual(['cannot read properties of undefined (frame n)']);
+    expect(repeatsAt('draw function').every((n) => [10, 100, 1000].includes(n))).toBe(true);
     expect(capture.reports[0]!.error).toBeInstanceOf(TypeError);
     await bystander.expectFrames(3);
     await fixedAndWorking([0, 255, 0, 255]);
@@ -90,7 +96,7 @@ describe('a draw that never finishes, or rejects later', () => {
     }) as unknown as () => void);
     await until(() => calls >= 10, 10_000, '10 draws');
     await frameWithColor(view, [255, 255, 0, 255]);
-    const reports = capture.reports.filter((r) => r.where === 'draw function');
+    const reports = capture.reports.filter((r) => r.where === 'draw function' && r.repeats === undefined);
     expect(reports).toHaveLength(1);
     expect(reports[0]!.error).toBeInstanceOf(InvalidArgumentError);
     expect(reports[0]!.message).toMatch(/returned a promise.*render before returning/);
