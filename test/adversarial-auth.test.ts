@@ -171,11 +171,63 @@ describe('Host header (DNS rebinding), as Jupyter refuses it', () => {
     targetView = await openView(target.canvas);
   });
 
+  it('the environment: DAWN_RFB_ALLOWED_HOSTS adds names; under JupyterHub the default is "*"', async () => {
+    cleanup();
+    await until(() => true);
+    const saved = { hub: process.env.JUPYTERHUB_SERVICE_PREFIX, allowed: process.env.DAWN_RFB_ALLOWED_HOSTS };
+    try {
+      const check = async (host: string): Promise<number> => {
+        const c = await makeSolidCanvas({ size: [8, 8] });
+        const srv = await c.canvas.server();
+        const status = (await get(srv.port, `/view/${c.canvas.id}?token=${encodeURIComponent(c.canvas.token)}`, host)).status;
+        c.canvas.close();
+        await until(() => srv.closed);
+        return status;
+      };
+      process.env.DAWN_RFB_ALLOWED_HOSTS = 'lab.example.org, hub.example.org';
+      expect(await check('hub.example.org')).toBe(200);
+      expect(await check('evil.example.org')).toBe(403);
+      delete process.env.DAWN_RFB_ALLOWED_HOSTS;
+      process.env.JUPYTERHUB_SERVICE_PREFIX = '/user/alice/';
+      expect(await check('hub.example.org')).toBe(200); // the hub's proxy forwards its public name
+      process.env.DAWN_RFB_ALLOWED_HOSTS = 'hub.example.org'; // the check kept under a hub
+      expect(await check('evil.example.org')).toBe(403);
+    } finally {
+      for (const [key, value] of [['JUPYTERHUB_SERVICE_PREFIX', saved.hub], ['DAWN_RFB_ALLOWED_HOSTS', saved.allowed]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    bystander = await makeBystander();
+    target = await makeSolidCanvas({ size: [32, 24] });
+    target.canvas.setUpdateMode('continuous', { maxFps: 30 });
+    targetView = await openView(target.canvas);
+  });
+
   it('bad allowedHosts values are clear errors from the constructor', () => {
     for (const allowedHosts of [['host:80'], ['a b'], [''], 'all', [42]] as unknown as string[][]) {
       expect(() => new RemoteCanvas({ size: [8, 8], server: { allowedHosts } })).toThrow(/allowedHosts must be '\*' or a list of host names without port/);
     }
   });
+});
+
+describe('refusals cost nothing that stays', () => {
+  it('600 refused attempts (no token, wrong token, foreign Host, unknown canvas): heap bounded, nothing left open', async () => {
+    const { settledMemory } = await import('./helpers/adversarial.js');
+    const before = await settledMemory();
+    const id = target.canvas.id;
+    for (let round = 0; round < 150; round++) {
+      await Promise.all([
+        attempt(`/ws/${id}?protocol=1`),
+        attempt(wsPath(id, 'wrong')),
+        attempt(wsPath(id, target.canvas.token), {}, 'rebind.attacker.example'),
+        attempt(wsPath('0000deadbeef', target.canvas.token)),
+      ]);
+    }
+    const after = await settledMemory();
+    expect((after.heap - before.heap) / 2 ** 20).toBeLessThan(8);
+    expect(target.canvas.viewCount).toBe(1);
+  }, 60_000);
 });
 
 describe('Origin: not used for authorization (the token is); documented in the README', () => {
