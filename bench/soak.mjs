@@ -4,8 +4,8 @@
 // 1,000 (judged by the median of the last three samples, as single samples are noisy). Exits 1
 // if it is not.
 //
-//   node --expose-gc bench/soak.mjs [--frames 10000] [--size 320x240]
-//   npm run bench:soak
+//   MALLOC_ARENA_MAX=2 node --expose-gc bench/soak.mjs [--frames 10000] [--size 320x240]
+//   npm run bench:soak     (sets MALLOC_ARENA_MAX=2, as the kernelspec does)
 //
 // Prints the machine and adapter with the figures, and a JSON line at the end for records.
 import os from 'node:os';
@@ -28,7 +28,9 @@ if (typeof globalThis.gc !== 'function') {
 
 const device = await getDefaultDevice();
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
-console.log(`machine: ${machine}\nadapter: ${formatAdapterSummary(deviceSummary(device))}\n`);
+// The kernelspec sets MALLOC_ARENA_MAX=2 (see src/cli/kernelspec.ts); say which setting was measured.
+const arenas = process.env.MALLOC_ARENA_MAX ?? 'glibc default';
+console.log(`machine: ${machine}\nadapter: ${formatAdapterSummary(deviceSummary(device))}\nMALLOC_ARENA_MAX: ${arenas}\n`);
 
 const canvas = new RemoteCanvas({ size: [w, h], updateMode: 'fastest', losslessDelayMs: Infinity });
 const scene = new DemoScene(device, canvas.getContext().getPreferredFormat());
@@ -77,7 +79,7 @@ const ratio = last.rssMB / first.rssMB;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tailRatio = median(samples.slice(-3).map((s) => s.rssMB)) / first.rssMB;
 const result = {
-  benchmark: 'soak', machine, size: `${w}x${h}`, frames: received,
+  benchmark: 'soak', machine, mallocArenaMax: arenas, size: `${w}x${h}`, frames: received,
   fps: +(received / ((performance.now() - t0) / 1000)).toFixed(1),
   rssAt1000MB: first.rssMB, rssAtEndMB: last.rssMB, rssRatio: +ratio.toFixed(3), rssTailMedianRatio: +tailRatio.toFixed(3),
   heapAt1000MB: first.heapMB, heapAtEndMB: last.heapMB, samples,

@@ -179,7 +179,8 @@ describe('kernelspec command line', () => {
   test('install writes an absolute-path kernelspec; uninstall removes it', async () => {
     const p = mkdtempSync(join(tmpdir(), 'dawn-rfb-spec-'));
     await run(process.execPath, [cli, 'kernel', 'install', '--prefix', p]);
-    const spec = JSON.parse(readFileSync(join(p, 'share', 'jupyter', 'kernels', 'dawn-rfb', 'kernel.json'), 'utf8')) as { argv: string[]; display_name: string };
+    const spec = JSON.parse(readFileSync(join(p, 'share', 'jupyter', 'kernels', 'dawn-rfb', 'kernel.json'), 'utf8')) as { argv: string[]; display_name: string; env: Record<string, string> };
+    expect(spec.env).toEqual({ MALLOC_ARENA_MAX: '2' }); // flat RSS over long sessions (bench/soak.mjs)
     expect(spec.display_name).toBe('TypeScript (dawn-rfb)');
     expect(spec.argv[0]).toBe(process.execPath);
     expect(spec.argv[1]).toBe(join(root, 'kernel-ext', 'launcher.cjs'));
