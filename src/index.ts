@@ -32,3 +32,4 @@ export { getServer, FrameServer, type ServerOptions } from './remote/server.js';
 export { websocketChannel, type ViewChannel } from './remote/channel.js';
 export type { ViewStats } from './remote/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';
+export * from './resources/index.js';

@@ -176,7 +176,7 @@ async function executed(name: string): Promise<{ nb: Notebook; canvases: CanvasO
 // ---- the notebooks -------------------------------------------------------------------------
 
 test('notebooks are stored clean, for the dawn-rfb kernel', () => {
-  expect(notebooks).toEqual(['01-hello-triangle.ipynb', '02-interactive-scene.ipynb', '03-compute.ipynb', '04-side-by-side.ipynb']);
+  expect(notebooks).toEqual(['01-hello-triangle.ipynb', '02-interactive-scene.ipynb', '03-compute.ipynb', '04-side-by-side.ipynb', '06-resources.ipynb']);
   for (const name of notebooks) {
     const nb = JSON.parse(readFileSync(join(notebooksDir, name), 'utf8')) as Notebook & { nbformat: number };
     expect(nb.nbformat, name).toBe(4);
@@ -272,5 +272,28 @@ describe('executed headless', () => {
     expect(green).toBeLessThan(150);
     expect(Math.min(...board(5, 5))).toBeGreaterThan(180); // a light square ...
     expect(Math.max(...board(50, 5))).toBeLessThan(150); // ... next to a dark one
+  }, TIMEOUT);
+
+  test('06-resources: lit sphere, points and lines; a buffer slice updated per step; the sphere picked and highlighted', async () => {
+    const { nb, canvases } = await executed('06-resources.ipynb');
+    const printed = streamText(nb);
+    expect(printed).toContain('point positions: 49152 bytes in chunks of 1536 bytes, format 3xf4');
+    // Each step marked 256 points (3072 bytes) dirty: exactly the two chunks covering them, one write.
+    expect(printed).toContain('60 slices updated: 60 writes, 3072 of 49152 bytes per step');
+    expect(printed).toMatch(/picked: sphere, face \d+; pipelines created: 3/);
+    expect(canvases).toHaveLength(1);
+    const img = await decode(canvases[0]!.png);
+    expect([img.width, img.height]).toEqual([480, 360]);
+    expect(img.uniform).toBe(false);
+    const background = img.px(2, 2);
+    expect(Math.max(...background)).toBeLessThan(100);
+    // freeze() stored the frame after the pick: the sphere in the centre is highlighted yellow, lit.
+    const [r, g, b] = img.px(210, 150);
+    expect(Math.min(r, g)).toBeGreaterThan(180);
+    expect(b).toBeLessThan(r - 80);
+    // The helix and the point cloud reach beyond the sphere.
+    let drawn = 0;
+    for (let x = 40; x < 440; x += 4) if (img.px(x, 200).join() !== background.join()) drawn++;
+    expect(drawn).toBeGreaterThan(30);
   }, TIMEOUT);
 });

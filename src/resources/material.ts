@@ -1,0 +1,375 @@
+// pygfx-style materials. Cheap properties (colour, opacity, alpha test, clipping planes, sizes)
+// live in a uniform Buffer, so changing them uploads 192 bytes and rebuilds nothing; the others
+// (alpha config, depth state, pickWrite) shape the pipeline and are part of `pipelineKey`.
+import { InvalidArgumentError } from '../errors.js';
+import { autoDepthWrite, autoRenderQueue, normalizeConfig, presetConfig, type AlphaConfig, type AlphaMethod, type AlphaMode } from './alpha.js';
+import { Buffer } from './buffer.js';
+import { describe } from './format.js';
+import { BufferUsage } from './usage.js';
+
+/** Comparison operators of depthCompare and alphaCompare. */
+export const COMPARES = ['<', '<=', '==', '!=', '>=', '>'] as const;
+/** A comparison operator. */
+export type Compare = (typeof COMPARES)[number];
+const GPU_COMPARE: Record<Compare, GPUCompareFunction> = {
+  '<': 'less', '<=': 'less-equal', '==': 'equal', '!=': 'not-equal', '>=': 'greater-equal', '>': 'greater',
+};
+/** A clipping plane a*x + b*y + c*z + d: points where it is negative are clipped (world space). */
+export type Plane = readonly [number, number, number, number];
+/** An RGBA colour, linear 0..1 (an RGB one gets alpha 1). */
+export type Color = readonly [number, number, number, number?];
+
+/** The most clipping planes a material can have. */
+export const MAX_CLIPPING_PLANES = 8;
+/** Bytes of a material's uniform buffer. */
+export const MATERIAL_UNIFORM_BYTES = 192;
+
+/** Options of every material. All optional. */
+export interface MaterialOptions {
+  /** Colour (linear RGBA 0..1). Default [1, 1, 1, 1]. */
+  color?: Color;
+  /** Opacity 0..1, multiplies the fragment's alpha. Default 1. */
+  opacity?: number;
+  /** World-space planes [a, b, c, d]; points with a*x+b*y+c*z+d < 0 are clipped. Default none (at most 8). */
+  clippingPlanes?: readonly Plane[];
+  /** "ANY": clipped by any plane; "ALL": only when clipped by all planes. Default "ANY". */
+  clippingMode?: 'ANY' | 'ALL';
+  /** An alpha preset. Default "auto". */
+  alphaMode?: AlphaMode;
+  /** Full alpha control; wins over alphaMode. Default: the preset's. */
+  alphaConfig?: AlphaConfig;
+  /** Test fragments against the depth buffer. Default true. */
+  depthTest?: boolean;
+  /** How depth is compared: "<", "<=", "==", "!=", ">=", ">". Default "<". */
+  depthCompare?: Compare;
+  /** Write depth. Default undefined = automatic (true for auto, opaque, stochastic; false for blended and weighted). */
+  depthWrite?: boolean;
+  /** Discard fragments whose alpha compares true against this (0 = no test). Default 0. */
+  alphaTest?: number;
+  /** The alpha test's comparison. Default "<" (discard when alpha < alphaTest). */
+  alphaCompare?: Compare;
+  /** Render queue 1..4999. Default undefined = automatic (2000, 2400, 2600 or 3000). */
+  renderQueue?: number;
+  /** Write object id and primitive index to the pick texture. Default false. */
+  pickWrite?: boolean;
+}
+
+function unit(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw new InvalidArgumentError(`${name} must be a number in 0..1, got ${describe(v)}`);
+  return v;
+}
+
+function compare(name: string, v: unknown): Compare {
+  if (!(COMPARES as readonly unknown[]).includes(v)) throw new InvalidArgumentError(`${name} must be one of ${COMPARES.join(' ')}, got ${describe(v)}`);
+  return v as Compare;
+}
+
+/** Base of all materials; see {@link MaterialOptions} for the properties and defaults. */
+export abstract class Material {
+  /** Which shader family draws it. */
+  abstract readonly kind: 'basic' | 'phong' | 'points' | 'line';
+  /** The uniform buffer holding the cheap properties (192 bytes). */
+  readonly uniformBuffer: Buffer;
+  readonly #f32: Float32Array;
+  readonly #u32: Uint32Array;
+  #planes: Plane[] = [];
+  #clippingMode: 'ANY' | 'ALL' = 'ANY';
+  #alpha: ReturnType<typeof presetConfig> = presetConfig('auto');
+  #depthTest = true;
+  #depthCompare: Compare = '<';
+  #depthWrite: boolean | undefined;
+  #alphaCompare: Compare = '<';
+  #renderQueue: number | undefined;
+  #pickWrite = false;
+  #color: [number, number, number, number] = [1, 1, 1, 1];
+
+  constructor(options: MaterialOptions = {}) {
+    const data = new ArrayBuffer(MATERIAL_UNIFORM_BYTES);
+    this.#f32 = new Float32Array(data);
+    this.#u32 = new Uint32Array(data);
+    this.uniformBuffer = new Buffer(this.#f32, { label: 'dawn-rfb material uniforms', usage: BufferUsage.UNIFORM });
+    this.color = options.color ?? [1, 1, 1, 1];
+    this.opacity = options.opacity ?? 1;
+    this.alphaTest = options.alphaTest ?? 0;
+    this.alphaCompare = options.alphaCompare ?? '<';
+    this.clippingPlanes = options.clippingPlanes ?? [];
+    this.clippingMode = options.clippingMode ?? 'ANY';
+    if (options.alphaConfig !== undefined) this.alphaConfig = options.alphaConfig;
+    else this.alphaMode = options.alphaMode ?? 'auto';
+    this.depthTest = options.depthTest ?? true;
+    this.depthCompare = options.depthCompare ?? '<';
+    this.depthWrite = options.depthWrite;
+    this.renderQueue = options.renderQueue;
+    this.pickWrite = options.pickWrite ?? false;
+  }
+
+  /** Colour, linear RGBA. */
+  get color(): readonly [number, number, number, number] {
+    return this.#color;
+  }
+  set color(c: Color) {
+    if (!Array.isArray(c) || (c.length !== 3 && c.length !== 4) || c.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+      throw new InvalidArgumentError(`color must be [r, g, b] or [r, g, b, a] numbers (linear 0..1), got ${describe(c)}`);
+    }
+    this.#color = [c[0], c[1], c[2], c[3] ?? 1];
+    this.#f32.set(this.#color, 0);
+    this.uniformBuffer.updateRange(0, 4); // items are floats
+  }
+
+  /** Opacity 0..1. */
+  get opacity(): number {
+    return this.#f32[4]!;
+  }
+  set opacity(v: number) {
+    this.#f32[4] = unit('opacity', v);
+    this.uniformBuffer.updateRange(4, 1);
+  }
+
+  /** Alpha test threshold 0..1 (0 = off). */
+  get alphaTest(): number {
+    return this.#f32[5]!;
+  }
+  set alphaTest(v: number) {
+    this.#f32[5] = unit('alphaTest', v);
+    this.uniformBuffer.updateRange(5, 1);
+    this.#alphaCompareCode();
+  }
+
+  /** The alpha test's comparison. */
+  get alphaCompare(): Compare {
+    return this.#alphaCompare;
+  }
+  set alphaCompare(v: Compare) {
+    this.#alphaCompare = compare('alphaCompare', v);
+    this.#alphaCompareCode();
+  }
+
+  /** Clipping planes (world space). */
+  get clippingPlanes(): readonly Plane[] {
+    return this.#planes;
+  }
+  set clippingPlanes(planes: readonly Plane[]) {
+    if (!Array.isArray(planes) || planes.length > MAX_CLIPPING_PLANES) {
+      throw new InvalidArgumentError(`clippingPlanes must be an array of at most ${MAX_CLIPPING_PLANES} [a, b, c, d] planes, got ${describe(planes)}`);
+    }
+    for (const p of planes) {
+      if (!Array.isArray(p) || p.length !== 4 || p.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new InvalidArgumentError(`a clipping plane must be [a, b, c, d] (finite numbers), got ${describe(p)}`);
+      }
+    }
+    this.#planes = planes.map((p) => [p[0], p[1], p[2], p[3]] as const);
+    this.#u32[6] = planes.length;
+    this.#planes.forEach((p, i) => this.#f32.set(p, 16 + i * 4));
+    this.uniformBuffer.updateFull();
+  }
+  /** Number of clipping planes. */
+  get clippingPlaneCount(): number {
+    return this.#planes.length;
+  }
+
+  /** "ANY" or "ALL". */
+  get clippingMode(): 'ANY' | 'ALL' {
+    return this.#clippingMode;
+  }
+  set clippingMode(v: 'ANY' | 'ALL') {
+    const m = typeof v === 'string' ? v.toUpperCase() : v;
+    if (m !== 'ANY' && m !== 'ALL') throw new InvalidArgumentError(`clippingMode must be "ANY" or "ALL", got ${describe(v)}`);
+    this.#clippingMode = m;
+    this.#u32[7] = m === 'ALL' ? 1 : 0;
+    this.uniformBuffer.updateRange(7, 1);
+  }
+
+  /** The alpha preset, or "custom" for a config no preset matches. */
+  get alphaMode(): AlphaMode | 'custom' {
+    return this.#alpha.mode;
+  }
+  set alphaMode(mode: AlphaMode) {
+    this.#alpha = presetConfig(mode);
+  }
+  /** The alpha method of the config. */
+  get alphaMethod(): AlphaMethod {
+    return this.#alpha.method;
+  }
+  /** The alpha config in force (a copy). */
+  get alphaConfig(): AlphaConfig {
+    return { ...this.#alpha };
+  }
+  set alphaConfig(config: AlphaConfig) {
+    this.#alpha = normalizeConfig(config);
+  }
+
+  /** Depth test on/off. */
+  get depthTest(): boolean {
+    return this.#depthTest;
+  }
+  set depthTest(v: boolean) {
+    this.#depthTest = Boolean(v);
+  }
+  /** Depth comparison. */
+  get depthCompare(): Compare {
+    return this.#depthCompare;
+  }
+  set depthCompare(v: Compare) {
+    this.#depthCompare = compare('depthCompare', v);
+  }
+  /** Whether depth is written (the automatic value unless set). */
+  get depthWrite(): boolean {
+    return this.#depthWrite ?? autoDepthWrite(this.#alpha);
+  }
+  set depthWrite(v: boolean | undefined) {
+    this.#depthWrite = v === undefined || v === null ? undefined : Boolean(v);
+  }
+  /** Whether depthWrite was set (rather than automatic). */
+  get depthWriteIsSet(): boolean {
+    return this.#depthWrite !== undefined;
+  }
+
+  /** Render queue (the automatic value unless set). */
+  get renderQueue(): number {
+    return this.#renderQueue ?? autoRenderQueue(this.#alpha, this.alphaTest);
+  }
+  set renderQueue(v: number | undefined) {
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 4999)) {
+      throw new InvalidArgumentError(`renderQueue must be an integer in 1..4999 (1000 background, 2000 opaque, 3000 transparent, 4000 overlay), got ${describe(v)}`);
+    }
+    this.#renderQueue = v ?? undefined;
+  }
+  /** Whether renderQueue was set. */
+  get renderQueueIsSet(): boolean {
+    return this.#renderQueue !== undefined;
+  }
+
+  /** Whether the object is written to the pick texture. */
+  get pickWrite(): boolean {
+    return this.#pickWrite;
+  }
+  set pickWrite(v: boolean) {
+    this.#pickWrite = Boolean(v);
+  }
+
+  /** @internal The WebGPU depth compare function. */
+  get gpuDepthCompare(): GPUCompareFunction {
+    return this.#depthTest ? GPU_COMPARE[this.#depthCompare] : 'always';
+  }
+
+  /** The state that shapes the pipeline; equal keys share a pipeline. */
+  pipelineKey(): string {
+    return JSON.stringify([this.kind, this.#alpha, this.gpuDepthCompare, this.depthWrite, this.#pickWrite, this.extraKey()]);
+  }
+
+  /** @internal Pipeline-shaping state of subclasses. */
+  protected extraKey(): unknown {
+    return null;
+  }
+
+  /** @internal Float slots 8..15 of the uniform buffer for subclasses (slot 3 = float 11 is alphaCompare). */
+  protected setSlot(i: number, v: number): void {
+    this.#f32[8 + i] = v;
+    this.uniformBuffer.updateRange(8 + i, 1);
+  }
+  /** @internal Reads a subclass slot. */
+  protected slot(i: number): number {
+    return this.#f32[8 + i]!;
+  }
+
+  #alphaCompareCode(): void {
+    this.#u32[11] = COMPARES.indexOf(this.#alphaCompare);
+    this.uniformBuffer.updateRange(11, 1);
+  }
+}
+
+/** An unlit mesh material: colour (times vertex colours when the geometry has them). */
+export class MeshBasicMaterial extends Material {
+  readonly kind = 'basic' as const;
+}
+
+/** Options of {@link MeshPhongMaterial}. */
+export interface MeshPhongMaterialOptions extends MaterialOptions {
+  /** Specular exponent. Default 30. */
+  shininess?: number;
+  /** Ambient light level 0..1. Default 0.25. */
+  ambient?: number;
+}
+
+/** A lit mesh material: ambient + diffuse + Blinn-Phong specular from a light at the camera. */
+export class MeshPhongMaterial extends Material {
+  readonly kind = 'phong' as const;
+  constructor(options: MeshPhongMaterialOptions = {}) {
+    super(options);
+    this.shininess = options.shininess ?? 30;
+    this.ambient = options.ambient ?? 0.25;
+  }
+  /** Specular exponent (> 0). */
+  get shininess(): number {
+    return this.slot(1);
+  }
+  set shininess(v: number) {
+    if (typeof v !== 'number' || !(v > 0)) throw new InvalidArgumentError(`shininess must be a number > 0, got ${describe(v)}`);
+    this.setSlot(1, v);
+  }
+  /** Ambient light 0..1. */
+  get ambient(): number {
+    return this.slot(4);
+  }
+  set ambient(v: number) {
+    this.setSlot(4, unit('ambient', v));
+  }
+}
+
+/** Options of {@link PointsMaterial}. */
+export interface PointsMaterialOptions extends MaterialOptions {
+  /** Point diameter in logical pixels. Default 4. */
+  size?: number;
+  /** Round points (square when false). Default true. */
+  round?: boolean;
+}
+
+/** Screen-space points (one quad per point, drawn instanced). */
+export class PointsMaterial extends Material {
+  readonly kind = 'points' as const;
+  constructor(options: PointsMaterialOptions = {}) {
+    super(options);
+    this.size = options.size ?? 4;
+    this.round = options.round ?? true;
+  }
+  /** Diameter in logical pixels. */
+  get size(): number {
+    return this.slot(0);
+  }
+  set size(v: number) {
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new InvalidArgumentError(`size must be a finite number > 0, got ${describe(v)}`);
+    this.setSlot(0, v);
+  }
+  /** Round or square points. */
+  get round(): boolean {
+    return this.slot(2) === 1;
+  }
+  set round(v: boolean) {
+    this.setSlot(2, v ? 1 : 0);
+  }
+}
+
+/** Options of {@link LineMaterial}. */
+export interface LineMaterialOptions extends MaterialOptions {
+  /** "strip": a polyline through all vertices; "segments": pairs of vertices. Default "strip". */
+  mode?: 'strip' | 'segments';
+}
+
+/** One-pixel lines (WebGPU line primitives). */
+export class LineMaterial extends Material {
+  readonly kind = 'line' as const;
+  #mode: 'strip' | 'segments';
+  constructor(options: LineMaterialOptions = {}) {
+    super(options);
+    const m = options.mode ?? 'strip';
+    if (m !== 'strip' && m !== 'segments') throw new InvalidArgumentError(`LineMaterial mode must be "strip" or "segments", got ${describe(m)}`);
+    this.#mode = m;
+  }
+  /** "strip" or "segments". */
+  get mode(): 'strip' | 'segments' {
+    return this.#mode;
+  }
+  protected override extraKey(): unknown {
+    return this.#mode;
+  }
+}
