@@ -64,6 +64,7 @@ const WINDOW_MS = 1000;
 // Distinct bad messages reported per view: each report names what was wrong, and a view sending
 // endless different garbage must not flood the notebook's output.
 const MAX_BAD_REPORTS = 10;
+const ACK_PREFIX = '{"type":"ack"';
 
 let nextViewId = 1;
 
@@ -231,13 +232,20 @@ export class View {
 
   #onMessage(data: string | Uint8Array): void {
     if (!this.#open) return;
+    // Over the rate, whatever does not look like an ack (the widget sends `{"type":"ack",...}`)
+    // is dropped unparsed: parsing is most of what a flood costs the kernel.
+    if (this.#overRate() && !(typeof data === 'string' && data.startsWith(ACK_PREFIX))) {
+      this.#windowCount++;
+      return;
+    }
     let message: ClientMessage;
     try {
       if (typeof data !== 'string') throw new ProtocolError('views send JSON text messages only');
       message = parseClientMessage(data);
     } catch (e) {
-      // Logged once per kind of problem, then ignored: a bad message never closes the view.
-      this.#reportBad(e instanceof ProtocolError ? e : new ProtocolError(String(e)));
+      // Logged once per kind of problem, then ignored: a bad message never closes the view. Bad
+      // messages count against the rate like events.
+      if (this.#withinRate()) this.#reportBad(e instanceof ProtocolError ? e : new ProtocolError(String(e)));
       return;
     }
     // Acks are never rate limited: they are bounded by the frames sent, and a dropped ack would
@@ -272,6 +280,11 @@ export class View {
       return;
     }
     if (reportError(`view ${this.id} sent a bad message`, error)) this.#badReports++;
+  }
+
+  /** Whether this second's allowance is already used up (without counting a message). */
+  #overRate(): boolean {
+    return this.#windowCount > RATE && performance.now() - this.#windowStart <= WINDOW_MS;
   }
 
   #withinRate(): boolean {
