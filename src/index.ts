@@ -33,3 +33,15 @@ export { websocketChannel, type ViewChannel } from './remote/channel.js';
 export type { ViewStats } from './remote/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';
 export * from './resources/index.js';
+export {
+  compareImages, resolveCompareOptions,
+  type CompareOptions, type ResolvedCompareOptions, type ComparisonResult, type PixelComparison, type SizeMismatch, type ComparisonImages, type MaskRect,
+} from './testing/compare.js';
+export { decodeImage, encodePng, type ImageInput, type RgbaImage } from './testing/image.js';
+export { ImageDecodeError, NotebookTestError, KernelDiedError } from './testing/errors.js';
+export { adapterClassOf, currentAdapterClass, ADAPTER_CLASS_ENV } from './testing/adapter-class.js';
+export { SNAPSHOT_UPDATE_MODES, UPDATE_MODE_ENV, parseUpdateMode, resolveUpdateMode, type SnapshotUpdateMode } from './testing/update-mode.js';
+export { checkBaseline, describeComparison, type BaselineCheck, type BaselineStatus, type CheckBaselineOptions, type Artifacts } from './testing/baseline.js';
+export { testNotebooks, type TestNotebooksOptions, type TestNotebooksResult } from './testing/notebook/index.js';
+export { NotebookInputError, type CellTestOptions } from './testing/notebook/read.js';
+export type { TestSummary, NotebookResult, CellResult, ImageResult, TextResult } from './testing/notebook/types.js';

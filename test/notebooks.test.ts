@@ -176,7 +176,7 @@ async function executed(name: string): Promise<{ nb: Notebook; canvases: CanvasO
 // ---- the notebooks -------------------------------------------------------------------------
 
 test('notebooks are stored clean, for the dawn-rfb kernel', () => {
-  expect(notebooks).toEqual(['01-hello-triangle.ipynb', '02-interactive-scene.ipynb', '03-compute.ipynb', '04-side-by-side.ipynb', '06-resources.ipynb']);
+  expect(notebooks).toEqual(['01-hello-triangle.ipynb', '02-interactive-scene.ipynb', '03-compute.ipynb', '04-side-by-side.ipynb', '05-image-test.ipynb', '06-resources.ipynb']);
   for (const name of notebooks) {
     const nb = JSON.parse(readFileSync(join(notebooksDir, name), 'utf8')) as Notebook & { nbformat: number };
     expect(nb.nbformat, name).toBe(4);
@@ -272,6 +272,35 @@ describe('executed headless', () => {
     expect(green).toBeLessThan(150);
     expect(Math.min(...board(5, 5))).toBeGreaterThan(180); // a light square ...
     expect(Math.max(...board(50, 5))).toBeLessThan(150); // ... next to a dark one
+  }, TIMEOUT);
+
+  test('05-image-test: the canvas matches its committed baseline; the changed colour fails and shows expected | actual | diff inline', async () => {
+    const { nb, canvases } = await executed('05-image-test.ipynb');
+    const out = streamText(nb);
+    expect(out).toMatch(/adapter class: software-[a-z0-9-]+/);
+    // The committed software-adapter baseline is found (not written), matches before and after the change.
+    expect(out).not.toContain('no baseline yet');
+    expect(out.match(/matches the baseline: 0 of 38400 pixels differ/g)).toHaveLength(2);
+    expect(out).toMatch(/DIFFERS FROM the baseline: \d+ of 38400 pixels differ/);
+    expect(out).toContain('the check failed, as it should');
+    expect(canvases).toHaveLength(1);
+    const canvas = await decode(canvases[0]!.png);
+    expect([canvas.width, canvas.height]).toEqual([240, 160]);
+    const [r, g, b] = canvas.px(120, 130); // the third disc, blue again after freeze()
+    expect(b).toBeGreaterThan(200); // (0.2, 0.4, 0.95) linear in an sRGB canvas: about (124, 170, 249)
+    expect(r).toBeLessThan(150);
+    expect(g).toBeLessThan(200);
+    // The failing check displayed the side-by-side PNG: three 240x160 images under labels.
+    const images = nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'display_data' && o.data?.['image/png'] && !text(o.data?.['text/plain']).startsWith('RemoteCanvas'));
+    expect(images).toHaveLength(1);
+    const side = await decode(text(images[0]!.data!['image/png']).replace(/\s+/g, ''));
+    expect(side.width).toBe(3 * 240 + 4 * 8);
+    // expected shows the blue disc, actual the orange one, the diff marks it red.
+    const at = (i: number, x: number, y: number): [number, number, number] => side.px(8 + i * 248 + x, side.height - 8 - 160 + y);
+    expect(at(0, 120, 130)[2]).toBeGreaterThan(200);
+    expect(at(1, 120, 130)[0]).toBeGreaterThan(200);
+    expect(at(1, 120, 130)[2]).toBeLessThan(120); // orange (1, 0.6, 0.1): about (255, 203, 89)
+    expect(at(2, 120, 130)).toEqual([255, 0, 0]);
   }, TIMEOUT);
 
   test('06-resources: lit sphere, points and lines; a buffer slice updated per step; the sphere picked and highlighted', async () => {

@@ -10,6 +10,7 @@ import { RemoteCanvas } from '../remote/canvas.js';
 import { encodeFrame } from '../remote/encoder.js';
 import { DemoScene } from './demo-scene.js';
 import { installKernelspec, KERNEL_DISPLAY_NAME, uninstallKernelspec } from './kernelspec.js';
+import { registerTestNotebooks } from './test-notebooks.js';
 
 function parseSize(value: string): [number, number] {
   const m = /^(\d+)x(\d+)$/.exec(value);
@@ -116,6 +117,8 @@ for (const [name, action] of [['install', installKernelspec], ['uninstall', unin
       console.log(name === 'install' ? `installed "${KERNEL_DISPLAY_NAME}" in ${dir}` : `removed ${dir}`);
     });
 }
+
+registerTestNotebooks(program);
 
 program.parseAsync().catch((e: unknown) => {
   // Our own errors carry a message made for the user; anything else gets its stack.

@@ -1,0 +1,199 @@
+// `dawn-rfb test-notebooks` end to end: the built CLI runs notebooks with the real dawn-rfb kernel
+// (tslab over ZeroMQ, no Jupyter: PATH holds only node's folder) on the software GPU, and we read
+// its exit code, progress lines, summary.json and HTML report.
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { TestSummary } from '../src/testing/notebook/types.js';
+
+const root = resolve(import.meta.dirname, '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
+const notebooksDir = join(root, 'notebooks');
+/** No Jupyter, no Python: only node's own folder. */
+const NODE_ONLY_PATH = dirname(process.execPath);
+const TIMEOUT = 360_000;
+
+interface Run { code: number; stdout: string; stderr: string; summary?: TestSummary; report: string }
+
+let work: string;
+let adapterClass = '';
+const run0Class = (): string => adapterClass; // under notebooks/ so notebooks resolve dawn-rfb through notebooks/node_modules
+let reports: string;
+
+function testNotebooks(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const report = mkdtempSync(join(reports, 'report-'));
+  const clean = { ...process.env };
+  for (const k of ['CI', 'DAWN_RFB_UPDATE_SNAPSHOTS', 'DAWN_RFB_ADAPTER_CLASS']) delete clean[k];
+  return new Promise((done) => {
+    execFile(process.execPath, [cli, 'test-notebooks', '--report', report, ...args], {
+      cwd: root, timeout: TIMEOUT, env: { ...clean, PATH: NODE_ONLY_PATH, XDG_RUNTIME_DIR: '/tmp', ...env },
+    }, (error, stdout, stderr) => {
+      const json = join(report, 'summary.json');
+      done({
+        code: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr, report,
+        summary: existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) as TestSummary : undefined,
+      });
+    });
+  });
+}
+
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    nbformat: 4, nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'dawn-rfb', display_name: 'TypeScript (dawn-rfb)', language: 'typescript' } },
+    cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source })),
+  });
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(notebooksDir, 'test-tmp-image-'));
+  reports = mkdtempSync(join(tmpdir(), 'dawn-rfb-reports-'));
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+  if (reports) rmSync(reports, { recursive: true, force: true });
+});
+
+describe('dawn-rfb test-notebooks', { timeout: TIMEOUT }, () => {
+  test('passes the unchanged example notebooks against their committed baselines, CI=true, without Jupyter on PATH', async () => {
+    const run = await testNotebooks(['notebooks/', '--jobs', '2'], { CI: 'true' });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // A progress line per notebook and per cell (two notebooks at once: each line says which).
+    expect(run.stdout).toContain('[01-hello-triangle] notebooks/01-hello-triangle.ipynb (adapter class software-');
+    expect(run.stdout).toMatch(/^\[01-hello-triangle\] cell 6 +ran +\d+\.\d s, 1 canvas output\(s\)$/m);
+    expect(run.stdout).toMatch(/^\[01-hello-triangle\] cell 6 +ok +cell-6-0: passed; 0 of 76800 pixels differ/m);
+    expect(run.stdout).toContain(`report: ${join(run.report, 'index.html')}`);
+    const s = run.summary!;
+    expect(s).toMatchObject({ ok: true, updateMode: 'none', text: false });
+    expect(s.notebooks.map((n) => n.name)).toEqual(expect.arrayContaining(['01-hello-triangle', '02-interactive-scene', '03-compute', '04-side-by-side', '05-image-test']));
+    expect(s.counts.images).toBeGreaterThanOrEqual(6);
+    expect(s.counts.written).toBe(0);
+    // freeze() in notebook 02 replaced the snapshot that was compared.
+    const scene = s.notebooks.find((n) => n.name === '02-interactive-scene')!;
+    expect(scene.cells.flatMap((c) => c.images).map((i) => i.frozen)).toEqual([true]);
+    const html = readFileSync(join(run.report, 'index.html'), 'utf8');
+    expect(html).toContain('01-hello-triangle/cell-6-0-actual.png');
+    expect(existsSync(join(run.report, '01-hello-triangle', 'cell-6-0-actual.png'))).toBe(true);
+  });
+
+  test('fails (exit 1) a copy whose triangle colour changed; the report shows that cell with its diff', async () => {
+    const dir = join(work, 'changed');
+    mkdirSync(dir);
+    const source = readFileSync(join(notebooksDir, '01-hello-triangle.ipynb'), 'utf8');
+    expect(source).toContain('vec3f(0, 0, 1)');
+    writeFileSync(join(dir, '01-hello-triangle.ipynb'), source.replace('vec3f(0, 0, 1)', 'vec3f(1, 1, 0)'));
+    cpSync(join(notebooksDir, '__baselines__', '01-hello-triangle'), join(dir, '__baselines__', '01-hello-triangle'), { recursive: true });
+    const run = await testNotebooks([dir], { CI: 'true' });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/cell 6 +FAIL +cell-6-0: failed; \d+ of 76800 pixels differ/);
+    expect(run.stdout).toMatch(/^notebooks: 0 passed, 1 failed; images: 0 ok, 1 failed/m);
+    const cell = run.summary!.notebooks[0]!.cells.find((c) => c.index === 6)!;
+    expect(cell.status).toBe('failed');
+    const image = cell.images[0]!;
+    expect(image.diffPixels).toBeGreaterThan(1000);
+    expect(image.artifacts).toEqual({
+      expected: '01-hello-triangle/cell-6-0-expected.png', actual: '01-hello-triangle/cell-6-0-actual.png',
+      diff: '01-hello-triangle/cell-6-0-diff.png', sideBySide: '01-hello-triangle/cell-6-0-side-by-side.png',
+    });
+    // The diff marks the recoloured corner red; the actual image has the yellow corner.
+    const diff = await sharp(join(run.report, image.artifacts.diff!)).raw().toBuffer({ resolveWithObject: true });
+    const reds = Array.from({ length: diff.info.width * diff.info.height }, (_, i) => i).filter((i) => diff.data[i * 4] === 255 && diff.data[i * 4 + 1] === 0).length;
+    expect(reds).toBe(image.diffPixels);
+    const html = readFileSync(join(run.report, 'index.html'), 'utf8');
+    expect(html).toMatch(/<div class="cell bad" id="cell-6">[\s\S]*?canvas<\/pre>[\s\S]*?cell-6-0-diff\.png/); // its source, then its images
+    expect(html).toContain('vec3f(1, 1, 0)'); // the changed shader cell's source is in the report too
+    // The baseline was kept.
+    expect(readFileSync(join(dir, '__baselines__', '01-hello-triangle', image.baseline.split('/').at(-2)!, 'cell-6-0.png'))
+      .equals(readFileSync(join(root, image.baseline.replace(/^.*__baselines__/, 'notebooks/__baselines__'))))).toBe(true);
+  });
+
+  test('reports a raising cell with its traceback, a kernel that dies, a cell past --timeout, and a missing baseline under CI', async () => {
+    const dir = join(work, 'broken');
+    mkdirSync(dir);
+    const canvas = `import { RemoteCanvas, getDefaultDevice } from 'dawn-rfb';
+const device = await getDefaultDevice();
+const canvas = new RemoteCanvas({ size: [64, 48] });
+const context = canvas.getContext();
+context.configure({ device: device });
+canvas.requestDraw(() => {
+  const e = device.createCommandEncoder();
+  e.beginRenderPass({ colorAttachments: [{ view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [1, 0, 1, 1] }] }).end();
+  device.queue.submit([e.finish()]);
+});
+canvas`;
+    writeFileSync(join(dir, 'a-raises.ipynb'), notebook(['const x = 1;', 'function deep(): never { throw new Error("boom in a cell"); }\ndeep();', 'console.log("never runs");']));
+    writeFileSync(join(dir, 'b-dies.ipynb'), notebook(['console.log("before");', 'process.exit(3);', 'console.log("never runs");']));
+    writeFileSync(join(dir, 'c-no-baseline.ipynb'), notebook([canvas]));
+    writeFileSync(join(dir, 'd-hangs.ipynb'), notebook(['console.log("waiting");\nawait new Promise((r) => setTimeout(r, 600_000));', 'console.log("never runs");']));
+    const run = await testNotebooks([dir, '--timeout', '45', '--jobs', '2'], { CI: 'true' });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const [raises, dies, missing, hangs] = run.summary!.notebooks;
+    expect(hangs!.cells.map((c) => c.status)).toEqual(['error', 'not-run']);
+    expect(hangs!.error).toBe('cell 0: the cell did not finish within 45 s (--timeout)');
+    expect(raises!.cells.map((c) => c.status)).toEqual(['passed', 'error', 'not-run']);
+    expect(raises!.cells[1]!.error!.traceback).toContain('boom in a cell');
+    expect(raises!.cells[1]!.error!.traceback).toMatch(/at deep/);
+    expect(run.stdout).toMatch(/cell 1 +ERROR .*boom in a cell/);
+    expect(dies!.cells.map((c) => c.status)).toEqual(['passed', 'error', 'not-run']);
+    expect(dies!.error).toContain('cell 1: the kernel exited with code 3');
+    expect(missing!.cells[0]!.images[0]).toMatchObject({ status: 'missing', ok: false, artifacts: { actual: 'c-no-baseline/cell-0-0-actual.png' } });
+    expect(existsSync(join(dir, '__baselines__', 'c-no-baseline'))).toBe(false);
+    const html = readFileSync(join(run.report, 'index.html'), 'utf8');
+    expect(html).toContain('boom in a cell');
+    expect(html).toContain('the kernel exited with code 3');
+    // --update missing writes it (what the lead runs after adding a notebook), then it passes under CI.
+    expect((await testNotebooks([join(dir, 'c-no-baseline.ipynb'), '--update', 'missing'], { CI: 'true' })).code).toBe(0);
+    expect(existsSync(join(dir, '__baselines__', 'c-no-baseline'))).toBe(true);
+  });
+
+  test('--text compares printed text after sanitizing timings, ports and ids; a changed line fails', async () => {
+    const dir = join(work, 'text');
+    mkdirSync(dir);
+    const file = join(dir, 'prints.ipynb');
+    const cells = (answer: number): string[] => [
+      `console.log(\`answer: ${answer}\`);\nconsole.log(\`took \${(Math.random() * 100).toFixed(2)} ms on 127.0.0.1:\${1024 + Math.floor(Math.random() * 60000)}, id \${require('crypto').randomBytes(8).toString('hex')}\`);`,
+      `console.log('build', Date.now());`,
+    ];
+    const nb = JSON.parse(notebook(cells(42)));
+    writeFileSync(file, JSON.stringify(nb));
+    const args = [file, '--text', '--sanitize', 'build \\d+'];
+    const first = await testNotebooks(args);
+    expect(first.code).toBe(0); // writes text.json (update mode missing)
+    const texts = JSON.parse(readFileSync(join(dir, '__baselines__', 'prints', first.summary!.adapterClass, 'text.json'), 'utf8')) as Record<string, string>;
+    expect(texts['0']).toMatch(/^answer: 42\ntook <n> ms on 127\.0\.0\.1:<port>, id <hex>\n$/);
+    expect(texts['1']).toBe('<sanitized>\n');
+    const again = await testNotebooks(args, { CI: 'true' });
+    expect(again.code, again.stdout).toBe(0);
+    writeFileSync(file, JSON.stringify(JSON.parse(notebook(cells(43)))));
+    const changed = await testNotebooks(args, { CI: 'true' });
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toMatch(/cell 0 +FAIL +text: failed/);
+    expect(changed.summary!.notebooks[0]!.cells[0]!.text).toMatchObject({ status: 'failed', ok: false, expected: expect.stringContaining('answer: 42'), actual: expect.stringContaining('answer: 43') });
+    expect(readFileSync(join(changed.report, 'index.html'), 'utf8')).toMatch(/expected text<\/figcaption><pre>answer: 42[\s\S]*actual text<\/figcaption><pre>answer: 43/);
+  });
+
+  test('usage errors exit 2 with a clear message: not JSON, missing path, unknown mode, bad timeout', async () => {
+    writeFileSync(join(work, 'not-json.ipynb'), '{ this is not json');
+    const cases: [string[], RegExp][] = [
+      [[join(work, 'not-json.ipynb')], /not-json\.ipynb: not a notebook: the file is not JSON/],
+      [['notebooks/no-such-notebook.ipynb'], /notebooks\/no-such-notebook\.ipynb: no such file or folder/],
+      [['README.md'], /README\.md: not a notebook \(expected a \.ipynb file or a folder of them\)/],
+      [['notebooks/', '--update', 'sometimes'], /unknown --update mode "sometimes"; allowed: all, changed, missing, none/],
+      [['notebooks/', '--timeout', 'soon'], /expected seconds > 0/],
+      [['notebooks/', '--jobs', '0'], /expected a whole number >= 1/],
+      [[], /missing required argument 'paths'/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await testNotebooks(args);
+      expect(run.stderr, args.join(' ')).toMatch(message);
+      expect(run.code, args.join(' ')).toBe(2);
+    }
+    const env = await testNotebooks(['notebooks/01-hello-triangle.ipynb'], { DAWN_RFB_UPDATE_SNAPSHOTS: 'never' });
+    expect(env.stderr).toContain('unknown DAWN_RFB_UPDATE_SNAPSHOTS "never"; allowed: all, changed, missing, none');
+    expect(env.code).toBe(2);
+  });
+});
