@@ -162,17 +162,29 @@ describe('frame header codec', () => {
     }
   });
 
-  test('the layout is the documented one (little endian, 29 fixed bytes, then mime and id)', () => {
+  test('round trip of a partial frame (protocol 2): patch position and base index', () => {
+    const h = { ...header, width: 64, height: 128, patch: { x: 128, y: 64, baseIndex: 3_999_999_999 } };
+    const decoded = decodeFrameMessage(message(h, Uint8Array.from([7])));
+    expect(decoded.header).toEqual(h);
+    const bytes = encodeFrameHeader(h);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(bytes[1]! & 4).toBe(4); // flags: patch
+    expect([view.getUint32(28, true), view.getUint32(32, true), view.getUint32(36, true)]).toEqual([128, 64, 3_999_999_999]);
+    expect(decodeFrameMessage(message(header, Uint8Array.from([7]))).header.patch).toBeUndefined();
+  });
+
+  test('the layout is the documented one (little endian, 41 fixed bytes, then mime and id)', () => {
     const bytes = encodeFrameHeader({ ...header, lossless: true, alpha: false });
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     expect(bytes[0]).toBe(1); // kind: frame
     expect(bytes[1]).toBe(1); // flags: lossless
     expect(view.getUint16(2, true)).toBe(bytes.length);
-    expect(bytes.length).toBe(29 + 'image/jpeg'.length + 1 + 12);
+    expect(bytes.length).toBe(41 + 'image/jpeg'.length + 1 + 12);
     expect(view.getUint32(4, true)).toBe(4_000_000_000);
     expect(view.getFloat64(8, true)).toBe(1234.5678);
     expect([view.getUint32(16, true), view.getUint32(20, true), view.getFloat32(24, true)]).toEqual([1920, 1080, 1.5]);
-    expect(bytes[28]).toBe(10);
+    expect([view.getUint32(28, true), view.getUint32(32, true), view.getUint32(36, true)]).toEqual([0, 0, 0]); // no patch
+    expect(bytes[40]).toBe(10);
   });
 
   test('a decoded ArrayBuffer and a Uint8Array view into a larger buffer both work', () => {
@@ -191,8 +203,10 @@ describe('frame header codec', () => {
     ['too short', (m) => m.subarray(0, 30), /frame message too short \(30 bytes\)/],
     ['unknown kind', (m) => { const c = m.slice(); c[0] = 2; return c; }, /unknown binary message kind 2/],
     ['header length beyond the message', (m) => { const c = m.slice(); new DataView(c.buffer).setUint16(2, 60000, true); return c; }, /lengths are inconsistent/],
-    ['mime length past the end', (m) => { const c = m.slice(0, 40); c[28] = 200; return c; }, /lengths are inconsistent/],
-    ['id length disagreeing with the header length', (m) => { const c = m.slice(); c[29 + 10] = 3; return c; }, /lengths are inconsistent/],
+    ['mime length past the end', (m) => { const c = m.slice(0, 52); c[40] = 200; return c; }, /lengths are inconsistent/],
+    ['id length disagreeing with the header length', (m) => { const c = m.slice(); c[41 + 10] = 3; return c; }, /lengths are inconsistent/],
+    ['a patch on no earlier frame', (m) => { const c = m.slice(); c[1] = c[1]! | 4; new DataView(c.buffer).setUint32(36, 4_000_000_000, true); return c; }, /must build on an earlier frame/],
+    ['a patch on base 0', (m) => { const c = m.slice(); c[1] = c[1]! | 4; return c; }, /must build on an earlier frame/],
   ];
   test.each(malformed)('refuses a message with %s (ProtocolError)', (_what, corrupt, text) => {
     const m = corrupt(message(header, Uint8Array.from([1, 2, 3])));

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import WebSocket from 'ws';
-import { CloseCode, getServer, MAX_CLIENT_MESSAGE_BYTES, RemoteCanvas, type CanvasEvent } from '../src/index.js';
+import { CloseCode, getServer, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION, RemoteCanvas, type CanvasEvent } from '../src/index.js';
 import { captureReports, cleanup, frameWithColor, makeSolidCanvas, openView, sleep, track, until } from './helpers/remote.js';
 
 afterEach(cleanup);
@@ -57,11 +57,11 @@ describe('routing and authentication', () => {
     const { port } = await canvas.server();
     const token = canvas.token;
     const wrongToken = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'); // one character off
-    const wrong = await closeOf(port, `/ws/${canvas.id}?token=${wrongToken}&protocol=1`);
+    const wrong = await closeOf(port, `/ws/${canvas.id}?token=${wrongToken}&protocol=${PROTOCOL_VERSION}`);
     expect(wrong.code).toBe(CloseCode.badToken);
     expect(wrong.code).toBe(4003);
     expect(wrong.reason).toMatch(/token/);
-    expect((await closeOf(port, `/ws/${canvas.id}?protocol=1`)).code).toBe(CloseCode.badToken);
+    expect((await closeOf(port, `/ws/${canvas.id}?protocol=${PROTOCOL_VERSION}`)).code).toBe(CloseCode.badToken);
     // the right token from another canvas is wrong here too
     const other = await makeSolidCanvas({ size: [64, 48] });
     expect((await closeOf(port, `/ws/${canvas.id}?token=${other.canvas.token}`)).code).toBe(CloseCode.badToken);
@@ -71,7 +71,7 @@ describe('routing and authentication', () => {
   it('an unknown canvas id closes with unknownCanvas', async () => {
     const { canvas } = await makeSolidCanvas({ size: [64, 48] });
     const { port } = await canvas.server();
-    const c = await closeOf(port, `/ws/deadbeef0000?token=${canvas.token}&protocol=1`);
+    const c = await closeOf(port, `/ws/deadbeef0000?token=${canvas.token}&protocol=${PROTOCOL_VERSION}`);
     expect(c.code).toBe(CloseCode.unknownCanvas);
     expect(c.code).toBe(4001);
     expect(c.reason.length).toBeGreaterThan(0);
@@ -94,7 +94,7 @@ describe('HTTP', () => {
     const server = await canvas.server();
     const res = await fetch(`${server.url}/view/%E0%A4%A?token=x`, { signal: AbortSignal.timeout(2000) });
     expect(res.status).toBe(404);
-    const ws = await openView(canvas, { path: '/ws/%E0%A4%A?token=x&protocol=1', waitHello: false });
+    const ws = await openView(canvas, { path: '/ws/%E0%A4%A?token=x&protocol=2', waitHello: false });
     expect((await ws.whenClosed).code).toBe(CloseCode.unknownCanvas);
     const reply = await new Promise<string>((resolve) => {
       const s = net.connect(server.port, '127.0.0.1', () => s.write('GET http://[/x HTTP/1.1\r\nHost: x\r\n\r\n'));

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The dawn-rfb command line.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError as CliArgumentError, Option } from 'commander';
 import { OffscreenCanvas } from '../canvas/offscreen.js';
 import { DawnRfbError } from '../errors.js';
@@ -102,6 +105,21 @@ program.command('demo')
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  });
+
+program.command('bench')
+  .description('the whole-pipeline benchmark (bench/pipeline.mjs): fps, input latency, stages, slow links; --help lists its options')
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[options...]', 'passed to the benchmark (e.g. --sizes 1280x720 --clients chromium --json out.json)')
+  .action(async (args: string[]) => {
+    // The benchmark is a script of its own (it drives Chromium through playwright-core, a
+    // development dependency), run in a child process so its exit code is this command's.
+    const script = fileURLToPath(new URL('../../bench/pipeline.mjs', import.meta.url));
+    if (!existsSync(script)) throw new DawnRfbError(`the benchmark is not installed (${script} is missing): run it from a checkout of dawn-rfb`);
+    const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' });
+    const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+    process.exitCode = code;
   });
 
 const kernel = program.command('kernel').description('the Jupyter kernelspec "TypeScript (dawn-rfb)" (tslab with live canvases)');

@@ -33,6 +33,8 @@ export interface RemoteCanvasStats {
   framesDrawn: number;
   /** Frames encoded so far (lossless refreshes included). */
   framesEncoded: number;
+  /** Frames sent as partial frames (dirty tiles). */
+  framesPatched: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
   /** One entry per open view, oldest first. */
@@ -48,6 +50,8 @@ export class RemoteCanvas extends CanvasBase {
   /** Secret a view must present to connect. */
   readonly token: string;
   readonly #maxBufferedFrames: number;
+  readonly #adaptive: boolean;
+  readonly #quality: number;
   readonly #resizable: boolean;
   readonly #urlTemplate: string | undefined;
   readonly #views = new Map<string, View>();
@@ -71,7 +75,10 @@ export class RemoteCanvas extends CanvasBase {
       lossyFormat: options.lossyFormat ?? 'jpeg',
       losslessDelayMs: options.losslessDelayMs ?? 300,
       maxEncodes: options.maxEncodes ?? Math.min(8, availableParallelism()),
+      dirtyTiles: options.dirtyTiles ?? true,
     }, this.#views);
+    this.#adaptive = options.adaptive ?? true;
+    this.#quality = options.quality ?? 80;
     this.#displayable = {
       toString: () => this.toString(),
       getUrl: () => this.getUrl(),
@@ -110,6 +117,7 @@ export class RemoteCanvas extends CanvasBase {
       framesSent: stream.framesSent,
       framesDrawn: stream.framesSent,
       framesEncoded: stream.framesEncoded,
+      framesPatched: stream.framesPatched,
       encodeMs: stream.encodeMs,
       views: [...this.#views.values()].map((v) => v.stats()),
     };
@@ -237,7 +245,7 @@ export class RemoteCanvas extends CanvasBase {
       onResize: (v, becameVisible) => this.#onViewResize(v, becameVisible),
       onAck: () => this._wake(),
       onClose: (v) => this.#onViewClose(v),
-    }, this.#maxBufferedFrames);
+    }, this.#maxBufferedFrames, this.#adaptive ? { quality: this.#quality } : undefined);
     this.#views.set(view.id, view);
     view.sendJson({
       type: 'hello', protocol: PROTOCOL_VERSION, canvasId: this.id, viewId: view.id, title: this.getTitle(),

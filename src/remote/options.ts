@@ -17,6 +17,19 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   maxBufferedFrames?: number;
   /** Encodes in flight at once. Default: the number of CPU cores (at most 8). */
   maxEncodes?: number;
+  /**
+   * Adapt each view's frames in flight, and the quality and resolution of lossy frames, to what
+   * its acknowledgements say of the link (back off while a queue builds, recover when it clears;
+   * more frames in flight over a long link). The lossless refresh is always full. Default true.
+   */
+  adaptive?: boolean;
+  /**
+   * Send only the changed part of a frame (the bounding rectangle of its changed 64 px tiles)
+   * when at most half of the tiles changed; views draw it onto the frame they have. Whole frames
+   * still go after a resize, to a view that joins or fell behind, every 120 frames, and as the
+   * lossless refresh. Default true.
+   */
+  dirtyTiles?: boolean;
   /** CSS width of views. Default: the logical width in px. */
   cssWidth?: string;
   /** CSS height of views. Default: the logical height in px. */
@@ -50,6 +63,10 @@ export function checkOptions(o: RemoteCanvasOptions): void {
   }
   if (o.losslessDelayMs !== undefined && !(o.losslessDelayMs >= 0)) {
     throw new InvalidArgumentError(`losslessDelayMs must be >= 0 (Infinity disables), got ${o.losslessDelayMs}`);
+  }
+  for (const key of ['adaptive', 'dirtyTiles'] as const) {
+    const v = o[key];
+    if (v !== undefined && typeof v !== 'boolean') throw new InvalidArgumentError(`${key} must be true or false, got ${JSON.stringify(v)}`);
   }
   for (const key of ['maxBufferedFrames', 'maxEncodes'] as const) {
     const v = o[key];

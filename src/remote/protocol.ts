@@ -17,7 +17,7 @@ import {
 export * from '../events/vocabulary.js';
 
 /** Protocol version; a view refuses a server that speaks another. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest message a view may send, in bytes; the server refuses bigger ones. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
@@ -38,7 +38,7 @@ export const CloseCode = {
 export const MessageKind = { frame: 1 } as const;
 
 /** Frame header flags. */
-export const FrameFlags = { lossless: 1, alpha: 2 } as const;
+export const FrameFlags = { lossless: 1, alpha: 2, patch: 4 } as const;
 
 /** The header of a binary frame message. */
 export interface FrameHeader {
@@ -55,13 +55,22 @@ export interface FrameHeader {
   lossless: boolean;
   /** Whether the image has a meaningful alpha channel. */
   alpha: boolean;
+  /**
+   * A partial frame (dirty tiles): the image covers only the rectangle at (`x`, `y`) of frame
+   * `baseIndex` (the previous message), which the view keeps and draws the image onto. Absent for
+   * a whole frame. Protocol 2.
+   */
+  patch?: { x: number; y: number; baseIndex: number };
 }
 
-// Layout (little endian):
+// Layout (little endian), protocol 2:
 //   0 u8 kind (1) | 1 u8 flags | 2 u16 header length (bytes before the image)
 //   4 u32 index | 8 f64 timestamp | 16 u32 width | 20 u32 height | 24 f32 pixel ratio
-//   28 u8 mime length | mime (ascii) | u8 canvas-id length | canvas id (ascii) | image bytes
-const FIXED = 29;
+//   28 u32 patch x | 32 u32 patch y | 36 u32 patch base index (all 0 unless flags has patch)
+//   40 u8 mime length | mime (ascii) | u8 canvas-id length | canvas id (ascii) | image bytes
+// width/height are the image's; for a patch, the whole frame keeps the base frame's size.
+const FIXED = 41;
+const MIME_LENGTH_AT = 40;
 
 function ascii(s: string, what: string): Uint8Array {
   if (typeof s !== 'string' || s.length > 255 || !/^[\x20-\x7e]*$/.test(s)) throw new InvalidArgumentError(`${what} must be printable ASCII of at most 255 characters`);
@@ -92,14 +101,19 @@ export function encodeFrameHeader(h: FrameHeader): Uint8Array {
   const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   view.setUint8(0, MessageKind.frame);
-  view.setUint8(1, (h.lossless ? FrameFlags.lossless : 0) | (h.alpha ? FrameFlags.alpha : 0));
+  view.setUint8(1, (h.lossless ? FrameFlags.lossless : 0) | (h.alpha ? FrameFlags.alpha : 0) | (h.patch ? FrameFlags.patch : 0));
   view.setUint16(2, length, true);
   view.setUint32(4, h.index, true);
   view.setFloat64(8, h.timestamp, true);
   view.setUint32(16, h.width, true);
   view.setUint32(20, h.height, true);
   view.setFloat32(24, h.pixelRatio, true);
-  view.setUint8(28, mime.length);
+  if (h.patch) {
+    view.setUint32(28, h.patch.x, true);
+    view.setUint32(32, h.patch.y, true);
+    view.setUint32(36, h.patch.baseIndex, true);
+  }
+  view.setUint8(MIME_LENGTH_AT, mime.length);
   out.set(mime, FIXED);
   out[FIXED + mime.length] = id.length;
   out.set(id, FIXED + mime.length + 1);
@@ -114,13 +128,20 @@ export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): { header:
   if (view.getUint8(0) !== MessageKind.frame) throw new ProtocolError(`unknown binary message kind ${view.getUint8(0)}`);
   const flags = view.getUint8(1);
   const length = view.getUint16(2, true);
-  const mimeLength = view.getUint8(28);
+  const mimeLength = view.getUint8(MIME_LENGTH_AT);
   const idLength = bytes[FIXED + mimeLength];
   if (idLength === undefined || length !== FIXED + mimeLength + 1 + idLength || length > bytes.length) {
     throw new ProtocolError('frame header lengths are inconsistent');
   }
+  const patch = (flags & FrameFlags.patch) !== 0
+    ? { x: view.getUint32(28, true), y: view.getUint32(32, true), baseIndex: view.getUint32(36, true) }
+    : undefined;
+  if (patch && (patch.baseIndex === 0 || patch.baseIndex >= view.getUint32(4, true))) {
+    throw new ProtocolError('a partial frame must build on an earlier frame (its base index is 0 or not below its own)');
+  }
   return {
     header: {
+      ...(patch ? { patch } : {}),
       index: view.getUint32(4, true),
       timestamp: view.getFloat64(8, true),
       width: view.getUint32(16, true),

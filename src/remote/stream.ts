@@ -6,6 +6,7 @@ import type { Frame } from '../canvas/base.js';
 import { Limiter } from '../limiter.js';
 import { reportError } from '../report.js';
 import { encodeFrame, type EncodedImage } from './encoder.js';
+import { diffFrames, TILE_SIZE, type Region } from './tiles.js';
 import { encodeFrameHeader } from './protocol.js';
 import type { FrameMessage, View } from './view.js';
 
@@ -19,6 +20,8 @@ export interface FrameStreamOptions {
   losslessDelayMs: number;
   /** Encodes in flight at once. */
   maxEncodes: number;
+  /** Send only the changed tiles' rectangle of a frame when few changed (partial frames). Default true. */
+  dirtyTiles?: boolean;
 }
 
 /** Counters of a frame stream. */
@@ -27,11 +30,21 @@ export interface FrameStreamStats {
   framesSent: number;
   /** Frames encoded (sent or not: a frame finished after close is encoded, not sent). */
   framesEncoded: number;
+  /** Frames sent as partial frames (dirty tiles). */
+  framesPatched: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
 }
 
 const ENCODE_TIMES_KEPT = 30;
+/** A whole frame at least this often (messages), so a view never depends on a long chain of parts. */
+const FULL_FRAME_EVERY = 120;
+
+/** A partial frame: the region encoded, and the queued frame it is drawn onto. */
+interface Patch {
+  region: Region;
+  baseSeq: number;
+}
 
 /** Encodes and sends one canvas's frames to its views. */
 export class FrameStream {
@@ -45,6 +58,13 @@ export class FrameStream {
   #lastMessage: FrameMessage | undefined;
   #losslessTimer: ReturnType<typeof setTimeout> | undefined;
   #framesEncoded = 0;
+  #framesPatched = 0;
+  // Dirty tiles: frames are queued in order (seq); a partial frame is drawn onto the previous one.
+  #seq = 0;
+  #chain: { seq: number; frame: Frame; scale: number } | undefined;
+  #lastDistributedSeq = 0;
+  #needFull = true;
+  #sinceFull = 0;
   readonly #encodeTimes: number[] = [];
   #closed = false;
 
@@ -67,6 +87,7 @@ export class FrameStream {
     return {
       framesSent: this.#sentIndex,
       framesEncoded: this.#framesEncoded,
+      framesPatched: this.#framesPatched,
       encodeMs: t.length > 0 ? t.reduce((a, b) => a + b, 0) / t.length : 0,
     };
   }
@@ -89,10 +110,13 @@ export class FrameStream {
     this.#queue(frame, this.#options.quality === 100);
   }
 
-  /** A view that just came (or came back into sight) gets the newest frame it has not been offered. */
+  /**
+   * A view that just came (or came back into sight) gets the newest frame it has not been
+   * offered; when that is a partial frame it cannot use, the newest frame goes again, whole.
+   */
   catchUp(view: View): void {
     const last = this.#lastMessage;
-    if (last && last.index > view.lastOffered) view.offer(last);
+    if (last && last.index > view.lastOffered && !view.offer(last)) this.#wholeFrameNeeded();
   }
 
   /** Stops refreshing; frames encoding now are not sent. */
@@ -102,36 +126,96 @@ export class FrameStream {
   }
 
   /** Encodes a frame (holding an encode slot) and sends it once all earlier frames went out. */
-  #queue(frame: Frame, lossless: boolean): void {
+  #queue(frame: Frame, lossless: boolean, refresh = false): void {
+    // Lossy frames follow the most constrained visible view (one encode serves every view); the
+    // lossless refresh is always full quality and size.
+    let quality = this.#options.quality;
+    let scale = 1;
+    if (!lossless) {
+      for (const view of this.#views.values()) {
+        const a = view.visible ? view.adaptive?.state() : undefined;
+        if (a) [quality, scale] = [Math.min(quality, a.quality), Math.min(scale, a.scale)];
+      }
+    }
+    const base = this.#chain;
+    const seq = ++this.#seq;
+    this.#chain = { seq, frame, scale };
+    const region = refresh ? undefined : this.#dirtyRegion(base, frame, scale);
+    if (region) {
+      this.#sinceFull++;
+    } else {
+      this.#needFull = false;
+      this.#sinceFull = 0;
+    }
+    const patch = region && base ? { region, baseSeq: base.seq } : undefined;
     const encoding = encodeFrame(frame, {
       format: lossless ? 'png' : this.#options.lossyFormat,
-      quality: this.#options.quality,
+      quality,
+      scale,
       alpha: frame.alphaMode !== 'opaque',
+      ...(region ? { region } : {}),
     }).finally(() => this.#encodes.release());
     this.#sendChain = this.#sendChain
       .then(() => encoding)
-      .then((image) => this.#distribute(frame, image))
-      .catch((e: unknown) => { reportError('frame encoding', e); });
+      .then((image) => this.#distribute(frame, image, seq, patch, lossless))
+      .catch((e: unknown) => {
+        this.#needFull = true; // the frames after a lost one cannot build on it
+        reportError('frame encoding', e);
+      });
   }
 
-  #distribute(frame: Frame, image: EncodedImage): void {
+  /** The part of `frame` to send when it may go as a partial frame onto `base`; undefined: send it whole. */
+  #dirtyRegion(base: { frame: Frame; scale: number } | undefined, frame: Frame, scale: number): Region | undefined {
+    if (this.#options.dirtyTiles === false || this.#needFull || this.#sinceFull >= FULL_FRAME_EVERY || !base) return undefined;
+    const b = base.frame;
+    if (scale !== 1 || base.scale !== 1 || b.width !== frame.width || b.height !== frame.height
+      || b.pixelRatio !== frame.pixelRatio || b.alphaMode !== frame.alphaMode) return undefined;
+    const change = diffFrames(b, frame, TILE_SIZE, 0.5);
+    if (change.changedTiles * 2 > change.totalTiles) return undefined;
+    // Nothing changed: one tile still goes, so the view acknowledges and pacing stays as it was.
+    return change.region ?? { x: 0, y: 0, width: Math.min(TILE_SIZE, frame.width), height: Math.min(TILE_SIZE, frame.height) };
+  }
+
+  #distribute(frame: Frame, image: EncodedImage, seq: number, patch: Patch | undefined, lossless: boolean): void {
     this.#framesEncoded++;
     this.#encodeTimes.push(image.encodeMs);
     if (this.#encodeTimes.length > ENCODE_TIMES_KEPT) this.#encodeTimes.shift();
     if (this.#closed) return;
+    if (patch && patch.baseSeq !== this.#lastDistributedSeq) {
+      // Its base frame was never sent (its encode failed): this frame goes whole instead.
+      this.#wholeFrameNeeded(frame, lossless);
+      return;
+    }
+    this.#lastDistributedSeq = seq;
     const index = ++this.#sentIndex;
     const header = encodeFrameHeader({
       canvasId: this.#canvasId, index, timestamp: frame.timestamp, mimeType: image.mimeType,
-      width: frame.width, height: frame.height, pixelRatio: frame.pixelRatio,
+      // A reduced image keeps the frame's CSS size: its pixel ratio shrinks with it.
+      width: image.width, height: image.height, pixelRatio: frame.pixelRatio * (image.width / (patch ? patch.region.width : frame.width)),
       lossless: image.lossless, alpha: frame.alphaMode !== 'opaque',
+      ...(patch ? { patch: { x: patch.region.x, y: patch.region.y, baseIndex: index - 1 } } : {}),
     });
     const data = new Uint8Array(header.length + image.data.length);
     data.set(header);
     data.set(image.data, header.length);
-    const message: FrameMessage = { index, data, lossless: image.lossless };
+    const message: FrameMessage = { index, data, lossless: image.lossless, ...(patch ? { baseIndex: index - 1 } : {}) };
+    if (patch) this.#framesPatched++;
     this.#lastMessage = message;
-    for (const view of this.#views.values()) if (view.visible) view.offer(message);
+    let rejected = false;
+    for (const view of this.#views.values()) if (view.visible && !view.offer(message)) rejected = true;
+    // A view that cannot use this partial frame (it missed the base) needs a whole one.
+    if (rejected) this.#wholeFrameNeeded(frame, lossless);
     if (!image.lossless && frame === this.#lastFrame) this.#armLosslessRefresh(frame);
+  }
+
+  /** The next frame goes whole; when no newer frame is on its way, the newest one is re-sent whole now. */
+  #wholeFrameNeeded(frame = this.#lastFrame, lossless = this.#options.quality === 100): void {
+    this.#needFull = true;
+    if (!frame || frame !== this.#lastFrame || this.#closed || this.#views.size === 0) return;
+    void this.#encodes.acquire().then(() => {
+      if (frame === this.#lastFrame && !this.#closed) this.#queue(frame, lossless);
+      else this.#encodes.release();
+    });
   }
 
   #armLosslessRefresh(frame: Frame): void {
@@ -145,7 +229,7 @@ export class FrameStream {
       const current = (): boolean => frame === this.#lastFrame && !this.#closed;
       if (!current()) return;
       void this.#encodes.acquire().then(() => {
-        if (current()) this.#queue(frame, true);
+        if (current()) this.#queue(frame, true, true);
         else this.#encodes.release();
       });
     }, delay);

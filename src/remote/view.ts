@@ -4,6 +4,7 @@
 // concerns only its connection itself: its size reports and its own close never go through the
 // canvas's public handleEvent.
 import { reportError } from '../report.js';
+import { AdaptiveRate, type AdaptiveState } from './adaptive.js';
 import type { ViewChannel } from './channel.js';
 import {
   CloseCode, parseClientMessage, ProtocolError,
@@ -16,6 +17,8 @@ export interface FrameMessage {
   /** Header + image. */
   data: Uint8Array;
   lossless: boolean;
+  /** For a partial frame (dirty tiles): the index of the message it is drawn onto. */
+  baseIndex?: number;
 }
 
 /** Statistics of one view. */
@@ -36,6 +39,8 @@ export interface ViewStats {
   roundtripMs: number;
   /** Bytes sent in the last second. */
   bytesPerSecond: number;
+  /** The adaptive controller's decision (window, quality, scale) and measurements; absent when off. */
+  adaptive?: AdaptiveState;
 }
 
 /** A view's size as it last reported it. */
@@ -66,6 +71,9 @@ const WINDOW_MS = 1000;
 const MAX_BAD_REPORTS = 10;
 const ACK_PREFIX = '{"type":"ack"';
 
+// Partial frames that may wait behind a whole one; beyond that a whole frame is cheaper.
+const MAX_PENDING_PATCHES = 8;
+
 let nextViewId = 1;
 
 /** Index of the first record (in time order) whose time is >= `t`. */
@@ -89,7 +97,9 @@ export class View {
   readonly #hooks: ViewHooks;
   readonly #unacked = new Map<number, number>(); // index -> sent at (ms)
   #size: ViewSize | undefined;
-  #pending: FrameMessage | undefined;
+  /** Frames waiting for room: the newest whole frame, and the partial frames that build on it. */
+  #pending: FrameMessage[] = [];
+  #lastSent = 0;
   #lastOffered = 0;
   #open = true;
   #sent = 0;
@@ -102,10 +112,15 @@ export class View {
   #windowCount = 0;
   #badReports = 0;
 
-  constructor(channel: ViewChannel, hooks: ViewHooks, maxBufferedFrames: number) {
+  /** Decides frames in flight, quality and scale from this view's acknowledgements (undefined: off). */
+  readonly adaptive: AdaptiveRate | undefined;
+
+  /** `adaptive`: adapt to the link, starting from (and never below) `maxBufferedFrames` and this quality. */
+  constructor(channel: ViewChannel, hooks: ViewHooks, maxBufferedFrames: number, adaptive?: { quality: number }) {
     this.channel = channel;
     this.#hooks = hooks;
     this.maxBufferedFrames = maxBufferedFrames;
+    this.adaptive = adaptive ? new AdaptiveRate({ baseWindow: maxBufferedFrames, quality: adaptive.quality }) : undefined;
     channel.onMessage((data) => this.#onMessage(data));
     channel.onClose(() => this.#onClose());
   }
@@ -135,7 +150,8 @@ export class View {
    * place the backpressure decision is made, for sending and for drawing alike.
    */
   hasRoom(extra = 0): boolean {
-    return this.visible && this.#unacked.size + extra < this.maxBufferedFrames
+    const window = this.adaptive?.state().window ?? this.maxBufferedFrames;
+    return this.visible && this.#unacked.size + extra < window
       && this.channel.bufferedAmount < MAX_CHANNEL_BUFFER;
   }
 
@@ -144,16 +160,29 @@ export class View {
     return this.#lastOffered;
   }
 
-  /** Sends the frame now if there is room, else keeps it as the one to send next (newest wins). */
-  offer(frame: FrameMessage): void {
-    if (!this.#open) return;
+  /**
+   * Sends the frame now if there is room, else keeps it to send next: a whole frame replaces
+   * whatever waits (newest wins), a partial frame waits behind the frame it builds on. Returns
+   * false for a partial frame this view cannot use (it did not get its base frame, or too many
+   * wait): the view then needs a whole frame.
+   */
+  offer(frame: FrameMessage): boolean {
+    if (!this.#open) return true;
+    if (frame.baseIndex !== undefined) {
+      const last = this.#pending.length > 0 ? this.#pending[this.#pending.length - 1]!.index : this.#lastSent;
+      if (last !== frame.baseIndex || this.#pending.length >= MAX_PENDING_PATCHES) return false;
+    }
     this.#lastOffered = frame.index;
-    if (this.hasRoom()) {
+    if (this.#pending.length === 0 && this.hasRoom()) {
       this.#send(frame);
     } else {
-      if (this.#pending) this.#dropped++;
-      this.#pending = frame;
+      if (frame.baseIndex === undefined) {
+        this.#dropped += this.#pending.length;
+        this.#pending = [];
+      }
+      this.#pending.push(frame);
     }
+    return true;
   }
 
   /** Sends a JSON control message. */
@@ -180,6 +209,7 @@ export class View {
       fps: this.#ackTimes.length,
       roundtripMs: rt.length > 0 ? rt.reduce((a, b) => a + b, 0) / rt.length : 0,
       bytesPerSecond: this.#sentBytes.reduce((a, [, b]) => a + b, 0),
+      ...(this.adaptive ? { adaptive: this.adaptive.state() } : {}),
     };
   }
 
@@ -204,7 +234,9 @@ export class View {
     this.#forgetOld(now);
     this.#unacked.set(frame.index, now);
     this.#sent++;
+    this.#lastSent = frame.index;
     this.#sentBytes.push([now, frame.data.length]);
+    this.adaptive?.onSent(frame.index);
     this.channel.send(frame.data);
   }
 
@@ -216,17 +248,14 @@ export class View {
     }
     // Frames are acknowledged in order; an ack also settles older frames (the widget skipped them).
     for (const i of [...this.#unacked.keys()]) if (i <= index) this.#unacked.delete(i);
+    this.adaptive?.onAck(index);
     const now = performance.now();
     this.#acked++;
     this.#forgetOld(now);
     this.#ackTimes.push(now);
     this.#roundtrips.push(now - sentAt);
     if (this.#roundtrips.length > 30) this.#roundtrips.shift();
-    const pending = this.#pending;
-    if (pending && this.hasRoom()) {
-      this.#pending = undefined;
-      this.#send(pending);
-    }
+    while (this.#pending.length > 0 && this.hasRoom()) this.#send(this.#pending.shift()!);
     this.#hooks.onAck(this);
   }
 
@@ -301,7 +330,7 @@ export class View {
   #onClose(): void {
     if (!this.#open) return;
     this.#open = false;
-    this.#pending = undefined;
+    this.#pending = [];
     this.#hooks.onClose(this);
   }
 }

@@ -13,6 +13,14 @@ export interface FrameStats {
   lastIndex: number;
 }
 
+/** What the view measured of a frame it drew (for benchmarks and diagnostics). */
+export interface DrawnFrame {
+  /** Milliseconds from the start of decoding to the frame being on the canvas. */
+  decodeMs: number;
+  /** Size of the encoded image, bytes. */
+  bytes: number;
+}
+
 interface Frame {
   header: FrameHeader;
   image: Uint8Array;
@@ -27,11 +35,15 @@ export class FrameView {
   readonly stats: FrameStats = { framesDrawn: 0, framesSkipped: 0, lastIndex: 0 };
   private readonly ctx: CanvasRenderingContext2D | null;
   private decoding = false;
-  /** At most one frame waits; a newer arrival replaces it, so the view never lags behind. */
-  private waiting: Frame | null = null;
+  /**
+   * Frames waiting to be drawn: at most one whole frame (a newer whole frame replaces it and the
+   * parts after it, so the view never lags behind), then the partial frames that build on it,
+   * which must all be drawn, in order.
+   */
+  private waiting: Frame[] = [];
   private closed = false;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly onDrawn: (header: FrameHeader) => void) {
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly onDrawn: (header: FrameHeader, drawn: DrawnFrame) => void) {
     this.ctx = canvas.getContext('2d');
   }
 
@@ -49,13 +61,16 @@ export class FrameView {
       void this.draw(frame);
       return;
     }
-    if (this.waiting) this.skip(this.waiting);
-    this.waiting = frame;
+    if (!frame.header.patch) {
+      for (const w of this.waiting) this.skip(w);
+      this.waiting = [];
+    }
+    this.waiting.push(frame);
   }
 
   close(): void {
     this.closed = true;
-    this.waiting = null;
+    this.waiting = [];
   }
 
   private skip(frame: Frame): void {
@@ -67,6 +82,7 @@ export class FrameView {
     this.decoding = true;
     const { header } = frame;
     let bitmap: ImageBitmap | null = null;
+    const t0 = performance.now();
     try {
       // The header's image is a view into an ArrayBuffer (binaryType 'arraybuffer'), never shared.
       bitmap = await createImageBitmap(new Blob([frame.image as Uint8Array<ArrayBuffer>], { type: header.mimeType }));
@@ -77,19 +93,29 @@ export class FrameView {
       this.paint(header, bitmap);
       this.stats.framesDrawn++;
       this.stats.lastIndex = header.index;
-      this.onDrawn(header);
+      this.onDrawn(header, { decodeMs: performance.now() - t0, bytes: frame.image.length });
     }
     bitmap?.close(); // frees the decoded pixels now rather than at garbage collection
     // An undecodable frame is acknowledged too: otherwise the server would wait for it forever.
     if (!this.closed) frame.ack(header.index);
     this.decoding = false;
-    const next = this.waiting;
-    this.waiting = null;
+    const next = this.waiting.shift();
     if (next && !this.closed) void this.draw(next);
   }
 
   private paint(header: FrameHeader, bitmap: ImageBitmap): void {
     const { canvas, ctx } = this;
+    if (header.patch) {
+      // A partial frame goes onto the frame drawn before it (the server sends it only to views
+      // that got that frame); the canvas keeps its size.
+      if (header.patch.baseIndex !== this.stats.lastIndex) {
+        console.warn(`dawn-rfb: partial frame ${header.index} builds on frame ${header.patch.baseIndex}, but ${this.stats.lastIndex} is shown`);
+      }
+      if (!ctx) return;
+      if (header.alpha) ctx.clearRect(header.patch.x, header.patch.y, header.width, header.height);
+      ctx.drawImage(bitmap, header.patch.x, header.patch.y);
+      return;
+    }
     const { width, height } = header;
     // Assigning the size clears the canvas and reallocates it, so only when it changed.
     if (canvas.width !== width || canvas.height !== height) {

@@ -19,6 +19,29 @@ export const version: string = typeof __DAWN_RFB_VERSION__ === 'string' ? __DAWN
 
 export type { ServerOptions } from './urls.js';
 
+/** Name of the DOM event the view's root element fires after each frame is drawn on its canvas. */
+export const FRAME_DRAWN_EVENT = 'dawn-rfb-frame';
+
+/** `detail` of the {@link FRAME_DRAWN_EVENT} event. */
+export interface FrameDrawnDetail {
+  /** The frame's index on its canvas. */
+  index: number;
+  /** Server clock, seconds: when the frame's drawing started (events handled before it are in it). */
+  timestamp: number;
+  /** The frame's size in pixels (the canvas's backing store). */
+  width: number;
+  height: number;
+  /** Whether it came as a partial frame (dirty tiles) drawn onto the previous one. */
+  partial: boolean;
+  lossless: boolean;
+  /** Milliseconds from the start of decoding to the frame being drawn. */
+  decodeMs: number;
+  /** Encoded image size, bytes. */
+  bytes: number;
+  /** Page clock (`performance.now()`, ms) when the frame was drawn. */
+  paintedAt: number;
+}
+
 /** Exactly one of `urls` and `server` says where the canvas server is. */
 export type MountOptions = MountCommon & (
   | {
@@ -140,9 +163,16 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
   let sized = options.cssWidth !== undefined || options.cssHeight !== undefined;
   setCssSize(root, options.cssWidth, options.cssHeight);
 
-  const frames = new FrameView(canvas, (header) => {
+  const frames = new FrameView(canvas, (header, drawn) => {
     root.dataset.frameIndex = String(header.index);
-    root.dataset.frameSize = `${header.width}x${header.height}`;
+    // A partial frame's image is only a part: the frame keeps the canvas's size.
+    root.dataset.frameSize = `${canvas.width}x${canvas.height}`;
+    // For benchmarks and pages that want to know when a frame is on screen (see FrameDrawnDetail).
+    const detail: FrameDrawnDetail = {
+      index: header.index, timestamp: header.timestamp, width: canvas.width, height: canvas.height, partial: header.patch !== undefined,
+      lossless: header.lossless, decodeMs: drawn.decodeMs, bytes: drawn.bytes, paintedAt: performance.now(),
+    };
+    root.dispatchEvent(new CustomEvent(FRAME_DRAWN_EVENT, { detail }));
     if (showingSnapshot) {
       showingSnapshot = false;
       canvas.style.display = '';

@@ -1,0 +1,93 @@
+// The benchmark's browser client: headless Chromium (Debian's, driven by playwright-core) showing
+// the canvas's standalone page with the real widget. The page records every frame the widget
+// draws (its `dawn-rfb-frame` event); the drag is real mouse input through the DevTools protocol.
+import { readFileSync, readdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding'];
+
+// Installed before the page's scripts: frames drawn while `recording` is on are kept.
+const RECORDER = `window.__bench = { recording: false, paints: [], decodeMs: [], bytes: 0, lastLossless: 0 };
+document.addEventListener('dawn-rfb-frame', (e) => {
+  const b = window.__bench, d = e.detail;
+  if (d.lossless) b.lastLossless = d.paintedAt;
+  if (!b.recording) return;
+  b.paints.push([d.timestamp, d.paintedAt]);
+  b.decodeMs.push(d.decodeMs);
+  b.bytes += d.bytes;
+}, true);`;
+
+/** CPU seconds used so far by process `pid` and all its descendants, or only the descendants (Linux /proc). */
+export function treeCpuSeconds(pid, descendantsOnly = false) {
+  const children = new Map();
+  const times = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      times.set(Number(name), (Number(fields[11]) + Number(fields[12])) / 100); // utime + stime, USER_HZ 100
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch { /* exited meanwhile */ }
+  }
+  let total = descendantsOnly ? -(times.get(pid) ?? 0) : 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop();
+    total += times.get(p) ?? 0;
+    stack.push(...(children.get(p) ?? []));
+  }
+  return total;
+}
+
+/** Starts Chromium (through `executablePath`, a namespace wrapper for slow links). */
+export async function launchChromium(executablePath = '/usr/bin/chromium') {
+  const browser = await chromium.launch({ executablePath, args: ARGS, timeout: 60_000 });
+  return browser;
+}
+
+/** A page showing `url`, sized so the largest canvas fits at one CSS pixel per pixel. */
+export async function openView(browser, url, [width, height]) {
+  const page = await browser.newPage({ viewport: { width: width + 64, height: height + 96 }, deviceScaleFactor: 1 });
+  await page.addInitScript(RECORDER);
+  await page.goto(url);
+  await page.waitForFunction(() => window.dawnRfbView?.stats().framesDrawn > 0, null, { timeout: 60_000 });
+  const box = await page.locator('#view canvas').boundingBox();
+  return {
+    page,
+    box,
+    async measure() {
+      await page.evaluate(() => { window.__bench.recording = true; });
+    },
+    async stop() {
+      return page.evaluate(() => {
+        const b = window.__bench;
+        b.recording = false;
+        return { paints: b.paints, decodeMs: b.decodeMs, bytes: b.bytes, frames: b.paints.length };
+      });
+    },
+    /** Drags in a circle with real mouse input at ~60 Hz until `until` (performance.now() ms). */
+    async drag(until) {
+      const cx = box.x + box.width / 2;
+      const cy = box.y + box.height / 2;
+      const r = Math.min(box.width, box.height) * 0.3;
+      await page.mouse.move(cx + r, cy);
+      await page.mouse.down();
+      let step = 0;
+      let next = performance.now();
+      while (performance.now() < until) {
+        step++;
+        await page.mouse.move(cx + r * Math.cos(step * 0.05), cy + r * Math.sin(step * 0.05));
+        next += 1000 / 60;
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+        else next = performance.now();
+      }
+      await page.mouse.up();
+    },
+  };
+}

@@ -1,0 +1,403 @@
+// The whole-pipeline benchmark (`npm run bench`, `dawn-rfb bench`): a RemoteCanvas renders a
+// standard scene on Dawn, encodes with sharp and streams to a real client, which decodes, draws
+// and acknowledges: a Node client (sharp decode, own process) or headless Chromium with the real
+// widget. Optionally over an emulated slow link (bench/link.mjs). Per run: painted frames per
+// second, input latency from a pointer event in the client to the first painted frame that
+// reflects it (p50/p95/p99), stage timings, bytes, CPU of server and client, RSS. Prints a table,
+// writes JSON (--json) and a chart (--chart).
+//
+//   npm run bench                      # the default set (a few minutes on 2 cores)
+//   npm run bench -- --full            # every scene x size x format x client, and both slow links
+//   npm run bench -- --scenes cube --sizes 1920x1080 --formats jpeg --clients chromium --links none,20mbit/40ms
+import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { RemoteCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary } from '../dist/index.js';
+import { createScene, SCENES } from './scenes.mjs';
+import { openLink, parseLink } from './link.mjs';
+import { renderChart } from './chart.mjs';
+
+const HELP = `Usage: npm run bench -- [options]
+  --scenes LIST     cube,chart,noise
+  --sizes LIST      640x480,1280x720,1920x1080
+  --formats LIST    jpeg (q80), webp (q80), png
+  --clients LIST    node,chromium
+  --links LIST      none, or RATE(k|m)bit/RTTms such as 20mbit/40ms,5mbit/100ms
+  --seconds N       measured seconds per run (default 5; runs over a slow link: --link-seconds, default 20)
+  --soak N          frames of the RSS run (Node client, cube 640x480 JPEG; default 10000; 0 skips it)
+  --adaptive on|off the canvas's adaptive rate control (default on; off to compare)
+  --dirty-tiles on|off  partial frames of changed tiles (default on; off to compare)
+  --full            the whole matrix (every list above), and both slow links for the cube at 1280x720
+  --json FILE       one record per run (default bench-results.json)
+  --chart FILE      chart image (PNG; default bench-results.png)
+Without list options: the default set (cube at every size, JPEG, both clients; chart and noise
+scenes and WebP/PNG at 640x480 in Chromium; the cube at 1280x720 over 20mbit/40ms; the RSS run).`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+  options: {
+    scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
+    links: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
+    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, full: { type: 'boolean', default: false },
+    json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  });
+} catch (e) {
+  console.error(`bench: ${e.message}\n\n${HELP}`);
+  process.exit(2);
+}
+const opt = parsed.values;
+if (opt.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+const FORMATS = {
+  jpeg: { quality: 80, lossyFormat: 'jpeg' },
+  webp: { quality: 80, lossyFormat: 'webp' },
+  png: { quality: 100 },
+};
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+function checkList(name, items, valid) {
+  for (const x of items) if (!valid.includes(x)) throw new Error(`--${name}: unknown ${JSON.stringify(x)}; valid: ${valid.join(', ')}`);
+  return items;
+}
+function parseSize(s) {
+  const m = /^(\d+)x(\d+)$/.exec(s);
+  if (!m || Number(m[1]) < 16 || Number(m[2]) < 16) throw new Error(`--sizes: bad size ${JSON.stringify(s)}; write WIDTHxHEIGHT, e.g. 1280x720`);
+  return s;
+}
+
+/** The runs to do: {scene, size, format, client, link}. */
+function plan() {
+  const runs = [];
+  const product = (scenes, sizes, formats, clients, links) => {
+    for (const link of links) for (const scene of scenes) for (const size of sizes) for (const format of formats) for (const client of clients) {
+      runs.push({ scene, size, format, client, link });
+    }
+  };
+  const custom = opt.scenes || opt.sizes || opt.formats || opt.clients || opt.links;
+  if (custom || opt.full) {
+    const full = opt.full && !custom;
+    product(
+      checkList('scenes', list(opt.scenes ?? (full ? SCENES.join(',') : 'cube')), SCENES),
+      list(opt.sizes ?? (full ? '640x480,1280x720,1920x1080' : '640x480')).map(parseSize),
+      checkList('formats', list(opt.formats ?? (full ? 'jpeg,webp,png' : 'jpeg')), Object.keys(FORMATS)),
+      checkList('clients', list(opt.clients ?? 'node,chromium'), ['node', 'chromium']),
+      list(opt.links ?? 'none').map((l) => { parseLink(l); return l; }),
+    );
+    if (full) product(['cube'], ['1280x720'], ['jpeg'], ['node', 'chromium'], ['20mbit/40ms', '5mbit/100ms']);
+    return runs;
+  }
+  product(['cube'], ['640x480', '1280x720', '1920x1080'], ['jpeg'], ['node', 'chromium'], ['none']);
+  product(['chart', 'noise'], ['640x480'], ['jpeg'], ['chromium'], ['none']);
+  product(['cube'], ['640x480'], ['webp', 'png'], ['chromium'], ['none']);
+  product(['cube'], ['1280x720'], ['jpeg'], ['chromium'], ['20mbit/40ms']);
+  return runs;
+}
+
+const median = (xs) => (xs.length === 0 ? 0 : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
+const mean = (xs) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+const round = (x, d = 1) => +x.toFixed(d);
+function percentiles(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const p = (q) => (s.length === 0 ? null : round(s[Math.min(s.length - 1, Math.floor(q * s.length))]));
+  return { p50: p(0.5), p95: p(0.95), p99: p(0.99), n: s.length };
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Input latency: for each pointer move the server handled (its client timestamp, and the
+ * timestamp of the frame whose draw took it in), the first frame the client painted whose
+ * timestamp is at least that one. Both ends of the interval are on the client's clock.
+ */
+function latencies(moves, paints) {
+  const out = [];
+  let max = -Infinity;
+  const monotone = paints.filter(([ts]) => (ts >= max ? ((max = ts), true) : false)); // lossless re-sends carry old timestamps
+  let j = 0;
+  for (const [eventTs, frameTs] of [...moves].sort((a, b) => a[1] - b[1])) {
+    while (j < monotone.length && monotone[j][0] < frameTs) j++;
+    if (j === monotone.length) break;
+    out.push([eventTs * 1000, monotone[j][1] - eventTs * 1000]);
+  }
+  return out;
+}
+
+/** A RemoteCanvas that times its stages and maps pointer moves to the frames that show them. */
+class BenchCanvas extends RemoteCanvas {
+  measuring = false;
+  renderMs = [];
+  readbackMs = [];
+  moves = [];
+  #pendingMoves = [];
+  #renderStart = 0;
+
+  constructor(options) {
+    super(options);
+    this.addEventHandler((e) => { if (this.measuring) this.#pendingMoves.push(e.timestamp); }, 'pointer_move');
+    this.addEventHandler((e) => {
+      for (const t of this.#pendingMoves) this.moves.push([t, e.timestamp]);
+      this.#pendingMoves = [];
+    }, 'before_draw');
+  }
+
+  drawFrame() {
+    const t0 = performance.now();
+    super.drawFrame();
+    this.#renderStart = performance.now();
+    if (this.measuring) this.renderMs.push(this.#renderStart - t0);
+  }
+
+  _presentFrame(frame) {
+    if (this.measuring) this.readbackMs.push(performance.now() - this.#renderStart);
+    return super._presentFrame(frame);
+  }
+}
+
+/** Starts the Node client process (inside the link's namespace when there is one). */
+function startNodeClient(link, url, [width, height]) {
+  const script = fileURLToPath(new URL('./node-client.mjs', import.meta.url));
+  const [cmd, args] = link ? link.wrap(process.execPath, [script]) : [process.execPath, [script]];
+  const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const messages = [];
+  const waiters = [];
+  child.on('message', (m) => {
+    const w = waiters.findIndex((x) => x.type === m.type);
+    if (w >= 0) waiters.splice(w, 1)[0].resolve(m);
+    else messages.push(m);
+  });
+  const next = (type, timeoutMs) => new Promise((resolve, reject) => {
+    const i = messages.findIndex((m) => m.type === type);
+    if (i >= 0) return resolve(messages.splice(i, 1)[0]);
+    const timer = setTimeout(() => reject(new Error(`node client: no ${type} within ${timeoutMs} ms`)), timeoutMs);
+    waiters.push({ type, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+  });
+  child.send({ type: 'start', url, width, height });
+  return {
+    ready: () => next('ready', 60_000),
+    measure: (drag, record = true) => child.send({ type: 'measure', drag, record }),
+    stop: async () => {
+      child.send({ type: 'stop' });
+      return next('result', 120_000);
+    },
+    close: () => new Promise((r) => { if (child.exitCode !== null) r(); else { child.once('exit', r); setTimeout(() => child.kill(), 2000); } }),
+  };
+}
+
+const device = await getDefaultDevice();
+const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+const adapter = formatAdapterSummary(deviceSummary(device));
+const preferred = new RemoteCanvas({ size: [16, 16] });
+const format = preferred.getContext().getPreferredFormat();
+preferred.close();
+let browser;
+let launchChromium;
+let openView;
+let treeCpuSeconds;
+
+async function runOne(run) {
+  const [w, h] = run.size.split('x').map(Number);
+  const seconds = Number(run.link === 'none' ? opt.seconds : opt['link-seconds']);
+  const load = [os.loadavg()[0]];
+  const canvas = new BenchCanvas({ size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', ...FORMATS[run.format] });
+  const scene = createScene(run.scene, device, format);
+  scene.attach(canvas);
+  let ticking = true;
+  canvas.addEventHandler(() => { if (ticking) scene.tick(); }, 'before_draw');
+  const server = await canvas.server();
+  const spec = parseLink(run.link);
+  const link = spec ? await openLink(spec, { host: '127.0.0.1', port: server.port }) : null;
+  const host = link ? `${link.host}:${link.port}` : `127.0.0.1:${server.port}`;
+  let client;
+  let view;
+  try {
+    if (run.client === 'node') {
+      client = startNodeClient(link, `ws://${host}${canvas.socketPath}`, [w, h]);
+      await client.ready();
+    } else {
+      // Loaded only for browser runs: playwright-core is a development dependency.
+      ({ launchChromium, openView, treeCpuSeconds } = await import('./chromium-client.mjs'));
+      browser ??= await launchChromium();
+      if (link) {
+        await browser.close();
+        browser = await launchChromium(link.chromiumPath());
+      }
+      view = await openView(browser, `http://${host}/view/${canvas.id}?token=${encodeURIComponent(canvas.token)}`, [w, h]);
+    }
+    await sleep(1000); // warm-up
+    const samples = { encodeMs: [], roundtripMs: [] };
+    const sampler = setInterval(() => {
+      const s = canvas.stats();
+      samples.encodeMs.push(s.encodeMs);
+      if (s.views[0]) samples.roundtripMs.push(s.views[0].roundtripMs);
+    }, 250);
+    const cpuStart = process.cpuUsage();
+    const browserCpu0 = view ? treeCpuSeconds(process.pid, true) : 0;
+    const t0 = performance.now();
+    canvas.measuring = true;
+    let result;
+    if (client) {
+      client.measure(true);
+      await sleep(seconds * 1000);
+      canvas.measuring = false;
+      result = await client.stop();
+    } else {
+      await view.measure();
+      await view.drag(t0 + seconds * 1000);
+      canvas.measuring = false;
+      result = await view.stop();
+    }
+    const wallMs = performance.now() - t0;
+    clearInterval(sampler);
+    const adaptive = canvas.stats().views[0]?.adaptive;
+    const cpu = process.cpuUsage(cpuStart);
+    const clientCpu = view ? (treeCpuSeconds(process.pid, true) - browserCpu0) * 1000 / wallMs : result.cpu;
+
+    // After a slow-link run: stop the animation and time the lossless refresh reaching the client.
+    let idleToLosslessMs = null;
+    if (link && view) {
+      ticking = false;
+      canvas.setUpdateMode('ondemand');
+      const idleAt = await view.page.evaluate(() => performance.now());
+      idleToLosslessMs = await view.page.waitForFunction(
+        (t) => (window.__bench.lastLossless > t ? window.__bench.lastLossless - t : false),
+        idleAt, { timeout: 10_000, polling: 20 },
+      ).then((h) => h.jsonValue(), () => null);
+    }
+
+    const lat = latencies(canvas.moves, result.paints);
+    const quarter = wallMs / 4;
+    const first = lat.filter(([at]) => at - lat[0]?.[0] < quarter).map(([, ms]) => ms);
+    const last = lat.filter(([at]) => lat[lat.length - 1][0] - at < quarter).map(([, ms]) => ms);
+    const decodeMs = median(result.decodeMs);
+    const roundtripMs = mean(samples.roundtripMs);
+    return {
+      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off',
+      linkMode: link?.mode ?? 'loopback', linkNote: link?.note,
+      seconds: round(wallMs / 1000, 2), frames: result.frames,
+      fps: round(result.frames / (wallMs / 1000)),
+      latency: { ...percentiles(lat.map(([, ms]) => ms)), firstQuarterP50: round(median(first)), lastQuarterP50: round(median(last)) },
+      stages: {
+        renderMs: round(median(canvas.renderMs), 2), readbackMs: round(median(canvas.readbackMs), 2),
+        encodeMs: round(mean(samples.encodeMs), 2), roundtripMs: round(roundtripMs, 2), clientDecodeMs: round(decodeMs, 2),
+        sendMs: round(Math.max(0, roundtripMs - decodeMs), 2),
+      },
+      bytesPerFrame: Math.round(result.bytes / Math.max(1, result.frames)),
+      bytesPerSecond: Math.round(result.bytes / (wallMs / 1000)),
+      cpu: { server: round((cpu.user + cpu.system) / 1000 / wallMs * 100), client: round(clientCpu * 100) },
+      rssMB: { end: round(process.memoryUsage().rss / 2 ** 20), peak: round(process.resourceUsage().maxRSS / 1024) },
+      idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
+      framesDrawnServer: canvas.stats().framesDrawn, framesPatched: canvas.stats().framesPatched,
+      adaptive: adaptive && { window: adaptive.window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: round(adaptive.baseRttMs), queueDelayMs: round(adaptive.queueDelayMs) },
+      load: [...load, os.loadavg()[0]].map((x) => round(x, 2)),
+      machine, adapter,
+      cpuNote: 'cpu in % of one core over the measured window; the server process also runs the benchmark driver (Playwright input)',
+    };
+  } finally {
+    await view?.page.close().catch(() => {});
+    if (link && browser) {
+      await browser.close().catch(() => {});
+      browser = undefined;
+    }
+    canvas.close();
+    await client?.close();
+    scene.destroy();
+    await link?.close();
+  }
+}
+
+/** Streams the cube at 640x480 JPEG to the Node client until `frames` frames were drawn; RSS at 1,000 and at the end. */
+async function soak(frames) {
+  const canvas = new BenchCanvas({ size: [640, 480], updateMode: 'fastest', ...FORMATS.jpeg });
+  const scene = createScene('cube', device, format);
+  scene.attach(canvas);
+  canvas.addEventHandler(() => scene.tick(), 'before_draw');
+  const server = await canvas.server();
+  const client = startNodeClient(null, `ws://127.0.0.1:${server.port}${canvas.socketPath}`, [640, 480]);
+  const load = [os.loadavg()[0]];
+  await client.ready();
+  client.measure(false, false);
+  const t0 = performance.now();
+  let rss1000;
+  let heap1000;
+  const deadline = t0 + 600_000;
+  while (canvas.stats().framesDrawn < frames && performance.now() < deadline) {
+    await sleep(20);
+    if (rss1000 === undefined && canvas.stats().framesDrawn >= 1000) {
+      rss1000 = process.memoryUsage().rss;
+      heap1000 = process.memoryUsage().heapUsed;
+    }
+  }
+  const drawn = canvas.stats().framesDrawn;
+  const rssEnd = process.memoryUsage().rss;
+  const heapEnd = process.memoryUsage().heapUsed;
+  const seconds = (performance.now() - t0) / 1000;
+  await client.stop();
+  canvas.close();
+  await client.close();
+  scene.destroy();
+  return {
+    scene: 'cube', size: '640x480', format: 'jpeg', client: 'node', link: 'none', kind: 'rss-soak',
+    frames: drawn, seconds: round(seconds), fps: round(drawn / seconds),
+    rssMB: { at1000: round(rss1000 / 2 ** 20), end: round(rssEnd / 2 ** 20), peak: round(process.resourceUsage().maxRSS / 1024), growthPct: round((rssEnd / rss1000 - 1) * 100) },
+    heapMB: { at1000: round(heap1000 / 2 ** 20), end: round(heapEnd / 2 ** 20) },
+    load: [...load, os.loadavg()[0]].map((x) => round(x, 2)), machine, adapter,
+  };
+}
+
+function line(r) {
+  if (r.kind === 'rss-soak') {
+    return `RSS run: ${r.frames} frames in ${r.seconds} s (${r.fps} fps): RSS ${r.rssMB.at1000} MB at frame 1000, ${r.rssMB.end} MB at the end (${r.rssMB.growthPct >= 0 ? '+' : ''}${r.rssMB.growthPct}%), peak ${r.rssMB.peak} MB`;
+  }
+  const l = r.latency;
+  const s = r.stages;
+  return [
+    `${r.scene.padEnd(5)} ${r.size.padEnd(9)} ${r.format.padEnd(4)} ${r.client.padEnd(8)} ${r.link.padEnd(11)}`,
+    `${String(r.fps).padStart(6)} fps`,
+    `lat p50/95/99 ${l.p50}/${l.p95}/${l.p99} ms (1st/last quarter p50 ${l.firstQuarterP50}/${l.lastQuarterP50})`,
+    `render ${s.renderMs} readback ${s.readbackMs} encode ${s.encodeMs} rtt ${s.roundtripMs} decode ${s.clientDecodeMs} ms`,
+    `${(r.bytesPerFrame / 1024).toFixed(1)} kB/frame ${(r.bytesPerSecond / 2 ** 20).toFixed(2)} MB/s`,
+    `cpu srv ${r.cpu.server}% cli ${r.cpu.client}%`,
+    `rss ${r.rssMB.end} MB`,
+    r.idleToLosslessMs !== undefined ? `idle->lossless ${r.idleToLosslessMs} ms` : '',
+    r.adaptive ? `adaptive w${r.adaptive.window} q${r.adaptive.quality} s${r.adaptive.scale} base ${r.adaptive.baseRttMs} queue ${r.adaptive.queueDelayMs} ms` : '',
+    `load ${r.load.join('->')}`,
+  ].filter(Boolean).join(' | ');
+}
+
+const runs = plan();
+console.log(`machine: ${machine}\nadapter: ${adapter}\nload (1 min): ${os.loadavg()[0].toFixed(2)}\n${runs.length} runs${Number(opt.soak) > 0 ? ` and an RSS run of ${opt.soak} frames` : ''}\n`);
+const records = [];
+for (const run of runs) {
+  try {
+    const r = await runOne(run);
+    records.push(r);
+    console.log(line(r));
+  } catch (e) {
+    console.error(`${run.scene} ${run.size} ${run.format} ${run.client} ${run.link}: FAILED: ${e.stack ?? e}`);
+    records.push({ ...run, error: String(e.message ?? e), machine, adapter });
+  }
+}
+await browser?.close();
+if (Number(opt.soak) > 0) {
+  try {
+    const r = await soak(Number(opt.soak));
+    records.push(r);
+    console.log(line(r));
+  } catch (e) {
+    console.error(`RSS run: FAILED: ${e.stack ?? e}`);
+    records.push({ kind: 'rss-soak', error: String(e.message ?? e), machine, adapter });
+  }
+}
+const links = [...new Set(records.map((r) => r.linkNote).filter(Boolean))];
+for (const n of links) console.log(`link: ${n}`);
+writeFileSync(opt.json, JSON.stringify({ machine, adapter, date: new Date().toISOString(), uptime: os.loadavg().map((x) => round(x, 2)), records }, null, 2));
+writeFileSync(opt.chart, await renderChart(records, `${machine}; ${adapter}`));
+console.log(`\nwrote ${opt.json} and ${opt.chart}`);
+device.destroy();
+process.exit(records.some((r) => r.error) ? 1 : 0);

@@ -1,0 +1,145 @@
+// Adaptive frame rate control for one view, from what its acknowledgements say about the link
+// (the way WebRTC's congestion control and TCP's AIMD do it, at frame granularity):
+// - roundtrip samples (send -> ack) give the base delay (the minimum over the last 10 s) and the
+//   queueing delay (smoothed roundtrip minus the base): a growing queue means frames are sent
+//   faster than the link or the client takes them;
+// - queueing: first fewer frames in flight (halve the window), then, over a link with real
+//   delay (base roundtrip >= 20 ms), lower JPEG/WebP quality, then a lower resolution scale; so
+//   the queue never grows (over a short link a queue means a busy CPU, which a smaller picture
+//   does not relieve);
+// - a clear link for a while: back up in the reverse order, and, over a link with real delay
+//   (base roundtrip >= 20 ms), more frames in flight (one more every probe), so a long link is
+//   not limited to `baseWindow` frames per roundtrip.
+// It only decides; the view and the frame stream apply the decisions. Pure: no I/O, the clock
+// is injectable for tests.
+
+/** Options of {@link AdaptiveRate}. */
+export interface AdaptiveRateOptions {
+  /** Frames in flight when the link is short or congested (the canvas's `maxBufferedFrames`). */
+  baseWindow: number;
+  /** The quality when the link has room (1..100; 100 = lossless, then only the scale adapts). */
+  quality: number;
+}
+
+/** What the controller decided last, with what it measured (for stats). */
+export interface AdaptiveState {
+  /** Frames this view may have in flight. */
+  window: number;
+  /** Quality to encode with (the configured one when the link has room). */
+  quality: number;
+  /** Resolution scale 0 < s <= 1 to encode at (1 when the link has room). */
+  scale: number;
+  /** Minimum roundtrip over the last 10 s, ms. */
+  baseRttMs: number;
+  /** Smoothed roundtrip minus the base, ms. */
+  queueDelayMs: number;
+}
+
+const BASE_WINDOW_MS = 10_000;
+/** Queueing beyond this (or half the base roundtrip, whichever is larger) is congestion. */
+const MIN_QUEUE_THRESHOLD_MS = 40;
+/** Decisions are at least this far apart, so one decision's effect shows before the next. */
+const HOLD_MS = 250;
+/** A link must be clear this long before stepping back up. */
+const RECOVER_MS = 1000;
+/** Extra frames in flight are only worth it over a link with this much base delay. */
+const LONG_LINK_MS = 20;
+const MAX_WINDOW = 8;
+const QUALITY_STEPS = [0, 15, 30, 45];
+const MIN_QUALITY = 30;
+const SCALES = [1, 0.75, 0.5];
+
+/** Decides window, quality and scale for one view from its acknowledgements. */
+export class AdaptiveRate {
+  readonly #baseWindow: number;
+  readonly #qualities: number[];
+  readonly #clock: () => number;
+  readonly #sent = new Map<number, number>(); // index -> sent at
+  readonly #samples: [number, number][] = []; // [at, rtt] within BASE_WINDOW_MS
+  #srtt: number | undefined;
+  #window: number;
+  #qualityLevel = 0;
+  #scaleLevel = 0;
+  #lastDecision = -Infinity;
+  #clearSince: number | undefined;
+
+  constructor(options: AdaptiveRateOptions, clock: () => number = () => performance.now()) {
+    this.#baseWindow = options.baseWindow;
+    this.#window = options.baseWindow;
+    this.#clock = clock;
+    // Lossless frames have no quality to lower; the scale still adapts.
+    this.#qualities = options.quality >= 100 ? [100]
+      : [...new Set(QUALITY_STEPS.map((s) => Math.max(Math.min(MIN_QUALITY, options.quality), options.quality - s)))];
+  }
+
+  /** The current decision and measurements. */
+  state(): AdaptiveState {
+    const base = this.#baseRtt();
+    return {
+      window: this.#window,
+      quality: this.#qualities[this.#qualityLevel]!,
+      scale: SCALES[this.#scaleLevel]!,
+      baseRttMs: base,
+      queueDelayMs: this.#srtt === undefined ? 0 : Math.max(0, this.#srtt - base),
+    };
+  }
+
+  /** Frame `index` went out to the view. */
+  onSent(index: number): void {
+    this.#sent.set(index, this.#clock());
+  }
+
+  /** The view acknowledged frame `index` (and, with it, every older one). */
+  onAck(index: number): void {
+    const sentAt = this.#sent.get(index);
+    for (const i of [...this.#sent.keys()]) if (i <= index) this.#sent.delete(i);
+    if (sentAt === undefined) return;
+    const now = this.#clock();
+    const rtt = now - sentAt;
+    this.#samples.push([now, rtt]);
+    while (this.#samples.length > 0 && this.#samples[0]![0] < now - BASE_WINDOW_MS) this.#samples.shift();
+    this.#srtt = this.#srtt === undefined ? rtt : 0.75 * this.#srtt + 0.25 * rtt;
+    this.#decide(now);
+  }
+
+  #baseRtt(): number {
+    let min = Infinity;
+    for (const [, rtt] of this.#samples) min = Math.min(min, rtt);
+    return Number.isFinite(min) ? min : 0;
+  }
+
+  #decide(now: number): void {
+    if (now - this.#lastDecision < HOLD_MS || this.#srtt === undefined) return;
+    const base = this.#baseRtt();
+    const threshold = Math.max(MIN_QUEUE_THRESHOLD_MS, base / 2);
+    const queue = this.#srtt - base;
+    if (queue > threshold) {
+      this.#clearSince = undefined;
+      this.#lastDecision = now;
+      if (this.#window > this.#baseWindow) this.#window = Math.max(this.#baseWindow, Math.floor(this.#window / 2));
+      // Over a short link (loopback, a LAN) a queue means a busy CPU, not a full link: a smaller
+      // picture would not help it (the resize costs CPU too), so only the window gives way.
+      else if (base < LONG_LINK_MS) return;
+      else if (this.#qualityLevel < this.#qualities.length - 1) this.#qualityLevel++;
+      else if (this.#scaleLevel < SCALES.length - 1) this.#scaleLevel++;
+      return;
+    }
+    if (queue > threshold / 2) {
+      this.#clearSince = undefined;
+      return;
+    }
+    this.#clearSince ??= now;
+    if (now - this.#clearSince < RECOVER_MS) return;
+    this.#lastDecision = now;
+    // Each step back up in picture quality needs another clear second; the window probes faster.
+    if (this.#scaleLevel > 0) {
+      this.#scaleLevel--;
+      this.#clearSince = now;
+    } else if (this.#qualityLevel > 0) {
+      this.#qualityLevel--;
+      this.#clearSince = now;
+    } else if (base >= LONG_LINK_MS && this.#window < MAX_WINDOW) {
+      this.#window++;
+    }
+  }
+}

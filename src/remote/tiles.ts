@@ -1,0 +1,83 @@
+// Dirty tiles: which part of a frame changed since the previous one. Frames are compared tile by
+// tile (row slices compared with memcmp through Buffer.compare, stopping at a tile's first
+// difference), and the changed tiles' bounding rectangle is what a partial frame carries. Tiles
+// are 64 px, a multiple of JPEG's 16 px blocks, so a partial JPEG's blocks line up with a full one's.
+import type { Pixels } from '../canvas/readback.js';
+
+/** Tile edge in pixels. */
+export const TILE_SIZE = 64;
+
+/** A rectangle of a frame in pixels. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** What changed between two frames of the same size. */
+export interface FrameChange {
+  /** Bounding rectangle of the changed tiles (clipped to the frame); undefined when nothing changed. */
+  region: Region | undefined;
+  /** Tiles that changed, and all tiles. */
+  changedTiles: number;
+  totalTiles: number;
+}
+
+function bytes(p: Pixels): Buffer {
+  return Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength);
+}
+
+/**
+ * Compares `current` with `previous` (both RGBA, same size) tile by tile. Whole rows are compared
+ * first (one memcmp each), and only the rows that differ are looked at tile by tile. When more
+ * than `stopAbove` of the tiles changed it stops early (the region is then the frame's): the
+ * caller sends the whole frame anyway.
+ * @throws {RangeError} when the sizes differ (a resize always sends a whole frame).
+ */
+export function diffFrames(previous: Pixels, current: Pixels, tile = TILE_SIZE, stopAbove = 1): FrameChange {
+  const { width, height } = current;
+  if (previous.width !== width || previous.height !== height) throw new RangeError('diffFrames: frames of different sizes');
+  const a = bytes(previous);
+  const b = bytes(current);
+  const stride = width * 4;
+  const cols = Math.ceil(width / tile);
+  const rows = Math.ceil(height / tile);
+  const total = cols * rows;
+  const changedInBand = new Uint8Array(cols);
+  let changed = 0;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
+  for (let ty = 0; ty < rows; ty++) {
+    changedInBand.fill(0);
+    let bandChanged = 0;
+    const yEnd = Math.min(height, (ty + 1) * tile);
+    for (let y = ty * tile; y < yEnd && bandChanged < cols; y++) {
+      const row = y * stride;
+      if (a.compare(b, row, row + stride, row, row + stride) === 0) continue;
+      for (let tx = 0; tx < cols; tx++) {
+        if (changedInBand[tx]) continue;
+        const start = row + tx * tile * 4;
+        const end = row + Math.min(width, (tx + 1) * tile) * 4;
+        if (a.compare(b, start, end, start, end) !== 0) {
+          changedInBand[tx] = 1;
+          bandChanged++;
+          x0 = Math.min(x0, tx);
+          x1 = Math.max(x1, tx);
+        }
+      }
+    }
+    if (bandChanged > 0) {
+      changed += bandChanged;
+      y0 = Math.min(y0, ty);
+      y1 = ty;
+      if (changed > stopAbove * total) return { region: { x: 0, y: 0, width, height }, changedTiles: changed, totalTiles: total };
+    }
+  }
+  const region = changed === 0 ? undefined : {
+    x: x0 * tile,
+    y: y0 * tile,
+    width: Math.min(width, (x1 + 1) * tile) - x0 * tile,
+    height: Math.min(height, (y1 + 1) * tile) - y0 * tile,
+  };
+  return { region, changedTiles: changed, totalTiles: total };
+}

@@ -1,0 +1,45 @@
+// The benchmark runs from its command (`dawn-rfb bench`) and writes the JSON records and the
+// chart it promises: a tiny run (one scene, a small size, the Node client, one second), checked
+// for the record's fields, never for its figures (timings belong to the benchmark itself).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { expect, test } from 'vitest';
+
+const run = promisify(execFile);
+const cli = resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+
+test('dawn-rfb bench writes one JSON record per run and a chart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dawn-rfb-bench-'));
+  const json = join(dir, 'out.json');
+  const chart = join(dir, 'out.png');
+  const { stdout } = await run(process.execPath, [cli, 'bench', '--scenes', 'chart', '--sizes', '160x128', '--clients', 'node',
+    '--seconds', '1', '--soak', '0', '--json', json, '--chart', chart], { timeout: 120_000, env: { ...process.env, XDG_RUNTIME_DIR: tmpdir() } });
+  expect(stdout).toMatch(/machine: .+\nadapter: .+/);
+  const out = JSON.parse(readFileSync(json, 'utf8')) as { machine: string; uptime: number[]; records: Record<string, unknown>[] };
+  expect(out.uptime).toHaveLength(3);
+  expect(out.records).toHaveLength(1);
+  const r = out.records[0]!;
+  expect(r).toMatchObject({ scene: 'chart', size: '160x128', format: 'jpeg', client: 'node', link: 'none' });
+  expect(r.error).toBeUndefined();
+  expect(r.fps).toBeGreaterThan(0);
+  expect(r.latency).toMatchObject({ p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) });
+  expect(Object.keys(r.stages as object)).toEqual(['renderMs', 'readbackMs', 'encodeMs', 'roundtripMs', 'clientDecodeMs', 'sendMs']);
+  expect(r.bytesPerFrame).toBeGreaterThan(0);
+  expect(r.load).toHaveLength(2);
+  const meta = await sharp(chart).metadata();
+  expect(meta.format).toBe('png');
+  expect(meta.width).toBeGreaterThan(600);
+}, 150_000);
+
+test('dawn-rfb bench refuses an unknown option or value and says what is allowed', async () => {
+  const bad = await run(process.execPath, [cli, 'bench', '--sizes', 'big'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+  expect((bad as { code: number }).code).not.toBe(0);
+  expect((bad as { stderr: string }).stderr).toMatch(/--sizes: bad size "big"; write WIDTHxHEIGHT/);
+  const unknown = await run(process.execPath, [cli, 'bench', '--bogus'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+  expect((unknown as { code: number }).code).toBe(2);
+  expect((unknown as { stderr: string }).stderr).toMatch(/Unknown option '--bogus'[\s\S]*Usage: npm run bench/);
+}, 60_000);

@@ -1,0 +1,48 @@
+// diffFrames on its own: which tiles changed, their bounding rectangle (clipped at the frame's
+// edges), the early stop, and the refusal of frames of different sizes.
+import { describe, expect, it } from 'vitest';
+import { diffFrames, TILE_SIZE } from '../src/remote/tiles.js';
+
+function frame(width: number, height: number, fill = 0): { width: number; height: number; data: Uint8Array } {
+  return { width, height, data: new Uint8Array(width * height * 4).fill(fill) };
+}
+
+function poke(f: { width: number; data: Uint8Array }, x: number, y: number): void {
+  f.data[(y * f.width + x) * 4 + 1]! ^= 0xff;
+}
+
+describe('diffFrames', () => {
+  it('finds nothing in identical frames', () => {
+    expect(diffFrames(frame(200, 150), frame(200, 150))).toEqual({ region: undefined, changedTiles: 0, totalTiles: 12 });
+  });
+
+  it('gives the tile of a single changed pixel', () => {
+    const b = frame(200, 150);
+    poke(b, 70, 130); // tile (1, 2)
+    expect(diffFrames(frame(200, 150), b)).toEqual({ region: { x: 64, y: 128, width: 64, height: 22 }, changedTiles: 1, totalTiles: 12 });
+  });
+
+  it('gives the bounding rectangle of changed tiles, clipped at the right edge', () => {
+    const b = frame(200, 150);
+    poke(b, 0, 70); // tile (0, 1)
+    poke(b, 199, 0); // tile (3, 0), 8 px wide
+    expect(diffFrames(frame(200, 150), b)).toEqual({ region: { x: 0, y: 0, width: 200, height: 128 }, changedTiles: 2, totalTiles: 12 });
+  });
+
+  it('finds a change in the last row and column of a tile', () => {
+    const b = frame(256, 256);
+    poke(b, TILE_SIZE - 1, TILE_SIZE - 1);
+    expect(diffFrames(frame(256, 256), b).region).toEqual({ x: 0, y: 0, width: 64, height: 64 });
+  });
+
+  it('stops early once more than the given share of tiles changed', () => {
+    const r = diffFrames(frame(256, 256, 0), frame(256, 256, 1), TILE_SIZE, 0.5);
+    expect(r.changedTiles).toBeLessThan(16);
+    expect(r.changedTiles).toBeGreaterThan(8);
+    expect(r.region).toEqual({ x: 0, y: 0, width: 256, height: 256 });
+  });
+
+  it('refuses frames of different sizes', () => {
+    expect(() => diffFrames(frame(10, 10), frame(10, 11))).toThrow(RangeError);
+  });
+});
