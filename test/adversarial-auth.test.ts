@@ -3,7 +3,7 @@
 // bystander view (another canvas) and a second view of the attacked canvas keep their frames.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CloseCode, RemoteCanvas } from '../src/index.js';
+import { CloseCode, PROTOCOL_VERSION, RemoteCanvas } from '../src/index.js';
 import { get, makeBystander, type Bystander } from './helpers/adversarial.js';
 import { cleanup, makeSolidCanvas, openView, track, until, type SolidCanvas, type ViewClient } from './helpers/remote.js';
 
@@ -41,21 +41,21 @@ function attempt(path: string, headers: Record<string, string> = {}, host?: stri
   });
 }
 
-const wsPath = (id: string, token: string, protocol = '1'): string =>
+const wsPath = (id: string, token: string, protocol = String(PROTOCOL_VERSION)): string =>
   `/ws/${id}?token=${encodeURIComponent(token)}&protocol=${protocol}`;
 
 describe('tokens', () => {
   it('no token, an empty token, a wrong token: closed with badToken, no message', async () => {
     const id = target.canvas.id;
-    expect(await attempt(`/ws/${id}?protocol=1`)).toMatchObject({ code: CloseCode.badToken, reason: 'missing or wrong token' });
+    expect(await attempt(`/ws/${id}?protocol=${PROTOCOL_VERSION}`)).toMatchObject({ code: CloseCode.badToken, reason: 'missing or wrong token' });
     expect(await attempt(wsPath(id, ''))).toMatchObject({ code: CloseCode.badToken });
     const t = target.canvas.token;
     expect(await attempt(wsPath(id, t.slice(0, -1) + (t.endsWith('A') ? 'B' : 'A')))).toMatchObject({ code: CloseCode.badToken });
     expect(await attempt(wsPath(id, t + 'x'))).toMatchObject({ code: CloseCode.badToken });
     expect(await attempt(wsPath(id, t.slice(0, 8)))).toMatchObject({ code: CloseCode.badToken });
     // The token twice (parameter pollution: which one would a proxy check?): refused even if one is right.
-    expect(await attempt(`/ws/${id}?token=${t}&token=${t}x&protocol=1`)).toMatchObject({ code: CloseCode.badToken });
-    expect(await attempt(`/ws/${id}?token=${t}&token=${t}&protocol=1`)).toMatchObject({ code: CloseCode.badToken });
+    expect(await attempt(`/ws/${id}?token=${t}&token=${t}x&protocol=${PROTOCOL_VERSION}`)).toMatchObject({ code: CloseCode.badToken });
+    expect(await attempt(`/ws/${id}?token=${t}&token=${t}&protocol=${PROTOCOL_VERSION}`)).toMatchObject({ code: CloseCode.badToken });
     expect((await get(port, `/view/${id}?token=${t}&token=${t}`)).status).toBe(404);
   });
 
@@ -83,7 +83,7 @@ describe('tokens', () => {
   it('ids and tokens in odd encodings are just unknown', async () => {
     const t = target.canvas.token;
     for (const id of ['%', '%00', '..%2F..', encodeURIComponent(target.canvas.id.toUpperCase()), 'x'.repeat(5000)]) {
-      const r = await attempt(`/ws/${id}?token=${t}&protocol=1`);
+      const r = await attempt(`/ws/${id}?token=${t}&protocol=${PROTOCOL_VERSION}`);
       expect([CloseCode.unknownCanvas, 404].includes((r.code ?? r.status)!), JSON.stringify(r)).toBe(true);
     }
   });
@@ -218,7 +218,7 @@ describe('refusals cost nothing that stays', () => {
     const id = target.canvas.id;
     for (let round = 0; round < 150; round++) {
       await Promise.all([
-        attempt(`/ws/${id}?protocol=1`),
+        attempt(`/ws/${id}?protocol=${PROTOCOL_VERSION}`),
         attempt(wsPath(id, 'wrong')),
         attempt(wsPath(id, target.canvas.token), {}, 'rebind.attacker.example'),
         attempt(wsPath('0000deadbeef', target.canvas.token)),

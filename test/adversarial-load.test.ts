@@ -8,7 +8,7 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CloseCode, type CanvasEvent } from '../src/index.js';
+import { CloseCode, PROTOCOL_VERSION, type CanvasEvent } from '../src/index.js';
 import { makeBystander, settledMemory } from './helpers/adversarial.js';
 import { captureReports, cleanup, makeSolidCanvas, openView, sleep, until } from './helpers/remote.js';
 
@@ -109,7 +109,7 @@ describe('500 concurrent connections', () => {
     const s = await makeSolidCanvas({ size: [32, 24] });
     const { port } = await s.canvas.server();
     const before = await settledMemory();
-    const refused = await open500(`ws://127.0.0.1:${port}/ws/${s.canvas.id}?protocol=1`);
+    const refused = await open500(`ws://127.0.0.1:${port}/ws/${s.canvas.id}?protocol=${PROTOCOL_VERSION}`);
     const codes = await Promise.all(refused.closes);
     expect(new Set(codes)).toEqual(new Set([CloseCode.badToken]));
     await bystander.expectFrames(2);
