@@ -9,6 +9,9 @@
 //  4. It exits when the process that started it (the Jupyter server) is gone.
 //  5. Jupyter comms with binary buffers (comms.cjs): views reach canvases through the Jupyter
 //     server's own connection to the kernel, where the canvas server's port is unreachable.
+//  6. A failed cell gets an error reply and an error output with a real ename/evalue/traceback
+//     (tslab sends only `status: "error"`, so headless runners show an empty `<Error>:`), and a
+//     module that cannot be found says how to install it.
 // When an internal is missing (another tslab version) it says which and falls back: canvases
 // still display with `await canvas.show()`.
 //
@@ -57,9 +60,97 @@ const main = optional(path.join(root, 'dist', 'main.js'));
 if (typeof main?.startKernel !== 'function') fail(`tslab at ${root} has no startKernel(); dawn-rfb needs tslab 1.x`);
 
 const missing = [];
-const jupyter = optional(path.join(root, 'dist', 'jupyter.js'));
-if (jupyter && 'lastWriteDisplayData' in jupyter) {
-  globalThis[DISPLAY_WRITER_HOOK] = () => jupyter.lastWriteDisplayData;
+
+// ---- failed cells ------------------------------------------------------------------------------
+// The failure of the cell that ran last (cells run one at a time), set by the executor wrapper.
+let lastFailure;
+// What the executor printed to its error console during the running cell.
+let printing;
+
+const DIAGNOSTIC_FORMAT = '%s%d:%d - %s'; // tslab's printDiagnostics
+const MISSING_MODULE = /Cannot find module '([^']+)'/;
+
+function installHint(module) {
+  const packages = module === 'dawn-rfb' || module === 'tslab' ? 'dawn-rfb tslab' : module.startsWith('.') ? undefined : module;
+  return packages
+    ? `; install it in the notebook's folder (${process.cwd()}) with \`npm install ${packages}\`, then restart the kernel`
+    : `; the path is resolved from the notebook's folder (${process.cwd()})`;
+}
+
+/** Jupyter's {ename, evalue, traceback} for what tslab printed before failing a cell. */
+function describeFailure(printed) {
+  const diagnostics = printed
+    .filter((args) => args[0] === DIAGNOSTIC_FORMAT && args.length >= 5)
+    .map(([, file, line, column, text]) => `${file ? `${file} ` : ''}${line}:${column} - ${String(text)}`);
+  if (diagnostics.length > 0) {
+    const missing = diagnostics.map((d) => MISSING_MODULE.exec(d)).find(Boolean);
+    if (missing) {
+      return { ename: 'ModuleNotFoundError', evalue: `Cannot find module '${missing[1]}'${installHint(missing[1])}`, traceback: diagnostics };
+    }
+    return { ename: 'TypeScriptError', evalue: diagnostics.join('\n'), traceback: diagnostics };
+  }
+  const last = printed[printed.length - 1];
+  const thrown = last && last.length === 1 ? last[0] : undefined;
+  if (thrown instanceof Error || (thrown !== null && typeof thrown === 'object' && typeof thrown.message === 'string')) {
+    const code = thrown.code;
+    const missing = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') ? MISSING_MODULE.exec(thrown.message) : null;
+    const ename = missing ? 'ModuleNotFoundError' : String(thrown.name || 'Error');
+    const evalue = missing ? `Cannot find module '${missing[1]}'${installHint(missing[1])}` : String(thrown.message);
+    const stack = typeof thrown.stack === 'string' ? thrown.stack.split('\n') : [`${ename}: ${evalue}`];
+    return { ename, evalue, traceback: stack };
+  }
+  if (thrown !== undefined) {
+    return { ename: 'Error', evalue: `the cell threw a non-Error value: ${String(thrown).slice(0, 500)}`, traceback: [] };
+  }
+  return { ename: 'Error', evalue: 'the cell failed (see its stderr output)', traceback: [] };
+}
+
+const jupyterModule = optional(path.join(root, 'dist', 'jupyter.js'));
+const ZmqServer = jupyterModule?.ZmqServer;
+if (typeof ZmqServer?.prototype?.handleExecute === 'function') {
+  // tslab's handleExecute, plus an error output and ename/evalue/traceback in the reply.
+  ZmqServer.prototype.handleExecute = async function (sock, msg) {
+    const send = (type, content, to) => {
+      const reply = msg.createReply();
+      reply.header.msg_type = type;
+      reply.content = content;
+      reply.signAndSend(this.connInfo.key, to);
+    };
+    const writeStream = (name, text) => send('stream', { name, text }, this.iopub);
+    const writeDisplayData = (data, update) => send(update ? 'update_display_data' : 'display_data', data, this.iopub);
+    lastFailure = undefined;
+    const content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
+    if (content.status === 'error' || (content.status === 'ok' && lastFailure)) {
+      content.status = 'error';
+      const failure = lastFailure ?? { ename: 'Error', evalue: 'the kernel failed to run the cell (see its stderr output)', traceback: [] };
+      lastFailure = undefined;
+      Object.assign(content, failure);
+      send('error', failure, this.iopub);
+    }
+    send('execute_reply', content, sock);
+  };
+} else {
+  missing.push('its execute handler (ZmqServer.prototype.handleExecute)');
+}
+
+// tslab aborts every cell queued in the 200 ms after a failed one, even when the client asked
+// to go on (`stop_on_error: false`, what nbclient sends with allow_errors): the later cells then
+// report nothing at all. Honour the flag: such a failure does not poison the queue (the reply
+// still says error, through lastFailure above).
+const Handler = jupyterModule?.JupyterHandlerImpl;
+if (typeof Handler?.prototype?.handleExecuteImpl === 'function') {
+  const impl = Handler.prototype.handleExecuteImpl;
+  Handler.prototype.handleExecuteImpl = async function (req, ...rest) {
+    try {
+      return await impl.call(this, req, ...rest);
+    } catch (e) {
+      if (req?.stop_on_error === false && lastFailure && typeof e?.count === 'number') return e;
+      throw e;
+    }
+  };
+}
+if (jupyterModule && 'lastWriteDisplayData' in jupyterModule) {
+  globalThis[DISPLAY_WRITER_HOOK] = () => jupyterModule.lastWriteDisplayData;
 } else {
   missing.push('its display writer (jupyter.lastWriteDisplayData)');
 }
@@ -72,10 +163,32 @@ const executor = optional(path.join(root, 'dist', 'executor.js'));
 if (typeof executor?.createExecutor === 'function') {
   const create = executor.createExecutor;
   executor.createExecutor = function (...args) {
+    // tslab's executor prints why a cell failed through the console object it is given (not the
+    // global one): TypeScript diagnostics, or the thrown value. Record what it prints per cell.
+    const con = args[2];
+    if (con && typeof con.error === 'function') {
+      const error = con.error;
+      con.error = function (...x) {
+        if (printing && printing.length < 50) printing.push(x);
+        return error.apply(this, x);
+      };
+    } else {
+      missing.push("its executor's console (createExecutor's third argument)");
+    }
     const ex = create.apply(this, args);
     const execute = ex.execute;
     ex.execute = async function (...a) {
-      const ok = await execute.apply(this, a);
+      // On failure tslab returns false after printing why; describe that in the reply.
+      lastFailure = undefined;
+      const printed = [];
+      printing = printed;
+      let ok;
+      try {
+        ok = await execute.apply(this, a);
+      } finally {
+        printing = undefined;
+      }
+      if (!ok) lastFailure = describeFailure(printed);
       const pending = globalThis[PENDING_DISPLAYS];
       while (pending && pending.size > 0) await Promise.allSettled([...pending]);
       return ok;
@@ -109,5 +222,7 @@ try {
   console.log = log;
 }
 if (missing.length > 0) {
-  process.stderr.write(`dawn-rfb kernel: this tslab lacks ${missing.join(' and ')}; use \`await canvas.show()\` to display canvases (views then need the canvas server's port)\n`);
+  // Each missing internal costs one feature: display (use `await canvas.show()`; views then need
+  // the canvas server's port) or the described error replies (failed cells still fail, with tslab's bare reply).
+  process.stderr.write(`dawn-rfb kernel: this tslab lacks ${missing.join(' and ')}; use \`await canvas.show()\` to display canvases (views then need the canvas server's port), and read failed cells' stderr for their errors\n`);
 }

@@ -62,3 +62,6 @@ export class GpuInternalError extends GpuError {}
  * the original exception.
  */
 export class GpuOperationError extends GpuError {}
+
+/** The shared frame server has closed (its last canvas closed); `getServer()` starts a new one. */
+export class ServerClosedError extends CanvasStateError {}

@@ -121,3 +121,17 @@ export function endReportScope(scope: object): void {
 export function resetReportedErrors(): void {
   seen.clear();
 }
+
+/** Whether a value is a promise or another thenable (what an async callback returns). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function')
+    && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Reports the rejection of what a user callback returned, if it is a promise: left unhandled,
+ * the rejection of an async draw function or event handler would end a Node process.
+ */
+export function reportRejection(where: string, value: unknown, scope?: object): void {
+  if (isThenable(value)) value.then(undefined, (e: unknown) => { reportError(where, e, scope); });
+}

@@ -42,7 +42,10 @@ afterAll(() => {
   rmSync(prefix, { recursive: true, force: true });
 });
 
-interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, string | string[]> }
+interface Output {
+  output_type: string; name?: string; text?: string | string[]; data?: Record<string, string | string[]>;
+  ename?: string; evalue?: string; traceback?: string[];
+}
 const text = (t: string | string[] | undefined): string => (Array.isArray(t) ? t.join('') : t ?? '');
 
 /**
@@ -51,8 +54,14 @@ const text = (t: string | string[] | undefined): string => (Array.isArray(t) ? t
  * cell's outputs.
  */
 async function runCells(kernel: string, cells: string[]): Promise<Output[][]> {
+  return (await runCellsIn(join(root, 'notebooks', `test-tmp-${process.pid}`), kernel, cells)).map((c) => c.outputs);
+}
+
+interface RanCell { outputs: Output[]; metadata: { dawn_rfb_test?: { status: string; ename: string; evalue: string } } }
+
+/** Runs cells in a notebook in `dir` and returns each cell's outputs and metadata (see run_notebook.py). */
+async function runCellsIn(dir: string, kernel: string, cells: string[]): Promise<RanCell[]> {
   const name = `${kernel}-${written.length}.ipynb`;
-  const dir = join(root, 'notebooks', `test-tmp-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   if (!written.includes(dir)) written.push(dir);
   const path = join(dir, name);
@@ -65,8 +74,8 @@ async function runCells(kernel: string, cells: string[]): Promise<Output[][]> {
   await run(PYTHON, [runner, path, out, kernel], { env, timeout: 120_000 }).catch((e: { code?: number; stderr?: string }) => {
     if (e.code !== 1) throw new Error(`notebook did not run: ${e.stderr}`);
   });
-  const nb = JSON.parse(readFileSync(out, 'utf8')) as { cells: { outputs: Output[] }[] };
-  return nb.cells.map((c) => c.outputs);
+  const nb = JSON.parse(readFileSync(out, 'utf8')) as { cells: RanCell[] };
+  return nb.cells;
 }
 
 const stream = (outputs: Output[], name: string): string => outputs.filter((o) => o.output_type === 'stream' && o.name === name).map((o) => text(o.text)).join('');
@@ -121,6 +130,34 @@ try { canvas.show(); } catch (e) { console.log((e as Error).name, (e as Error).m
   });
 });
 
+describe('a failed cell says why, in its reply and as an error output (headless runners show it)', () => {
+  test('dawn-rfb not installed in the notebook\'s folder; a type error; a thrown error', async () => {
+    // A folder with no node_modules up the tree (tmpdir), so `dawn-rfb` cannot resolve.
+    const dir = mkdtempSync(join(tmpdir(), 'dawn-rfb-nomodule-'));
+    written.push(dir);
+    const cells = await runCellsIn(dir, 'dawn-rfb', [
+      `import { RemoteCanvas } from 'dawn-rfb';\nconsole.log(RemoteCanvas);`,
+      `const n: number = 'not a number';\nconsole.log(n);`,
+      `throw new RangeError('size out of range');`,
+      `console.log('still alive', 1 + 1);`,
+    ]);
+    const expectFailure = (cell: RanCell, ename: string, evalue: RegExp): void => {
+      const meta = cell.metadata.dawn_rfb_test;
+      expect(meta, JSON.stringify(cell)).toMatchObject({ status: 'error', ename });
+      expect(meta!.evalue).toMatch(evalue);
+      const error = cell.outputs.find((o) => o.output_type === 'error');
+      expect(error, JSON.stringify(cell.outputs)).toMatchObject({ ename, evalue: meta!.evalue });
+      expect(error!.traceback!.length).toBeGreaterThan(0);
+    };
+    expectFailure(cells[0]!, 'ModuleNotFoundError', /Cannot find module 'dawn-rfb'.*npm install dawn-rfb tslab/);
+    expect(cells[0]!.metadata.dawn_rfb_test!.evalue).toContain(dir);
+    expectFailure(cells[1]!, 'TypeScriptError', /1:7 - Type 'string' is not assignable to type 'number'/);
+    expectFailure(cells[2]!, 'RangeError', /^size out of range$/);
+    expect(cells[3]!.metadata.dawn_rfb_test).toBeUndefined();
+    expect(stream(cells[3]!.outputs, 'stdout')).toContain('still alive 2');
+  }, 120_000);
+});
+
 describe('stock tslab (no dawn-rfb kernelspec)', () => {
   test('await canvas.show() displays the bundle', async () => {
     const cells = await runCells('tslab-stock', [SETUP, 'await canvas.show();']);
@@ -142,7 +179,8 @@ describe('kernelspec command line', () => {
   test('install writes an absolute-path kernelspec; uninstall removes it', async () => {
     const p = mkdtempSync(join(tmpdir(), 'dawn-rfb-spec-'));
     await run(process.execPath, [cli, 'kernel', 'install', '--prefix', p]);
-    const spec = JSON.parse(readFileSync(join(p, 'share', 'jupyter', 'kernels', 'dawn-rfb', 'kernel.json'), 'utf8')) as { argv: string[]; display_name: string };
+    const spec = JSON.parse(readFileSync(join(p, 'share', 'jupyter', 'kernels', 'dawn-rfb', 'kernel.json'), 'utf8')) as { argv: string[]; display_name: string; env: Record<string, string> };
+    expect(spec.env).toEqual({ MALLOC_ARENA_MAX: '2' }); // flat RSS over long sessions (bench/soak.mjs)
     expect(spec.display_name).toBe('TypeScript (dawn-rfb)');
     expect(spec.argv[0]).toBe(process.execPath);
     expect(spec.argv[1]).toBe(join(root, 'kernel-ext', 'launcher.cjs'));

@@ -2,7 +2,7 @@
 // backend hooks (_presentFrame, _mayDraw, _applyLogicalSize, _onTitle, _onCursor, _onClose) that
 // the offscreen and remote canvases fill in.
 import { CanvasClosedError, CanvasStateError, InvalidArgumentError } from '../errors.js';
-import { endReportScope, reportError } from '../report.js';
+import { endReportScope, isThenable, reportError, reportRejection } from '../report.js';
 import { CanvasContext, checkSize } from './context.js';
 import { EventEmitter, type HandlerFor } from './emitter.js';
 import { checkEvent, now, type CanvasEvent, type EventType } from './events.js';
@@ -149,7 +149,13 @@ export abstract class CanvasBase {
    * frame that never asks for the texture is not presented.
    */
   drawFrame(): void {
-    this.#drawFunction?.();
+    const result: unknown = this.#drawFunction?.();
+    if (isThenable(result)) {
+      // The frame is presented when the function returns: what an async one renders after its
+      // first await is lost, and a promise that never settles must not hold anything up.
+      reportError('draw function', new InvalidArgumentError('the draw function returned a promise; draw functions run synchronously (the frame is presented when it returns), so render before returning, without await'), this);
+      reportRejection('draw function', result, this);
+    }
   }
 
   async #drawOnce(): Promise<DrawResult> {

@@ -2,7 +2,7 @@
 // only the latest state matters (the vocabulary's mergeEvents: moves, wheel deltas, resizes), and
 // dispatched in arrival order when the canvas flushes: before each draw, and when it is idle.
 import { InvalidArgumentError } from '../errors.js';
-import { reportError } from '../report.js';
+import { reportError, reportRejection } from '../report.js';
 import { checkEvent, checkEventType, mergeEvents, type CanvasEvent, type EventOf, type EventType } from './events.js';
 
 // The merge rule is part of the shared event vocabulary (the widget's throttle uses it too).
@@ -104,7 +104,7 @@ export class EventEmitter {
     const entries = [...(this.#handlers.get(event.type) ?? []), ...(this.#handlers.get('*') ?? [])];
     for (const { fn } of entries) {
       try {
-        (fn as EventHandler)(dispatched as CanvasEvent & EventControl);
+        reportRejection(`event handler for "${event.type}"`, (fn as EventHandler)(dispatched as CanvasEvent & EventControl), this.#scope);
       } catch (e) {
         reportError(`event handler for "${event.type}"`, e, this.#scope);
       }

@@ -16,7 +16,7 @@ import { encodeFrame } from './encoder.js';
 import { SHOW, type ViewContent } from './notebook.js';
 import { CloseCode, PROTOCOL_VERSION, socketPath } from './protocol.js';
 import { checkOptions, type RemoteCanvasOptions } from './options.js';
-import { getServer, type FrameServer } from './server.js';
+import { serveCanvas, type FrameServer } from './server.js';
 import { FrameStream } from './stream.js';
 import { View, type ViewStats } from './view.js';
 
@@ -85,10 +85,7 @@ export class RemoteCanvas extends CanvasBase {
       getUrl: () => this.getUrl(),
       viewContent: (containerId) => this.#viewContent(containerId),
     };
-    this.#server = getServer(options.server).then((server) => {
-      if (!this.isClosed()) server.register(this);
-      return server;
-    });
+    this.#server = serveCanvas(this, options.server);
     // An unhandled rejection would crash the kernel; the error resurfaces from getUrl().
     this.#server.catch((e: unknown) => reportError('remote canvas server', e));
   }
@@ -240,6 +237,10 @@ export class RemoteCanvas extends CanvasBase {
    * it after checking the token, other transports (a Jupyter comm) after their own check.
    */
   attachChannel(channel: ViewChannel): void {
+    const c = channel as Partial<ViewChannel> | null | undefined;
+    if (typeof c !== 'object' || c === null || !(['send', 'close', 'onMessage', 'onClose'] as const).every((m) => typeof c[m] === 'function')) {
+      throw new InvalidArgumentError('attachChannel takes a ViewChannel { send, close, onMessage, onClose, bufferedAmount, description }');
+    }
     if (this.isClosed()) {
       channel.close(CloseCode.unknownCanvas, 'canvas closed');
       return;

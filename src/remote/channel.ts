@@ -2,6 +2,7 @@
 // today, a Jupyter comm later. The View sees messages and a close; the transport keeps its own
 // concerns (authentication, heartbeats, framing).
 import type { WebSocket } from 'ws';
+import { InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 
 /** One connection to one view: a websocket, or (later) a Jupyter comm. */
@@ -31,6 +32,10 @@ function sendableCode(code: number): number {
  * passes the peer's address, e.g. "ws 127.0.0.1:54321"). Default "ws".
  */
 export function websocketChannel(socket: WebSocket, description = 'ws'): ViewChannel {
+  const s = socket as Partial<WebSocket> | null | undefined;
+  if (typeof s !== 'object' || s === null || typeof s.on !== 'function' || typeof s.send !== 'function' || s.readyState !== s.OPEN) {
+    throw new InvalidArgumentError('websocketChannel takes an open `ws` WebSocket');
+  }
   let closed = false;
   let closeHandler: ((code: number, reason: string) => void) | undefined;
   const closedWith = (code: number, reason: string): void => {
@@ -40,7 +45,9 @@ export function websocketChannel(socket: WebSocket, description = 'ws'): ViewCha
   };
   socket.on('close', (code, reason) => closedWith(code, reason.toString('utf8')));
   // An 'error' is always followed by 'close'; it is logged here because 'close' has no reason text.
-  socket.on('error', (e) => reportError(`${description} socket`, e));
+  // One key for every connection: a peer's protocol violation (oversized message, invalid UTF-8)
+  // or reset is reported once per process, not once per connection an attacker opens.
+  socket.on('error', (e) => reportError('view socket', e));
   return {
     description,
     get bufferedAmount() {
@@ -48,9 +55,9 @@ export function websocketChannel(socket: WebSocket, description = 'ws'): ViewCha
     },
     send(data) {
       if (closed || socket.readyState !== socket.OPEN) return;
-      // A peer that vanished mid-send surfaces as a 'close' event; the callback only logs.
+      // A peer that vanished mid-send surfaces as a 'close' event: not worth a line per frame.
       socket.send(data, { binary: typeof data !== 'string' }, (err) => {
-        if (err && !closed) reportError(`${description} send`, err);
+        if (err && !closed) reportError('view send', err);
       });
     },
     close(code, reason) {

@@ -46,11 +46,29 @@ export function checkQuality(quality: unknown): number {
   return quality;
 }
 
+/** Checks that `pixels` is { width, height, data } with width x height x 4 bytes of RGBA. */
+function checkPixels(pixels: unknown): asserts pixels is Pixels {
+  const p = pixels as Partial<Pixels> | null | undefined;
+  if (typeof p !== 'object' || p === null || !(p.data instanceof Uint8Array)) {
+    throw new InvalidArgumentError('encodeFrame takes pixels { width, height, data }: data a Uint8Array of width x height x 4 RGBA bytes');
+  }
+  for (const key of ['width', 'height'] as const) {
+    const v = p[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw new InvalidArgumentError(`pixels.${key} must be an integer from 1 to 65535, got ${String(v)}`);
+  }
+  const expected = p.width! * p.height! * 4;
+  if (p.data.length !== expected) {
+    throw new InvalidArgumentError(`pixels.data must hold width x height x 4 = ${expected} bytes (RGBA), got ${p.data.length}`);
+  }
+}
+
 /**
  * Encodes RGBA pixels. JPEG is lossy and drops alpha; PNG is lossless; WebP is lossy below
  * quality 100 and lossless at 100. JPEG at quality 100, or with alpha, becomes PNG.
  */
 export async function encodeFrame(pixels: Pixels, options: EncodeOptions = {}): Promise<EncodedImage> {
+  checkPixels(pixels);
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`encodeFrame options must be an object like { format: 'png' }, got ${String(options)}`);
   const quality = checkQuality(options.quality ?? 80);
   let format = options.format ?? 'png';
   if (!IMAGE_FORMATS.includes(format)) throw new InvalidArgumentError(`format must be one of ${IMAGE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);

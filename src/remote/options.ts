@@ -3,7 +3,7 @@
 import type { CanvasOptions } from '../canvas/base.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkQuality } from './encoder.js';
-import type { ServerOptions } from './server.js';
+import { checkServerOptions, type ServerOptions } from './server.js';
 
 /** Options of a RemoteCanvas (and those of every canvas). All optional. */
 export interface RemoteCanvasOptions extends CanvasOptions {
@@ -50,7 +50,14 @@ const CSS_SIZE = /^\d+(\.\d+)?(px|em|rem|%|vw|vh)$/;
 
 /** Checks the RemoteCanvas-specific options; throws {@link InvalidArgumentError} saying what is allowed. */
 export function checkOptions(o: RemoteCanvasOptions): void {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new InvalidArgumentError(`RemoteCanvas options must be an object like { size: [640, 480] }, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
+  }
   if (o.quality !== undefined) checkQuality(o.quality);
+  if (o.server !== undefined) checkServerOptions(o.server);
+  if (o.urlTemplate !== undefined && (typeof o.urlTemplate !== 'string' || o.urlTemplate === '')) {
+    throw new InvalidArgumentError(`urlTemplate must be a URL prefix string such as "{proto}://{host}{base}proxy/{port}", got ${JSON.stringify(o.urlTemplate)}`);
+  }
   if (o.lossyFormat !== undefined && o.lossyFormat !== 'jpeg' && o.lossyFormat !== 'webp') {
     throw new InvalidArgumentError(`lossyFormat must be "jpeg" or "webp", got ${JSON.stringify(o.lossyFormat)}`);
   }

@@ -73,7 +73,7 @@ const FIXED = 41;
 const MIME_LENGTH_AT = 40;
 
 function ascii(s: string, what: string): Uint8Array {
-  if (s.length > 255 || !/^[\x20-\x7e]*$/.test(s)) throw new InvalidArgumentError(`${what} must be printable ASCII of at most 255 characters`);
+  if (typeof s !== 'string' || s.length > 255 || !/^[\x20-\x7e]*$/.test(s)) throw new InvalidArgumentError(`${what} must be printable ASCII of at most 255 characters`);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
@@ -87,6 +87,14 @@ function readAscii(bytes: Uint8Array, start: number, length: number): string {
 
 /** Builds the header of a frame message; the image bytes follow it on the wire. */
 export function encodeFrameHeader(h: FrameHeader): Uint8Array {
+  if (typeof h !== 'object' || h === null) throw new InvalidArgumentError('encodeFrameHeader takes a FrameHeader { canvasId, index, timestamp, mimeType, width, height, pixelRatio, lossless, alpha }');
+  for (const key of ['index', 'width', 'height'] as const) {
+    const v = h[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`frame header ${key} must be an integer from 0 to 2^32-1, got ${String(v)}`);
+  }
+  for (const key of ['timestamp', 'pixelRatio'] as const) {
+    if (typeof h[key] !== 'number' || !Number.isFinite(h[key])) throw new InvalidArgumentError(`frame header ${key} must be a finite number, got ${String(h[key])}`);
+  }
   const mime = ascii(h.mimeType, 'mimeType');
   const id = ascii(h.canvasId, 'canvasId');
   const length = FIXED + mime.length + 1 + id.length;
@@ -323,5 +331,8 @@ export function parseClientMessage(text: string): ClientMessage {
 
 /** The websocket path of a canvas: `/ws/<canvasId>`; the token and version go in the query. */
 export function socketPath(canvasId: string, token: string): string {
+  if (typeof canvasId !== 'string' || canvasId === '' || typeof token !== 'string' || token === '') {
+    throw new InvalidArgumentError('socketPath takes a canvas id and its token (non-empty strings)');
+  }
   return `/ws/${encodeURIComponent(canvasId)}?token=${encodeURIComponent(token)}&protocol=${PROTOCOL_VERSION}`;
 }

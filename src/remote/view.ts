@@ -66,11 +66,27 @@ const MAX_CHANNEL_BUFFER = 16 * 1024 * 1024;
 // Events per second a view may send (a 240 Hz mouse with every event type is well below).
 const RATE = 1000;
 const WINDOW_MS = 1000;
+// Distinct bad messages reported per view: each report names what was wrong, and a view sending
+// endless different garbage must not flood the notebook's output.
+const MAX_BAD_REPORTS = 10;
+const ACK_PREFIX = '{"type":"ack"';
 
 // Partial frames that may wait behind a whole one; beyond that a whole frame is cheaper.
 const MAX_PENDING_PATCHES = 8;
 
 let nextViewId = 1;
+
+/** Index of the first record (in time order) whose time is >= `t`. */
+function firstAtOrAfter<T>(records: readonly T[], time: (r: T) => number, t: number): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time(records[mid]!) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** A view (one connection) of a canvas. */
 export class View {
@@ -94,6 +110,7 @@ export class View {
   readonly #sentBytes: [number, number][] = [];
   #windowStart = 0;
   #windowCount = 0;
+  #badReports = 0;
 
   /** Decides frames in flight, quality and scale from this view's acknowledgements (undefined: off). */
   readonly adaptive: AdaptiveRate | undefined;
@@ -181,9 +198,7 @@ export class View {
 
   /** This view's statistics now. */
   stats(): ViewStats {
-    const now = performance.now();
-    while (this.#ackTimes.length > 0 && this.#ackTimes[0]! < now - 1000) this.#ackTimes.shift();
-    while (this.#sentBytes.length > 0 && this.#sentBytes[0]![0] < now - 1000) this.#sentBytes.shift();
+    this.#forgetOld(performance.now(), true);
     const rt = this.#roundtrips;
     return {
       id: this.id,
@@ -198,8 +213,25 @@ export class View {
     };
   }
 
+  /**
+   * Drops acknowledgement and send records older than the one-second stats window (`exact`), or,
+   * when recording, once the oldest is 1.25 s old (a splice every quarter second, not a shift per
+   * frame). Not only in stats(): a kernel that never asks for stats streams for hours.
+   */
+  #forgetOld(now: number, exact = false): void {
+    const cutoff = now - 1000;
+    const keepFrom = exact ? cutoff : now - 1250;
+    if (this.#ackTimes.length > 0 && this.#ackTimes[0]! < keepFrom) {
+      this.#ackTimes.splice(0, firstAtOrAfter(this.#ackTimes, (t) => t, cutoff));
+    }
+    if (this.#sentBytes.length > 0 && this.#sentBytes[0]![0] < keepFrom) {
+      this.#sentBytes.splice(0, firstAtOrAfter(this.#sentBytes, (r) => r[0], cutoff));
+    }
+  }
+
   #send(frame: FrameMessage): void {
     const now = performance.now();
+    this.#forgetOld(now);
     this.#unacked.set(frame.index, now);
     this.#sent++;
     this.#lastSent = frame.index;
@@ -211,7 +243,7 @@ export class View {
   #ack(index: number): void {
     const sentAt = this.#unacked.get(index);
     if (sentAt === undefined) {
-      reportError(`view ${this.id}`, new ProtocolError('acknowledgement of a frame that was not sent to it (ignored)'));
+      this.#reportBad(new ProtocolError('acknowledgement of a frame that was not sent to it (ignored)'));
       return;
     }
     // Frames are acknowledged in order; an ack also settles older frames (the widget skipped them).
@@ -219,6 +251,7 @@ export class View {
     this.adaptive?.onAck(index);
     const now = performance.now();
     this.#acked++;
+    this.#forgetOld(now);
     this.#ackTimes.push(now);
     this.#roundtrips.push(now - sentAt);
     if (this.#roundtrips.length > 30) this.#roundtrips.shift();
@@ -228,13 +261,20 @@ export class View {
 
   #onMessage(data: string | Uint8Array): void {
     if (!this.#open) return;
+    // Over the rate, whatever does not look like an ack (the widget sends `{"type":"ack",...}`)
+    // is dropped unparsed: parsing is most of what a flood costs the kernel.
+    if (this.#overRate() && !(typeof data === 'string' && data.startsWith(ACK_PREFIX))) {
+      this.#windowCount++;
+      return;
+    }
     let message: ClientMessage;
     try {
       if (typeof data !== 'string') throw new ProtocolError('views send JSON text messages only');
       message = parseClientMessage(data);
     } catch (e) {
-      // Logged once per kind of problem, then ignored: a bad message never closes the view.
-      reportError(`view ${this.id} sent a bad message`, e instanceof ProtocolError ? e : new ProtocolError(String(e)));
+      // Logged once per kind of problem, then ignored: a bad message never closes the view. Bad
+      // messages count against the rate like events.
+      if (this.#withinRate()) this.#reportBad(e instanceof ProtocolError ? e : new ProtocolError(String(e)));
       return;
     }
     // Acks are never rate limited: they are bounded by the frames sent, and a dropped ack would
@@ -259,6 +299,21 @@ export class View {
     } catch (e) {
       reportError(`view ${this.id} event`, e);
     }
+  }
+
+  #reportBad(error: ProtocolError): void {
+    if (this.#badReports > MAX_BAD_REPORTS) return;
+    if (this.#badReports === MAX_BAD_REPORTS) {
+      this.#badReports++;
+      reportError(`view ${this.id}`, new ProtocolError(`${MAX_BAD_REPORTS} kinds of bad messages reported; further bad messages from this view are not reported (they are still ignored)`));
+      return;
+    }
+    if (reportError(`view ${this.id} sent a bad message`, error)) this.#badReports++;
+  }
+
+  /** Whether this second's allowance is already used up (without counting a message). */
+  #overRate(): boolean {
+    return this.#windowCount > RATE && performance.now() - this.#windowStart <= WINDOW_MS;
   }
 
   #withinRate(): boolean {

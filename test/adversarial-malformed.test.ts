@@ -1,0 +1,238 @@
+// Adversarial input from an authenticated view (it has the token, so every message reaches the
+// parser): each bad message is refused as stated, the attacking view's connection stays open
+// unless the protocol requires closing it (oversized or invalid UTF-8 messages), the attacked
+// canvas keeps delivering frames to a second view, a bystander canvas keeps its frames, reports
+// stay few, and memory stays bounded. (test/remote-bad-input.test.ts covers single messages
+// field by field; this file throws whole classes at the server.)
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION, ProtocolError, type CanvasEvent } from '../src/index.js';
+import { makeBystander, settledMemory, type Bystander } from './helpers/adversarial.js';
+import {
+  captureReports, cleanup, frameWithColor, makeSolidCanvas, openView, plain, sleep, until,
+  type SolidCanvas, type ViewClient,
+} from './helpers/remote.js';
+
+let bystander: Bystander;
+let s: SolidCanvas;
+let bad: ViewClient;
+let good: ViewClient;
+let events: Record<string, unknown>[];
+let capture: ReturnType<typeof captureReports>;
+let colors = 0;
+
+beforeEach(async () => {
+  capture = captureReports();
+  bystander = await makeBystander();
+  s = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity });
+  events = [];
+  s.canvas.addEventHandler((e: CanvasEvent) => { if (e.type !== 'before_draw') events.push(plain(e)); }, '*');
+  bad = await openView(s.canvas);
+  good = await openView(s.canvas);
+  await until(() => bad.frames.length > 0 && good.frames.length > 0);
+});
+
+afterEach(async () => {
+  await bystander.expectFrames(2);
+  capture.restore();
+  cleanup();
+});
+
+/** Reports about the bad view. */
+const badReports = (): string[] => capture.reports.filter((r) => r.where.startsWith(`view ${bad.hello!.viewId}`)).map((r) => r.message);
+
+/** A fresh colour reaches the good view (and the bad one, unless it was closed). */
+async function stillWorks(): Promise<void> {
+  const n = ++colors;
+  const color = [(n * 70) % 256, 200, (n * 30) % 256, 255] as const;
+  good.skipFrames();
+  bad.skipFrames();
+  s.setColor(color);
+  await frameWithColor(good, color);
+  if (!bad.closed) await frameWithColor(bad, color);
+}
+
+const pointer = (extra: Record<string, unknown> = {}): Record<string, unknown> =>
+  ({ type: 'pointer_down', timestamp: 1, x: 1, y: 2, button: 1, buttons: [1], modifiers: [], touches: {}, ...extra });
+
+describe('invalid JSON and wrong types: reported, ignored, connection kept', () => {
+  it('malformed JSON of every shape', async () => {
+    for (const text of ['', ' ', '{', '}', '[1,', 'NaN', 'Infinity', '-Infinity', 'undefined', "{'type':'ack'}", '{"type":"ack","index":1,}', '\u0000', '\uFEFF{}', '"\\ud800"']) {
+      bad.sendRaw(text);
+    }
+    await sleep(100);
+    expect(bad.closed).toBeUndefined();
+    expect(badReports().length).toBeGreaterThan(0);
+    expect(badReports().every((m) => /malformed JSON|must be a JSON object/.test(m))).toBe(true);
+    await stillWorks();
+  });
+
+  it('JSON of the wrong types', async () => {
+    for (const m of [null, true, 42, 'ack', [], [{ type: 'ack', index: 1 }], { type: 5 }, { type: null }, { type: ['ack'] },
+      { type: 'ack', index: '1' }, { type: 'ack' }, { type: 'event' }, { type: 'event', event: null }, { type: 'event', event: 'pointer_down' },
+      { type: 'event', event: [] }, { type: 'event', event: { type: 'pointer_down' } }, { type: 'event', event: pointer({ x: '1' }) },
+      { type: 'event', event: pointer({ buttons: 'all' }) }, { type: 'event', event: pointer({ modifiers: ['Hyper'] }) },
+      { type: 'event', event: pointer({ touches: [] }) }, { type: 'event', event: { type: 'char', timestamp: 1, data: 5, is_composing: false, input_type: '' } }]) {
+      bad.send(m);
+    }
+    await sleep(100);
+    expect(events).toEqual([]);
+    expect(bad.closed).toBeUndefined();
+    for (const m of badReports()) expect(m).toMatch(/must be|unknown message type|field|malformed|further bad messages/);
+    await stillWorks();
+  });
+
+  it('NaN, Infinity, negative and 1e9 numbers: refused or clamped, never applied raw', async () => {
+    // JSON has no NaN/Infinity; 1e999 parses to Infinity.
+    bad.sendRaw(`{"type":"event","event":{"type":"pointer_down","timestamp":1,"x":1e999,"y":0,"button":1,"buttons":[1],"modifiers":[],"touches":{}}}`);
+    bad.sendRaw(`{"type":"event","event":{"type":"resize","timestamp":1,"width":1e999,"height":10,"pwidth":10,"pheight":10,"ratio":1}}`);
+    bad.event({ type: 'resize', timestamp: 1, width: -5, height: 10, pwidth: -5, pheight: 10, ratio: 1 });
+    bad.event({ type: 'resize', timestamp: 1, width: 10, height: 10, pwidth: 10.5, pheight: 10, ratio: 1 });
+    bad.event(pointer({ timestamp: -1e9, x: -1e9, y: 1e9 }));
+    await until(() => events.some((e) => e.type === 'pointer_down'));
+    // coordinates clamped to ±1e6, a negative timestamp to 0
+    expect(events.find((e) => e.type === 'pointer_down')).toMatchObject({ x: -1e6, y: 1e6, timestamp: 0 });
+    expect(s.canvas.getPhysicalSize()).toEqual([64, 48]);
+    expect(badReports().length).toBeGreaterThanOrEqual(3);
+    // A ratio out of range is clamped to 0.01..100, not applied raw.
+    bad.event({ type: 'resize', timestamp: 1, width: 64, height: 48, pwidth: 64, pheight: 48, ratio: -1 });
+    await sleep(100);
+    expect(s.canvas.getPixelRatio()).toBeGreaterThan(0);
+    await stillWorks();
+  });
+
+  it('a 1e9-pixel resize is clamped to what the device can render (and the view stays served)', async () => {
+    const max = s.device.limits.maxTextureDimension2D;
+    bad.event({ type: 'resize', timestamp: 1, width: 1e9, height: 1e9, pwidth: 1e9, pheight: 1e9, ratio: 1 });
+    // a huge but finite request keeps the primary view's aspect, within the device limit
+    await until(() => s.canvas.getPhysicalSize()[0] !== 64, 3000, 'the resize');
+    const [w, h] = s.canvas.getPhysicalSize();
+    expect(w).toBeLessThanOrEqual(max);
+    expect(h).toBeLessThanOrEqual(max);
+    // back to a sane size: frames flow again at that size
+    bad.resize(64, 48);
+    await until(() => s.canvas.getPhysicalSize()[0] === 64, 10_000, 'the size back');
+    await stillWorks();
+  }, 60_000);
+
+  it('unknown event types and extra fields', async () => {
+    bad.event({ type: 'explode', timestamp: 1 });
+    bad.event({ type: 'before_draw', timestamp: 1 });
+    bad.event({ type: '__proto__', timestamp: 1 });
+    bad.event({ type: 'constructor', timestamp: 1 });
+    bad.send({ type: 'event', event: pointer({ evil: true, __proto__: { polluted: true }, constructor: 'x' }), extra: 'field' });
+    bad.send({ type: 'ack', index: bad.frames[0]!.header.index, extra: { nested: [1, 2, 3] } });
+    await until(() => events.length === 1);
+    expect(Object.keys(events[0]!).sort()).toEqual(['button', 'buttons', 'modifiers', 'ntouches', 'timestamp', 'touches', 'type', 'x', 'y']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(badReports().filter((m) => /unknown event type/.test(m))).toHaveLength(4);
+    await stillWorks();
+  });
+
+  it('deep nesting', async () => {
+    const depth = Math.floor((MAX_CLIENT_MESSAGE_BYTES - 100) / 2);
+    bad.sendRaw('['.repeat(depth) + ']'.repeat(depth));
+    bad.sendRaw(`{"type":"event","event":{"type":"pointer_down","x":${'['.repeat(depth / 2)}${']'.repeat(depth / 2)}}}`);
+    bad.sendRaw('{"a":'.repeat(2000) + '1' + '}'.repeat(2000));
+    await sleep(100);
+    expect(bad.closed).toBeUndefined();
+    expect(events).toEqual([]);
+    await stillWorks();
+  });
+
+  it('binary messages', async () => {
+    bad.sendRaw(Buffer.alloc(0));
+    bad.sendRaw(Buffer.from('{"type":"ack","index":1}'));
+    bad.sendRaw(Buffer.alloc(MAX_CLIENT_MESSAGE_BYTES, 0xff));
+    await sleep(100);
+    expect(bad.closed).toBeUndefined();
+    expect(badReports()).toEqual([expect.stringMatching(/JSON text messages only/)]);
+    await stillWorks();
+  });
+
+  it('invalid UTF-8 in a text message: the protocol requires closing that connection (1007); nothing else is affected', async () => {
+    bad.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect((await bad.whenClosed).code).toBe(1007);
+    await stillWorks();
+    expect(s.canvas.viewCount).toBe(1);
+  });
+});
+
+describe('the size cap', () => {
+  it('a message of exactly MAX_CLIENT_MESSAGE_BYTES is accepted; one byte more closes that connection with 1009', async () => {
+    const ack = (index: number): string => `{"type":"ack","index":${index}}`;
+    const index = bad.frames[bad.frames.length - 1]!.header.index;
+    const atCap = ack(index).padEnd(MAX_CLIENT_MESSAGE_BYTES, ' ');
+    expect(Buffer.byteLength(atCap)).toBe(MAX_CLIENT_MESSAGE_BYTES);
+    bad.sendRaw(atCap);
+    await sleep(100);
+    expect(bad.closed).toBeUndefined();
+    expect(badReports().filter((m) => !/not sent to it/.test(m))).toEqual([]);
+    bad.sendRaw(atCap + ' ');
+    expect(await bad.whenClosed).toMatchObject({ code: 1009 });
+    await stillWorks();
+    // many oversized messages from fresh connections do not grow the server
+    const before = await settledMemory();
+    for (let i = 0; i < 20; i++) {
+      const v = await openView(s.canvas);
+      v.sendRaw('x'.repeat(MAX_CLIENT_MESSAGE_BYTES * 8));
+      await v.whenClosed;
+    }
+    const after = await settledMemory();
+    expect((after.heap - before.heap) / 2 ** 20).toBeLessThan(8);
+    await stillWorks();
+  });
+});
+
+describe('acknowledgements', () => {
+  it('of frames never sent, duplicated, zero, negative, fractional, huge: reported, never stall the view', async () => {
+    const last = bad.frames[bad.frames.length - 1]!.header.index;
+    for (const index of [last + 1000, last, last, 0, -1, 1.5, 2 ** 32, 2 ** 53, Number.MAX_VALUE]) bad.ack(index);
+    bad.sendRaw('{"type":"ack","index":1e999}');
+    await sleep(100);
+    const reports = badReports();
+    expect(reports.some((m) => /not sent to it/.test(m))).toBe(true);
+    expect(reports.some((m) => /field "index" must be an integer from 1/.test(m))).toBe(true);
+    expect(reports.every((m) => /not sent to it|field "index"/.test(m))).toBe(true);
+    expect(reports.every((m) => !/ProtocolError/.test(m) || true)).toBe(true);
+    await stillWorks();
+    // the view's accounting is not confused: it has room again after acking what it got
+    const st = s.canvas.stats().views.find((v) => v.id === bad.hello!.viewId)!;
+    expect(st.framesSent - st.framesAcked).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('protocol version', () => {
+  it('another version, garbage, or two versions: closed with protocolMismatch naming the version spoken', async () => {
+    const { port } = await s.canvas.server();
+    const v = PROTOCOL_VERSION;
+    for (const version of [String(v + 1), String(v - 1), '0', 'abc', '', `${v}&protocol=${v + 1}`, `${v}&protocol=${v}`, `${v}.0`]) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/${s.canvas.id}?token=${encodeURIComponent(s.canvas.token)}&protocol=${version}`);
+      ws.on('error', () => {});
+      let got = false;
+      ws.on('message', () => { got = true; });
+      const [code, reason] = await new Promise<[number, string]>((r) => ws.once('close', (c, why) => r([c, why.toString()])));
+      expect(code, version).toBe(CloseCode.protocolMismatch);
+      expect(reason).toContain(`this server speaks ${v}`);
+      expect(got).toBe(false);
+    }
+    await stillWorks();
+  });
+});
+
+describe('reports stay few and memory bounded under a stream of distinct bad messages', () => {
+  it('5,000 different unknown event types: at most a handful of lines reach the output', async () => {
+    const before = await settledMemory();
+    for (let i = 0; i < 5000; i++) bad.event({ type: `unknown-${i}`, timestamp: 1 });
+    for (let i = 0; i < 500; i++) bad.sendRaw(`garbage ${i}`);
+    await until(() => s.canvas.stats().views.length === 2);
+    await sleep(300);
+    const reports = badReports();
+    expect(reports.length).toBeLessThanOrEqual(12);
+    expect(reports.some((m) => /further bad messages from this view are not reported/.test(m))).toBe(true);
+    for (const r of capture.reports) expect(r.error).toBeInstanceOf(ProtocolError);
+    const after = await settledMemory();
+    expect((after.heap - before.heap) / 2 ** 20).toBeLessThan(8);
+    await stillWorks();
+  });
+});
