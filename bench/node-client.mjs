@@ -15,6 +15,7 @@ let measuring = false;
 let recording = true; // keep per-frame records (the RSS run only counts)
 let busy = false;
 let waiting = null;
+let skipped = 0; // index of the newest frame replaced while waiting, to acknowledge in order
 let drag;
 const paints = []; // [frame timestamp (server s), painted at (client ms)]
 const decodeMs = [];
@@ -45,6 +46,8 @@ async function draw(frame) {
     }
   }
   send({ type: 'ack', index: frame.header.index });
+  if (skipped > frame.header.index) send({ type: 'ack', index: skipped });
+  skipped = 0;
   if (!ready) {
     ready = true;
     process.send({ type: 'ready' });
@@ -79,7 +82,9 @@ process.on('message', (m) => {
       const frame = decodeFrameMessage(data);
       if (!busy) void draw(frame);
       else {
-        if (waiting) send({ type: 'ack', index: waiting.header.index }); // skipped for a newer one
+        // A frame replaced before it was drawn is skipped; its ack goes out after the ack of the
+        // frame being decoded now (acks are in order: a later ack settles the earlier frames).
+        if (waiting) skipped = waiting.header.index;
         waiting = frame;
       }
     });

@@ -100,6 +100,8 @@ export class View {
   /** Frames waiting for room: the newest whole frame, and the partial frames that build on it. */
   #pending: FrameMessage[] = [];
   #lastSent = 0;
+  /** Newest frame acknowledged: an ack at or below it was settled already (late or repeated). */
+  #highestAcked = 0;
   #lastOffered = 0;
   #open = true;
   #sent = 0;
@@ -243,9 +245,12 @@ export class View {
   #ack(index: number): void {
     const sentAt = this.#unacked.get(index);
     if (sentAt === undefined) {
-      this.#reportBad(new ProtocolError('acknowledgement of a frame that was not sent to it (ignored)'));
+      this.#reportBad(new ProtocolError(index <= this.#highestAcked
+        ? 'acknowledgement of a frame already settled by a later one (acknowledge frames in order; ignored)'
+        : 'acknowledgement of a frame that was not sent to it (ignored)'));
       return;
     }
+    this.#highestAcked = index;
     // Frames are acknowledged in order; an ack also settles older frames (the widget skipped them).
     for (const i of [...this.#unacked.keys()]) if (i <= index) this.#unacked.delete(i);
     this.adaptive?.onAck(index);
