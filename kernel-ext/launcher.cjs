@@ -156,7 +156,7 @@ if (jupyterModule && 'lastWriteDisplayData' in jupyterModule) {
 }
 
 // Before startKernel: the server's sockets are created and bound inside it.
-const noComms = installComms(jupyter, { configPath });
+const noComms = installComms(jupyterModule, { configPath });
 if (noComms.length > 0) missing.push(`what comms need (${noComms.join(', ')})`);
 
 const executor = optional(path.join(root, 'dist', 'executor.js'));
