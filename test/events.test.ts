@@ -66,6 +66,13 @@ describe('merging', () => {
     expect([b!.dx, b!.dy, b!.modifiers]).toEqual([100, 100, ['Control']]);
   });
 
+  test('mergeEvents checks its arguments: no events, or an unknown type, is an UnknownEventTypeError (a DawnRfbError)', () => {
+    const call = mergeEvents as unknown as (...a: unknown[]) => unknown;
+    expect(() => call()).toThrow(UnknownEventTypeError);
+    expect(() => call()).toThrow(/mergeEvents\(last, next\): last must be an event object/);
+    expect(() => call({ type: 'resize', timestamp: 0 }, { type: 'nope', timestamp: 0 })).toThrow(UnknownEventTypeError);
+  });
+
   test('mergeEvents: resize latest wins; different types and unmergeable types give undefined', () => {
     const r1 = resize(10, 10);
     const r2 = resize(20, 30, 2);

@@ -1,12 +1,27 @@
 // The event queue and handler registry of a canvas. Events are queued as they arrive, merged where
 // only the latest state matters (the vocabulary's mergeEvents: moves, wheel deltas, resizes), and
 // dispatched in arrival order when the canvas flushes: before each draw, and when it is idle.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, UnknownEventTypeError } from '../errors.js';
 import { reportError, reportRejection } from '../report.js';
-import { checkEvent, checkEventType, mergeEvents, type CanvasEvent, type EventOf, type EventType } from './events.js';
+import { checkEvent, checkEventType, mergeEvents as mergeRule, type CanvasEvent, type EventOf, type EventType } from './events.js';
 
 // The merge rule is part of the shared event vocabulary (the widget's throttle uses it too).
-export { mergeEvents };
+/**
+ * The queue's merge rule, for callers of the public API: the event that replaces `last` and
+ * `next` in a queue (the latest move or resize, wheels with summed deltas), or undefined when
+ * the two do not merge. The rule itself lives in the shared event vocabulary (the widget's
+ * throttle uses it too); this checks its arguments first.
+ * @throws {UnknownEventTypeError} when either argument is not an event object of a known type.
+ */
+export function mergeEvents<E extends CanvasEvent>(last: CanvasEvent, next: E): E | undefined {
+  for (const [name, e] of [['last', last], ['next', next]] as const) {
+    if (e === null || typeof e !== 'object') {
+      throw new UnknownEventTypeError(`mergeEvents(last, next): ${name} must be an event object { type, timestamp, ... }, got ${e === null ? 'null' : typeof e}`);
+    }
+    checkEventType((e as { type?: unknown }).type);
+  }
+  return mergeRule(last, next);
+}
 
 /** What a handler can do with the event it receives, besides reading it. */
 export interface EventControl {
@@ -83,7 +98,7 @@ export class EventEmitter {
     checkEvent(event);
     if (this.#closed) return;
     const last = this.#queue[this.#queue.length - 1];
-    const merged = last && mergeEvents(last, event);
+    const merged = last && mergeRule(last, event);
     if (merged) this.#queue[this.#queue.length - 1] = merged;
     else this.#queue.push({ ...event });
   }
