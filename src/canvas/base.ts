@@ -27,7 +27,10 @@ export interface Frame extends Pixels {
   timestamp: number;
   /** Pixel ratio the frame was drawn at. */
   pixelRatio: number;
-  /** Whether the frame's alpha is meaningful (`premultiplied`) or to be ignored (`opaque`). */
+  /**
+   * Whether the frame's alpha is meaningful (`premultiplied`) or to be ignored (`opaque`: 255 in
+   * an offscreen canvas's frames; a remote canvas leaves what the shader wrote, as its encodes drop it).
+   */
   alphaMode: GPUCanvasAlphaMode;
 }
 
@@ -172,7 +175,7 @@ export abstract class CanvasBase {
     } finally {
       this.#inDrawFunction = false;
     }
-    const pending = this.#context?.present();
+    const pending = this.#context?._present(this._fillsOpaqueAlpha());
     if (!pending) return {};
     const config = this.#context!.getConfiguration()!;
     let pixels: Pixels;
@@ -192,6 +195,15 @@ export abstract class CanvasBase {
 
   /** Backend hook: a frame was rendered and read back. The next draw waits for this to settle. */
   protected abstract _presentFrame(frame: Frame): void | Promise<void>;
+
+  /**
+   * Backend hook: whether an opaque frame's alpha bytes are set to 255 after readback. Default
+   * true; a backend whose every use of a frame ignores the alpha of opaque frames (the remote
+   * canvas: its encodes drop it) returns false and saves a pass over every pixel.
+   */
+  protected _fillsOpaqueAlpha(): boolean {
+    return true;
+  }
 
   /** Backend hook: false while drawing would be wasted (no view, backpressure). Default true. */
   protected _mayDraw(): boolean {

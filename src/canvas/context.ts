@@ -124,10 +124,19 @@ export class CanvasContext {
    * @throws {CanvasClosedError} after the canvas closed.
    */
   present(): Promise<Pixels> | undefined {
+    return this._present(true);
+  }
+
+  /**
+   * @internal present() for canvases whose consumers ignore the alpha of an opaque frame (as a
+   * frame's `alphaMode` says they may): `fillAlpha` false skips setting it to 255, a pass
+   * over every pixel on the CPU (3.5 ms at 1920x1080 on the development machine).
+   */
+  _present(fillAlpha: boolean): Promise<Pixels> | undefined {
     if (this.#closed) throw new CanvasClosedError('present: the canvas is closed');
     if (!this.#acquired || !this.#texture || !this.#readback) return undefined;
     this.#acquired = false;
-    return this.#readback.read(this.#texture, this.#config!.alphaMode === 'opaque');
+    return this.#readback.read(this.#texture, fillAlpha && this.#config!.alphaMode === 'opaque');
   }
 
   /** @internal Drops a frame whose drawing failed. */
