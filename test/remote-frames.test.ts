@@ -146,6 +146,11 @@ describe('alpha', () => {
     const meta = await sharp(f.image).metadata();
     expect(meta.channels).toBe(3);
     expect(meta.hasAlpha).toBe(false);
+    // The remote canvas leaves the shader's alpha (128) in an opaque frame: the colour sent and
+    // the snapshot must not depend on it.
+    await expectSolid(f.image, [64, 0, 0], 0);
+    await expectSolid(await canvas.snapshot(), [64, 0, 0], 0);
+    expect((await sharp(await canvas.snapshot()).metadata()).hasAlpha).toBe(false);
   });
 });
 
