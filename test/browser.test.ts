@@ -3,6 +3,7 @@
 // reach handleEvent with the right fields, in order, and change the frames.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS } from './helpers/browser.js';
 import { getDefaultDevice, RemoteCanvas, type CanvasEvent, type RemoteCanvasOptions } from '../src/index.js';
 import { DemoScene } from '../src/cli/demo-scene.js';
 import { differingPixels, screenshotPixels, type Pixels } from './helpers/screenshots.js';
@@ -11,8 +12,6 @@ import { differingPixels, screenshotPixels, type Pixels } from './helpers/screen
 // @webgpu/types), so the little of the DOM they use is declared here.
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * A RemoteCanvas that records what reaches handleEvent, as a user subclass would see it: input

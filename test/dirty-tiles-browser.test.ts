@@ -6,6 +6,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS } from './helpers/browser.js';
 import { getDefaultDevice, RemoteCanvas } from '../src/index.js';
 import { until } from './helpers/remote.js';
 
@@ -17,8 +18,6 @@ declare const document: {
 };
 declare function btoa(s: string): string;
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // A gradient with three rectangles whose corners and colours come from a uniform buffer.
 const SHADER = /* wgsl */ `

@@ -6,11 +6,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS, freePort, settledBackingStore, backingStore, stopProcess, deleteKernels } from './helpers/browser.js';
 import { differingPixels, screenshotPixels, type Pixels } from './helpers/screenshots.js';
 
 // These callbacks run in the page; the project's type check has no DOM lib (it would clash with
@@ -35,8 +35,6 @@ const cli = join(root, 'dist', 'cli', 'main.js');
 const PYTHON = '/usr/bin/python3';
 const HOST = '127.0.0.1';
 const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Kernel start, tslab's compile of every cell, the first frames: ~15 s alone, more under load. */
 const RUN_ALL_TIMEOUT = 120_000;
 const TEST_TIMEOUT = 180_000;
@@ -58,16 +56,6 @@ let jupyter: ChildProcess | undefined;
 let jupyterLog = '';
 let browser: Browser | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: HOST, exclusive: true }, () => {
-      const { port: p } = server.address() as { port: number };
-      server.close(() => resolvePort(p));
-    });
-  });
-}
 
 const api = (path: string): string => `http://${HOST}:${port}${path}${path.includes('?') ? '&' : '?'}token=${token}`;
 
@@ -129,18 +117,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  if (jupyter && jupyter.exitCode == null && jupyter.signalCode == null) {
-    // Shut the kernels down through the API (they run in sessions of their own), then Jupyter.
-    try {
-      const kernels = await (await fetch(api('/api/kernels'))).json() as { id: string }[];
-      await Promise.all(kernels.map((k) => fetch(api(`/api/kernels/${k.id}`), { method: 'DELETE' })));
-    } catch { /* Jupyter's own shutdown stops them too */ }
-    const exited = new Promise<void>((r) => jupyter!.once('exit', () => r()));
-    jupyter.kill('SIGTERM');
-    const timer = setTimeout(() => jupyter!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  // Shut the kernels down through the API (they run in sessions of their own), then Jupyter.
+  if (jupyter && jupyter.exitCode == null) await deleteKernels(api);
+  await stopProcess(jupyter, 10_000);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   if (prefix) rmSync(prefix, { recursive: true, force: true });
 }, 30_000);
@@ -148,20 +127,6 @@ afterAll(async () => {
 /** Pixels of the element as shown. */
 const pixels = (locator: Locator): Promise<Pixels> => screenshotPixels(locator);
 
-/** The canvas's own backing store (the status overlay sits above it). */
-const backingStore = (canvas: Locator): Promise<string> => canvas.evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
-
-/** Waits until the canvas's backing store stays the same for `quietMs` (the lossless re-send included). */
-async function settledBackingStore(page: Page, canvas: Locator, quietMs = 800): Promise<string> {
-  let last = await backingStore(canvas);
-  for (let tries = 0; tries < 40; tries++) {
-    await page.waitForTimeout(quietMs);
-    const now = await backingStore(canvas);
-    if (now === last) return now;
-    last = now;
-  }
-  throw new Error('the canvas never stopped changing');
-}
 
 test('a notebook run in Jupyter shows a live widget; a drag rotates the scene; a kernel restart leaves the last frame, disconnected', async () => {
   const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });

@@ -9,12 +9,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS, freePort, stopProcess } from './helpers/browser.js';
 
 declare const document: {
   querySelector(selector: string): { getAttribute(name: string): string | null; style: Record<string, string> } | null;
@@ -27,8 +27,6 @@ declare const window: { DawnRfb: { mount(el: unknown, options: unknown): unknown
 const root = resolve(import.meta.dirname, '..');
 const PYTHON = '/usr/bin/python3';
 const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const token = randomBytes(24).toString('hex');
 const hex = (): string => randomBytes(16).toString('hex');
 
@@ -41,13 +39,6 @@ let channels: WebSocket | undefined;
 let kernelId = '';
 const session = hex();
 
-function freePort(): Promise<number> {
-  return new Promise((r, j) => {
-    const s = createServer();
-    s.once('error', j);
-    s.listen(0, '127.0.0.1', () => { const { port: p } = s.address() as { port: number }; s.close(() => r(p)); });
-  });
-}
 
 const api = (path: string): string => `http://127.0.0.1:${port}${path}?token=${token}`;
 
@@ -112,12 +103,8 @@ afterAll(async () => {
   channels?.close();
   if (server && server.exitCode == null) {
     if (kernelId) await fetch(api(`/api/kernels/${kernelId}`), { method: 'DELETE' }).catch(() => {});
-    const exited = new Promise<void>((r) => server!.once('exit', () => r()));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
   }
+  await stopProcess(server, 10_000);
   if (prefix) rmSync(prefix, { recursive: true, force: true });
 }, 30_000);
 

@@ -16,9 +16,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS, settledBackingStore, backingStore, stopProcess, deleteKernels } from './helpers/browser.js';
 import { PROTOCOL_VERSION } from '../src/remote/protocol.js';
+import { differingPixels, screenshotPixels, type Pixels } from './helpers/screenshots.js';
 
 // The page-side code below runs in Chromium; the project's type check has no DOM lib.
 interface NbOutput { output_type: string; name?: string; text?: string; ename?: string; evalue?: string; data?: Record<string, string> }
@@ -46,8 +47,6 @@ const notebooksDir = join(root, 'notebooks');
 const cli = join(root, 'dist', 'cli', 'main.js');
 const PYTHON = '/usr/bin/python3';
 const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const RUN_ALL_TIMEOUT = 150_000;
 const TEST_TIMEOUT = 300_000;
 const OUTPUT = '.dawn-rfb-output';
@@ -165,17 +164,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  if (jupyter && jupyter.exitCode == null) {
-    try {
-      const kernels = await (await fetch(`${base()}/api/kernels?token=${token}`)).json() as { id: string }[];
-      await Promise.all(kernels.map((k) => fetch(`${base()}/api/kernels/${k.id}?token=${token}`, { method: 'DELETE' })));
-    } catch { /* Jupyter's own shutdown stops them too */ }
-    const exited = new Promise<void>((r) => jupyter!.once('exit', () => r()));
-    jupyter.kill('SIGTERM');
-    const timer = setTimeout(() => jupyter!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  if (jupyter && jupyter.exitCode == null) await deleteKernels((path) => `${base()}${path}?token=${token}`);
+  await stopProcess(jupyter, 10_000);
   for (const s of relayed) s.destroy();
   relay?.close();
   if (nsMade) {
@@ -186,30 +176,9 @@ afterAll(async () => {
   if (prefix) rmSync(prefix, { recursive: true, force: true });
 }, 40_000);
 
-async function pixels(locator: Locator): Promise<Buffer> {
-  return sharp(await locator.screenshot()).removeAlpha().raw().toBuffer();
-}
+/** Pixels of the element as shown. */
+const pixels = (locator: Locator): Promise<Pixels> => screenshotPixels(locator);
 
-function differingPixels(a: Buffer, b: Buffer): number {
-  let n = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i += 3) {
-    if (Math.abs(a[i]! - b[i]!) + Math.abs(a[i + 1]! - b[i + 1]!) + Math.abs(a[i + 2]! - b[i + 2]!) > 30) n++;
-  }
-  return n + Math.abs(a.length - b.length) / 3;
-}
-
-const backingStore = (canvas: Locator): Promise<string> => canvas.evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
-
-async function settledBackingStore(page: Page, canvas: Locator, quietMs = 800): Promise<string> {
-  let last = await backingStore(canvas);
-  for (let tries = 0; tries < 40; tries++) {
-    await page.waitForTimeout(quietMs);
-    const now = await backingStore(canvas);
-    if (now === last) return now;
-    last = now;
-  }
-  throw new Error('the canvas never stopped changing');
-}
 
 /** Waits until the widget shows a frame newer than `index`. */
 async function newerFrame(page: Page, index: number, timeout = 20_000): Promise<number> {

@@ -7,11 +7,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS, freePort, stopProcess } from './helpers/browser.js';
 
 interface NbCell { cell_type: string; input_prompt_number?: number | string | null }
 declare const Jupyter: {
@@ -29,8 +29,6 @@ const root = resolve(import.meta.dirname, '..');
 const notebooksDir = join(root, 'notebooks');
 const PYTHON = '/usr/bin/python3';
 const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const user = 'alice';
 
 let work = '';
@@ -41,13 +39,6 @@ let hub: ChildProcess | undefined;
 let hubLog = '';
 let browser: Browser | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((r, j) => {
-    const s = createServer();
-    s.once('error', j);
-    s.listen(0, '127.0.0.1', () => { const { port: p } = s.address() as { port: number }; s.close(() => r(p)); });
-  });
-}
 
 beforeAll(async () => {
   execFileSync(PYTHON, ['-c', 'import jupyterhub, notebook'], { stdio: 'ignore' });
@@ -109,14 +100,7 @@ c.Spawner.environment = {
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  if (hub && hub.exitCode == null) {
-    const exited = new Promise<void>((r) => hub!.once('exit', () => r()));
-    // JupyterHub stops the single-user servers (and their kernels) and its proxy on SIGTERM.
-    hub.kill('SIGTERM');
-    const timer = setTimeout(() => hub!.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopProcess(hub, 20_000);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
 }, 40_000);

@@ -9,11 +9,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS, freePort, stopProcess, deleteKernels } from './helpers/browser.js';
 
 declare const document: {
   body: { dataset: Record<string, string | undefined> };
@@ -32,8 +32,6 @@ const notebooksDir = join(root, 'notebooks');
 const lab = join(root, 'test', 'lab');
 const PYTHON = '/usr/bin/python3';
 const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const token = randomBytes(24).toString('hex');
 
 let prefix = '';
@@ -45,13 +43,6 @@ let server: ChildProcess | undefined;
 let serverLog = '';
 let browser: Browser | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((r, j) => {
-    const s = createServer();
-    s.once('error', j);
-    s.listen(0, '127.0.0.1', () => { const { port: p } = s.address() as { port: number }; s.close(() => r(p)); });
-  });
-}
 
 const api = (path: string): string => `http://127.0.0.1:${port}${path}?token=${token}`;
 
@@ -92,17 +83,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  if (server && server.exitCode == null) {
-    try {
-      const kernels = await (await fetch(api('/api/kernels'))).json() as { id: string }[];
-      await Promise.all(kernels.map((k) => fetch(api(`/api/kernels/${k.id}`), { method: 'DELETE' })));
-    } catch { /* the server's shutdown stops them too */ }
-    const exited = new Promise<void>((r) => server!.once('exit', () => r()));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  if (server && server.exitCode == null) await deleteKernels(api);
+  await stopProcess(server, 10_000);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   if (prefix) rmSync(prefix, { recursive: true, force: true });
 }, 30_000);

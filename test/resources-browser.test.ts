@@ -3,13 +3,12 @@
 import { chromium, type Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS } from './helpers/browser.js';
 import {
   getDefaultDevice, Mesh, MeshPhongMaterial, OrbitController, PerspectiveCamera, RemoteCanvas, Renderer, Scene, sphereGeometry,
 } from '../src/index.js';
 
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let browser: Browser;
 beforeAll(async () => {
