@@ -28,7 +28,89 @@ function drive(ctrl: AdaptiveRate, clock: { t: number }, frames: number, interva
   return start + frames;
 }
 
+/**
+ * A closed loop: a sender that keeps `window` frames in flight, each rendered and encoded in
+ * `renderMs` once a slot frees up (so the link idles meanwhile, as it does for real); frames
+ * whose size follows the controller's quality and scale, +-30% from frame to frame (a busy
+ * scene); a link that carries `rate` bytes per ms one frame after another; acks that come back
+ * `delayMs` after a frame arrives.
+ */
+function simulateLink(ctrl: AdaptiveRate, clock: { t: number }, durationMs: number, rate: number, delayMs: number, renderMs = 20): void {
+  const end = clock.t + durationMs;
+  const acks: [number, number][] = []; // [at, index]
+  let linkFreeAt = clock.t;
+  let readyAt = clock.t + renderMs;
+  let index = 1000 * Math.ceil(clock.t + 1);
+  let seed = 1;
+  const jitter = () => 0.7 + 0.6 * ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  while (clock.t < end) {
+    const { window, quality, scale } = ctrl.state();
+    acks.sort((a, b) => a[0] - b[0]);
+    if (acks.length < window && readyAt <= (acks[0]?.[0] ?? Infinity)) {
+      clock.t = Math.max(clock.t, readyAt);
+      const bytes = 60_000 * (quality / 80) * scale * scale * jitter();
+      ctrl.onSent(++index);
+      linkFreeAt = Math.max(clock.t, linkFreeAt) + bytes / rate;
+      acks.push([linkFreeAt + delayMs, index]);
+      readyAt = clock.t + renderMs;
+    } else {
+      const [at, i] = acks.shift()!;
+      clock.t = Math.max(clock.t, at);
+      ctrl.onAck(i);
+      readyAt = Math.max(readyAt, clock.t + renderMs);
+    }
+  }
+  for (const [at, i] of acks.sort((a, b) => a[0] - b[0])) {
+    clock.t = Math.max(clock.t, at);
+    ctrl.onAck(i);
+  }
+}
+
 describe('AdaptiveRate', () => {
+  it('backs off when a full window of big frames arrives too slowly (a flat but slow roundtrip), and recovers', () => {
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    // 200 kB/s with 20 ms each way: a 60 kB frame takes 300 ms.
+    simulateLink(ctrl, clock, 20_000, 200, 40);
+    const slow = ctrl.state();
+    expect(slow.quality).toBeLessThan(80);
+    expect(slow.scale).toBeLessThan(1);
+    // A fast link again: back to the configured picture.
+    simulateLink(ctrl, clock, 60_000, 100_000, 40);
+    expect(ctrl.state()).toMatchObject({ quality: 80, scale: 1 });
+  });
+
+  it('waits twice as long after each step up that congests again (no flapping at the edge)', () => {
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    // The link carries quality 65 but not 80: at 80 a queue builds, below it drains.
+    let queue = 0;
+    let ups = 0;
+    let last = ctrl.state().quality;
+    let next = 1;
+    for (let second = 0; second < 60; second++) {
+      next = drive(ctrl, clock, 100, 10, () => {
+        queue = ctrl.state().quality >= 80 ? queue + 1 : Math.max(0, queue - 2);
+        return 30 + queue;
+      }, next);
+      const { quality } = ctrl.state();
+      if (quality > last) ups++;
+      last = quality;
+    }
+    // Probes after 1, 2, 4, 8 and 16 s: at most 6 in a minute (one per clear second would be ~20).
+    expect(ups).toBeGreaterThanOrEqual(2);
+    expect(ups).toBeLessThanOrEqual(6);
+  });
+
+  it('keeps the picture when a long link carries the frames fast enough', () => {
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    // 2.5 MB/s (20 Mbit/s), 40 ms roundtrip: 60 kB frames at about 40 per second.
+    simulateLink(ctrl, clock, 20_000, 2_500, 40);
+    expect(ctrl.state()).toMatchObject({ quality: 80, scale: 1 });
+  });
+
+
   it('keeps full quality, scale and the base window on a short clear link', () => {
     const clock = { t: 0 };
     const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);

@@ -143,7 +143,6 @@ describe('views that do not keep up', () => {
     for (const v of views.filter((x) => x.id !== good.hello!.viewId)) {
       // never more than maxBufferedFrames (2) unacknowledged frames on their sockets
       expect(v.framesSent - v.framesAcked).toBeLessThanOrEqual(2);
-      expect(v.framesSent).toBeLessThanOrEqual(3);
     }
     expect(noAck.frames.length).toBeLessThanOrEqual(2);
     const after = await settledMemory();

@@ -7,7 +7,15 @@
 //   delay (base roundtrip >= 20 ms), lower JPEG/WebP quality, then a lower resolution scale; so
 //   the queue never grows (over a short link a queue means a busy CPU, which a smaller picture
 //   does not relieve);
-// - a clear link for a while: back up in the reverse order, and, over a link with real delay
+// - the delivery rate: while the window is full (the link or the client, not the renderer, sets
+//   the pace), the interval between acknowledgements is the time the link takes per frame; over
+//   a link with real delay, fewer than MIN_LINK_FPS frames per second with frames queueing behind
+//   each other is congestion too, even when the queue is below the delay threshold (that scales
+//   with the base roundtrip, which big frames inflate: a full window of them keeps the roundtrip
+//   steady but slow); one frame in flight shows no queue, so there only the delay rule applies;
+// - a clear link for a while: back up in the reverse order (a step up is a probe: one that
+//   congests again within PROBE_MS doubles the wait before the next, as TCP backs off its
+//   retries, so a link that only just carries the lower level does not flap), and, over a link with real delay
 //   (base roundtrip >= 20 ms), more frames in flight (one more every probe), so a long link is
 //   not limited to `baseWindow` frames per roundtrip.
 // It only decides; the view and the frame stream apply the decisions. Pure: no I/O, the clock
@@ -48,6 +56,13 @@ const MAX_WINDOW = 8;
 const QUALITY_STEPS = [0, 15, 30, 45];
 const MIN_QUALITY = 30;
 const SCALES = [1, 0.75, 0.5];
+/** Over a long link, fewer frames per second than this (window full) means the frames are too big. */
+const MIN_LINK_FPS = 12;
+/** A step back up that congests within this time failed: the next waits twice as long. */
+const PROBE_MS = 3000;
+const MAX_RECOVER_MS = 16_000;
+/** Consecutive acknowledgements with the window full before the delivery rate counts. */
+const FULL_ACKS = 3;
 
 /** Decides window, quality and scale for one view from its acknowledgements. */
 export class AdaptiveRate {
@@ -57,11 +72,16 @@ export class AdaptiveRate {
   readonly #sent = new Map<number, number>(); // index -> sent at
   readonly #samples: [number, number][] = []; // [at, rtt] within BASE_WINDOW_MS
   #srtt: number | undefined;
+  #lastAckAt: number | undefined;
+  #ackInterval: number | undefined; // smoothed ms between acknowledgements
+  #fullAcks = 0; // consecutive acknowledgements that found the window full
   #window: number;
   #qualityLevel = 0;
   #scaleLevel = 0;
   #lastDecision = -Infinity;
   #clearSince: number | undefined;
+  #recoverMs = RECOVER_MS;
+  #probeAt: number | undefined; // when the last step back up was taken, until it proves itself
 
   constructor(options: AdaptiveRateOptions, clock: () => number = () => performance.now()) {
     this.#baseWindow = options.baseWindow;
@@ -92,9 +112,16 @@ export class AdaptiveRate {
   /** The view acknowledged frame `index` (and, with it, every older one). */
   onAck(index: number): void {
     const sentAt = this.#sent.get(index);
+    const inFlight = this.#sent.size;
     for (const i of [...this.#sent.keys()]) if (i <= index) this.#sent.delete(i);
     if (sentAt === undefined) return;
     const now = this.#clock();
+    this.#fullAcks = inFlight >= this.#window ? this.#fullAcks + 1 : 0;
+    if (this.#lastAckAt !== undefined) {
+      const interval = now - this.#lastAckAt;
+      this.#ackInterval = this.#ackInterval === undefined ? interval : 0.75 * this.#ackInterval + 0.25 * interval;
+    }
+    this.#lastAckAt = now;
     const rtt = now - sentAt;
     this.#samples.push([now, rtt]);
     while (this.#samples.length > 0 && this.#samples[0]![0] < now - BASE_WINDOW_MS) this.#samples.shift();
@@ -113,13 +140,22 @@ export class AdaptiveRate {
     const base = this.#baseRtt();
     const threshold = Math.max(MIN_QUEUE_THRESHOLD_MS, base / 2);
     const queue = this.#srtt - base;
-    if (queue > threshold) {
+    const longLink = base >= LONG_LINK_MS;
+    // The link's pace, when the window is full (otherwise the renderer sets it): ms per frame.
+    const linkPace = this.#fullAcks >= FULL_ACKS ? this.#ackInterval ?? 0 : 0;
+    // Slow frames with a flat roundtrip are the link's latency over a small window (more frames in
+    // flight help, a smaller picture would not); with frames queueing behind each other, the
+    // link's bandwidth (a smaller picture helps).
+    const tooSlow = longLink && linkPace > 1000 / MIN_LINK_FPS && queue > linkPace / 4;
+    if (queue > threshold || tooSlow) {
       this.#clearSince = undefined;
       this.#lastDecision = now;
+      if (this.#probeAt !== undefined) this.#recoverMs = Math.min(MAX_RECOVER_MS, 2 * this.#recoverMs);
+      this.#probeAt = undefined;
       if (this.#window > this.#baseWindow) this.#window = Math.max(this.#baseWindow, Math.floor(this.#window / 2));
       // Over a short link (loopback, a LAN) a queue means a busy CPU, not a full link: a smaller
       // picture would not help it (the resize costs CPU too), so only the window gives way.
-      else if (base < LONG_LINK_MS) return;
+      else if (!longLink) return;
       else if (this.#qualityLevel < this.#qualities.length - 1) this.#qualityLevel++;
       else if (this.#scaleLevel < SCALES.length - 1) this.#scaleLevel++;
       return;
@@ -128,17 +164,20 @@ export class AdaptiveRate {
       this.#clearSince = undefined;
       return;
     }
+    if (this.#probeAt !== undefined && now - this.#probeAt >= PROBE_MS) {
+      this.#recoverMs = RECOVER_MS;
+      this.#probeAt = undefined;
+    }
     this.#clearSince ??= now;
-    if (now - this.#clearSince < RECOVER_MS) return;
+    if (now - this.#clearSince < this.#recoverMs) return;
     this.#lastDecision = now;
-    // Each step back up in picture quality needs another clear second; the window probes faster.
-    if (this.#scaleLevel > 0) {
-      this.#scaleLevel--;
+    // Each step back up in picture quality needs another clear spell; the window probes faster.
+    if (this.#scaleLevel > 0 || this.#qualityLevel > 0) {
+      if (this.#scaleLevel > 0) this.#scaleLevel--;
+      else this.#qualityLevel--;
       this.#clearSince = now;
-    } else if (this.#qualityLevel > 0) {
-      this.#qualityLevel--;
-      this.#clearSince = now;
-    } else if (base >= LONG_LINK_MS && this.#window < MAX_WINDOW) {
+      this.#probeAt = now;
+    } else if (longLink && this.#window < MAX_WINDOW) {
       this.#window++;
     }
   }
