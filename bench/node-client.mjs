@@ -32,7 +32,8 @@ async function draw(frame) {
   busy = true;
   const t0 = performance.now();
   try {
-    await sharp(frame.image).raw().toBuffer();
+    // A frame in strips decodes them at once (on sharp's threads), as the widget does.
+    await Promise.all(frame.parts.map((part) => sharp(part.image).raw().toBuffer()));
   } catch (e) {
     console.error(`node client: frame ${frame.header.index} did not decode: ${e.message}`);
   }

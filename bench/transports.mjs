@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { decodeFrameMessage } from '../dist/index.js';
+import { decodeFrameMessage, PROTOCOL_VERSION } from '../dist/index.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' }, server: { type: 'string', default: 'notebook' } } });
 if (values.server !== 'notebook' && values.server !== 'jupyter_server') throw new Error('--server must be notebook (Notebook 6) or jupyter_server (what JupyterLab runs on)');
@@ -179,7 +179,7 @@ await canvas.show();`);
         f(msg.buffers[0], (index) => commMsg({ text: JSON.stringify({ type: 'ack', index }) }));
       }
     });
-    shell('comm_open', { comm_id: commId, target_name: server.comm.target, data: { canvasId: server.comm.canvasId, token: server.token, protocol: 1 } });
+    shell('comm_open', { comm_id: commId, target_name: server.comm.target, data: { canvasId: server.comm.canvasId, token: server.token, protocol: PROTOCOL_VERSION } });
     setTimeout(() => commMsg({ text: JSON.stringify(resizeEvent(w, h)) }), 200);
   });
   viaJupyter.roundtripMs = await roundtrip();

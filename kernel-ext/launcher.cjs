@@ -17,6 +17,10 @@
 //
 //   node kernel-ext/launcher.cjs --config-path <connection file>
 'use strict';
+// sharp's encodes run on libuv's thread pool, 4 threads unless told otherwise; a frame encoded in
+// strips on a many-core machine wants one per core. Read once, when the pool starts: so here,
+// before anything asynchronous.
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, require('node:os').availableParallelism()));
 const path = require('node:path');
 const { installComms } = require('./comms.cjs');
 

@@ -22,11 +22,11 @@ export { CanvasContext, type ContextConfiguration } from './canvas/context.js';
 export type { Pixels } from './canvas/readback.js';
 export { CanvasBase, CURSORS, type Cursor, type CanvasOptions, type Frame } from './canvas/base.js';
 export { OffscreenCanvas } from './canvas/offscreen.js';
-export { encodeFrame, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat, type EncodeOptions, type EncodedImage } from './remote/encoder.js';
+export { encodeFrame, encodeFrameParts, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat, type EncodeOptions, type EncodedImage, type EncodedParts } from './remote/encoder.js';
 export {
-  PROTOCOL_VERSION, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
+  PROTOCOL_VERSION, MAX_FRAME_PARTS, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
   encodeFrameHeader, decodeFrameMessage, parseClientMessage, parseEvent, socketPath,
-  type FrameHeader, type ServerMessage, type ClientMessage, type HelloMessage, type WireEvent, type WireEventType,
+  type FrameHeader, type FramePart, type FramePartLayout, type DecodedFrameMessage, type ServerMessage, type ClientMessage, type HelloMessage, type WireEvent, type WireEventType,
 } from './remote/protocol.js';
 export { getServer, FrameServer, type ServerOptions } from './remote/server.js';
 export { websocketChannel, type ViewChannel } from './remote/channel.js';

@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { CHROMIUM_ARGS } from './helpers/browser.js';
-import { getDefaultDevice, RemoteCanvas } from '../src/index.js';
+import { decodeFrameMessage, getDefaultDevice, RemoteCanvas, type DecodedFrameMessage, type RemoteCanvasOptions } from '../src/index.js';
 import { until } from './helpers/remote.js';
 
 // These callbacks run in the page; the type check has no DOM lib (see browser.test.ts).
@@ -54,9 +54,9 @@ afterEach(async () => {
 /** Rectangles as [x0, y0, x1, y1] in pixels with an RGB colour. */
 type Rect = { box: [number, number, number, number]; color: [number, number, number] };
 
-async function rectCanvas(rects: Rect[]): Promise<RemoteCanvas> {
+async function rectCanvas(rects: Rect[], options: RemoteCanvasOptions = {}): Promise<RemoteCanvas> {
   const device = await getDefaultDevice();
-  const c = new RemoteCanvas({ size: [256, 192], quality: 100, losslessDelayMs: Infinity, title: 'dirty tiles' });
+  const c = new RemoteCanvas({ size: [256, 192], quality: 100, losslessDelayMs: Infinity, title: 'dirty tiles', ...options });
   const context = c.getContext();
   context.configure({ device });
   const module = device.createShaderModule({ code: SHADER });
@@ -78,9 +78,12 @@ async function rectCanvas(rects: Rect[]): Promise<RemoteCanvas> {
   return c;
 }
 
-async function openPage(c: RemoteCanvas): Promise<Page> {
+async function openPage(c: RemoteCanvas, onFrame?: (frame: DecodedFrameMessage) => void): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 700, height: 500 } });
   pages.push(page);
+  if (onFrame) {
+    page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => { if (typeof payload !== 'string') onFrame(decodeFrameMessage(payload)); }));
+  }
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'warning' && m.text().includes('partial frame')) errors.push(m.text()); });
@@ -184,4 +187,27 @@ test('partial frames compose to exactly the rendered frame: small changes, a res
   }
   expect(canvas.stats().framesPatched).toBeGreaterThan(beforeLate);
   expect(await frameIndex(first)).toBe(await frameIndex(late));
+}, 120_000);
+
+test('frames in strips (maxFrameParts), whole and partial, compose to exactly the rendered frame', async () => {
+  const rects: Rect[] = [
+    { box: [10, 10, 40, 30], color: [1, 0, 0] },
+    { box: [900, 500, 1000, 600], color: [0, 0.6, 1] },
+    { box: [-1, -1, -1, -1], color: [0, 0, 0] },
+  ];
+  // 1600x900 is 1.44 M pixels: whole frames go in 4 strips (the cap), each encoded and decoded apart.
+  canvas = await rectCanvas(rects, { size: [1600, 900], maxFrameParts: 4 });
+  const received: { parts: number; patch: boolean }[] = [];
+  const page = await openPage(canvas, (m) => received.push({ parts: m.parts.length, patch: m.header.patch !== undefined }));
+  await settle(canvas, [page]);
+  await expectIdentical(canvas, page, 'a whole frame in strips');
+  expect(received.at(-1)).toEqual({ parts: 4, patch: false });
+  // A small rectangle jumps across the frame: two tiles change, but their bounding rectangle is
+  // 768x832 (639 K pixels), so the partial frame goes in 2 strips, drawn at the patch's position.
+  rects[0]!.box = [700, 800, 730, 820];
+  const patchedBefore = canvas.stats().framesPatched;
+  await drawAndSettle(canvas, [page]);
+  expect(canvas.stats().framesPatched).toBe(patchedBefore + 1);
+  expect(received.at(-1)).toEqual({ parts: 2, patch: true });
+  await expectIdentical(canvas, page, 'a partial frame in strips');
 }, 120_000);

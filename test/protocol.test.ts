@@ -173,18 +173,47 @@ describe('frame header codec', () => {
     expect(decodeFrameMessage(message(header, Uint8Array.from([7]))).header.patch).toBeUndefined();
   });
 
-  test('the layout is the documented one (little endian, 41 fixed bytes, then mime and id)', () => {
+  test('the layout is the documented one (little endian, 41 fixed bytes, then mime, id and the part table)', () => {
     const bytes = encodeFrameHeader({ ...header, lossless: true, alpha: false });
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     expect(bytes[0]).toBe(1); // kind: frame
     expect(bytes[1]).toBe(1); // flags: lossless
     expect(view.getUint16(2, true)).toBe(bytes.length);
-    expect(bytes.length).toBe(41 + 'image/jpeg'.length + 1 + 12);
+    expect(bytes.length).toBe(41 + 'image/jpeg'.length + 1 + 12 + 1 + 4);
     expect(view.getUint32(4, true)).toBe(4_000_000_000);
     expect(view.getFloat64(8, true)).toBe(1234.5678);
     expect([view.getUint32(16, true), view.getUint32(20, true), view.getFloat32(24, true)]).toEqual([1920, 1080, 1.5]);
     expect([view.getUint32(28, true), view.getUint32(32, true), view.getUint32(36, true)]).toEqual([0, 0, 0]); // no patch
     expect(bytes[40]).toBe(10);
+    const table = 41 + 10 + 1 + 12;
+    expect(bytes[table]).toBe(1); // one part ...
+    expect(view.getUint32(table + 1, true)).toBe(1080); // ... as tall as the image, taking every byte after the header
+  });
+
+  test('round trip of a frame in strips (protocol 3): the part table and each part\'s bytes', () => {
+    const h = { ...header, height: 100, parts: [{ height: 48, length: 3 }, { height: 48, length: 0 }, { height: 4, length: 2 }] };
+    const decoded = decodeFrameMessage(message(h, Uint8Array.from([1, 2, 3, 4, 5])));
+    expect(decoded.header).toEqual(h);
+    expect(decoded.parts.map((p) => [p.y, p.height, [...p.image]])).toEqual([[0, 48, [1, 2, 3]], [48, 48, []], [96, 4, [4, 5]]]);
+    const bytes = encodeFrameHeader(h);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const table = 41 + 10 + 1 + 12;
+    expect(bytes[table]).toBe(3);
+    // heights, then the lengths of all but the last part (it takes the rest)
+    expect([0, 1, 2, 3, 4].map((i) => view.getUint32(table + 1 + 4 * i, true))).toEqual([48, 48, 4, 3, 0]);
+    expect(bytes.length).toBe(table + 1 + 20);
+    // one part: no part table in the decoded header, `image` is the image
+    const single = decodeFrameMessage(message(header, Uint8Array.from([9, 8])));
+    expect(single.header.parts).toBeUndefined();
+    expect(single.parts).toEqual([{ y: 0, height: 1080, image: single.image }]);
+  });
+
+  test('encoding refuses a part table that does not describe the image', () => {
+    expect(() => encodeFrameHeader({ ...header, parts: [] })).toThrow(/parts must be an array of 1 to 64/);
+    expect(() => encodeFrameHeader({ ...header, parts: Array.from({ length: 65 }, () => ({ height: 1, length: 0 })) })).toThrow(/1 to 64/);
+    expect(() => encodeFrameHeader({ ...header, parts: [{ height: 1000, length: 1 }, { height: 79, length: 1 }] })).toThrow(/add up to the image height 1080, got 1079/);
+    expect(() => encodeFrameHeader({ ...header, parts: [{ height: 0, length: 1 }, { height: 1080, length: 1 }] })).toThrow(/height: integer >= 1/);
+    expect(() => encodeFrameHeader({ ...header, parts: [{ height: 1080, length: -1 }] })).toThrow(/length: integer >= 0/);
   });
 
   test('a decoded ArrayBuffer and a Uint8Array view into a larger buffer both work', () => {
@@ -199,6 +228,7 @@ describe('frame header codec', () => {
     expect(decodeFrameMessage(encodeFrameHeader(header)).image.length).toBe(0);
   });
 
+  const TABLE = 41 + 10 + 1 + 12; // the part count's offset in `header`'s message
   const malformed: [string, (m: Uint8Array) => Uint8Array, RegExp][] = [
     ['too short', (m) => m.subarray(0, 30), /frame message too short \(30 bytes\)/],
     ['unknown kind', (m) => { const c = m.slice(); c[0] = 2; return c; }, /unknown binary message kind 2/],
@@ -207,7 +237,16 @@ describe('frame header codec', () => {
     ['id length disagreeing with the header length', (m) => { const c = m.slice(); c[41 + 10] = 3; return c; }, /lengths are inconsistent/],
     ['a patch on no earlier frame', (m) => { const c = m.slice(); c[1] = c[1]! | 4; new DataView(c.buffer).setUint32(36, 4_000_000_000, true); return c; }, /must build on an earlier frame/],
     ['a patch on base 0', (m) => { const c = m.slice(); c[1] = c[1]! | 4; return c; }, /must build on an earlier frame/],
+    ['no parts', (m) => { const c = m.slice(); c[TABLE] = 0; return c; }, /lengths are inconsistent/],
+    ['a part count disagreeing with the header length', (m) => { const c = m.slice(); c[TABLE] = 2; return c; }, /lengths are inconsistent/],
+    ['a part taller than the image', (m) => { const c = m.slice(); new DataView(c.buffer).setUint32(TABLE + 1, 1081, true); return c; }, /part table does not fit/],
+    ['parts shorter than the image', (m) => { const c = m.slice(); new DataView(c.buffer).setUint32(TABLE + 1, 1079, true); return c; }, /add up to 1079, not the image height 1080/],
   ];
+  test('refuses a part table whose lengths run past the message', () => {
+    const m = message({ ...header, parts: [{ height: 540, length: 10 }, { height: 540, length: 1 }] }, Uint8Array.from([1, 2, 3]));
+    expect(() => decodeFrameMessage(m)).toThrow(/part table does not fit/);
+  });
+
   test.each(malformed)('refuses a message with %s (ProtocolError)', (_what, corrupt, text) => {
     const m = corrupt(message(header, Uint8Array.from([1, 2, 3])));
     expect(() => decodeFrameMessage(m)).toThrow(ProtocolError);

@@ -94,7 +94,7 @@ describe('HTTP', () => {
     const server = await canvas.server();
     const res = await fetch(`${server.url}/view/%E0%A4%A?token=x`, { signal: AbortSignal.timeout(2000) });
     expect(res.status).toBe(404);
-    const ws = await openView(canvas, { path: '/ws/%E0%A4%A?token=x&protocol=2', waitHello: false });
+    const ws = await openView(canvas, { path: `/ws/%E0%A4%A?token=x&protocol=${PROTOCOL_VERSION}`, waitHello: false });
     expect((await ws.whenClosed).code).toBe(CloseCode.unknownCanvas);
     const reply = await new Promise<string>((resolve) => {
       const s = net.connect(server.port, '127.0.0.1', () => s.write('GET http://[/x HTTP/1.1\r\nHost: x\r\n\r\n'));

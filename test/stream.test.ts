@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterEach, expect, test } from 'vitest';
 import type { Frame } from '../src/canvas/base.js';
 import type { ViewChannel } from '../src/remote/channel.js';
-import { decodeFrameMessage, type FrameHeader } from '../src/remote/protocol.js';
+import { decodeFrameMessage, type FrameHeader, type FramePart } from '../src/remote/protocol.js';
 import { FrameStream, type FrameStreamOptions } from '../src/remote/stream.js';
 import { View } from '../src/remote/view.js';
 import { captureReports, sleep, until } from './helpers/common.js';
@@ -15,11 +15,11 @@ import { captureReports, sleep, until } from './helpers/common.js';
 class RecordingChannel implements ViewChannel {
   readonly description = 'recording';
   readonly bufferedAmount = 0;
-  readonly frames: { header: FrameHeader; image: Uint8Array }[] = [];
+  readonly frames: { header: FrameHeader; image: Uint8Array; parts: FramePart[] }[] = [];
   send(data: string | Uint8Array): void {
     if (typeof data !== 'string') {
-      const { header, image } = decodeFrameMessage(data);
-      this.frames.push({ header, image: image.slice() });
+      const { header, image, parts } = decodeFrameMessage(data);
+      this.frames.push({ header, image: image.slice(), parts: parts.map((p) => ({ ...p, image: p.image.slice() })) });
     }
   }
   #onMessage: ((data: string | Uint8Array) => void) | undefined;
@@ -176,4 +176,60 @@ test('after close, frames still encoding are not sent and no refresh comes', asy
   } finally {
     capture.restore();
   }
+});
+
+/** A frame of `width` x `height` with a different colour in every pixel (a gradient with a pattern). */
+function busyFrame(width: number, height: number): Frame {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data.set([x & 255, y & 255, (x * 7 + y * 13) & 255, 255], (y * width + x) * 4);
+  }
+  return { width, height, data, index: ++frameCount, timestamp: frameCount / 10, pixelRatio: 1, alphaMode: 'opaque' };
+}
+
+/** Decodes each strip and stacks them: the whole image as the view puts it together. */
+async function joined(parts: FramePart[]): Promise<Buffer> {
+  return Buffer.concat(await Promise.all(parts.map((p) => sharp(p.image).raw().toBuffer())));
+}
+
+test('a big frame goes in strips encoded at once (maxFrameParts) that join to exactly the frame', async () => {
+  // 1280x720 is 921,600 pixels: three strips of at least 256 K pixels each.
+  const { stream, addView } = setup({ quality: 100, maxFrameParts: 8 });
+  const { channel } = addView();
+  const f = busyFrame(1280, 720);
+  await stream.present(f);
+  await until(() => channel.frames.length === 1, 10_000, 'the frame');
+  const { header, parts } = channel.frames[0]!;
+  expect(parts.length).toBe(3);
+  expect(header.parts!.map((p) => p.height)).toEqual([240, 240, 240]);
+  expect(parts.map((p) => p.y)).toEqual([0, 240, 480]);
+  for (const p of parts) expect([...p.image.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+  // Lossless: the joined strips are the frame's RGB, byte for byte.
+  const rgb = Buffer.alloc(1280 * 720 * 3);
+  for (let i = 0, o = 0; i < f.data.length; i += 4, o += 3) rgb.set(f.data.subarray(i, i + 3), o);
+  expect((await joined(parts)).equals(rgb)).toBe(true);
+});
+
+test('strips: at most maxFrameParts, heights in whole 16-row JPEG blocks, and small frames stay whole', async () => {
+  const { stream, addView } = setup({ maxFrameParts: 2 });
+  const { channel } = addView();
+  await stream.present(busyFrame(1000, 1000)); // 3 strips' worth of pixels, capped at 2
+  await stream.present(busyFrame(640, 480)); // 307,200 pixels: one part
+  await until(() => channel.frames.length === 2, 10_000, 'two frames');
+  const [big, small] = channel.frames;
+  expect(big!.header.parts!.map((p) => p.height)).toEqual([512, 488]);
+  expect(big!.parts.every((p) => p.image[0] === 0xff && p.image[1] === 0xd8)).toBe(true); // JPEG
+  expect(small!.parts.length).toBe(1);
+  expect(small!.header.parts).toBeUndefined();
+  // Lossy strips join into the frame's size, close to its pixels.
+  const rgb = await joined(big!.parts);
+  expect(rgb.length).toBe(1000 * 1000 * 3);
+});
+
+test('without maxFrameParts every frame is one image', async () => {
+  const { stream, addView } = setup();
+  const { channel } = addView();
+  await stream.present(busyFrame(1280, 720));
+  await until(() => channel.frames.length === 1, 10_000, 'the frame');
+  expect(channel.frames[0]!.parts.length).toBe(1);
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The dawn-rfb command line.
+import { availableParallelism } from 'node:os';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -117,7 +118,9 @@ program.command('bench')
     // development dependency), run in a child process so its exit code is this command's.
     const script = fileURLToPath(new URL('../../bench/pipeline.mjs', import.meta.url));
     if (!existsSync(script)) throw new DawnRfbError(`the benchmark is not installed (${script} is missing): run it from a checkout of dawn-rfb`);
-    const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' });
+    // One libuv thread per core for sharp's encodes (the pool's size is read when it starts).
+    const env = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism())) };
+    const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit', env });
     const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
     process.exitCode = code;
   });

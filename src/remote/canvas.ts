@@ -77,6 +77,7 @@ export class RemoteCanvas extends CanvasBase {
       losslessDelayMs: options.losslessDelayMs ?? 300,
       maxEncodes: options.maxEncodes ?? Math.min(8, availableParallelism()),
       dirtyTiles: options.dirtyTiles ?? true,
+      maxFrameParts: options.maxFrameParts ?? Math.min(8, availableParallelism()),
     }, this.#views);
     this.#adaptive = options.adaptive ?? true;
     this.#quality = options.quality ?? 80;

@@ -110,6 +110,53 @@ export async function encodeFrame(pixels: Pixels, options: EncodeOptions = {}): 
   return { data, mimeType: MIME_TYPES[format], lossless, width, height, encodeMs: performance.now() - t0 };
 }
 
+/** An image encoded in horizontal strips (see {@link encodeFrameParts}). */
+export interface EncodedParts {
+  /** The strips, top to bottom: their height in pixels and encoded bytes. */
+  parts: { height: number; data: Buffer }[];
+  mimeType: string;
+  lossless: boolean;
+  /** Size of the whole encoded image. */
+  width: number;
+  height: number;
+  /** Milliseconds from the start until the last strip was encoded. */
+  encodeMs: number;
+}
+
+/** Strip heights are multiples of this: JPEG's 16-row blocks (4:2:0) then line up with a whole image's. */
+const PART_ROWS = 16;
+
+/**
+ * Encodes RGBA pixels (or `options.region` of them) as up to `parts` horizontal strips at once,
+ * each a complete image, so a big frame's encode (and its decode in the view) runs on several
+ * cores instead of one: the latency of one frame falls with the cores. Strips are whole multiples
+ * of 16 rows. A reduced image (`scale` < 1) is encoded in one piece (resizing strips apart would
+ * seam them). Same options and errors as {@link encodeFrame}.
+ */
+export async function encodeFrameParts(pixels: Pixels, options: EncodeOptions & { parts?: number } = {}): Promise<EncodedParts> {
+  checkPixels(pixels);
+  const wanted = options.parts ?? 1;
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 64) throw new InvalidArgumentError(`parts must be an integer from 1 to 64, got ${String(wanted)}`);
+  const t0 = performance.now();
+  const region = options.region ?? { x: 0, y: 0, width: pixels.width, height: pixels.height };
+  const rows = Math.ceil(region.height / wanted / PART_ROWS) * PART_ROWS;
+  const count = (options.scale ?? 1) < 1 ? 1 : Math.max(1, Math.ceil(region.height / rows));
+  const strips: Region[] = [];
+  for (let i = 0, y = 0; i < count; i++, y += rows) strips.push({ x: region.x, y: region.y + y, width: region.width, height: Math.min(rows, region.height - y) });
+  const images = count === 1
+    ? [await encodeFrame(pixels, options)]
+    : await Promise.all(strips.map((strip) => encodeFrame(pixels, { ...options, region: strip })));
+  const first = images[0]!;
+  return {
+    parts: images.map((image) => ({ height: image.height, data: image.data })),
+    mimeType: first.mimeType,
+    lossless: first.lossless,
+    width: first.width,
+    height: images.reduce((sum, image) => sum + image.height, 0),
+    encodeMs: performance.now() - t0,
+  };
+}
+
 /** PNG images placed left to right, `gap` px apart, top-aligned, on a transparent background. */
 export async function composeSideBySide(pngs: readonly Buffer[], gap = 8): Promise<Buffer> {
   const sizes = await Promise.all(pngs.map(async (p) => {

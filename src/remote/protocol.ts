@@ -17,7 +17,7 @@ import {
 export * from '../events/vocabulary.js';
 
 /** Protocol version; a view refuses a server that speaks another. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Largest message a view may send, in bytes; the server refuses bigger ones. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
@@ -61,14 +61,39 @@ export interface FrameHeader {
    * a whole frame. Protocol 2.
    */
   patch?: { x: number; y: number; baseIndex: number };
+  /**
+   * The image in horizontal strips encoded apart (in parallel), top to bottom: each strip's height
+   * in pixels and its encoded size in bytes. Absent for an image in one piece. Protocol 3.
+   */
+  parts?: FramePartLayout[];
 }
 
-// Layout (little endian), protocol 2:
+/** One strip of a frame's image on the wire: its height (pixels) and encoded size (bytes). */
+export interface FramePartLayout {
+  height: number;
+  length: number;
+}
+
+/** One strip of a decoded frame message: where it goes in the image, and its encoded bytes. */
+export interface FramePart {
+  /** Top row of the strip in the image (add the patch's y for a partial frame). */
+  y: number;
+  height: number;
+  image: Uint8Array;
+}
+
+/** Most strips a frame's image may be sent in. */
+export const MAX_FRAME_PARTS = 64;
+
+// Layout (little endian), protocol 3:
 //   0 u8 kind (1) | 1 u8 flags | 2 u16 header length (bytes before the image)
 //   4 u32 index | 8 f64 timestamp | 16 u32 width | 20 u32 height | 24 f32 pixel ratio
 //   28 u32 patch x | 32 u32 patch y | 36 u32 patch base index (all 0 unless flags has patch)
-//   40 u8 mime length | mime (ascii) | u8 canvas-id length | canvas id (ascii) | image bytes
-// width/height are the image's; for a patch, the whole frame keeps the base frame's size.
+//   40 u8 mime length | mime (ascii) | u8 canvas-id length | canvas id (ascii)
+//   u8 part count P (1..64) | P x u32 part height | (P-1) x u32 part length | image bytes
+// width/height are the image's; for a patch, the whole frame keeps the base frame's size. The
+// image is P horizontal strips, top to bottom, each a complete image of the given format; the
+// part heights add up to the height, and the last part takes the bytes the others leave.
 const FIXED = 41;
 const MIME_LENGTH_AT = 40;
 
@@ -97,7 +122,9 @@ export function encodeFrameHeader(h: FrameHeader): Uint8Array {
   }
   const mime = ascii(h.mimeType, 'mimeType');
   const id = ascii(h.canvasId, 'canvasId');
-  const length = FIXED + mime.length + 1 + id.length;
+  const parts = checkParts(h);
+  const tableAt = FIXED + mime.length + 1 + id.length;
+  const length = tableAt + 1 + 4 * parts.length + 4 * (parts.length - 1);
   const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   view.setUint8(0, MessageKind.frame);
@@ -117,11 +144,42 @@ export function encodeFrameHeader(h: FrameHeader): Uint8Array {
   out.set(mime, FIXED);
   out[FIXED + mime.length] = id.length;
   out.set(id, FIXED + mime.length + 1);
+  view.setUint8(tableAt, parts.length);
+  parts.forEach((p, i) => view.setUint32(tableAt + 1 + 4 * i, p.height, true));
+  parts.slice(0, -1).forEach((p, i) => view.setUint32(tableAt + 1 + 4 * parts.length + 4 * i, p.length ?? 0, true));
   return out;
 }
 
-/** Splits a binary frame message into its header and image bytes; throws {@link ProtocolError} on malformed input. */
-export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): { header: FrameHeader; image: Uint8Array } {
+/** The header's part table, checked; one part covering the image when it has none. */
+function checkParts(h: FrameHeader): readonly { height: number; length?: number }[] {
+  if (h.parts === undefined) return [{ height: h.height }];
+  if (!Array.isArray(h.parts) || h.parts.length < 1 || h.parts.length > MAX_FRAME_PARTS) {
+    throw new InvalidArgumentError(`frame header parts must be an array of 1 to ${MAX_FRAME_PARTS} { height, length } strips, got ${String(h.parts)}`);
+  }
+  let rows = 0;
+  for (const p of h.parts) {
+    const ok = typeof p === 'object' && p !== null && Number.isInteger(p.height) && p.height >= 1 && Number.isInteger(p.length) && p.length >= 0 && p.length <= 0xffffffff;
+    if (!ok) throw new InvalidArgumentError(`each frame part must be { height: integer >= 1, length: integer >= 0 }, got ${JSON.stringify(p)}`);
+    rows += p.height;
+  }
+  if (rows !== h.height) throw new InvalidArgumentError(`frame part heights must add up to the image height ${h.height}, got ${rows}`);
+  return h.parts;
+}
+
+/** A binary frame message taken apart by {@link decodeFrameMessage}. */
+export interface DecodedFrameMessage {
+  header: FrameHeader;
+  /**
+   * Every image byte after the header: the encoded image when it is in one part (the usual case
+   * below ~1 megapixel); otherwise the parts back to back (use `parts`).
+   */
+  image: Uint8Array;
+  /** The image's strips, top to bottom (one for an image in one piece). */
+  parts: FramePart[];
+}
+
+/** Splits a binary frame message into its header and image parts; throws {@link ProtocolError} on malformed input. */
+export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): DecodedFrameMessage {
   const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
   if (bytes.length < FIXED + 2) throw new ProtocolError(`frame message too short (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -130,9 +188,26 @@ export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): { header:
   const length = view.getUint16(2, true);
   const mimeLength = view.getUint8(MIME_LENGTH_AT);
   const idLength = bytes[FIXED + mimeLength];
-  if (idLength === undefined || length !== FIXED + mimeLength + 1 + idLength || length > bytes.length) {
+  const tableAt = FIXED + mimeLength + 1 + (idLength ?? 0);
+  const partCount = bytes[tableAt];
+  if (idLength === undefined || partCount === undefined || length !== tableAt + 1 + 8 * partCount - 4 || length > bytes.length) {
     throw new ProtocolError('frame header lengths are inconsistent');
   }
+  if (partCount < 1 || partCount > MAX_FRAME_PARTS) throw new ProtocolError(`a frame has 1 to ${MAX_FRAME_PARTS} parts, got ${partCount}`);
+  const height = view.getUint32(20, true);
+  const parts: FramePart[] = [];
+  const layout: FramePartLayout[] = [];
+  let [y, at] = [0, length];
+  for (let i = 0; i < partCount; i++) {
+    const h = view.getUint32(tableAt + 1 + 4 * i, true);
+    const n = i < partCount - 1 ? view.getUint32(tableAt + 1 + 4 * partCount + 4 * i, true) : bytes.length - at;
+    if ((h < 1 && height > 0) || y + h > height || n < 0 || at + n > bytes.length) throw new ProtocolError('frame part table does not fit the image (heights or lengths out of range)');
+    parts.push({ y, height: h, image: bytes.subarray(at, at + n) });
+    layout.push({ height: h, length: n });
+    y += h;
+    at += n;
+  }
+  if (y !== height) throw new ProtocolError(`frame part heights add up to ${y}, not the image height ${height}`);
   const patch = (flags & FrameFlags.patch) !== 0
     ? { x: view.getUint32(28, true), y: view.getUint32(32, true), baseIndex: view.getUint32(36, true) }
     : undefined;
@@ -151,8 +226,10 @@ export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): { header:
       canvasId: readAscii(bytes, FIXED + mimeLength + 1, idLength),
       lossless: (flags & FrameFlags.lossless) !== 0,
       alpha: (flags & FrameFlags.alpha) !== 0,
+      ...(partCount > 1 ? { parts: layout } : {}),
     },
     image: bytes.subarray(length),
+    parts,
   };
 }
 

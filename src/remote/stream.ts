@@ -5,7 +5,7 @@
 import type { Frame } from '../canvas/base.js';
 import { Limiter } from '../limiter.js';
 import { reportError } from '../report.js';
-import { encodeFrame, type EncodedImage } from './encoder.js';
+import { encodeFrameParts, type EncodedParts } from './encoder.js';
 import { diffFrames, TILE_SIZE, type Region } from './tiles.js';
 import { encodeFrameHeader } from './protocol.js';
 import type { FrameMessage, View } from './view.js';
@@ -22,7 +22,12 @@ export interface FrameStreamOptions {
   maxEncodes: number;
   /** Send only the changed tiles' rectangle of a frame when few changed (partial frames). Default true. */
   dirtyTiles?: boolean;
+  /** Most strips one image is encoded in at once (each at least MIN_PART_PIXELS). Default 1. */
+  maxFrameParts?: number;
 }
+
+/** A strip of a frame is worth its own encode from this many pixels on (below, the overhead wins). */
+export const MIN_PART_PIXELS = 256 * 1024;
 
 /** Counters of a frame stream. */
 export interface FrameStreamStats {
@@ -148,10 +153,13 @@ export class FrameStream {
       this.#sinceFull = 0;
     }
     const patch = region && base ? { region, baseSeq: base.seq } : undefined;
-    const encoding = encodeFrame(frame, {
+    const area = region ? region.width * region.height : frame.width * frame.height;
+    const parts = Math.max(1, Math.min(this.#options.maxFrameParts ?? 1, Math.floor(area / MIN_PART_PIXELS)));
+    const encoding = encodeFrameParts(frame, {
       format: lossless ? 'png' : this.#options.lossyFormat,
       quality,
       scale,
+      parts,
       alpha: frame.alphaMode !== 'opaque',
       ...(region ? { region } : {}),
     }).finally(() => this.#encodes.release());
@@ -176,7 +184,7 @@ export class FrameStream {
     return change.region ?? { x: 0, y: 0, width: Math.min(TILE_SIZE, frame.width), height: Math.min(TILE_SIZE, frame.height) };
   }
 
-  #distribute(frame: Frame, image: EncodedImage, seq: number, patch: Patch | undefined, lossless: boolean): void {
+  #distribute(frame: Frame, image: EncodedParts, seq: number, patch: Patch | undefined, lossless: boolean): void {
     this.#framesEncoded++;
     this.#encodeTimes.push(image.encodeMs);
     if (this.#encodeTimes.length > ENCODE_TIMES_KEPT) this.#encodeTimes.shift();
@@ -194,10 +202,15 @@ export class FrameStream {
       width: image.width, height: image.height, pixelRatio: frame.pixelRatio * (image.width / (patch ? patch.region.width : frame.width)),
       lossless: image.lossless, alpha: frame.alphaMode !== 'opaque',
       ...(patch ? { patch: { x: patch.region.x, y: patch.region.y, baseIndex: index - 1 } } : {}),
+      ...(image.parts.length > 1 ? { parts: image.parts.map((p) => ({ height: p.height, length: p.data.length })) } : {}),
     });
-    const data = new Uint8Array(header.length + image.data.length);
+    const data = new Uint8Array(header.length + image.parts.reduce((sum, p) => sum + p.data.length, 0));
     data.set(header);
-    data.set(image.data, header.length);
+    let at = header.length;
+    for (const p of image.parts) {
+      data.set(p.data, at);
+      at += p.data.length;
+    }
     const message: FrameMessage = { index, data, lossless: image.lossless, ...(patch ? { baseIndex: index - 1 } : {}) };
     if (patch) this.#framesPatched++;
     this.#lastMessage = message;

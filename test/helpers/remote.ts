@@ -16,7 +16,10 @@ export * from './common.js';
 /** A frame as a view received it. */
 export interface ReceivedFrame {
   header: FrameHeader;
+  /** The encoded image; a frame sent in strips is put back together here as one PNG. */
   image: Buffer;
+  /** How many strips the frame came in. */
+  partCount: number;
   /** performance.now() at arrival. */
   at: number;
 }
@@ -104,11 +107,17 @@ export async function openView(canvas: RemoteCanvas, opts: OpenViewOptions = {})
     },
     close() { if (ws.readyState !== WebSocket.CLOSED) ws.terminate(); },
   };
+  let arrivals = Promise.resolve();
   ws.on('message', (data: Buffer, isBinary) => {
     if (isBinary) {
-      const { header, image } = decodeFrameMessage(data);
-      client.frames.push({ header, image: Buffer.from(image), at: performance.now() });
+      const { header, image, parts } = decodeFrameMessage(data);
+      const at = performance.now();
       if (client.autoAck) client.ack(header.index);
+      // Frames are recorded in arrival order; one in strips is joined first (asynchronously).
+      arrivals = arrivals.then(async () => {
+        const joined = parts.length === 1 ? Buffer.from(image) : await joinParts(header.width, parts.map((p) => p.image));
+        client.frames.push({ header, image: joined, partCount: parts.length, at });
+      });
     } else {
       const m = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
       if (m.type === 'hello') client.hello = m as unknown as HelloMessage;
@@ -208,6 +217,13 @@ export function track<T extends RemoteCanvas>(canvas: T): T {
 export function cleanup(): void {
   closeAllViews();
   closeAllCanvases();
+}
+
+/** Strips of one image (same width, top to bottom) joined into one PNG. */
+async function joinParts(width: number, parts: Uint8Array[]): Promise<Buffer> {
+  const raws = await Promise.all(parts.map((p) => sharp(p).ensureAlpha().raw().toBuffer()));
+  const data = Buffer.concat(raws);
+  return sharp(data, { raw: { width, height: data.length / (width * 4), channels: 4 } }).png({ compressionLevel: 1 }).toBuffer();
 }
 
 /** Decodes an encoded image to raw pixels. */

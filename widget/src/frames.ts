@@ -2,7 +2,7 @@
 // (backpressure), so acknowledgements must never be lost: a frame is acknowledged either after it
 // was decoded and drawn (so the server's round trip includes the decode, which jupyter_rfb hides
 // by acking on img.src), or at once when a newer frame makes it stale.
-import { decodeFrameMessage, type FrameHeader } from '../../src/remote/protocol.js';
+import { decodeFrameMessage, type FrameHeader, type FramePart } from '../../src/remote/protocol.js';
 
 /** Counters of a view's frames, for tests and diagnostics (`WidgetHandle.stats()`). */
 export interface FrameStats {
@@ -24,6 +24,7 @@ export interface DrawnFrame {
 interface Frame {
   header: FrameHeader;
   image: Uint8Array;
+  parts: FramePart[];
   ack: (index: number) => void;
 }
 
@@ -81,21 +82,28 @@ export class FrameView {
   private async draw(frame: Frame): Promise<void> {
     this.decoding = true;
     const { header } = frame;
-    let bitmap: ImageBitmap | null = null;
+    let bitmaps: ImageBitmap[] | null = null;
     const t0 = performance.now();
-    try {
-      // The header's image is a view into an ArrayBuffer (binaryType 'arraybuffer'), never shared.
-      bitmap = await createImageBitmap(new Blob([frame.image as Uint8Array<ArrayBuffer>], { type: header.mimeType }));
-    } catch (e) {
-      console.warn(`dawn-rfb: could not decode frame ${header.index} (${header.mimeType}):`, e);
+    // The strips of a big frame decode at once (the browser decodes on its own threads), then go
+    // on the canvas together, so a view never shows half a frame.
+    const decoding = frame.parts.map((part) =>
+      // The parts are views into an ArrayBuffer (binaryType 'arraybuffer'), never shared.
+      createImageBitmap(new Blob([part.image as Uint8Array<ArrayBuffer>], { type: header.mimeType })));
+    const settled = await Promise.allSettled(decoding);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) {
+      console.warn(`dawn-rfb: could not decode frame ${header.index} (${header.mimeType}):`, failed.reason);
+    } else {
+      bitmaps = settled.map((r) => (r as PromiseFulfilledResult<ImageBitmap>).value);
     }
-    if (bitmap && !this.closed) {
-      this.paint(header, bitmap);
+    if (bitmaps && !this.closed) {
+      this.paint(header, bitmaps, frame.parts);
       this.stats.framesDrawn++;
       this.stats.lastIndex = header.index;
       this.onDrawn(header, { decodeMs: performance.now() - t0, bytes: frame.image.length });
     }
-    bitmap?.close(); // frees the decoded pixels now rather than at garbage collection
+    // Frees the decoded pixels now rather than at garbage collection.
+    for (const r of settled) if (r.status === 'fulfilled') r.value.close();
     // An undecodable frame is acknowledged too: otherwise the server would wait for it forever.
     if (!this.closed) frame.ack(header.index);
     this.decoding = false;
@@ -103,8 +111,11 @@ export class FrameView {
     if (next && !this.closed) void this.draw(next);
   }
 
-  private paint(header: FrameHeader, bitmap: ImageBitmap): void {
+  private paint(header: FrameHeader, bitmaps: ImageBitmap[], parts: FramePart[]): void {
     const { canvas, ctx } = this;
+    const drawParts = (x: number, y: number): void => {
+      bitmaps.forEach((bitmap, i) => ctx!.drawImage(bitmap, x, y + parts[i]!.y));
+    };
     if (header.patch) {
       // A partial frame goes onto the frame drawn before it (the server sends it only to views
       // that got that frame); the canvas keeps its size.
@@ -113,7 +124,7 @@ export class FrameView {
       }
       if (!ctx) return;
       if (header.alpha) ctx.clearRect(header.patch.x, header.patch.y, header.width, header.height);
-      ctx.drawImage(bitmap, header.patch.x, header.patch.y);
+      drawParts(header.patch.x, header.patch.y);
       return;
     }
     const { width, height } = header;
@@ -129,6 +140,6 @@ export class FrameView {
     canvas.style.height = `${height / ratio}px`;
     if (!ctx) return;
     if (header.alpha) ctx.clearRect(0, 0, width, height);
-    ctx.drawImage(bitmap, 0, 0);
+    drawParts(0, 0);
   }
 }
