@@ -35,6 +35,9 @@ const HELP = `Usage: npm run bench -- [options]
   --soak N          frames of the RSS run (Node client, cube 640x480 JPEG; default 10000; 0 skips it)
   --adaptive on|off the canvas's adaptive rate control (default on; off to compare)
   --dirty-tiles on|off  partial frames of changed tiles (default on; off to compare)
+  --parts N         the canvas's maxFrameParts: most strips a frame is encoded in at once
+                    (default: the canvas's, the cores up to 8; 1 = whole frames, to compare)
+  --buffered N      the canvas's maxBufferedFrames (default: the canvas's, 2)
   --full            the whole matrix (every list above), and both slow links for the cube at 1280x720
   --json FILE       one record per run (default bench-results.json)
   --chart FILE      chart image (PNG; default bench-results.png)
@@ -47,7 +50,7 @@ try {
   options: {
     scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
     links: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
-    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, full: { type: 'boolean', default: false },
+    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, parts: { type: 'string' }, buffered: { type: 'string' }, full: { type: 'boolean', default: false },
     json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -210,7 +213,10 @@ async function runOne(run) {
   const [w, h] = run.size.split('x').map(Number);
   const seconds = Number(run.link === 'none' ? opt.seconds : opt['link-seconds']);
   const load = [os.loadavg()[0]];
-  const canvas = new BenchCanvas({ size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', ...FORMATS[run.format] });
+  const canvas = new BenchCanvas({
+    size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', ...FORMATS[run.format],
+    ...(opt.parts ? { maxFrameParts: Number(opt.parts) } : {}), ...(opt.buffered ? { maxBufferedFrames: Number(opt.buffered) } : {}),
+  });
   const scene = createScene(run.scene, device, format);
   scene.attach(canvas);
   let ticking = true;
@@ -283,7 +289,7 @@ async function runOne(run) {
     const decodeMs = median(result.decodeMs);
     const roundtripMs = mean(samples.roundtripMs);
     return {
-      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off',
+      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', maxFrameParts: opt.parts ? Number(opt.parts) : Math.min(8, os.availableParallelism()), maxBufferedFrames: opt.buffered ? Number(opt.buffered) : 2,
       linkMode: link?.mode ?? 'loopback', linkNote: link?.note,
       seconds: round(wallMs / 1000, 2), frames: result.frames,
       fps: round(result.frames / (wallMs / 1000)),

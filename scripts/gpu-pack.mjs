@@ -61,7 +61,7 @@ tar -xJf "$HERE/app.tar.xz"
 done
 export XDG_RUNTIME_DIR=/tmp
 ./node dist/cli/main.js info
-UV_THREADPOOL_SIZE=${UV_THREADPOOL_SIZE:-$(nproc)} ./node bench/pipeline.mjs --json "$OUTDIR/gpu-bench.json" --chart "$OUTDIR/gpu-bench.png" "$@"
+UV_THREADPOOL_SIZE=\${UV_THREADPOOL_SIZE:-\$(nproc)} ./node bench/pipeline.mjs --json "$OUTDIR/gpu-bench.json" --chart "$OUTDIR/gpu-bench.png" "$@"
 `);
 const size = readdirSync(OUT).reduce((a, f) => a + statSync(join(OUT, f)).size, 0);
 console.log(`wrote ${OUT}/ (${(size / 2 ** 20).toFixed(1)} MiB): carry it and run  sh .gpu/run.sh $OUT --clients node`);

@@ -201,3 +201,40 @@ describe('frames', () => {
     c.canvas.close();
   });
 });
+
+describe('readback recycling', () => {
+  test('recycled pixels are read into by the next read of the same size, and only then', async () => {
+    const { TextureReadback } = await import('../src/canvas/readback.js');
+    const device = await getDefaultDevice();
+    const make = (w: number, h: number) => device.createTexture({
+      size: [w, h], format: 'rgba8unorm', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+    });
+    const readback = new TextureReadback(device);
+    const texture = make(64, 32);
+    clearTexture(device, texture, [1, 0, 0, 1]);
+    const first = await readback.read(texture);
+    expect([...first.data.subarray(0, 4)]).toEqual([255, 0, 0, 255]);
+    // Without recycling every read gets its own array.
+    clearTexture(device, texture, [0, 1, 0, 1]);
+    const second = await readback.read(texture);
+    expect(second.data).not.toBe(first.data);
+    expect([...first.data.subarray(0, 4)]).toEqual([255, 0, 0, 255]);
+    // Recycled: the next read of the same size reuses the array, every byte rewritten.
+    readback.recycle(first.data);
+    clearTexture(device, texture, [0, 0, 1, 1]);
+    const third = await readback.read(texture);
+    expect(third.data).toBe(first.data);
+    expectUniform({ ...third, index: 3, timestamp: 0, pixelRatio: 1, alphaMode: 'opaque' }, [0, 0, 255, 255]);
+    // A read of another size never gets it.
+    readback.recycle(second.data);
+    const small = make(16, 8);
+    clearTexture(device, small, [1, 1, 0, 1]);
+    const fourth = await readback.read(small);
+    expect(fourth.data).not.toBe(second.data);
+    expect(fourth.data.length).toBe(16 * 8 * 4);
+    expectUniform({ ...fourth, index: 4, timestamp: 0, pixelRatio: 1, alphaMode: 'opaque' }, [255, 255, 0, 255]);
+    readback.destroy();
+    texture.destroy();
+    small.destroy();
+  });
+});

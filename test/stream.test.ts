@@ -233,3 +233,34 @@ test('without maxFrameParts every frame is one image', async () => {
   await until(() => channel.frames.length === 1, 10_000, 'the frame');
   expect(channel.frames[0]!.parts.length).toBe(1);
 });
+
+test('frame pixels are handed back (recycle) only when nothing uses them: overwriting them then changes no frame sent', async () => {
+  const recycled: Frame[] = [];
+  const views = new Map<string, View>();
+  // The canvas would read a later frame into recycled pixels: scribble over them at once.
+  const stream = new FrameStream('c0ffee', { ...OPTIONS, maxEncodes: 4, dirtyTiles: true }, views, (f) => {
+    recycled.push(f);
+    f.data.fill(99);
+  });
+  streams.push(stream);
+  const channel = new RecordingChannel();
+  const view = new View(channel, { onEvent() {}, onResize() {}, onAck() {}, onClose() {} }, 100);
+  views.set(view.id, view);
+  const levels = [20, 60, 100, 140, 180, 220, 40, 80];
+  const frames = levels.map((l) => frame(l));
+  for (const f of frames) await stream.present(f);
+  await until(() => channel.frames.length === levels.length, 10_000, 'every frame');
+  expect(await Promise.all(channel.frames.map((f) => level(f.image)))).toEqual(levels.map((l) => expect.closeTo(l, -1) as unknown as number));
+  // Every frame but the newest (still the newest frame and the base of the next partial frame) came back, once each.
+  expect(new Set(recycled).size).toBe(recycled.length);
+  expect(recycled.sort((a, b) => a.index - b.index)).toEqual(frames.slice(0, -1));
+  // A hold (a snapshot encoding) keeps the newest frame's pixels past the next frame.
+  const last = frames.at(-1)!;
+  const release = stream.hold(last);
+  await stream.present(frame(120));
+  await until(() => channel.frames.length === levels.length + 1, 10_000, 'one more frame');
+  expect(recycled).not.toContain(last);
+  release();
+  release(); // twice is once
+  expect(recycled.filter((f) => f === last)).toHaveLength(1);
+});

@@ -205,6 +205,14 @@ export abstract class CanvasBase {
     return true;
   }
 
+  /**
+   * For backends: the pixels of `frame` (presented by this canvas) are no longer referenced by
+   * anyone, so a later frame may be read back into them. Never for frames handed to user code.
+   */
+  protected _recycleFrame(frame: Frame): void {
+    this.#context?._recycle(frame.data);
+  }
+
   /** Backend hook: false while drawing would be wasted (no view, backpressure). Default true. */
   protected _mayDraw(): boolean {
     return true;

@@ -140,6 +140,12 @@ export class CanvasContext {
   }
 
   /** @internal Drops a frame whose drawing failed. */
+  /** @internal Hands back a frame's pixels that nobody uses any more (see TextureReadback.recycle). */
+  _recycle(data: Uint8Array): void {
+    this.#readback?.recycle(data);
+  }
+
+  /** @internal */
   _discard(): void {
     this.#acquired = false;
   }

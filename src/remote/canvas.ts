@@ -78,7 +78,7 @@ export class RemoteCanvas extends CanvasBase {
       maxEncodes: options.maxEncodes ?? Math.min(8, availableParallelism()),
       dirtyTiles: options.dirtyTiles ?? true,
       maxFrameParts: options.maxFrameParts ?? Math.min(8, availableParallelism()),
-    }, this.#views);
+    }, this.#views, (frame) => this._recycleFrame(frame));
     this.#adaptive = options.adaptive ?? true;
     this.#quality = options.quality ?? 80;
     this.#displayable = {
@@ -130,7 +130,12 @@ export class RemoteCanvas extends CanvasBase {
     if (!this.#stream.lastFrame) await this.forceDraw();
     const frame = this.#stream.lastFrame;
     if (!frame) throw new InvalidArgumentError('snapshot(): the draw function rendered nothing (it must render to getContext().getCurrentTexture())');
-    return (await encodeFrame(frame, { format: 'png', alpha: frame.alphaMode !== 'opaque' })).data;
+    const release = this.#stream.hold(frame); // newer frames may come while it encodes
+    try {
+      return (await encodeFrame(frame, { format: 'png', alpha: frame.alphaMode !== 'opaque' })).data;
+    } finally {
+      release();
+    }
   }
 
   // ---- notebook output -----------------------------------------------------------------------

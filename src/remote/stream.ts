@@ -72,14 +72,49 @@ export class FrameStream {
   #sinceFull = 0;
   readonly #encodeTimes: number[] = [];
   #closed = false;
+  // Who still uses each frame's pixels: the newest frame, the dirty-tile base, encodes in flight,
+  // snapshots. At zero the pixels go back to the canvas for its next readback (#recycle).
+  readonly #holds = new Map<Frame, number>();
+  readonly #recycle: ((frame: Frame) => void) | undefined;
 
-  /** Frames go to the views in `views` (the canvas's live map). */
-  constructor(canvasId: string, options: FrameStreamOptions, views: ReadonlyMap<string, View>) {
+  /**
+   * Frames go to the views in `views` (the canvas's live map). `recycle` gets each frame once
+   * nothing here uses its pixels any more (the canvas reads later frames into them).
+   */
+  constructor(canvasId: string, options: FrameStreamOptions, views: ReadonlyMap<string, View>, recycle?: (frame: Frame) => void) {
     this.#canvasId = canvasId;
     this.#options = options;
     this.#views = views;
     this.#encodes = new Limiter(options.maxEncodes);
+    this.#recycle = recycle;
   }
+
+  /** Keeps `frame`'s pixels from being recycled until the returned function is called (once). */
+  hold(frame: Frame): () => void {
+    this.#holds.set(frame, (this.#holds.get(frame) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = this.#holds.get(frame)! - 1;
+      if (n > 0) {
+        this.#holds.set(frame, n);
+        return;
+      }
+      this.#holds.delete(frame);
+      this.#recycle?.(frame);
+    };
+  }
+
+  #setLastFrame(frame: Frame): void {
+    if (frame === this.#lastFrame) return;
+    const release = this.#releaseLast;
+    this.#lastFrame = frame;
+    this.#releaseLast = this.hold(frame);
+    release?.();
+  }
+  #releaseLast: (() => void) | undefined;
+  #releaseChain: (() => void) | undefined;
 
   /** The newest frame presented (sent, or kept for when a view comes). */
   get lastFrame(): Frame | undefined {
@@ -108,7 +143,7 @@ export class FrameStream {
    * the backpressure on drawing when encoding is the bottleneck.
    */
   async present(frame: Frame): Promise<void> {
-    this.#lastFrame = frame;
+    this.#setLastFrame(frame);
     this.#cancelLosslessRefresh();
     if (this.#views.size === 0 || this.#closed) return;
     await this.#encodes.acquire();
@@ -145,7 +180,10 @@ export class FrameStream {
     const base = this.#chain;
     const seq = ++this.#seq;
     this.#chain = { seq, frame, scale };
+    const releaseBase = this.#releaseChain;
+    this.#releaseChain = this.hold(frame);
     const region = refresh ? undefined : this.#dirtyRegion(base, frame, scale);
+    releaseBase?.(); // the comparison was its last use
     if (region) {
       this.#sinceFull++;
     } else {
@@ -155,6 +193,7 @@ export class FrameStream {
     const patch = region && base ? { region, baseSeq: base.seq } : undefined;
     const area = region ? region.width * region.height : frame.width * frame.height;
     const parts = Math.max(1, Math.min(this.#options.maxFrameParts ?? 1, Math.floor(area / MIN_PART_PIXELS)));
+    const releaseEncode = this.hold(frame);
     const encoding = encodeFrameParts(frame, {
       format: lossless ? 'png' : this.#options.lossyFormat,
       quality,
@@ -162,7 +201,10 @@ export class FrameStream {
       parts,
       alpha: frame.alphaMode !== 'opaque',
       ...(region ? { region } : {}),
-    }).finally(() => this.#encodes.release());
+    }).finally(() => {
+      releaseEncode();
+      this.#encodes.release();
+    });
     this.#sendChain = this.#sendChain
       .then(() => encoding)
       .then((image) => this.#distribute(frame, image, seq, patch, lossless))
