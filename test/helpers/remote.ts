@@ -16,10 +16,10 @@ export * from './common.js';
 /** A frame as a view received it. */
 export interface ReceivedFrame {
   header: FrameHeader;
-  /** The encoded image; a frame sent in strips is put back together here as one PNG. */
+  /** The encoded image (for a frame in strips: every strip's bytes back to back; see `parts`). */
   image: Buffer;
-  /** How many strips the frame came in. */
-  partCount: number;
+  /** The encoded strips, top to bottom (one for a frame in one piece). */
+  parts: Buffer[];
   /** performance.now() at arrival. */
   at: number;
 }
@@ -107,17 +107,12 @@ export async function openView(canvas: RemoteCanvas, opts: OpenViewOptions = {})
     },
     close() { if (ws.readyState !== WebSocket.CLOSED) ws.terminate(); },
   };
-  let arrivals = Promise.resolve();
   ws.on('message', (data: Buffer, isBinary) => {
     if (isBinary) {
       const { header, image, parts } = decodeFrameMessage(data);
       const at = performance.now();
+      client.frames.push({ header, image: Buffer.from(image), parts: parts.map((p) => Buffer.from(p.image)), at });
       if (client.autoAck) client.ack(header.index);
-      // Frames are recorded in arrival order; one in strips is joined first (asynchronously).
-      arrivals = arrivals.then(async () => {
-        const joined = parts.length === 1 ? Buffer.from(image) : await joinParts(header.width, parts.map((p) => p.image));
-        client.frames.push({ header, image: joined, partCount: parts.length, at });
-      });
     } else {
       const m = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
       if (m.type === 'hello') client.hello = m as unknown as HelloMessage;
@@ -219,13 +214,6 @@ export function cleanup(): void {
   closeAllCanvases();
 }
 
-/** Strips of one image (same width, top to bottom) joined into one PNG. */
-async function joinParts(width: number, parts: Uint8Array[]): Promise<Buffer> {
-  const raws = await Promise.all(parts.map((p) => sharp(p).ensureAlpha().raw().toBuffer()));
-  const data = Buffer.concat(raws);
-  return sharp(data, { raw: { width, height: data.length / (width * 4), channels: 4 } }).png({ compressionLevel: 1 }).toBuffer();
-}
-
 /** Decodes an encoded image to raw pixels. */
 export async function decode(image: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
@@ -276,7 +264,8 @@ export async function frameWithColor(view: ViewClient, rgba: readonly number[], 
     } catch {
       throw new Error(`no frame of colour [${rgba.join(', ')}] within ${timeoutMs} ms (got frames ${JSON.stringify(seen)})`);
     }
-    if (await isSolid(f.image, rgba, tolerance)) return f;
+    // Every strip of the frame must be the colour.
+    if ((await Promise.all(f.parts.map((p) => isSolid(p, rgba, tolerance)))).every(Boolean)) return f;
     seen.push(f.header.index);
   }
 }
