@@ -45,4 +45,33 @@ describe('diffFrames', () => {
   it('refuses frames of different sizes', () => {
     expect(() => diffFrames(frame(10, 10), frame(10, 11))).toThrow(RangeError);
   });
+
+  it('agrees with a pixel-by-pixel count on random changes, frame sizes and tile sizes', () => {
+    let seed = 7;
+    const random = (n: number): number => (seed = (seed * 48271) % 2147483647) % n;
+    for (let round = 0; round < 60; round++) {
+      const [width, height, tile] = [1 + random(300), 1 + random(200), [8, 16, 64][random(3)]!];
+      const a = frame(width, height);
+      const b = frame(width, height);
+      for (let i = random(40); i > 0; i--) poke(b, random(width), random(height));
+      const cols = Math.ceil(width / tile);
+      const changedTiles = new Set<number>();
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) if (a.data[(y * width + x) * 4 + 1] !== b.data[(y * width + x) * 4 + 1]) changedTiles.add(Math.floor(y / tile) * cols + Math.floor(x / tile));
+      }
+      const got = diffFrames(a, b, tile);
+      expect(got.changedTiles, `round ${round}`).toBe(changedTiles.size);
+      expect(got.totalTiles).toBe(cols * Math.ceil(height / tile));
+      if (changedTiles.size === 0) {
+        expect(got.region).toBeUndefined();
+        continue;
+      }
+      const txs = [...changedTiles].map((t) => t % cols);
+      const tys = [...changedTiles].map((t) => Math.floor(t / cols));
+      const [tx0, tx1, ty0, ty1] = [Math.min(...txs), Math.max(...txs), Math.min(...tys), Math.max(...tys)];
+      expect(got.region, `round ${round}`).toEqual({
+        x: tx0 * tile, y: ty0 * tile, width: Math.min(width, (tx1 + 1) * tile) - tx0 * tile, height: Math.min(height, (ty1 + 1) * tile) - ty0 * tile,
+      });
+    }
+  });
 });
