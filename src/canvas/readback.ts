@@ -106,6 +106,7 @@ export class TextureReadback {
   /** Destroys the staging buffers (after reads in flight finish). */
   destroy(): void {
     this.#destroyed = true;
+    this.#spare = [];
     for (const s of this.#slots) if (!s.busy) s.buffer.destroy();
     this.#slots = this.#slots.filter((s) => s.busy);
   }
