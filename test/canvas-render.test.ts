@@ -237,4 +237,21 @@ describe('readback recycling', () => {
     texture.destroy();
     small.destroy();
   });
+
+  test('reads of a big texture stay right once the readback sleeps through the GPU time it expects', async () => {
+    const { TextureReadback } = await import('../src/canvas/readback.js');
+    const device = await getDefaultDevice();
+    const texture = device.createTexture({
+      size: [2048, 1024], format: 'rgba8unorm', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+    });
+    const readback = new TextureReadback(device);
+    // The first reads measure the GPU; later ones wait on a timer first (software GPU: several ms).
+    for (const [i, color] of ([[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1], [1, 1, 1, 1], [0, 0, 0, 1]] as const).entries()) {
+      clearTexture(device, texture, color);
+      const pixels = await readback.read(texture);
+      expectUniform({ ...pixels, index: i, timestamp: 0, pixelRatio: 1, alphaMode: 'opaque' }, color.map((c) => c * 255));
+    }
+    readback.destroy();
+    texture.destroy();
+  });
 });
