@@ -38,6 +38,7 @@ const HELP = `Usage: npm run bench -- [options]
   --parts N         the canvas's maxFrameParts: most strips a frame is encoded in at once
                     (default: the canvas's, the cores up to 8; 1 = whole frames, to compare)
   --buffered N      the canvas's maxBufferedFrames (default: the canvas's, 2)
+  --gpu-compare on|off|auto  the canvas's gpuTileCompare (default auto: on a hardware GPU)
   --full            the whole matrix (every list above), and both slow links for the cube at 1280x720
   --json FILE       one record per run (default bench-results.json)
   --chart FILE      chart image (PNG; default bench-results.png)
@@ -50,7 +51,7 @@ try {
   options: {
     scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
     links: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
-    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, parts: { type: 'string' }, buffered: { type: 'string' }, full: { type: 'boolean', default: false },
+    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, parts: { type: 'string' }, buffered: { type: 'string' }, 'gpu-compare': { type: 'string', default: 'auto' }, full: { type: 'boolean', default: false },
     json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -83,6 +84,10 @@ function parseSize(s) {
 
 /** The runs to do: {scene, size, format, client, link}. */
 function plan() {
+  checkList('gpu-compare', [opt['gpu-compare']], ['on', 'off', 'auto']);
+  for (const key of ['parts', 'buffered']) {
+    if (opt[key] !== undefined && !/^[1-9]\d*$/.test(opt[key])) throw new Error(`--${key}: expected a whole number >= 1, got ${JSON.stringify(opt[key])}`);
+  }
   const runs = [];
   const product = (scenes, sizes, formats, clients, links) => {
     for (const link of links) for (const scene of scenes) for (const size of sizes) for (const format of formats) for (const client of clients) {
@@ -216,6 +221,7 @@ async function runOne(run) {
   const canvas = new BenchCanvas({
     size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', ...FORMATS[run.format],
     ...(opt.parts ? { maxFrameParts: Number(opt.parts) } : {}), ...(opt.buffered ? { maxBufferedFrames: Number(opt.buffered) } : {}),
+    gpuTileCompare: { on: true, off: false }[opt['gpu-compare']] ?? 'auto',
   });
   const scene = createScene(run.scene, device, format);
   scene.attach(canvas);
@@ -289,7 +295,7 @@ async function runOne(run) {
     const decodeMs = median(result.decodeMs);
     const roundtripMs = mean(samples.roundtripMs);
     return {
-      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', maxFrameParts: opt.parts ? Number(opt.parts) : Math.min(8, os.availableParallelism()), maxBufferedFrames: opt.buffered ? Number(opt.buffered) : 2,
+      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', maxFrameParts: opt.parts ? Number(opt.parts) : Math.min(8, os.availableParallelism()), maxBufferedFrames: opt.buffered ? Number(opt.buffered) : 2, gpuTileCompare: opt['gpu-compare'], framesComparedOnGpu: canvas.stats().framesComparedOnGpu,
       linkMode: link?.mode ?? 'loopback', linkNote: link?.note,
       seconds: round(wallMs / 1000, 2), frames: result.frames,
       fps: round(result.frames / (wallMs / 1000)),

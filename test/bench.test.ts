@@ -39,6 +39,14 @@ test('dawn-rfb bench refuses an unknown option or value and says what is allowed
   const bad = await run(process.execPath, [cli, 'bench', '--sizes', 'big'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
   expect((bad as { code: number }).code).not.toBe(0);
   expect((bad as { stderr: string }).stderr).toMatch(/--sizes: bad size "big"; write WIDTHxHEIGHT/);
+  for (const [args, message] of [
+    [['--gpu-compare', 'maybe'], /--gpu-compare: unknown "maybe"; valid: on, off, auto/],
+    [['--parts', '0'], /--parts: expected a whole number >= 1, got "0"/],
+  ] as const) {
+    const e = await run(process.execPath, [cli, 'bench', ...args], { timeout: 30_000 }).catch((x: { code: number; stderr: string }) => x);
+    expect((e as { code: number }).code).not.toBe(0);
+    expect((e as { stderr: string }).stderr).toMatch(message);
+  }
   const unknown = await run(process.execPath, [cli, 'bench', '--bogus'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
   expect((unknown as { code: number }).code).toBe(2);
   expect((unknown as { stderr: string }).stderr).toMatch(/Unknown option '--bogus'[\s\S]*Usage: npm run bench/);

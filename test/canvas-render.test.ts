@@ -255,3 +255,45 @@ describe('readback recycling', () => {
     texture.destroy();
   });
 });
+
+describe('tile comparison on the GPU', () => {
+  test('flags exactly the 64 px tiles whose pixels changed since the previous read, for odd sizes too', async () => {
+    const { TextureReadback } = await import('../src/canvas/readback.js');
+    const device = await getDefaultDevice();
+    let seed = 11;
+    const random = (n: number): number => (seed = (seed * 48271) % 2147483647) % n;
+    for (const [width, height] of [[300, 200], [64, 64], [130, 70]] as const) {
+      const texture = device.createTexture({
+        size: [width, height], format: 'rgba8unorm', usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC | GPUTextureUsage.RENDER_ATTACHMENT,
+      });
+      const readback = new TextureReadback(device);
+      const pixels = new Uint8Array(width * height * 4).map(() => random(256));
+      const write = () => device.queue.writeTexture({ texture }, pixels, { bytesPerRow: width * 4 }, [width, height]);
+      write();
+      const first = await readback.read(texture, false, true);
+      expect(first.changedTiles).toBeUndefined(); // nothing to compare with yet
+      expect([...first.data]).toEqual([...pixels]);
+      const cols = Math.ceil(width / 64);
+      let since = first.readIndex!;
+      for (let round = 0; round < 4; round++) {
+        const expected = new Uint8Array(cols * Math.ceil(height / 64));
+        for (let i = random(6); i > 0; i--) {
+          const [x, y] = [random(width), random(height)];
+          pixels[(y * width + x) * 4 + random(4)]! ^= 1 + random(255);
+          expected[Math.floor(y / 64) * cols + Math.floor(x / 64)] = 1;
+        }
+        write();
+        const read = await readback.read(texture, false, true);
+        expect(read.changedTiles, `${width}x${height} round ${round}`).toMatchObject({ since, tile: 64, cols, rows: Math.ceil(height / 64) });
+        expect([...read.changedTiles!.changed], `${width}x${height} round ${round}`).toEqual([...expected]);
+        expect([...read.data]).toEqual([...pixels]);
+        since = read.readIndex!;
+      }
+      // A read without the comparison starts it over: the next compared read has nothing to compare with.
+      await readback.read(texture, false, false);
+      expect((await readback.read(texture, false, true)).changedTiles).toBeUndefined();
+      readback.destroy();
+      texture.destroy();
+    }
+  });
+});

@@ -143,13 +143,16 @@ async function expectIdentical(c: RemoteCanvas, page: Page, what: string): Promi
   expect(differing, `${what}: pixels differing from the rendered frame`).toBe(0);
 }
 
-test('partial frames compose to exactly the rendered frame: small changes, a resize, a late view', async () => {
+test.each([
+  ['on the CPU', false],
+  ['on the GPU (gpuTileCompare)', true],
+])('partial frames compose to exactly the rendered frame, tiles compared %s: small changes, a resize, a late view', async (_where, gpuTileCompare) => {
   const rects: Rect[] = [
     { box: [10, 10, 40, 30], color: [1, 0, 0] },
     { box: [150, 100, 170, 140], color: [0, 0.6, 1] },
     { box: [-1, -1, -1, -1], color: [0, 0, 0] },
   ];
-  canvas = await rectCanvas(rects);
+  canvas = await rectCanvas(rects, { gpuTileCompare });
   const first = await openPage(canvas);
   await settle(canvas, [first]);
   await expectIdentical(canvas, first, 'first frame');
@@ -187,6 +190,9 @@ test('partial frames compose to exactly the rendered frame: small changes, a res
   }
   expect(canvas.stats().framesPatched).toBeGreaterThan(beforeLate);
   expect(await frameIndex(first)).toBe(await frameIndex(late));
+  // The comparison ran where it was asked to (the software GPU here only when forced).
+  if (gpuTileCompare) expect(canvas.stats().framesComparedOnGpu).toBeGreaterThanOrEqual(patched);
+  else expect(canvas.stats().framesComparedOnGpu).toBe(0);
 }, 120_000);
 
 test('frames in strips (maxFrameParts), whole and partial, compose to exactly the rendered frame', async () => {

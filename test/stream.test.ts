@@ -70,7 +70,7 @@ test('nothing is encoded while no view is connected, but the frame is kept', asy
   await stream.present(f);
   await sleep(50);
   expect(stream.lastFrame).toBe(f);
-  expect(stream.stats()).toEqual({ framesSent: 0, framesEncoded: 0, framesPatched: 0, encodeMs: 0 });
+  expect(stream.stats()).toEqual({ framesSent: 0, framesEncoded: 0, framesPatched: 0, framesComparedOnGpu: 0, encodeMs: 0 });
 });
 
 test('frames go out in drawing order with numbered headers, however their encodes finish', async () => {

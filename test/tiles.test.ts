@@ -1,7 +1,7 @@
 // diffFrames on its own: which tiles changed, their bounding rectangle (clipped at the frame's
 // edges), the early stop, and the refusal of frames of different sizes.
 import { describe, expect, it } from 'vitest';
-import { diffFrames, TILE_SIZE } from '../src/remote/tiles.js';
+import { changeFromTileFlags, diffFrames, TILE_SIZE } from '../src/remote/tiles.js';
 
 function frame(width: number, height: number, fill = 0): { width: number; height: number; data: Uint8Array } {
   return { width, height, data: new Uint8Array(width * height * 4).fill(fill) };
@@ -61,6 +61,10 @@ describe('diffFrames', () => {
       }
       const got = diffFrames(a, b, tile);
       expect(got.changedTiles, `round ${round}`).toBe(changedTiles.size);
+      // The same change from per-tile flags (what the GPU comparison gives).
+      const flags = new Uint8Array(cols * Math.ceil(height / tile));
+      for (const t of changedTiles) flags[t] = 1;
+      expect(changeFromTileFlags(flags, width, height, tile), `round ${round}`).toEqual(got);
       expect(got.totalTiles).toBe(cols * Math.ceil(height / tile));
       if (changedTiles.size === 0) {
         expect(got.region).toBeUndefined();
@@ -73,5 +77,9 @@ describe('diffFrames', () => {
         x: tx0 * tile, y: ty0 * tile, width: Math.min(width, (tx1 + 1) * tile) - tx0 * tile, height: Math.min(height, (ty1 + 1) * tile) - ty0 * tile,
       });
     }
+  });
+
+  it('changeFromTileFlags refuses flags of another grid', () => {
+    expect(() => changeFromTileFlags(new Uint8Array(3), 128, 64)).toThrow(/3 flags for a 2x1 grid/);
   });
 });

@@ -175,7 +175,7 @@ export abstract class CanvasBase {
     } finally {
       this.#inDrawFunction = false;
     }
-    const pending = this.#context?._present(this._fillsOpaqueAlpha());
+    const pending = this.#context?._present(this._fillsOpaqueAlpha(), this._comparesTiles());
     if (!pending) return {};
     const config = this.#context!.getConfiguration()!;
     let pixels: Pixels;
@@ -203,6 +203,14 @@ export abstract class CanvasBase {
    */
   protected _fillsOpaqueAlpha(): boolean {
     return true;
+  }
+
+  /**
+   * Backend hook: whether each readback also finds, on the GPU, which 64 px tiles changed since
+   * the previous one (a frame's `changedTiles`): 'auto' on a hardware GPU only. Default 'off'.
+   */
+  protected _comparesTiles(): 'off' | 'auto' | 'on' {
+    return 'off';
   }
 
   /**

@@ -2,6 +2,7 @@
 // getCurrentTexture(), and the canvas reads the texture back when it presents the frame. Unlike a
 // browser canvas, the texture is kept between frames and recreated only when the size changes.
 import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
+import { deviceSummary } from '../gpu/device.js';
 import { CANVAS_FORMATS, TextureReadback, type Pixels } from './readback.js';
 
 /** Options of {@link CanvasContext.configure}, as in WebGPU's GPUCanvasConfiguration. */
@@ -32,6 +33,7 @@ export class CanvasContext {
   #config: Required<ContextConfiguration> | undefined;
   #texture: GPUTexture | undefined;
   #readback: TextureReadback | undefined;
+  #software: boolean | undefined; // the configured device's adapter is a CPU implementation
   #acquired = false;
   #closed = false;
 
@@ -81,6 +83,7 @@ export class CanvasContext {
     this.#release();
     this.#config = { device, format, usage, alphaMode };
     this.#readback = new TextureReadback(device);
+    this.#software = deviceSummary(device)?.software ?? true;
   }
 
   /** Forgets the configuration and frees the texture. */
@@ -132,20 +135,22 @@ export class CanvasContext {
    * frame's `alphaMode` says they may): `fillAlpha` false skips setting it to 255, a pass
    * over every pixel on the CPU (3.5 ms at 1920x1080 on the development machine).
    */
-  _present(fillAlpha: boolean): Promise<Pixels> | undefined {
+  _present(fillAlpha: boolean, compareTiles: 'off' | 'auto' | 'on' = 'off'): Promise<Pixels> | undefined {
     if (this.#closed) throw new CanvasClosedError('present: the canvas is closed');
     if (!this.#acquired || !this.#texture || !this.#readback) return undefined;
     this.#acquired = false;
-    return this.#readback.read(this.#texture, fillAlpha && this.#config!.alphaMode === 'opaque');
+    // 'auto': on a hardware GPU only; a software GPU runs the comparison on the same CPU cores,
+    // where the JS thread's memcmp is cheaper than a compute pass and an extra frame copy.
+    const compare = compareTiles === 'on' || (compareTiles === 'auto' && this.#software === false);
+    return this.#readback.read(this.#texture, fillAlpha && this.#config!.alphaMode === 'opaque', compare);
   }
 
-  /** @internal Drops a frame whose drawing failed. */
   /** @internal Hands back a frame's pixels that nobody uses any more (see TextureReadback.recycle). */
   _recycle(data: Uint8Array): void {
     this.#readback?.recycle(data);
   }
 
-  /** @internal */
+  /** @internal Drops a frame whose drawing failed. */
   _discard(): void {
     this.#acquired = false;
   }

@@ -5,6 +5,7 @@
 import { mapBuffer } from '../gpu/scopes.js';
 import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
 import { Limiter } from '../limiter.js';
+import { COMPARE_TILE, TileCompare, type TileChanges } from './tile-compare.js';
 
 /** RGBA pixels of one frame, rows top to bottom, no padding. */
 export interface Pixels {
@@ -12,11 +13,17 @@ export interface Pixels {
   height: number;
   /** width x height x 4 bytes, RGBA. */
   data: Uint8Array;
+  /** The number of this read among the canvas's readbacks (1, 2, ...), when read back from a canvas. */
+  readIndex?: number;
+  /** Which tiles changed since the previous read, when the tiles were compared on the GPU. */
+  changedTiles?: TileChanges;
 }
 
 interface Slot {
   buffer: GPUBuffer;
   busy: boolean;
+  /** Staging for the tile flags (only with the comparison on the GPU). */
+  flags?: GPUBuffer;
 }
 
 const READABLE = new Set<GPUTextureFormat>(['rgba8unorm', 'rgba8unorm-srgb', 'bgra8unorm', 'bgra8unorm-srgb']);
@@ -53,6 +60,8 @@ export class TextureReadback {
   // JS thread's time in the whole-pipeline benchmark).
   #spare: Uint8Array[] = [];
   #gpuMs = 0; // smoothed time from submit to the map completing
+  #reads = 0;
+  #compare: TileCompare | undefined;
   // One place per staging buffer: holding a place guarantees an idle buffer, or room for one.
   readonly #inFlight: Limiter;
   #slots: Slot[] = [];
@@ -67,15 +76,29 @@ export class TextureReadback {
    * Reads the whole texture (one of {@link CANVAS_FORMATS}) into new RGBA pixels.
    * @param opaque set alpha to 255 (the context's alphaMode is "opaque").
    */
-  async read(texture: GPUTexture, opaque = false): Promise<Pixels> {
+  async read(texture: GPUTexture, opaque = false, compareTiles = false): Promise<Pixels> {
     const { width, height, format } = texture;
     const rowBytes = width * 4;
     const stride = alignedBytesPerRow(rowBytes);
     const size = stride * height;
+    const readIndex = ++this.#reads;
     const slot = await this.#acquire(size);
     try {
       const encoder = this.#device.createCommandEncoder({ label: 'dawn-rfb canvas readback' });
-      encoder.copyTextureToBuffer({ texture }, { buffer: slot.buffer, bytesPerRow: stride, rowsPerImage: height }, [width, height]);
+      let compared = false;
+      let flagBytes = 0;
+      if (compareTiles && (this.#compare ??= new TileCompare(this.#device)).fits(size)) {
+        flagBytes = TileCompare.flagBytes(width, height);
+        if (!slot.flags || slot.flags.size < flagBytes) {
+          slot.flags?.destroy();
+          slot.flags = this.#device.createBuffer({ label: 'dawn-rfb tile flags staging', size: flagBytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+        }
+        compared = this.#compare.record(encoder, texture, stride, slot.buffer, slot.flags);
+      } else {
+        // Without the comparison the previous frame on the GPU is stale: start again after this.
+        this.#compare?.destroy();
+        encoder.copyTextureToBuffer({ texture }, { buffer: slot.buffer, bytesPerRow: stride, rowsPerImage: height }, [width, height]);
+      }
       this.#device.queue.submit([encoder.finish()]);
       const submitted = performance.now();
       // While a map is pending, dawn.node polls for its completion on every turn of the event
@@ -91,7 +114,15 @@ export class TextureReadback {
       slot.buffer.unmap();
       if (format.startsWith('bgra')) swapRedBlue(data);
       if (opaque) makeOpaque(data);
-      return { width, height, data };
+      let changedTiles: TileChanges | undefined;
+      if (compared) {
+        await mapBuffer(slot.flags!, GPUMapMode.READ, 'tile flags readback', 0, flagBytes);
+        const flags = new Uint32Array(slot.flags!.getMappedRange(0, flagBytes));
+        const { cols, rows } = TileCompare.grid(width, height);
+        changedTiles = { since: readIndex - 1, tile: COMPARE_TILE, cols, rows, changed: Uint8Array.from(flags, (f) => (f === 0 ? 0 : 1)) };
+        slot.flags!.unmap();
+      }
+      return { width, height, data, readIndex, ...(changedTiles ? { changedTiles } : {}) };
     } finally {
       this.#release(slot);
     }
@@ -119,7 +150,13 @@ export class TextureReadback {
   destroy(): void {
     this.#destroyed = true;
     this.#spare = [];
-    for (const s of this.#slots) if (!s.busy) s.buffer.destroy();
+    this.#compare?.destroy();
+    for (const s of this.#slots) {
+      if (!s.busy) {
+        s.buffer.destroy();
+        s.flags?.destroy();
+      }
+    }
     this.#slots = this.#slots.filter((s) => s.busy);
   }
 
@@ -133,6 +170,7 @@ export class TextureReadback {
       const idle = this.#slots.find((s) => !s.busy);
       if (idle) {
         idle.buffer.destroy();
+        idle.flags?.destroy();
         this.#slots.splice(this.#slots.indexOf(idle), 1);
       }
       let buffer: GPUBuffer;
@@ -153,6 +191,7 @@ export class TextureReadback {
     slot.busy = false;
     if (this.#destroyed) {
       slot.buffer.destroy();
+      slot.flags?.destroy();
       this.#slots = this.#slots.filter((s) => s !== slot);
     }
     this.#inFlight.release();

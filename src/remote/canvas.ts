@@ -36,6 +36,8 @@ export interface RemoteCanvasStats {
   framesEncoded: number;
   /** Frames sent as partial frames (dirty tiles). */
   framesPatched: number;
+  /** Frames whose changed tiles were found on the GPU during the readback (`gpuTileCompare`). */
+  framesComparedOnGpu: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
   /** One entry per open view, oldest first. */
@@ -51,6 +53,8 @@ export class RemoteCanvas extends CanvasBase {
   /** Secret a view must present to connect. */
   readonly token: string;
   readonly #maxBufferedFrames: number;
+  readonly #dirtyTiles: boolean;
+  readonly #gpuTileCompare: boolean | 'auto';
   readonly #adaptive: boolean;
   readonly #quality: number;
   readonly #resizable: boolean;
@@ -80,6 +84,8 @@ export class RemoteCanvas extends CanvasBase {
       maxFrameParts: options.maxFrameParts ?? Math.min(8, availableParallelism()),
     }, this.#views, (frame) => this._recycleFrame(frame));
     this.#adaptive = options.adaptive ?? true;
+    this.#dirtyTiles = options.dirtyTiles ?? true;
+    this.#gpuTileCompare = options.gpuTileCompare ?? 'auto';
     this.#quality = options.quality ?? 80;
     this.#displayable = {
       toString: () => this.toString(),
@@ -120,6 +126,7 @@ export class RemoteCanvas extends CanvasBase {
       framesDrawn: stream.framesSent,
       framesEncoded: stream.framesEncoded,
       framesPatched: stream.framesPatched,
+      framesComparedOnGpu: stream.framesComparedOnGpu,
       encodeMs: stream.encodeMs,
       views: [...this.#views.values()].map((v) => v.stats()),
     };
@@ -219,6 +226,11 @@ export class RemoteCanvas extends CanvasBase {
   // The tile comparison still sees the shader's alpha: a change there only sends a tile more.
   protected override _fillsOpaqueAlpha(): boolean {
     return false;
+  }
+
+  protected override _comparesTiles(): 'off' | 'auto' | 'on' {
+    if (!this.#dirtyTiles) return 'off';
+    return this.#gpuTileCompare === 'auto' ? 'auto' : this.#gpuTileCompare ? 'on' : 'off';
   }
 
   protected override _onTitle(title: string): void {

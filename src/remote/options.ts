@@ -37,6 +37,13 @@ export interface RemoteCanvasOptions extends CanvasOptions {
    * lossless refresh. Default true.
    */
   dirtyTiles?: boolean;
+  /**
+   * Find the changed tiles on the GPU, during the readback (a compute pass comparing the frame
+   * with the previous one), instead of comparing the two frames on the JS thread. Default
+   * `'auto'`: on a hardware GPU, not on a software one (there the compute pass runs on the same
+   * CPU cores and costs more than the JS thread's memcmp). Only with `dirtyTiles`.
+   */
+  gpuTileCompare?: boolean | 'auto';
   /** CSS width of views. Default: the logical width in px. */
   cssWidth?: string;
   /** CSS height of views. Default: the logical height in px. */
@@ -70,6 +77,9 @@ export function checkOptions(o: RemoteCanvasOptions): void {
   }
   if (o.losslessDelayMs !== undefined && !(o.losslessDelayMs >= 0)) {
     throw new InvalidArgumentError(`losslessDelayMs must be >= 0 (Infinity disables), got ${o.losslessDelayMs}`);
+  }
+  if (o.gpuTileCompare !== undefined && typeof o.gpuTileCompare !== 'boolean' && o.gpuTileCompare !== 'auto') {
+    throw new InvalidArgumentError(`gpuTileCompare must be true, false or "auto", got ${JSON.stringify(o.gpuTileCompare)}`);
   }
   for (const key of ['adaptive', 'dirtyTiles'] as const) {
     const v = o[key];

@@ -6,7 +6,7 @@ import type { Frame } from '../canvas/base.js';
 import { Limiter } from '../limiter.js';
 import { reportError } from '../report.js';
 import { encodeFrameParts, type EncodedParts } from './encoder.js';
-import { diffFrames, TILE_SIZE, type Region } from './tiles.js';
+import { changeFromTileFlags, diffFrames, TILE_SIZE, type Region } from './tiles.js';
 import { encodeFrameHeader } from './protocol.js';
 import type { FrameMessage, View } from './view.js';
 
@@ -39,6 +39,8 @@ export interface FrameStreamStats {
   framesPatched: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
+  /** Frames whose changed tiles were found on the GPU during the readback (not on the CPU). */
+  framesComparedOnGpu: number;
 }
 
 const ENCODE_TIMES_KEPT = 30;
@@ -64,6 +66,7 @@ export class FrameStream {
   #losslessTimer: ReturnType<typeof setTimeout> | undefined;
   #framesEncoded = 0;
   #framesPatched = 0;
+  #gpuCompared = 0; // frames whose tiles came compared from the GPU
   // Dirty tiles: frames are queued in order (seq); a partial frame is drawn onto the previous one.
   #seq = 0;
   #chain: { seq: number; frame: Frame; scale: number } | undefined;
@@ -128,6 +131,7 @@ export class FrameStream {
       framesSent: this.#sentIndex,
       framesEncoded: this.#framesEncoded,
       framesPatched: this.#framesPatched,
+      framesComparedOnGpu: this.#gpuCompared,
       encodeMs: t.length > 0 ? t.reduce((a, b) => a + b, 0) / t.length : 0,
     };
   }
@@ -220,7 +224,11 @@ export class FrameStream {
     const b = base.frame;
     if (scale !== 1 || base.scale !== 1 || b.width !== frame.width || b.height !== frame.height
       || b.pixelRatio !== frame.pixelRatio || b.alphaMode !== frame.alphaMode) return undefined;
-    const change = diffFrames(b, frame, TILE_SIZE, 0.5);
+    // Compared on the GPU during the readback, when that compared exactly with the base frame.
+    const gpu = frame.changedTiles;
+    const onGpu = gpu !== undefined && gpu.tile === TILE_SIZE && b.readIndex !== undefined && gpu.since === b.readIndex;
+    const change = onGpu ? changeFromTileFlags(gpu.changed, frame.width, frame.height) : diffFrames(b, frame, TILE_SIZE, 0.5);
+    if (onGpu) this.#gpuCompared++;
     if (change.changedTiles * 2 > change.totalTiles) return undefined;
     // Nothing changed: one tile still goes, so the view acknowledges and pacing stays as it was.
     return change.region ?? { x: 0, y: 0, width: Math.min(TILE_SIZE, frame.width), height: Math.min(TILE_SIZE, frame.height) };

@@ -100,3 +100,33 @@ export function diffFrames(previous: Pixels, current: Pixels, tile = TILE_SIZE, 
   };
   return { region, changedTiles: changed, totalTiles: total };
 }
+
+/**
+ * The change that per-tile flags (one byte per tile, row by row: nonzero changed) describe, for
+ * a frame of `width` x `height` in tiles of `tile` px: what {@link diffFrames} would find, when
+ * the tiles were compared elsewhere (on the GPU).
+ */
+export function changeFromTileFlags(flags: Uint8Array, width: number, height: number, tile = TILE_SIZE): FrameChange {
+  const cols = Math.ceil(width / tile);
+  const rows = Math.ceil(height / tile);
+  if (flags.length !== cols * rows) throw new RangeError(`changeFromTileFlags: ${flags.length} flags for a ${cols}x${rows} grid`);
+  let changed = 0;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
+  for (let ty = 0; ty < rows; ty++) {
+    for (let tx = 0; tx < cols; tx++) {
+      if (!flags[ty * cols + tx]) continue;
+      changed++;
+      x0 = Math.min(x0, tx);
+      x1 = Math.max(x1, tx);
+      y0 = Math.min(y0, ty);
+      y1 = ty;
+    }
+  }
+  const region = changed === 0 ? undefined : {
+    x: x0 * tile,
+    y: y0 * tile,
+    width: Math.min(width, (x1 + 1) * tile) - x0 * tile,
+    height: Math.min(height, (y1 + 1) * tile) - y0 * tile,
+  };
+  return { region, changedTiles: changed, totalTiles: cols * rows };
+}
