@@ -182,6 +182,8 @@ test('a notebook run in Jupyter shows a live widget; a drag rotates the scene; a
   expect(differingPixels(before, after), 'pixels changed by the drag (of 120000)').toBeGreaterThan(5000);
 
   // ---- a kernel restart: disconnected, the last frame stays ----------------------------------
+  // The lossless refresh comes last (after 300 ms idle; later under load): wait for it first.
+  await page.locator(`${OUTPUT}[data-frame-lossless="true"]`).waitFor({ timeout: 20_000 });
   const lastFrame = await settledBackingStore(page, canvas);
   await page.evaluate(() => { Jupyter!.notebook!.kernel!.restart(); });
   await page.locator(`${OUTPUT}[data-status="disconnected"]`).waitFor({ timeout: 10_000 });

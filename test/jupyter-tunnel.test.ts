@@ -328,6 +328,8 @@ test('through a tunnel that forwards only Jupyter\'s port, the notebook is live 
   // drains it; what matters is that the kernel absorbed it and the view kept working.)
 
   // ---- a kernel restart: disconnected, the last frame stays ----------------------------------------
+  // The lossless refresh comes last (after 300 ms idle; later under load): wait for it first.
+  await page.locator(`${OUTPUT}[data-frame-lossless="true"]`).waitFor({ timeout: 20_000 });
   const lastFrame = await settledBackingStore(page, canvas);
   await page.evaluate(() => { Jupyter!.notebook!.kernel!.restart(); });
   await page.locator(`${OUTPUT}[data-status="disconnected"]`).waitFor({ timeout: 20_000 });

@@ -179,6 +179,8 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
 
   const frames = new FrameView(canvas, (header, drawn) => {
     root.dataset.frameIndex = String(header.index);
+    // Whether the picture is the exact frame (the lossless refresh) or a lossy one.
+    root.dataset.frameLossless = String(header.lossless);
     // A partial frame's image is only a part: the frame keeps the canvas's size.
     root.dataset.frameSize = `${canvas.width}x${canvas.height}`;
     // For benchmarks and pages that want to know when a frame is on screen (see FrameDrawnDetail).
