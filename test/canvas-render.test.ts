@@ -254,6 +254,31 @@ describe('readback recycling', () => {
     readback.destroy();
     texture.destroy();
   });
+
+  test('the GPU time it expects (how long it sleeps before mapping) is per frame size and learns from short maps', async () => {
+    const { TextureReadback } = await import('../src/canvas/readback.js');
+    const device = await getDefaultDevice();
+    const make = (w: number, h: number) => device.createTexture({
+      size: [w, h], format: 'rgba8unorm', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+    });
+    const readback = new TextureReadback(device);
+    const big = make(2048, 2048);
+    for (let i = 0; i < 3; i++) {
+      clearTexture(device, big, [1, 0, 0, 1]);
+      await readback.read(big);
+    }
+    expect(readback.gpuEstimate.bytes).toBe(2048 * 2048 * 4);
+    expect(readback.gpuEstimate.ms).toBeGreaterThan(0);
+    // A frame of another size starts from nothing: a huge frame's time never delays small ones.
+    const small = make(64, 48);
+    clearTexture(device, small, [0, 1, 0, 1]);
+    await readback.read(small);
+    expect(readback.gpuEstimate.bytes).toBe(64 * 48 * 4);
+    expect(readback.gpuEstimate.ms).toBeLessThan(1000);
+    readback.destroy();
+    big.destroy();
+    small.destroy();
+  });
 });
 
 describe('tile comparison on the GPU', () => {

@@ -47,6 +47,8 @@ function makeOpaque(data: Uint8Array): void {
 
 /** Sleeping before a map pays only when the GPU takes this long (ms): timers are coarse (~1 ms). */
 const MIN_SLEEP_MS = 4;
+/** Nor longer than this: past it, a frame's own latency matters more than a busy core. */
+const MAX_SLEEP_MS = 50;
 
 /** Recycled pixel arrays kept for reuse (more are left to the garbage collector). */
 const MAX_SPARE = 4;
@@ -59,7 +61,8 @@ export class TextureReadback {
   // first write and garbage collections (at 1920x1080 on a 16-core Xeon, about a third of the
   // JS thread's time in the whole-pipeline benchmark).
   #spare: Uint8Array[] = [];
-  #gpuMs = 0; // smoothed time from submit to the map completing
+  #gpuMs = 0; // smoothed time from submit to the map completing, for frames of #gpuSize bytes
+  #gpuSize = 0;
   #reads = 0;
   #compare: TileCompare | undefined;
   // One place per staging buffer: holding a place guarantees an idle buffer, or room for one.
@@ -103,12 +106,17 @@ export class TextureReadback {
       const submitted = performance.now();
       // While a map is pending, dawn.node polls for its completion on every turn of the event
       // loop (setImmediate), which keeps a core busy; on a software GPU that core is the GPU's.
-      // So first sleep through most of the time the GPU took last time, then map.
-      const expected = this.#gpuMs * 0.75;
-      if (expected >= MIN_SLEEP_MS) await new Promise((resolve) => setTimeout(resolve, expected));
+      // So first sleep through most of the time the GPU took for frames of this size, then map.
+      if (this.#gpuSize !== size) [this.#gpuMs, this.#gpuSize] = [0, size];
+      const sleep = Math.min(MAX_SLEEP_MS, this.#gpuMs * 0.75);
+      if (sleep >= MIN_SLEEP_MS) await new Promise((resolve) => setTimeout(resolve, sleep));
+      const woke = performance.now();
       await mapBuffer(slot.buffer, GPUMapMode.READ, 'canvas readback', 0, size);
       const took = performance.now() - submitted;
-      this.#gpuMs = this.#gpuMs === 0 ? took : 0.8 * this.#gpuMs + 0.2 * took;
+      // A map that completes at once after the sleep says only that the GPU took less than the
+      // sleep: count it as less, or the estimate would feed on its own sleeps.
+      const sample = sleep >= MIN_SLEEP_MS && performance.now() - woke < 1 ? sleep * 0.8 : took;
+      this.#gpuMs = this.#gpuMs === 0 ? sample : 0.8 * this.#gpuMs + 0.2 * sample;
       const data = this.#take(rowBytes * height);
       copyRows(new Uint8Array(slot.buffer.getMappedRange(0, size)), stride, data, 0, rowBytes, rowBytes, height);
       slot.buffer.unmap();
@@ -126,6 +134,11 @@ export class TextureReadback {
     } finally {
       this.#release(slot);
     }
+  }
+
+  /** @internal What the readback expects of the GPU: ms per read of frames of `bytes` (tests). */
+  get gpuEstimate(): { bytes: number; ms: number } {
+    return { bytes: this.#gpuSize, ms: this.#gpuMs };
   }
 
   /**
