@@ -39,6 +39,16 @@ describe('encodeFrame', () => {
     const ok = await encodeFrame({ width: 1, height: 1, data: new Uint8Array([1, 2, 3, 255]) });
     expect(ok.mimeType).toBe('image/png');
   });
+  it('encodeFrameParts checks its part count and its region (the one given, not a strip of it)', async () => {
+    const { encodeFrameParts } = await import('../src/index.js');
+    const pixels = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 4) };
+    await expectInvalid(() => encodeFrameParts(pixels, { parts: 0 }), /parts must be an integer from 1 to 64, got 0/);
+    await expectInvalid(() => encodeFrameParts(pixels, { parts: 65 }), /parts must be an integer from 1 to 64/);
+    await expectInvalid(() => encodeFrameParts(pixels, { parts: 4, region: { x: 0, y: 0, width: 64, height: 80 } }),
+      /region must be a rectangle of integers inside the 64x64 frame, got \{"x":0,"y":0,"width":64,"height":80\}/);
+    const ok = await encodeFrameParts(pixels, { parts: 4 });
+    expect(ok.parts.map((p) => p.height)).toEqual([16, 16, 16, 16]);
+  });
 });
 
 describe('RemoteCanvas and server options', () => {

@@ -26,6 +26,11 @@ interface Slot {
   flags?: GPUBuffer;
 }
 
+function destroySlot(slot: Slot): void {
+  slot.buffer.destroy();
+  slot.flags?.destroy();
+}
+
 const READABLE = new Set<GPUTextureFormat>(['rgba8unorm', 'rgba8unorm-srgb', 'bgra8unorm', 'bgra8unorm-srgb']);
 
 /** Texture formats a canvas context can be configured with. */
@@ -164,12 +169,7 @@ export class TextureReadback {
     this.#destroyed = true;
     this.#spare = [];
     this.#compare?.destroy();
-    for (const s of this.#slots) {
-      if (!s.busy) {
-        s.buffer.destroy();
-        s.flags?.destroy();
-      }
-    }
+    for (const s of this.#slots) if (!s.busy) destroySlot(s);
     this.#slots = this.#slots.filter((s) => s.busy);
   }
 
@@ -182,8 +182,7 @@ export class TextureReadback {
     if (!slot) {
       const idle = this.#slots.find((s) => !s.busy);
       if (idle) {
-        idle.buffer.destroy();
-        idle.flags?.destroy();
+        destroySlot(idle);
         this.#slots.splice(this.#slots.indexOf(idle), 1);
       }
       let buffer: GPUBuffer;
@@ -203,8 +202,7 @@ export class TextureReadback {
   #release(slot: Slot): void {
     slot.busy = false;
     if (this.#destroyed) {
-      slot.buffer.destroy();
-      slot.flags?.destroy();
+      destroySlot(slot);
       this.#slots = this.#slots.filter((s) => s !== slot);
     }
     this.#inFlight.release();

@@ -75,16 +75,17 @@ export class RemoteCanvas extends CanvasBase {
     this.#resizable = options.resizable ?? true;
     this.#cssSize = [options.cssWidth ?? `${this.getLogicalSize()[0]}px`, options.cssHeight ?? `${this.getLogicalSize()[1]}px`];
     this.#urlTemplate = options.urlTemplate ?? process.env.DAWN_RFB_URL_TEMPLATE;
+    this.#dirtyTiles = options.dirtyTiles ?? true;
+    const cores = Math.min(8, availableParallelism());
     this.#stream = new FrameStream(this.id, {
       quality: options.quality ?? 80,
       lossyFormat: options.lossyFormat ?? 'jpeg',
       losslessDelayMs: options.losslessDelayMs ?? 300,
-      maxEncodes: options.maxEncodes ?? Math.min(8, availableParallelism()),
-      dirtyTiles: options.dirtyTiles ?? true,
-      maxFrameParts: options.maxFrameParts ?? Math.min(8, availableParallelism()),
+      maxEncodes: options.maxEncodes ?? cores,
+      dirtyTiles: this.#dirtyTiles,
+      maxFrameParts: options.maxFrameParts ?? cores,
     }, this.#views, (frame) => this._recycleFrame(frame));
     this.#adaptive = options.adaptive ?? true;
-    this.#dirtyTiles = options.dirtyTiles ?? true;
     this.#gpuTileCompare = options.gpuTileCompare ?? 'auto';
     this.#quality = options.quality ?? 80;
     this.#displayable = {

@@ -3,6 +3,7 @@
 import sharp from 'sharp';
 import { InvalidArgumentError } from '../errors.js';
 import type { Pixels } from '../canvas/readback.js';
+import { MAX_FRAME_PARTS } from './protocol.js';
 import type { Region } from './tiles.js';
 
 /** Image formats frames can be sent in. */
@@ -62,6 +63,13 @@ function checkPixels(pixels: unknown): asserts pixels is Pixels {
   }
 }
 
+/** Checks that `region` is a rectangle of integers inside the frame of `pixels`. */
+function checkRegion(pixels: Pixels, region: Region): void {
+  const inside = [region.x, region.y, region.width, region.height].every(Number.isInteger) && region.x >= 0 && region.y >= 0
+    && region.width >= 1 && region.height >= 1 && region.x + region.width <= pixels.width && region.y + region.height <= pixels.height;
+  if (!inside) throw new InvalidArgumentError(`region must be a rectangle of integers inside the ${pixels.width}x${pixels.height} frame, got ${JSON.stringify(region)}`);
+}
+
 /**
  * Encodes RGBA pixels. JPEG is lossy and drops alpha; PNG is lossless; WebP is lossy below
  * quality 100 and lossless at 100. JPEG at quality 100, or with alpha, becomes PNG.
@@ -80,9 +88,7 @@ export async function encodeFrame(pixels: Pixels, options: EncodeOptions = {}): 
   let image = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
   const region = options.region;
   if (region) {
-    const inside = [region.x, region.y, region.width, region.height].every(Number.isInteger) && region.x >= 0 && region.y >= 0
-      && region.width >= 1 && region.height >= 1 && region.x + region.width <= pixels.width && region.y + region.height <= pixels.height;
-    if (!inside) throw new InvalidArgumentError(`region must be a rectangle of integers inside the ${pixels.width}x${pixels.height} frame, got ${JSON.stringify(region)}`);
+    checkRegion(pixels, region);
     image = image.extract({ left: region.x, top: region.y, width: region.width, height: region.height });
   }
   const width = Math.max(1, Math.round((region?.width ?? pixels.width) * scale));
@@ -136,13 +142,17 @@ const PART_ROWS = 16;
 export async function encodeFrameParts(pixels: Pixels, options: EncodeOptions & { parts?: number } = {}): Promise<EncodedParts> {
   checkPixels(pixels);
   const wanted = options.parts ?? 1;
-  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 64) throw new InvalidArgumentError(`parts must be an integer from 1 to 64, got ${String(wanted)}`);
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_FRAME_PARTS) {
+    throw new InvalidArgumentError(`parts must be an integer from 1 to ${MAX_FRAME_PARTS}, got ${String(wanted)}`);
+  }
+  if (options.region) checkRegion(pixels, options.region);
   const t0 = performance.now();
   const region = options.region ?? { x: 0, y: 0, width: pixels.width, height: pixels.height };
   const rows = Math.ceil(region.height / wanted / PART_ROWS) * PART_ROWS;
-  const count = (options.scale ?? 1) < 1 ? 1 : Math.max(1, Math.ceil(region.height / rows));
-  const strips: Region[] = [];
-  for (let i = 0, y = 0; i < count; i++, y += rows) strips.push({ x: region.x, y: region.y + y, width: region.width, height: Math.min(rows, region.height - y) });
+  const count = (options.scale ?? 1) < 1 ? 1 : Math.ceil(region.height / rows);
+  const strips = Array.from({ length: count }, (_, i): Region => ({
+    x: region.x, y: region.y + i * rows, width: region.width, height: Math.min(rows, region.height - i * rows),
+  }));
   const images = count === 1
     ? [await encodeFrame(pixels, options)]
     : await Promise.all(strips.map((strip) => encodeFrame(pixels, { ...options, region: strip })));

@@ -3,6 +3,7 @@
 import type { CanvasOptions } from '../canvas/base.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkQuality } from './encoder.js';
+import { MAX_FRAME_PARTS } from './protocol.js';
 import { checkServerOptions, type ServerOptions } from './server.js';
 
 /** Options of a RemoteCanvas (and those of every canvas). All optional. */
@@ -90,8 +91,8 @@ export function checkOptions(o: RemoteCanvasOptions): void {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(`${key} must be an integer >= 1, got ${v}`);
   }
   const parts = o.maxFrameParts;
-  if (parts !== undefined && (!Number.isInteger(parts) || parts < 1 || parts > 64)) {
-    throw new InvalidArgumentError(`maxFrameParts must be an integer from 1 to 64 (1 encodes every frame whole), got ${parts}`);
+  if (parts !== undefined && (!Number.isInteger(parts) || parts < 1 || parts > MAX_FRAME_PARTS)) {
+    throw new InvalidArgumentError(`maxFrameParts must be an integer from 1 to ${MAX_FRAME_PARTS} (1 encodes every frame whole), got ${parts}`);
   }
   for (const key of ['cssWidth', 'cssHeight'] as const) {
     const v = o[key];

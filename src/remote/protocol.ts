@@ -97,6 +97,9 @@ export const MAX_FRAME_PARTS = 64;
 const FIXED = 41;
 const MIME_LENGTH_AT = 40;
 
+/** Bytes of a part table of `count` parts: the count, every height, every length but the last. */
+const partTableBytes = (count: number): number => 1 + 4 * count + 4 * (count - 1);
+
 function ascii(s: string, what: string): Uint8Array {
   if (typeof s !== 'string' || s.length > 255 || !/^[\x20-\x7e]*$/.test(s)) throw new InvalidArgumentError(`${what} must be printable ASCII of at most 255 characters`);
   const out = new Uint8Array(s.length);
@@ -124,7 +127,7 @@ export function encodeFrameHeader(h: FrameHeader): Uint8Array {
   const id = ascii(h.canvasId, 'canvasId');
   const parts = checkParts(h);
   const tableAt = FIXED + mime.length + 1 + id.length;
-  const length = tableAt + 1 + 4 * parts.length + 4 * (parts.length - 1);
+  const length = tableAt + partTableBytes(parts.length);
   const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   view.setUint8(0, MessageKind.frame);
@@ -190,7 +193,7 @@ export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): DecodedFr
   const idLength = bytes[FIXED + mimeLength];
   const tableAt = FIXED + mimeLength + 1 + (idLength ?? 0);
   const partCount = bytes[tableAt];
-  if (idLength === undefined || partCount === undefined || length !== tableAt + 1 + 8 * partCount - 4 || length > bytes.length) {
+  if (idLength === undefined || partCount === undefined || length !== tableAt + partTableBytes(partCount) || length > bytes.length) {
     throw new ProtocolError('frame header lengths are inconsistent');
   }
   if (partCount < 1 || partCount > MAX_FRAME_PARTS) throw new ProtocolError(`a frame has 1 to ${MAX_FRAME_PARTS} parts, got ${partCount}`);

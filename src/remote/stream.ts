@@ -79,6 +79,8 @@ export class FrameStream {
   // snapshots. At zero the pixels go back to the canvas for its next readback (#recycle).
   readonly #holds = new Map<Frame, number>();
   readonly #recycle: ((frame: Frame) => void) | undefined;
+  #releaseLast: (() => void) | undefined; // the hold of #lastFrame
+  #releaseChain: (() => void) | undefined; // the hold of #chain's frame
 
   /**
    * Frames go to the views in `views` (the canvas's live map). `recycle` gets each frame once
@@ -116,8 +118,6 @@ export class FrameStream {
     this.#releaseLast = this.hold(frame);
     release?.();
   }
-  #releaseLast: (() => void) | undefined;
-  #releaseChain: (() => void) | undefined;
 
   /** The newest frame presented (sent, or kept for when a view comes). */
   get lastFrame(): Frame | undefined {

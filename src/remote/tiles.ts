@@ -92,13 +92,18 @@ export function diffFrames(previous: Pixels, current: Pixels, tile = TILE_SIZE, 
       if (changed > stopAbove * total) return { region: { x: 0, y: 0, width, height }, changedTiles: changed, totalTiles: total };
     }
   }
-  const region = changed === 0 ? undefined : {
+  const region = changed === 0 ? undefined : tileSpan(x0, y0, x1, y1, tile, width, height);
+  return { region, changedTiles: changed, totalTiles: total };
+}
+
+/** The pixels of tiles x0..x1 by y0..y1 (inclusive), clipped to a `width` x `height` frame. */
+function tileSpan(x0: number, y0: number, x1: number, y1: number, tile: number, width: number, height: number): Region {
+  return {
     x: x0 * tile,
     y: y0 * tile,
     width: Math.min(width, (x1 + 1) * tile) - x0 * tile,
     height: Math.min(height, (y1 + 1) * tile) - y0 * tile,
   };
-  return { region, changedTiles: changed, totalTiles: total };
 }
 
 /**
@@ -122,11 +127,6 @@ export function changeFromTileFlags(flags: Uint8Array, width: number, height: nu
       y1 = ty;
     }
   }
-  const region = changed === 0 ? undefined : {
-    x: x0 * tile,
-    y: y0 * tile,
-    width: Math.min(width, (x1 + 1) * tile) - x0 * tile,
-    height: Math.min(height, (y1 + 1) * tile) - y0 * tile,
-  };
+  const region = changed === 0 ? undefined : tileSpan(x0, y0, x1, y1, tile, width, height);
   return { region, changedTiles: changed, totalTiles: cols * rows };
 }
