@@ -7,8 +7,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { CHROMIUM_ARGS } from './helpers/browser.js';
-import { decodeFrameMessage, getDefaultDevice, RemoteCanvas, type DecodedFrameMessage, type RemoteCanvasOptions } from '../src/index.js';
-import { until } from './helpers/remote.js';
+import { decodeFrameMessage, RemoteCanvas, type DecodedFrameMessage, type RemoteCanvasOptions } from '../src/index.js';
+import { drawFullScreen, until } from './helpers/remote.js';
 
 // These callbacks run in the page; the type check has no DOM lib (see browser.test.ts).
 declare const document: {
@@ -54,28 +54,9 @@ afterEach(async () => {
 /** Rectangles as [x0, y0, x1, y1] in pixels with an RGB colour. */
 type Rect = { box: [number, number, number, number]; color: [number, number, number] };
 
-async function rectCanvas(rects: Rect[], options: RemoteCanvasOptions = {}): Promise<RemoteCanvas> {
-  const device = await getDefaultDevice();
+function rectCanvas(rects: Rect[], options: RemoteCanvasOptions = {}): Promise<RemoteCanvas> {
   const c = new RemoteCanvas({ size: [256, 192], quality: 100, losslessDelayMs: Infinity, title: 'dirty tiles', ...options });
-  const context = c.getContext();
-  context.configure({ device });
-  const module = device.createShaderModule({ code: SHADER });
-  const pipeline = device.createRenderPipeline({
-    layout: 'auto', vertex: { module }, fragment: { module, targets: [{ format: context.getPreferredFormat() }] },
-  });
-  const uniforms = device.createBuffer({ size: 96, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: uniforms } }] });
-  c.requestDraw(() => {
-    device.queue.writeBuffer(uniforms, 0, new Float32Array(rects.flatMap((r) => [...r.box, ...r.color, 1])));
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginRenderPass({ colorAttachments: [{ view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store' }] });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.draw(3);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-  });
-  return c;
+  return drawFullScreen(c, SHADER, 96, () => new Float32Array(rects.flatMap((r) => [...r.box, ...r.color, 1])));
 }
 
 async function openPage(c: RemoteCanvas, onFrame?: (frame: DecodedFrameMessage) => void): Promise<Page> {

@@ -5,8 +5,8 @@
 // quality and size once the client acknowledges at once. No timing assertions: only that it
 // happens, within generous time limits.
 import { afterEach, describe, expect, it } from 'vitest';
-import { getDefaultDevice, RemoteCanvas } from '../src/index.js';
-import { closeAllViews, openView, track, cleanup, until } from './helpers/remote.js';
+import { RemoteCanvas } from '../src/index.js';
+import { closeAllViews, drawFullScreen, openView, track, cleanup, until } from './helpers/remote.js';
 
 const NOISE = /* wgsl */ `
 @group(0) @binding(0) var<uniform> frame: vec4u;
@@ -20,29 +20,10 @@ const NOISE = /* wgsl */ `
   return vec4f(f32(h & 255u) / 255.0, f32((h >> 8u) & 255u) / 255.0, f32((h >> 16u) & 255u) / 255.0, 1.0);
 }`;
 
-async function noiseCanvas(): Promise<RemoteCanvas> {
-  const device = await getDefaultDevice();
+function noiseCanvas(): Promise<RemoteCanvas> {
   const canvas = track(new RemoteCanvas({ size: [320, 240], updateMode: 'fastest', quality: 80, losslessDelayMs: Infinity }));
-  const context = canvas.getContext();
-  context.configure({ device });
-  const module = device.createShaderModule({ code: NOISE });
-  const pipeline = device.createRenderPipeline({
-    layout: 'auto', vertex: { module }, fragment: { module, targets: [{ format: context.getPreferredFormat() }] },
-  });
-  const uniforms = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: uniforms } }] });
   let n = 0;
-  canvas.requestDraw(() => {
-    device.queue.writeBuffer(uniforms, 0, new Uint32Array([n++, 0, 0, 0]));
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginRenderPass({ colorAttachments: [{ view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store' }] });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.draw(3);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-  });
-  return canvas;
+  return drawFullScreen(canvas, NOISE, 16, () => new Uint32Array([n++, 0, 0, 0]));
 }
 
 afterEach(() => {

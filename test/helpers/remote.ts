@@ -160,6 +160,33 @@ export interface SolidCanvas {
 let openCanvases: RemoteCanvas[] = [];
 
 /**
+ * Makes `canvas` draw one full-screen triangle with `shader` (entry points `vs` and `fs`; a
+ * uniform buffer of `uniformBytes` at group 0, binding 0, filled by `uniforms()` before each draw).
+ */
+export async function drawFullScreen(canvas: RemoteCanvas, shader: string, uniformBytes: number, uniforms: () => Float32Array | Uint32Array): Promise<RemoteCanvas> {
+  const device = await getDefaultDevice();
+  const context = canvas.getContext();
+  context.configure({ device });
+  const module = device.createShaderModule({ code: shader });
+  const pipeline = device.createRenderPipeline({
+    layout: 'auto', vertex: { module }, fragment: { module, targets: [{ format: context.getPreferredFormat() }] },
+  });
+  const buffer = device.createBuffer({ size: uniformBytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer } }] });
+  canvas.requestDraw(() => {
+    device.queue.writeBuffer(buffer, 0, uniforms());
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginRenderPass({ colorAttachments: [{ view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store' }] });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.draw(3);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+  });
+  return canvas;
+}
+
+/**
  * A RemoteCanvas (format rgba8unorm on the default device) whose draw function clears to
  * `rgba` (bytes). `render: false` makes a draw function that renders nothing.
  */
