@@ -37,7 +37,7 @@ export {
   compareImages, resolveCompareOptions,
   type CompareOptions, type ResolvedCompareOptions, type ComparisonResult, type PixelComparison, type SizeMismatch, type ComparisonImages, type MaskRect,
 } from './testing/compare.js';
-export { decodeImage, encodePng, type ImageInput, type RgbaImage } from './testing/image.js';
+export { decodeImage, DEFAULT_MAX_DECODE_PIXELS, encodePng, type DecodeOptions, type ImageInput, type RgbaImage } from './testing/image.js';
 export { ImageDecodeError, NotebookTestError, KernelDiedError } from './testing/errors.js';
 export { adapterClassOf, currentAdapterClass, ADAPTER_CLASS_ENV } from './testing/adapter-class.js';
 export { SNAPSHOT_UPDATE_MODES, UPDATE_MODE_ENV, parseUpdateMode, resolveUpdateMode, type SnapshotUpdateMode } from './testing/update-mode.js';

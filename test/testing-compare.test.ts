@@ -1,8 +1,9 @@
 // compareImages on frames rendered by Dawn on the software GPU: pixels, not bytes, are compared;
 // thresholds, anti-aliasing, masks, sizes, JPEG input, artifacts and bad input.
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
-import { compareImages, ImageDecodeError, InvalidArgumentError, type ComparisonResult, type PixelComparison } from '../src/index.js';
+import { compareImages, DEFAULT_MAX_DECODE_PIXELS, ImageDecodeError, InvalidArgumentError, type ComparisonResult, type PixelComparison } from '../src/index.js';
 import { renderScene } from './helpers/scene.js';
 
 function pixels(r: ComparisonResult): PixelComparison {
@@ -12,6 +13,24 @@ function pixels(r: ComparisonResult): PixelComparison {
 
 async function png(frame: { width: number; height: number; data: Uint8Array }): Promise<Buffer> {
   return sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 4 } }).png().toBuffer();
+}
+
+/** A small PNG whose header declares width x height (RGBA, 8 bits); its data holds a few rows only. */
+function pngDeclaring(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 6, 0, 0, 0], 8);
+  const rows = deflateSync(Buffer.alloc(4 * (width * 4 + 1)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
 }
 
 describe('compareImages', () => {
@@ -110,5 +129,28 @@ describe('compareImages', () => {
     await expect(compareImages(a, a, { threshold: 2 })).rejects.toThrow('threshold must be a number from 0 to 1, got 2');
     await expect(compareImages(a, a, { mask: [{ x: 0, y: 0, width: 0, height: 3 }] })).rejects.toThrow('mask[0].width must be a positive integer');
     await expect(compareImages(a, a, { maxDiffPixels: 1.5 })).rejects.toThrow('maxDiffPixels must be an integer');
+  });
+
+  test('a small PNG declaring 16000x16000 fails with ImageDecodeError from its header, before decoding; maxPixels raises the bound', async () => {
+    const huge = pngDeclaring(16000, 16000);
+    expect(huge.length).toBeLessThan(100_000);
+    expect(DEFAULT_MAX_DECODE_PIXELS).toBe(8192 * 8192);
+    const a = await renderScene();
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    for (const [actual, expected, what] of [[a, huge, 'expected'], [huge, a, 'actual']] as const) {
+      const error = await compareImages(actual, expected).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImageDecodeError);
+      expect((error as Error).message).toBe(`${what}: the PNG declares 16000x16000 = 256000000 pixels, more than the 67108864 decoded at most (raise it with the maxPixels option)`);
+    }
+    expect(performance.now() - t0).toBeLessThan(2000); // decoding it took 12.9 s and 2 GB
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * 2 ** 20);
+    // The bound is an option: a 96x64 PNG fails under 6000 pixels and compares under 6144.
+    const small = await png(a);
+    await expect(compareImages(small, a, { maxPixels: 6000 })).rejects.toThrow(/actual: the PNG declares 96x64 = 6144 pixels, more than the 6000 decoded at most/);
+    expect(pixels(await compareImages(small, a, { maxPixels: 6144 })).pass).toBe(true);
+    await expect(compareImages(a, a, { maxPixels: 0 })).rejects.toThrow('maxPixels must be an integer from 1 to');
+    // Under a raised bound sharp's own limit follows it; this file's rows are missing, so it is unreadable, still typed.
+    await expect(compareImages(a, pngDeclaring(300, 300), { maxPixels: 300 * 300 })).rejects.toThrow(/expected: unreadable PNG data/);
   });
 });

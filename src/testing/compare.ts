@@ -3,7 +3,7 @@
 import pixelmatch from 'pixelmatch';
 import sharp, { type OverlayOptions } from 'sharp';
 import { InvalidArgumentError } from '../errors.js';
-import { decodeImage, encodePng, type ImageInput, type RgbaImage } from './image.js';
+import { DEFAULT_MAX_DECODE_PIXELS, decodeImage, encodePng, type ImageInput, type RgbaImage } from './image.js';
 
 /** A rectangle in pixels, from the top-left corner. */
 export interface MaskRect {
@@ -29,6 +29,12 @@ export interface CompareOptions {
   includeAlpha?: boolean;
   /** Which PNGs to produce: `always`, `failure` (default: only when the comparison fails) or `never`. */
   images?: 'always' | 'failure' | 'never';
+  /**
+   * The most pixels decoded from each PNG/JPEG input; a larger declared size fails with
+   * `ImageDecodeError` before anything is allocated. Default `DEFAULT_MAX_DECODE_PIXELS` (2^26,
+   * 8192x8192). Raw pixel input is not bounded.
+   */
+  maxPixels?: number;
 }
 
 /** The options in force for a comparison (defaults filled in). */
@@ -40,6 +46,7 @@ export interface ResolvedCompareOptions {
   mask: MaskRect[];
   includeAlpha: boolean;
   images: 'always' | 'failure' | 'never';
+  maxPixels: number;
 }
 
 /** PNGs of a comparison, for artifacts and reports. */
@@ -115,6 +122,7 @@ export function resolveCompareOptions(options: CompareOptions = {}): ResolvedCom
     mask: mask.map((r) => ({ x: r.x, y: r.y, width: r.width, height: r.height })),
     includeAlpha: options.includeAlpha ?? false,
     images,
+    maxPixels: checkNumber('maxPixels', options.maxPixels, 1, Number.MAX_SAFE_INTEGER, true) ?? DEFAULT_MAX_DECODE_PIXELS,
   };
 }
 
@@ -139,7 +147,7 @@ function prepare(image: RgbaImage, o: ResolvedCompareOptions): RgbaImage {
  */
 export async function compareImages(actual: ImageInput, expected: ImageInput, options: CompareOptions = {}): Promise<ComparisonResult> {
   const o = resolveCompareOptions(options);
-  const [a, e] = await Promise.all([decodeImage(actual, 'actual'), decodeImage(expected, 'expected')]);
+  const [a, e] = await Promise.all([decodeImage(actual, 'actual', o), decodeImage(expected, 'expected', o)]);
   const actualSize = { width: a.width, height: a.height };
   const expectedSize = { width: e.width, height: e.height };
   if (a.width !== e.width || a.height !== e.height) {

@@ -2,6 +2,7 @@
 // RGBA back to PNG for diff artifacts. sharp does the codecs; pixels are compared, never bytes.
 import sharp from 'sharp';
 import type { Pixels } from '../canvas/readback.js';
+import { InvalidArgumentError } from '../errors.js';
 import { ImageDecodeError } from './errors.js';
 
 /**
@@ -17,6 +18,20 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
+/**
+ * The most pixels {@link decodeImage} decodes from PNG or JPEG bytes unless told otherwise:
+ * 2^26 = 67,108,864 (e.g. 8192x8192), the largest frame a canvas can read back under Dawn's
+ * default 256 MiB `maxBufferSize`; decoded it is 256 MiB of RGBA. Baselines come from pull
+ * requests, so a small file that declares a huge size must not make the test run allocate it.
+ */
+export const DEFAULT_MAX_DECODE_PIXELS = 2 ** 26;
+
+/** Options of {@link decodeImage}. */
+export interface DecodeOptions {
+  /** The most pixels (width x height) decoded from PNG/JPEG bytes. Default {@link DEFAULT_MAX_DECODE_PIXELS}. */
+  maxPixels?: number;
+}
+
 function isPixels(input: unknown): input is Pixels & { alphaMode?: string } {
   return typeof input === 'object' && input !== null && !ArrayBuffer.isView(input) && !(input instanceof ArrayBuffer)
     && 'width' in input && 'height' in input && 'data' in input;
@@ -24,10 +39,15 @@ function isPixels(input: unknown): input is Pixels & { alphaMode?: string } {
 
 /**
  * Decodes an image input to RGBA.
+ * PNG/JPEG bytes are checked by their header first: an image declaring more than
+ * `maxPixels` pixels is refused before any pixel memory is allocated (raw pixels are already in
+ * memory and are not bounded).
  * @param what names the input in error messages ("actual", "expected", a file name).
- * @throws {ImageDecodeError} for bytes that are not PNG or JPEG, or raw pixels whose size does not add up.
+ * @throws {ImageDecodeError} for bytes that are not PNG or JPEG, an image over `maxPixels`, or raw pixels whose size does not add up.
  */
-export async function decodeImage(input: ImageInput, what = 'image'): Promise<RgbaImage> {
+export async function decodeImage(input: ImageInput, what = 'image', options: DecodeOptions = {}): Promise<RgbaImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_DECODE_PIXELS;
+  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new InvalidArgumentError(`maxPixels must be a positive integer, got ${JSON.stringify(maxPixels)}`);
   if (isPixels(input)) {
     const { width, height, data } = input;
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -50,11 +70,26 @@ export async function decodeImage(input: ImageInput, what = 'image'): Promise<Rg
     const head = Buffer.from(bytes.subarray(0, 8)).toString('hex');
     throw new ImageDecodeError(`${what}: not a PNG or JPEG image (${bytes.length} bytes, starting ${head || 'with nothing'}); give PNG or JPEG bytes or raw RGBA pixels`);
   }
+  await checkDeclaredSize(bytes, format, what, maxPixels);
   try {
-    const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (e) {
     throw new ImageDecodeError(`${what}: unreadable ${format.toUpperCase()} data (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/** Reads the header only (sharp's metadata()) and refuses a declared size over the bound. */
+async function checkDeclaredSize(bytes: Uint8Array, format: string, what: string, maxPixels: number): Promise<void> {
+  let width: number | undefined;
+  let height: number | undefined;
+  try {
+    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
+  } catch (e) {
+    throw new ImageDecodeError(`${what}: unreadable ${format.toUpperCase()} data (${(e as Error).message})`, { cause: e });
+  }
+  if (width !== undefined && height !== undefined && width * height > maxPixels) {
+    throw new ImageDecodeError(`${what}: the ${format.toUpperCase()} declares ${width}x${height} = ${width * height} pixels, more than the ${maxPixels} decoded at most (raise it with the maxPixels option)`);
   }
 }
 
