@@ -52,7 +52,9 @@ export function registerTestNotebooks(program: Command): void {
           sanitize: opts.sanitize, adapterClass: opts.adapterClass,
         });
         const c = summary.counts;
-        console.log(`notebooks: ${c.notebooks - c.failedNotebooks} passed, ${c.failedNotebooks} failed; images: ${c.images - c.failedImages} ok, ${c.failedImages} failed${c.written ? ` (${c.written} baselines written)` : ''}; cells failed: ${c.failedCells}`);
+        const baselines = [c.written ? `${c.written} baselines written` : '', c.removed ? `${c.removed} removed` : ''].filter(Boolean).join(', ');
+        console.log(`notebooks: ${c.notebooks - c.failedNotebooks} passed, ${c.failedNotebooks} failed; images: ${c.images - c.failedImages} ok, ${c.failedImages} failed${baselines ? ` (${baselines})` : ''}${opts.text ? `; texts failed: ${c.failedTexts}` : ''}; cells failed: ${c.failedCells}`);
+        for (const hint of summary.hints) console.log(hint);
         console.log(`report: ${html}`);
         console.log(`summary: ${json}`);
         process.exitCode = summary.ok ? 0 : EXIT_FAILED;

@@ -51,6 +51,24 @@ async function toImage(received: ImageSnapshotInput): Promise<ImageInput> {
 }
 
 const counters = new Map<string, number>();
+/**
+ * Baseline path -> who uses it, per test file: names are made file-safe (`square/red` and
+ * `square red` both become `square-red`), so two tests could share a file and overwrite each
+ * other's baseline under -u. The second one to ask gets an error naming both.
+ */
+const owners = new Map<string, { test: string; identity: string }>();
+
+/** Records who uses a baseline; an explicit name may be shared, an unnamed snapshot belongs to one test. */
+function claim(baselinePath: string, test: string, identity: string): void {
+  const owner = owners.get(baselinePath);
+  const key = identity.startsWith('name ') ? identity : `${identity}\u0000${test}`;
+  if (!owner) {
+    owners.set(baselinePath, { test, identity: key });
+  } else if (owner.identity !== key) {
+    const who = (id: string, t: string): string => `${id.split('\u0000')[0]!} in test ${JSON.stringify(t)}`;
+    throw new InvalidArgumentError(`toMatchImageSnapshot: ${who(key, test)} and ${who(owner.identity, owner.test)} map to the same baseline file ${baselinePath}; give one of them a distinct { name }`);
+  }
+}
 
 function vitestUpdateMode(state: unknown): SnapshotUpdateMode | undefined {
   // vitest's SnapshotState keeps `-u` as _updateSnapshot === 'all' (private, stable since vitest 0.x).
@@ -60,7 +78,10 @@ function vitestUpdateMode(state: unknown): SnapshotUpdateMode | undefined {
 
 function message(check: BaselineCheck, adapterClass: string, mode: SnapshotUpdateMode): string {
   const lines: string[] = [];
-  if (check.status === 'missing') {
+  if (check.status === 'unreadable') {
+    lines.push(`the baseline image ${check.baselinePath} (adapter class ${adapterClass}) is unreadable: ${check.problem ?? ''}`,
+      `  update mode "${mode}" keeps it; to replace it with this image: run vitest -u, or set ${UPDATE_MODE_ENV}=changed`);
+  } else if (check.status === 'missing') {
     lines.push(`expected a baseline image at ${check.baselinePath} (adapter class ${adapterClass}), but there is none`,
       `  update mode "${mode}" does not write baselines${process.env.CI ? ' (CI is set: missing baselines fail)' : ''}`,
       `  to create it: run vitest -u, or set ${UPDATE_MODE_ENV}=missing`);
@@ -89,21 +110,30 @@ export async function toMatchImageSnapshot(this: { isNot: boolean; testPath?: st
   const adapterClass = forcedClass !== undefined ? checkAdapterClass(forcedClass)
     : canvasSummary ? adapterClassOf(canvasSummary) : await currentAdapterClass();
   const mode = resolveUpdateMode(updateMode ?? (process.env[UPDATE_MODE_ENV] ? undefined : vitestUpdateMode(expect.getState())));
+  const testName = this.currentTestName ?? '';
   let imageName: string;
+  let identity: string;
   if (name !== undefined) {
     if (typeof name !== 'string' || name.trim() === '') throw new InvalidArgumentError(`name must be a non-empty string, got ${JSON.stringify(name)}`);
     imageName = safeName(name);
+    identity = `name ${JSON.stringify(name)}`;
   } else {
-    const key = `${testPath}\u0000${this.currentTestName ?? ''}`;
+    const key = `${testPath}\u0000${testName}`;
     const n = (counters.get(key) ?? 0) + 1;
     counters.set(key, n);
-    imageName = `${safeName(this.currentTestName ?? 'image')}-${n}`;
+    imageName = `${safeName(testName || 'image')}-${n}`;
+    identity = `unnamed snapshot ${n}`;
   }
+  const baselinePath = baselinePathFor(testPath, adapterClass, imageName, baselineDir);
+  claim(baselinePath, testName, identity);
   const check = await checkBaseline(await toImage(received), {
-    baselinePath: baselinePathFor(testPath, adapterClass, imageName, baselineDir),
-    resultsDir: resultsDirFor(testPath, adapterClass, resultsDir),
-    artifactName: imageName, mode, compare,
+    baselinePath, resultsDir: resultsDirFor(testPath, adapterClass, resultsDir),
+    artifactName: imageName, mode, compare, removeStaleArtifacts: true,
   });
+  // A pass shows only a tick: say when a baseline file was written, so a reviewer knows to look at it.
+  if (check.status === 'written' || check.status === 'updated') {
+    console.log(`toMatchImageSnapshot: baseline ${check.status}${check.problem ? ` (it was unreadable: ${check.problem})` : ''}: ${baselinePath}`);
+  }
   return { pass: check.ok, message: () => message(check, adapterClass, mode) };
 }
 

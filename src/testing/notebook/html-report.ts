@@ -9,8 +9,9 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1d1d1f; backg
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
 .meta { color: #555; margin-bottom: 16px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; vertical-align: middle; }
-.passed, .written, .updated, .skipped { background: #1a7f37; } .skipped, .not-run { background: #6e7781; }
-.failed, .missing, .error { background: #cf222e; }
+.passed, .written, .updated, .removed, .skipped { background: #1a7f37; } .skipped, .not-run { background: #6e7781; }
+.failed, .missing, .error, .unmatched, .unreadable { background: #cf222e; }
+.hints { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 6px 12px; }
 .cell { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; margin: 10px 0; padding: 10px 12px; }
 .cell.bad { border-color: #cf222e; box-shadow: 0 0 0 1px #cf222e inset; }
 pre { background: #f6f8fa; padding: 8px; overflow: auto; max-height: 240px; margin: 6px 0; font-size: 12px; }
@@ -33,7 +34,7 @@ function figure(label: string, src: string | undefined): string {
 
 function imageHtml(i: ImageResult): string {
   const a = i.artifacts;
-  return `<div class="image"><div>${badge(i.status)} <b>${esc(i.name)}</b> (output ${i.output}${i.frozen ? ', after freeze()' : ''})
+  return `<div class="image"><div>${badge(i.status)} <b>${esc(i.name)}</b> (${i.output < 0 ? 'no output' : `output ${i.output}`}${i.frozen ? ', after freeze()' : ''})
   <span class="detail">${esc(i.detail)}</span></div>
   <div class="detail">baseline: ${esc(i.baseline)}</div>
   <div class="images">${figure('expected (baseline)', a.expected)}${figure('actual', a.actual)}${figure('diff', a.diff)}</div></div>`;
@@ -56,7 +57,8 @@ function cellHtml(c: CellResult): string {
 function notebookHtml(n: NotebookResult): string {
   return `<section id="${esc(n.name)}"><h2>${badge(n.ok ? 'passed' : 'failed')} ${esc(n.notebook)} <span class="meta">${n.seconds.toFixed(1)} s</span></h2>
 ${n.error ? `<pre class="tb">${esc(n.error)}</pre>` : ''}
-${n.cells.map(cellHtml).join('\n')}</section>`;
+${n.cells.map(cellHtml).join('\n')}
+${n.unmatched?.length ? `<div class="cell bad"><b>baselines of cells that are gone</b>${n.unmatched.map(imageHtml).join('\n')}</div>` : ''}</section>`;
 }
 
 /** The report page. */
@@ -67,7 +69,8 @@ export function htmlReport(s: TestSummary, when: Date): string {
 <body><h1>${badge(s.ok ? 'passed' : 'failed')} dawn-rfb test-notebooks</h1>
 <div class="meta">${esc(when.toISOString())} · adapter class <b>${esc(s.adapterClass)}</b> · update mode <b>${esc(s.updateMode)}</b>${s.text ? ' · text compared' : ''}</div>
 <table class="counts"><tr><td>notebooks: ${c.notebooks - c.failedNotebooks} passed, ${c.failedNotebooks} failed</td>
-<td>cells: ${c.cells - c.failedCells} ok, ${c.failedCells} failed</td><td>images: ${c.images - c.failedImages} ok, ${c.failedImages} failed${c.written ? `, ${c.written} baselines written` : ''}</td></tr></table>
+<td>cells: ${c.cells - c.failedCells} ok, ${c.failedCells} failed</td><td>images: ${c.images - c.failedImages} ok, ${c.failedImages} failed${c.written ? `, ${c.written} baselines written` : ''}${c.removed ? `, ${c.removed} removed` : ''}</td>${s.text ? `<td>texts failed: ${c.failedTexts}</td>` : ''}</tr></table>
+${s.hints.length ? `<div class="hints">${s.hints.map((h) => `<div>${esc(h)}</div>`).join('')}</div>` : ''}
 <ul>${s.notebooks.map((n) => `<li>${badge(n.ok ? 'passed' : 'failed')} <a href="#${esc(n.name)}">${esc(n.notebook)}</a></li>`).join('')}</ul>
 ${s.notebooks.map(notebookHtml).join('\n')}
 </body></html>

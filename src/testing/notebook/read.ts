@@ -3,7 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
-import type { CompareOptions, MaskRect } from '../compare.js';
+import { resolveCompareOptions, type CompareOptions, type MaskRect } from '../compare.js';
 
 /** A notebook cell as far as testing needs it. */
 export interface NotebookCell {
@@ -43,6 +43,18 @@ function cellOptions(path: string, index: number, meta: unknown): CellTestOption
   }
   for (const key of Object.keys(meta)) {
     if (!ALLOWED_KEYS.includes(key)) throw new NotebookInputError(`${path}: cell ${index}: unknown metadata.dawn_rfb key "${key}"; allowed: ${ALLOWED_KEYS.join(', ')}`);
+  }
+  const o = meta as Record<string, unknown>;
+  for (const key of ['skip', 'text', 'ignoreAntialiasing']) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') {
+      throw new NotebookInputError(`${path}: cell ${index}: metadata.dawn_rfb.${key} must be true or false, got ${JSON.stringify(o[key])}`);
+    }
+  }
+  // The compare options are checked now, with compareImages' own rules, not after every notebook ran.
+  try {
+    resolveCompareOptions({ threshold: o.threshold, maxDiffPixels: o.maxDiffPixels, maxDiffPixelRatio: o.maxDiffPixelRatio, mask: o.mask } as CompareOptions);
+  } catch (e) {
+    throw new NotebookInputError(`${path}: cell ${index}: metadata.dawn_rfb: ${(e as Error).message}`);
   }
   return meta as CellTestOptions;
 }

@@ -9,7 +9,12 @@ export interface ImageResult {
   name: string;
   /** Index among the cell's outputs. */
   output: number;
-  status: BaselineStatus;
+  /**
+   * The baseline check's status, or: `unmatched` (a baseline exists but the cell showed no such
+   * canvas; kept), `removed` (that baseline, deleted under `--update all`), `error` (the image could
+   * not be checked, e.g. an output too large to decode; the detail says why).
+   */
+  status: BaselineStatus | 'unmatched' | 'removed' | 'error';
   ok: boolean;
   /** Whether freeze() replaced the snapshot after it was shown. */
   frozen: boolean;
@@ -40,7 +45,11 @@ export interface CellResult {
   index: number;
   executionCount: number | null;
   source: string;
-  /** `passed`; `failed` (an image or text differs); `error` (raised, or the kernel died or timed out in it); `skipped` (metadata skip: ran, not compared); `not-run` (after an error). */
+  /**
+   * `passed`; `failed` (an image or text differs); `error` (raised, the kernel died or timed out in
+   * it, or show()/freeze() failed inside: its outputs never update a baseline); `skipped`
+   * (metadata skip: ran, not compared); `not-run` (after an error that stopped the notebook).
+   */
   status: 'passed' | 'failed' | 'error' | 'skipped' | 'not-run';
   seconds: number;
   /** For `error`: what went wrong and the traceback (or the kernel's stderr). */
@@ -55,9 +64,13 @@ export interface NotebookResult {
   name: string;
   ok: boolean;
   seconds: number;
-  /** Set when the notebook could not run to the end (kernel start failure, death, timeout). */
+  /** Set when the notebook could not run to the end (kernel start failure, death, timeout) or its text baselines are unreadable. */
   error?: string;
+  /** Set when `text.json` exists but cannot be read: it was neither compared nor rewritten. */
+  textProblem?: string;
   cells: CellResult[];
+  /** Baselines of cells that no longer exist or are no code cells (status `unmatched` or `removed`). */
+  unmatched?: ImageResult[];
 }
 
 /** summary.json. */
@@ -66,6 +79,12 @@ export interface TestSummary {
   adapterClass: string;
   updateMode: SnapshotUpdateMode;
   text: boolean;
-  counts: { notebooks: number; failedNotebooks: number; cells: number; failedCells: number; images: number; failedImages: number; written: number };
+  /**
+   * `failedCells` counts cells whose code failed (status `error`); failed images and texts are
+   * counted apart. `written`: baselines written or updated; `removed`: deleted under `--update all`.
+   */
+  counts: { notebooks: number; failedNotebooks: number; cells: number; failedCells: number; images: number; failedImages: number; failedTexts: number; written: number; removed: number };
+  /** How to accept what failed (`--update changed`, `--update missing`, `--update all`), one line each. */
+  hints: string[];
   notebooks: NotebookResult[];
 }
