@@ -2,7 +2,7 @@
 // (tslab over ZeroMQ, no Jupyter: PATH holds only node's folder) on the software GPU, and we read
 // its exit code, progress lines, summary.json and HTML report.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -23,8 +23,8 @@ let adapterClass = '';
 const run0Class = (): string => adapterClass; // under notebooks/ so notebooks resolve dawn-rfb through notebooks/node_modules
 let reports: string;
 
-function testNotebooks(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const report = mkdtempSync(join(reports, 'report-'));
+function testNotebooks(args: string[], env: Record<string, string> = {}, reportDir?: string): Promise<Run> {
+  const report = reportDir ?? mkdtempSync(join(reports, 'report-'));
   const clean = { ...process.env };
   for (const k of ['CI', 'DAWN_RFB_UPDATE_SNAPSHOTS', 'DAWN_RFB_ADAPTER_CLASS']) delete clean[k];
   return new Promise((done) => {
@@ -47,6 +47,28 @@ function notebook(cells: string[]): string {
     cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source })),
   });
 }
+
+/** A cell that shows a 32x24 canvas cleared to `colour` (RGBA 0..1), or runs `tail` instead of showing it. */
+function canvasCell(colour: number[], tail = ''): string {
+  return `import { RemoteCanvas, getDefaultDevice } from 'dawn-rfb';
+const device = await getDefaultDevice();
+const canvas = new RemoteCanvas({ size: [32, 24] });
+const context = canvas.getContext();
+context.configure({ device: device });
+canvas.requestDraw(() => {
+  const e = device.createCommandEncoder();
+  e.beginRenderPass({ colorAttachments: [{ view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: ${JSON.stringify(colour)} }] }).end();
+  device.queue.submit([e.finish()]);
+});
+${tail || 'canvas'}`;
+}
+
+async function colourOf(file: string): Promise<number[]> {
+  const { data } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  return [...data.subarray(0, 3)];
+}
+
+const tree = (dir: string): string[] => (readdirSync(dir, { recursive: true }) as string[]).map(String).sort();
 
 beforeAll(() => {
   work = mkdtempSync(join(notebooksDir, 'test-tmp-image-'));
@@ -90,7 +112,10 @@ describe('dawn-rfb test-notebooks', { timeout: TIMEOUT }, () => {
     const run = await testNotebooks([dir], { CI: 'true' });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/cell 6 +FAIL +cell-6-0: failed; \d+ of 76800 pixels differ/);
-    expect(run.stdout).toMatch(/^notebooks: 0 passed, 1 failed; images: 0 ok, 1 failed/m);
+    // Only an image failed, no cell did; and how to accept the change is said, as vitest's message does.
+    expect(run.stdout).toMatch(/^notebooks: 0 passed, 1 failed; images: 0 ok, 1 failed; cells failed: 0$/m);
+    expect(run.stdout).toContain('to accept the new images and texts (after looking at them): run again with --update changed');
+    expect(run.summary!.counts).toMatchObject({ failedCells: 0, failedImages: 1 });
     const cell = run.summary!.notebooks[0]!.cells.find((c) => c.index === 6)!;
     expect(cell.status).toBe('failed');
     const image = cell.images[0]!;
@@ -106,6 +131,7 @@ describe('dawn-rfb test-notebooks', { timeout: TIMEOUT }, () => {
     const html = readFileSync(join(run.report, 'index.html'), 'utf8');
     expect(html).toMatch(/<div class="cell bad" id="cell-6">[\s\S]*?canvas<\/pre>[\s\S]*?cell-6-0-diff\.png/); // its source, then its images
     expect(html).toContain('vec3f(1, 1, 0)'); // the changed shader cell's source is in the report too
+    expect(html).toContain('run again with --update changed');
     // The baseline was kept.
     expect(readFileSync(join(dir, '__baselines__', '01-hello-triangle', image.baseline.split('/').at(-2)!, 'cell-6-0.png'))
       .equals(readFileSync(join(root, image.baseline.replace(/^.*__baselines__/, 'notebooks/__baselines__'))))).toBe(true);
@@ -142,11 +168,14 @@ canvas`;
     expect(dies!.error).toContain('cell 1: the kernel exited with code 3');
     expect(missing!.cells[0]!.images[0]).toMatchObject({ status: 'missing', ok: false, artifacts: { actual: 'c-no-baseline/cell-0-0-actual.png' } });
     expect(existsSync(join(dir, '__baselines__', 'c-no-baseline'))).toBe(false);
+    expect(run.stdout).toContain('to write the missing baselines: run again with --update missing');
     const html = readFileSync(join(run.report, 'index.html'), 'utf8');
     expect(html).toContain('boom in a cell');
     expect(html).toContain('the kernel exited with code 3');
     // --update missing writes it (what the lead runs after adding a notebook), then it passes under CI.
-    expect((await testNotebooks([join(dir, 'c-no-baseline.ipynb'), '--update', 'missing'], { CI: 'true' })).code).toBe(0);
+    const write = await testNotebooks([join(dir, 'c-no-baseline.ipynb'), '--update', 'missing'], { CI: 'true' });
+    expect(write.code).toBe(0);
+    expect(write.stdout).toMatch(/cell 0 +ok +cell-0-0: baseline written$/m); // not: written; baseline written
     expect(existsSync(join(dir, '__baselines__', 'c-no-baseline'))).toBe(true);
   });
 
@@ -186,7 +215,13 @@ canvas`;
       [['notebooks/', '--timeout', 'soon'], /expected seconds > 0/],
       [['notebooks/', '--jobs', '0'], /expected a whole number >= 1/],
       [[], /missing required argument 'paths'/],
+      // Cell metadata is checked when the notebook is read, before any kernel runs.
+      [[join(work, 'bad-threshold.ipynb')], /bad-threshold\.ipynb: cell 0: metadata\.dawn_rfb: threshold must be a number from 0 to 1, got "0\.5"/],
+      [[join(work, 'bad-skip.ipynb')], /bad-skip\.ipynb: cell 0: metadata\.dawn_rfb\.skip must be true or false, got "yes"/],
     ];
+    const withMeta = (meta: object): string => JSON.stringify({ ...JSON.parse(notebook(['1'])) as object, cells: [{ cell_type: 'code', metadata: { dawn_rfb: meta }, execution_count: null, outputs: [], source: '1' }] });
+    writeFileSync(join(work, 'bad-threshold.ipynb'), withMeta({ threshold: '0.5' }));
+    writeFileSync(join(work, 'bad-skip.ipynb'), withMeta({ skip: 'yes' }));
     for (const [args, message] of cases) {
       const run = await testNotebooks(args);
       expect(run.stderr, args.join(' ')).toMatch(message);
@@ -195,5 +230,129 @@ canvas`;
     const env = await testNotebooks(['notebooks/01-hello-triangle.ipynb'], { DAWN_RFB_UPDATE_SNAPSHOTS: 'never' });
     expect(env.stderr).toContain('unknown DAWN_RFB_UPDATE_SNAPSHOTS "never"; allowed: all, changed, missing, none');
     expect(env.code).toBe(2);
+  });
+  test('the report folder: only files the tool wrote are deleted, a folder it did not make is refused, names never escape it, one name in two folders gets two folders', async () => {
+    const dir = join(work, 'report-safety');
+    for (const d of ['a', 'b', 'own']) mkdirSync(join(dir, d), { recursive: true });
+    writeFileSync(join(dir, 'own', 'scene.ipynb'), notebook([canvasCell([0, 0, 1, 1])]));
+    writeFileSync(join(dir, 'a', 'plot.ipynb'), notebook([canvasCell([1, 0, 1, 1])]));
+    writeFileSync(join(dir, 'b', 'plot.ipynb'), notebook([canvasCell([0, 1, 0, 1])]));
+    const paths = [join(dir, 'own', 'scene.ipynb'), join(dir, 'a', 'plot.ipynb'), join(dir, 'b', 'plot.ipynb')];
+    const report = mkdtempSync(join(reports, 'mine-'));
+    writeFileSync(join(report, 'notes.txt'), 'the user\'s own file');
+    const first = await testNotebooks([...paths, '--update', 'missing', '--jobs', '2'], {}, report);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.summary!.notebooks.map((n) => n.name)).toEqual(['scene', 'a-plot', 'b-plot']);
+    // The user's files in a folder the tool made stay; the tool's own files of the last run go.
+    writeFileSync(join(report, 'scene', 'measurements.csv'), '1,2,3\n');
+    writeFileSync(join(report, 'scene', 'stale.png'), 'not the tool\'s');
+    const manifest = JSON.parse(readFileSync(join(report, 'scene', '.dawn-rfb-report.json'), 'utf8')) as { files: string[] };
+    expect(manifest.files).toEqual(['cell-0-0-actual.png']);
+    // A manifest names files only: a name with a path in it is never followed.
+    writeFileSync(join(report, 'scene', '.dawn-rfb-report.json'), JSON.stringify({ writtenBy: 'dawn-rfb test-notebooks', files: [...manifest.files, '../notes.txt', '..', 'x/../../notes.txt'] }));
+    const before = statSync(join(report, 'scene', 'cell-0-0-actual.png')).mtimeMs;
+    // b's canvas changes: its report shows its own (now yellow) picture, a's keeps a's magenta.
+    writeFileSync(join(dir, 'b', 'plot.ipynb'), notebook([canvasCell([1, 1, 0, 1])]));
+    const second = await testNotebooks([...paths, '--jobs', '2'], { CI: 'true' }, report);
+    expect(second.code, second.stdout + second.stderr).toBe(1);
+    const [scene, a, b] = second.summary!.notebooks;
+    expect([scene!.ok, a!.ok, b!.ok]).toEqual([true, true, false]);
+    expect(b!.cells[0]!.images[0]!.artifacts.actual).toBe('b-plot/cell-0-0-actual.png');
+    expect(await colourOf(join(report, 'b-plot', 'cell-0-0-actual.png'))).toEqual([255, 255, 0]);
+    expect(await colourOf(join(report, 'b-plot', 'cell-0-0-expected.png'))).toEqual([0, 255, 0]);
+    expect(await colourOf(join(report, 'a-plot', 'cell-0-0-actual.png'))).toEqual([255, 0, 255]);
+    expect(readFileSync(join(report, 'notes.txt'), 'utf8')).toBe('the user\'s own file');
+    expect(readFileSync(join(report, 'scene', 'measurements.csv'), 'utf8')).toBe('1,2,3\n');
+    expect(readFileSync(join(report, 'scene', 'stale.png'), 'utf8')).toBe('not the tool\'s');
+    expect(statSync(join(report, 'scene', 'cell-0-0-actual.png')).mtimeMs).toBeGreaterThan(before);
+
+    // A folder of the notebook's name that the tool did not make, or a report file it did not write:
+    // refused before anything runs, nothing touched.
+    const theirs = mkdtempSync(join(reports, 'theirs-'));
+    mkdirSync(join(theirs, 'scene'));
+    writeFileSync(join(theirs, 'scene', 'measurements.csv'), '4,5,6\n');
+    writeFileSync(join(theirs, 'index.html'), '<p>mine</p>');
+    const refused = await testNotebooks([paths[0]!], {}, theirs);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${join(theirs, 'index.html')} exists and was not written by dawn-rfb test-notebooks; it is left alone`);
+    rmSync(join(theirs, 'index.html'));
+    const refused2 = await testNotebooks([paths[0]!], {}, theirs);
+    expect(refused2.code).toBe(2);
+    expect(refused2.stderr).toContain(`report folder ${join(theirs, 'scene')} exists and was not made by dawn-rfb test-notebooks`);
+    expect(tree(theirs)).toEqual(['scene', join('scene', 'measurements.csv')]);
+
+    // Names that are the report folder itself, outside it, or one of its files: refused.
+    for (const name of ['..ipynb', '...ipynb', 'index.html.ipynb']) {
+      writeFileSync(join(dir, name), notebook(['1']));
+      const run = await testNotebooks([join(dir, name)], {}, theirs);
+      expect(run.code, name).toBe(2);
+      expect(run.stderr, name).toMatch(/the notebook's name "(\.|\.\.|index\.html)" (would make its report folder the report folder itself or one outside it|is the name of one of the report's own files)/);
+    }
+    expect(tree(theirs)).toEqual(['scene', join('scene', 'measurements.csv')]);
+  });
+
+  test('every baseline needs its output; a failing show() or a raising cell never passes or writes; a bad baseline fails only its own image', async () => {
+    const dir = join(work, 'strict');
+    mkdirSync(dir);
+    const nb = (name: string, cells: string[]): string => {
+      writeFileSync(join(dir, `${name}.ipynb`), notebook(cells));
+      return join(dir, `${name}.ipynb`);
+    };
+    const gone = nb('gone', [canvasCell([0, 0, 1, 1])]);
+    const broken = nb('broken-png', [canvasCell([1, 0, 0, 1])]);
+    const texts = nb('texts', ['console.log("hello");']);
+    const first = await testNotebooks([gone, broken, texts, '--update', 'missing', '--text', '--jobs', '2']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const base = (name: string, file: string): string => join(dir, '__baselines__', name, first.summary!.adapterClass, file);
+    expect(existsSync(base('gone', 'cell-0-0.png'))).toBe(true);
+
+    // The cell no longer shows its canvas; the PNG baseline is truncated; text.json has a conflict marker.
+    nb('gone', [canvasCell([0, 0, 1, 1], 'console.log("no canvas shown");')]);
+    truncateSync(base('broken-png', 'cell-0-0.png'), 60);
+    const conflicted = `<<<<<<< HEAD\n${readFileSync(base('texts', 'text.json'), 'utf8')}`;
+    writeFileSync(base('texts', 'text.json'), conflicted);
+    const showFails = nb('show-fails', [`import { RemoteCanvas, getDefaultDevice } from 'dawn-rfb';
+const device = await getDefaultDevice();
+const canvas = new RemoteCanvas({ size: [32, 24] });
+canvas.getContext().configure({ device: device });
+canvas.requestDraw(() => {}); // renders nothing: show() fails inside, and only reports it
+canvas`]);
+    const ci = await testNotebooks([gone, broken, texts, showFails, '--text', '--jobs', '2'], { CI: 'true' });
+    expect(ci.code, ci.stdout + ci.stderr).toBe(1); // every notebook ran and is in the report
+    const [g, p, t, s] = ci.summary!.notebooks;
+    expect(g!.cells[0]!.images).toMatchObject([{ name: 'cell-0-0', status: 'unmatched', ok: false, artifacts: { expected: 'gone/cell-0-0-expected.png' } }]);
+    expect(ci.stdout).toMatch(/cell 0 +FAIL +cell-0-0: a baseline without an output: cell 0 shows no canvas #0 now; to delete it: --update all/);
+    expect(p!.cells[0]!.images[0]).toMatchObject({ status: 'unreadable', ok: false });
+    expect(p!.cells[0]!.images[0]!.detail).toMatch(/the baseline is unreadable: unreadable PNG data .*; kept/);
+    expect(t!.ok).toBe(false);
+    expect(t!.textProblem).toMatch(/text\.json: not JSON .*not compared, not rewritten: fix it or delete it/);
+    expect(s!.cells[0]).toMatchObject({ status: 'error', images: [] });
+    expect(s!.cells[0]!.error!.message).toContain('show(): InvalidArgumentError: snapshot(): the draw function rendered nothing');
+    expect(ci.summary!.counts).toMatchObject({ notebooks: 4, failedNotebooks: 4, failedCells: 1, failedImages: 2 });
+    expect(ci.stdout).toContain('to delete baselines whose canvas output is gone: run again with --update all');
+    expect(readFileSync(base('texts', 'text.json'), 'utf8')).toBe(conflicted);
+
+    // --update changed: the unreadable PNG is replaced and that is said; text.json and the raising cell write nothing.
+    const raises = nb('raises', [canvasCell([0, 1, 1, 1], 'canvas.show();\nawait new Promise((r) => setTimeout(r, 200));\nthrow new Error("after show");')]);
+    const changed = await testNotebooks([broken, texts, raises, showFails, '--update', 'changed', '--text', '--jobs', '2']);
+    expect(changed.code, changed.stdout + changed.stderr).toBe(1);
+    const [p2, t2, r2, s2] = changed.summary!.notebooks;
+    expect(p2!.cells[0]!.images[0]).toMatchObject({ status: 'updated', ok: true });
+    expect(p2!.cells[0]!.images[0]!.detail).toMatch(/^baseline updated \(it was unreadable: unreadable PNG data/);
+    expect(await colourOf(base('broken-png', 'cell-0-0.png'))).toEqual([255, 0, 0]);
+    expect(t2!.ok).toBe(false);
+    expect(readFileSync(base('texts', 'text.json'), 'utf8')).toBe(conflicted);
+    expect(r2!.cells[0]!.status).toBe('error');
+    expect(r2!.cells[0]!.images[0]).toMatchObject({ status: 'missing', ok: false });
+    expect(s2!.ok).toBe(false);
+    expect(existsSync(join(dir, '__baselines__', 'raises'))).toBe(false);
+    expect(existsSync(join(dir, '__baselines__', 'show-fails'))).toBe(false);
+
+    // --update all accepts the removal: the baseline without an output is deleted.
+    const all = await testNotebooks([gone, '--update', 'all']);
+    expect(all.code, all.stdout + all.stderr).toBe(0);
+    expect(all.summary!.notebooks[0]!.cells[0]!.images[0]).toMatchObject({ status: 'removed', ok: true });
+    expect(all.stdout).toMatch(/\(1 removed\)/);
+    expect(existsSync(base('gone', 'cell-0-0.png'))).toBe(false);
   });
 });

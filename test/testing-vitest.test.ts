@@ -98,6 +98,8 @@ describe('toMatchImageSnapshot', { timeout: 180_000 }, () => {
     expect(readdirSync(baselineDir()).sort()).toEqual([`${SQUARE}.png`, 'raw-pixels.png', 'remote.png']);
     expect(await colourOf(baseline(SQUARE))).toEqual([0, 128, 255]);
     expect(await colourOf(baseline('remote'))).toEqual([255, 255, 0]); // a RemoteCanvas: drawn, its snapshot compared
+    // Not only a tick: each written baseline is named, for a reviewer to look at.
+    for (const name of [SQUARE, 'raw-pixels', 'remote']) expect(run.output).toContain(`toMatchImageSnapshot: baseline written: ${baseline(name)}`);
   });
 
   test('a changed drawing fails with one message naming counts, thresholds and artifacts that exist; the baseline is kept', async () => {
@@ -117,10 +119,16 @@ describe('toMatchImageSnapshot', { timeout: 180_000 }, () => {
     expect(readFileSync(baseline(SQUARE)).equals(before)).toBe(true);
   });
 
-  test('vitest -u rewrites the changed baselines', async () => {
+  test('vitest -u rewrites the changed baselines, says so, and removes the artifacts of the earlier failure', async () => {
+    const results = join(dir, 'test-results', 'image-snapshots', adapterClass, 'image.test.ts');
+    expect(readdirSync(results).filter((f) => f.startsWith(SQUARE)).sort()).toEqual(['actual', 'diff', 'expected', 'side-by-side'].map((k) => `${SQUARE}-${k}.png`));
+    writeFileSync(join(results, 'notes.txt'), 'not an artifact');
     const run = await vitest({ FIXTURE_COLOUR: '[1, 0, 0, 1]' }, ['-u']);
     expect(run.code, run.output).toBe(0);
     expect(await colourOf(baseline(SQUARE))).toEqual([255, 0, 0]);
+    expect(run.output).toContain(`toMatchImageSnapshot: baseline updated: ${baseline(SQUARE)}`);
+    expect(readdirSync(results).filter((f) => f.startsWith(SQUARE))).toEqual([]);
+    expect(readFileSync(join(results, 'notes.txt'), 'utf8')).toBe('not an artifact');
   });
 
   test('DAWN_RFB_UPDATE_SNAPSHOTS=all rewrites matching baselines too; changed leaves matching ones alone', async () => {
@@ -150,5 +158,36 @@ describe('toMatchImageSnapshot', { timeout: 180_000 }, () => {
     const run = await vitest({ DAWN_RFB_UPDATE_SNAPSHOTS: 'sometimes' });
     expect(run.code).toBe(1);
     expect(run.output).toContain('unknown DAWN_RFB_UPDATE_SNAPSHOTS "sometimes"; allowed: all, changed, missing, none');
+  });
+
+  test('two test names that map to one file are an error naming both; an unreadable baseline fails, and -u replaces it saying so', async () => {
+    writeFileSync(join(dir, 'collide.test.ts'), `
+import { expect, test } from 'vitest';
+import 'dawn-rfb/vitest';
+const image = (v: number) => ({ width: 2, height: 2, data: new Uint8Array(16).fill(v) });
+test('square/red', async () => { await expect(image(255)).toMatchImageSnapshot(); });
+test('square red', async () => { await expect(image(0)).toMatchImageSnapshot(); });
+test('corrupt', async () => { await expect(image(255)).toMatchImageSnapshot({ name: 'corrupt' }); });
+`);
+    const folder = join(dir, '__image_snapshots__', adapterClass, 'collide.test.ts');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'corrupt.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.from('<<<<<<< HEAD')]));
+    try {
+      for (const args of [[], ['-u']]) {
+        const run = await vitest({}, ['collide.test.ts', ...args]);
+        expect(run.code, run.output).toBe(1);
+        expect(run.output).toContain(`toMatchImageSnapshot: unnamed snapshot 1 in test "square red" and unnamed snapshot 1 in test "square/red" map to the same baseline file ${join(folder, 'square-red-1.png')}; give one of them a distinct { name }`);
+        expect(await colourOf(join(folder, 'square-red-1.png'))).toEqual([255, 255, 255]); // never the other test's image
+        if (args.length === 0) {
+          expect(run.output).toMatch(new RegExp(`the baseline image ${join(folder, 'corrupt.png')} \\(adapter class ${adapterClass}\\) is unreadable: unreadable PNG data`));
+          expect(readFileSync(join(folder, 'corrupt.png'), 'latin1')).toContain('<<<<<<< HEAD');
+        } else {
+          expect(run.output).toMatch(/toMatchImageSnapshot: baseline updated \(it was unreadable: unreadable PNG data .*\): \S+corrupt\.png/);
+          expect(await colourOf(join(folder, 'corrupt.png'))).toEqual([255, 255, 255]);
+        }
+      }
+    } finally {
+      rmSync(join(dir, 'collide.test.ts'));
+    }
   });
 });

@@ -2,7 +2,7 @@
 // kernel starts, so bad input fails fast), give each a report folder of its own, run each (one
 // that fails in an unforeseen way is a failed notebook, never the end of the run), write the HTML
 // report and summary.json.
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkAdapterClass, currentAdapterClass } from '../adapter-class.js';
 import { resolveUpdateMode } from '../update-mode.js';
@@ -124,7 +124,7 @@ export function reportNames(paths: readonly string[]): string[] {
 function failedRun(path: string, name: string, e: unknown, progress: (line: string) => void): NotebookResult {
   const message = `the test of this notebook failed: ${e instanceof Error ? e.message : String(e)}`;
   progress(`  FAILED ${path}: ${message}`);
-  return { notebook: path, name, ok: false, seconds: 0, error: message, cells: [] };
+  return { notebook: relative(process.cwd(), path) || path, name, ok: false, seconds: 0, error: message, cells: [] };
 }
 
 function summarize(results: NotebookResult[], adapterClass: string, updateMode: TestSummary['updateMode'], text: boolean): TestSummary {

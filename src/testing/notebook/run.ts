@@ -132,7 +132,9 @@ export async function runNotebookTest(nb: Notebook, o: NotebookTestOptions): Pro
       if (cell.status === 'error' && image.status === 'missing') image.detail += ' (the cell raised: none written)';
       cell.images.push(image);
       if (!image.ok && cell.status === 'passed') cell.status = 'failed';
-      o.progress(`  cell ${String(index).padEnd(3)} ${image.ok ? 'ok    ' : 'FAIL  '} ${image.name}: ${image.detail}`);
+      // A compared image says how it ended first; the other details say it themselves ("baseline written").
+      const how = image.status === 'passed' || image.status === 'failed' ? `${image.status}; ` : '';
+      o.progress(`  cell ${String(index).padEnd(3)} ${image.ok ? 'ok    ' : 'FAIL  '} ${image.name}: ${how}${image.detail}`);
     }
     if (o.text && options.text !== false && cell.status !== 'error' && 'texts' in texts) {
       const actual = sanitize(cellText(outputs), o.sanitizers);
