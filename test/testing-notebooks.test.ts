@@ -243,6 +243,15 @@ canvas`;
     const first = await testNotebooks([...paths, '--update', 'missing', '--jobs', '2'], {}, report);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(first.summary!.notebooks.map((n) => n.name)).toEqual(['scene', 'a-plot', 'b-plot']);
+    // A report of the version before manifests (the same files, no manifests) is adopted from its summary.json.
+    const legacy = mkdtempSync(join(reports, 'legacy-'));
+    cpSync(report, legacy, { recursive: true });
+    for (const d of ['', 'scene', 'a-plot', 'b-plot']) rmSync(join(legacy, d, '.dawn-rfb-report.json'));
+    writeFileSync(join(legacy, 'scene', 'mine.txt'), 'kept');
+    const adopted = await testNotebooks([paths[0]!], { CI: 'true' }, legacy);
+    expect(adopted.code, adopted.stdout + adopted.stderr).toBe(0);
+    expect(tree(join(legacy, 'scene'))).toEqual(['.dawn-rfb-report.json', 'cell-0-0-actual.png', 'cell-0-0-diff.png', 'cell-0-0-expected.png', 'cell-0-0-side-by-side.png', 'mine.txt']);
+    expect(readFileSync(join(legacy, 'scene', 'mine.txt'), 'utf8')).toBe('kept');
     // The user's files in a folder the tool made stay; the tool's own files of the last run go.
     writeFileSync(join(report, 'scene', 'measurements.csv'), '1,2,3\n');
     writeFileSync(join(report, 'scene', 'stale.png'), 'not the tool\'s');

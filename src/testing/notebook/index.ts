@@ -8,7 +8,7 @@ import { checkAdapterClass, currentAdapterClass } from '../adapter-class.js';
 import { resolveUpdateMode } from '../update-mode.js';
 import { htmlReport } from './html-report.js';
 import { findNotebooks, NotebookInputError, readNotebook } from './read.js';
-import { REPORT_FILES, REPORT_MANIFEST, ReportFolder } from './report-dir.js';
+import { adoptLegacyReport, REPORT_FILES, REPORT_MANIFEST, ReportFolder } from './report-dir.js';
 import { runNotebookTest } from './run.js';
 import { DEFAULT_SANITIZERS, type Sanitizer } from './sanitize.js';
 import type { CellResult, ImageResult, NotebookResult, TestSummary } from './types.js';
@@ -63,6 +63,7 @@ export async function testNotebooks(paths: readonly string[], o: TestNotebooksOp
   const adapterClass = o.adapterClass !== undefined ? checkAdapterClass(o.adapterClass) : await currentAdapterClass();
   const reportDir = resolve(o.report ?? join('test-results', 'notebooks'));
   const names = reportNames(files);
+  await adoptLegacyReport(reportDir);
   const root = await ReportFolder.open(reportDir, false);
   await root.checkWritable(REPORT_FILES);
   const folders = await Promise.all(names.map((n) => ReportFolder.open(join(reportDir, n), true)));

@@ -2,7 +2,9 @@
 // only what it wrote itself: every folder it writes into holds a manifest, `.dawn-rfb-report.json`,
 // naming the files it wrote there (plain names, no paths). Before a run only those are deleted,
 // never a folder and never anything outside it; a folder it did not make is not written into, and
-// a file it did not write is never overwritten. Checked before any kernel starts.
+// a file it did not write is never overwritten. Checked before any kernel starts. A report of an
+// earlier version (no manifests; its summary.json names what it wrote) is adopted: manifests
+// are made from that summary, so upgrading does not stop CI on an old report folder.
 import { lstat, mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NotebookInputError } from './read.js';
@@ -45,6 +47,53 @@ async function kind(path: string): Promise<'none' | 'dir' | 'file' | 'other'> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
     throw e;
   }
+}
+
+async function saveManifest(dir: string, files: Iterable<string>): Promise<void> {
+  const manifest: Manifest = { writtenBy: 'dawn-rfb test-notebooks', files: [...files].sort() };
+  await writeFile(join(dir, REPORT_MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
+}
+
+interface LegacySummary {
+  counts: object;
+  notebooks: { name: string; cells: { images: { artifacts: Record<string, string | undefined> }[] }[] }[];
+}
+
+/**
+ * A report folder written before manifests existed: its summary.json (in the shape of
+ * `TestSummary`) lists the notebook folders and the images it wrote. Makes manifests for exactly
+ * those files; does nothing where a manifest exists or the summary is not one.
+ */
+export async function adoptLegacyReport(reportDir: string): Promise<void> {
+  if ((await readManifest(reportDir)) !== undefined) return;
+  let summary: LegacySummary;
+  try {
+    summary = JSON.parse(await readFile(join(reportDir, 'summary.json'), 'utf8')) as LegacySummary;
+    if (typeof summary.counts !== 'object' || !Array.isArray(summary.notebooks)) return;
+  } catch {
+    return;
+  }
+  const files = new Map<string, Set<string>>();
+  for (const n of summary.notebooks) {
+    if (typeof n?.name !== 'string' || !SAFE_NAME.test(n.name) || !Array.isArray(n.cells)) continue;
+    const set = files.get(n.name) ?? new Set<string>();
+    files.set(n.name, set);
+    for (const c of n.cells) {
+      for (const i of Array.isArray(c?.images) ? c.images : []) {
+        for (const a of Object.values(i?.artifacts ?? {})) {
+          const [folder, file, ...rest] = typeof a === 'string' ? a.split('/') : [];
+          if (folder === n.name && file !== undefined && rest.length === 0 && SAFE_NAME.test(file)) set.add(file);
+        }
+      }
+    }
+  }
+  for (const [name, set] of files) {
+    const dir = join(reportDir, name);
+    if ((await kind(dir)) === 'dir' && (await readManifest(dir)) === undefined) await saveManifest(dir, set);
+  }
+  const own = [];
+  for (const f of REPORT_FILES) if ((await kind(join(reportDir, f))) === 'file') own.push(f);
+  await saveManifest(reportDir, own);
 }
 
 /** One folder of the report, with the files the tool wrote there. */
@@ -117,7 +166,6 @@ export class ReportFolder {
   }
 
   async #save(): Promise<void> {
-    const manifest: Manifest = { writtenBy: 'dawn-rfb test-notebooks', files: [...this.#owned].sort() };
-    await writeFile(join(this.dir, REPORT_MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
+    await saveManifest(this.dir, this.#owned);
   }
 }
