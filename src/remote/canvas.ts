@@ -54,8 +54,9 @@ export const DEFAULT_MAX_VIEW_PIXELS = 4096 * 4096;
 export class RemoteCanvas extends CanvasBase {
   /** Random id, part of the websocket path. */
   readonly id: string;
-  /** Secret a view must present to connect. */
-  readonly token: string;
+  // The secret a view must present: a private field behind a getter, so that printing the
+  // canvas (console.log, util.inspect, a notebook cell's value) never shows it.
+  readonly #token: string;
   readonly #maxBufferedFrames: number;
   readonly #dirtyTiles: boolean;
   readonly #gpuTileCompare: boolean | 'auto';
@@ -77,7 +78,7 @@ export class RemoteCanvas extends CanvasBase {
     checkOptions(options);
     super(options);
     this.id = randomBytes(6).toString('hex');
-    this.token = randomBytes(18).toString('base64url');
+    this.#token = randomBytes(18).toString('base64url');
     this.#maxBufferedFrames = options.maxBufferedFrames ?? 2;
     this.#resizable = options.resizable ?? true;
     this.#maxViewPixels = options.maxViewPixels ?? DEFAULT_MAX_VIEW_PIXELS;
@@ -106,13 +107,26 @@ export class RemoteCanvas extends CanvasBase {
     this.#server.catch((e: unknown) => reportError('remote canvas server', e));
   }
 
+  /**
+   * Secret a view must present to connect. Not an own property: inspection output (console.log,
+   * util.inspect, a cell's printed value) leaves it out, since such output gets pasted into bug
+   * reports.
+   */
+  get token(): string {
+    return this.#token;
+  }
+
   /** The server this canvas is served from (started on first use). */
   server(): Promise<FrameServer> {
     return this.#server;
   }
 
-  /** URL of a standalone page showing this canvas. */
+  /**
+   * URL of a standalone page showing this canvas.
+   * @throws {CanvasClosedError} after close (the page could show nothing).
+   */
   async getUrl(): Promise<string> {
+    if (this.isClosed()) throw new CanvasClosedError('getUrl(): the canvas is closed; create a new one');
     const server = await this.#server;
     return `${server.url}/view/${this.id}?token=${encodeURIComponent(this.token)}`;
   }
@@ -202,6 +216,14 @@ export class RemoteCanvas extends CanvasBase {
   override toString(): string {
     const [w, h] = this.getPhysicalSize();
     return `RemoteCanvas ${this.id} ${w}x${h}, ${this.#views.size} view(s)`;
+  }
+
+  /**
+   * What console.log, util.inspect and a notebook cell's printed value show: the one-line
+   * summary, never the token (a getter that inspection with `getters: true` would otherwise call).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `${this.toString()}${this.isClosed() ? ' (closed)' : ''}`;
   }
 
   async #viewContent(containerId: string): Promise<ViewContent> {
