@@ -3,7 +3,7 @@
 // once (further reads wait for a free buffer), and no buffer is mapped again while its previous
 // map is pending. A buffer whose creation failed, or whose map failed, is destroyed, never pooled:
 // one failed frame must not fail every later one. An idle buffer far larger than the frames now
-// read (a view zoomed in, then out) is given back rather than kept for good.
+// read (a view zoomed in, then out) is given back rather than kept for good, once it is big.
 import { GpuOutOfMemoryError } from '../errors.js';
 import { checked, mapBuffer } from '../gpu/scopes.js';
 import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
@@ -62,8 +62,17 @@ const MAX_SLEEP_MS = 50;
 
 /** Recycled pixel arrays kept for reuse (more are left to the garbage collector). */
 const MAX_SPARE = 4;
-/** An idle staging buffer more than this many times the size a read needs is replaced. */
+/**
+ * An idle staging buffer over REPLACE_ABOVE bytes and more than MAX_OVERSIZE times the size a
+ * read needs is replaced (smaller ones are reused whenever they fit: they cost little).
+ */
 const MAX_OVERSIZE = 4;
+const REPLACE_ABOVE = 16 * 1024 * 1024;
+
+/** Whether an idle buffer of `have` bytes serves a read of `need` bytes. */
+function serves(have: number, need: number): boolean {
+  return have >= need && (have <= REPLACE_ABOVE || have <= need * MAX_OVERSIZE);
+}
 
 /** A pool of staging buffers for reading one canvas's frames. */
 export class TextureReadback {
@@ -191,9 +200,9 @@ export class TextureReadback {
 
   async #acquire(size: number): Promise<Slot> {
     await this.#inFlight.acquire();
-    // Prefer the smallest idle buffer that fits (a frame that shrank reuses it, unless it is far
-    // too large); else replace an idle one, or add one.
-    let slot = this.#slots.filter((s) => !s.busy && s.buffer.size >= size && s.buffer.size <= size * MAX_OVERSIZE)
+    // Prefer the smallest idle buffer that fits (a frame that shrank reuses it, unless it is big
+    // and far too large); else replace an idle one, or add one.
+    let slot = this.#slots.filter((s) => !s.busy && serves(s.buffer.size, size))
       .sort((a, b) => a.buffer.size - b.buffer.size)[0];
     if (!slot) {
       const idle = this.#slots.find((s) => !s.busy);
