@@ -52,10 +52,11 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   /**
    * Most pixels a frame may have when a view sets the size (a resize, a browser zoomed in): a
    * larger request renders at the largest size within it, keeping the aspect ratio, and the view
-   * scales the frames up. This bounds what a view can make the canvas hold: about 30 bytes per
-   * pixel (texture, staging buffers, pixel arrays, encodes), so ~500 MB at the default
-   * 16777216 (4096x4096). Sizes the program sets (`size`, setLogicalSize) are bound only by the
-   * device. `Infinity`: only the device limits.
+   * scales the frames up. This bounds what a view can make the canvas hold: ~20-22 bytes per
+   * pixel were measured (texture, staging buffers, pixel arrays, encodes), so ~330 MB at the
+   * default 16777216 (4096x4096). With views open the canvas renders at its primary view's size, so
+   * setLogicalSize (which asks the views to resize) is bound by it too; without views, sizes the
+   * program sets are bound only by the device. `Infinity`: only the device limits.
    */
   maxViewPixels?: number;
   /** Whether views show a resize handle. Default true. */
