@@ -1,9 +1,11 @@
 // Bad arguments and misuse of canvases: every case throws or rejects with a typed error, never hangs.
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import {
-  CanvasClosedError, CanvasStateError, CURSORS, getDefaultDevice, InvalidArgumentError, OffscreenCanvas,
-  type CanvasOptions,
+  CanvasClosedError, CanvasStateError, CURSORS, getDefaultDevice, GpuOutOfMemoryError, InvalidArgumentError, OffscreenCanvas,
+  requestDevice, type CanvasOptions,
 } from '../src/index.js';
+import { fitSize, readbackBytes, sizeProblem } from '../src/canvas/limits.js';
+import { TextureReadback } from '../src/canvas/readback.js';
 import { captureReports, clearTexture, expectUniform, makeClearCanvas, rejection, sleep, thrown } from './helpers/gpu.js';
 
 const open: OffscreenCanvas[] = [];
@@ -78,15 +80,136 @@ describe('sizes', () => {
     expect(c.getPhysicalSize()).toEqual([8, 8]);
   });
 
-  test('configuring a canvas that is already too large throws', async () => {
+  test('a canvas that is already too large configures; its draws fail naming the limit, and work once resized', async () => {
     const device = await getDefaultDevice();
-    const c = canvas({ size: [device.limits.maxTextureDimension2D + 1, 1], updateMode: 'manual' });
-    const e = thrown(() => c.getContext().configure({ device }));
+    const state = await makeClearCanvas([device.limits.maxTextureDimension2D + 1, 1], [0, 1, 0, 1]);
+    open.push(state.canvas);
+    const e = await rejection(state.canvas.draw());
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect(e.message).toContain('maxTextureDimension2D');
+    state.canvas.setLogicalSize(4, 4);
+    expectUniform(await state.canvas.draw(), [0, 255, 0, 255]);
   });
 });
 
+describe("sizes beyond the readback's maxBufferSize (a device with WebGPU's default limits)", () => {
+  const DEFAULT_MAX_BUFFER = 268_435_456;
+  let small: GPUDevice | undefined;
+  afterAll(() => small?.destroy());
+  // WebGPU's default maxBufferSize: 8192x8192 RGBA is the largest square its readback fits.
+  const smallDevice = async (): Promise<GPUDevice> => (small ??= await requestDevice({ requiredLimits: { maxBufferSize: DEFAULT_MAX_BUFFER } }));
+
+  test('the issue\'s snippet: an 8193x8192 canvas fails its draw naming maxBufferSize; after setLogicalSize(64, 64) it draws', async () => {
+    const device = await smallDevice();
+    expect(device.limits.maxBufferSize).toBe(DEFAULT_MAX_BUFFER);
+    expect(device.limits.maxTextureDimension2D).toBeGreaterThanOrEqual(8193); // the texture alone would fit
+    const capture = captureReports();
+    try {
+      const c = canvas({ size: [8193, 8192], updateMode: 'manual' });
+      const context = c.getContext();
+      context.configure({ device, format: 'rgba8unorm' });
+      c.requestDraw(() => clearTexture(device, context.getCurrentTexture(), [0, 0, 1, 1]));
+      const e = await rejection(c.draw());
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toContain(`maxBufferSize (${DEFAULT_MAX_BUFFER})`);
+      expect(e.message).toContain('8193x8192');
+      c.setLogicalSize(64, 64);
+      const frame = await c.draw();
+      expect([frame.width, frame.height]).toEqual([64, 64]);
+      expectUniform(frame, [0, 0, 255, 255]);
+      // Nothing was created at the size that did not fit: no uncaptured GPU error either.
+      expect(capture.reports).toEqual([]);
+    } finally {
+      capture.restore();
+    }
+  });
+
+  test('setPhysicalSize and setLogicalSize (times the pixel ratio) past maxBufferSize throw naming it, and keep the size', async () => {
+    const device = await smallDevice();
+    const c = canvas({ size: [4, 4], pixelRatio: 2, updateMode: 'manual' });
+    c.getContext().configure({ device });
+    // 4097 x 4096 logical pixels at ratio 2 are 8194 x 8192 physical: the texture fits, its readback does not.
+    for (const resize of [() => c.setPhysicalSize(8193, 8192), () => c.setLogicalSize(4097, 4096)]) {
+      const e = thrown(resize);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toContain(`maxBufferSize (${DEFAULT_MAX_BUFFER})`);
+    }
+    expect(c.getPhysicalSize()).toEqual([8, 8]);
+    c.setLogicalSize(4096, 4096); // 8192 x 8192: exactly 256 MiB
+    expect(c.getPhysicalSize()).toEqual([8192, 8192]);
+  });
+
+  test('a readback whose staging buffer cannot exist fails clearly, and leaves nothing behind in the pool', async () => {
+    const device = await smallDevice();
+    const readback = new TextureReadback(device);
+    // Its readback needs 16384 x 4 x 4097 bytes > 256 MiB. Never written: no memory is touched.
+    const big = device.createTexture({ size: [16384, 4097], format: 'rgba8unorm', usage: GPUTextureUsage.COPY_SRC | GPUTextureUsage.RENDER_ATTACHMENT });
+    const smallTexture = device.createTexture({ size: [8, 8], format: 'rgba8unorm', usage: GPUTextureUsage.COPY_SRC | GPUTextureUsage.RENDER_ATTACHMENT });
+    const capture = captureReports();
+    try {
+      const e = await rejection(readback.read(big));
+      expect(e).toBeInstanceOf(GpuOutOfMemoryError);
+      expect(e.message).toContain(`maxBufferSize (${DEFAULT_MAX_BUFFER})`);
+      expect(readback.stagingBytes).toBe(0);
+      clearTexture(device, smallTexture, [1, 0, 0, 1]);
+      for (let i = 0; i < 3; i++) {
+        const pixels = await readback.read(smallTexture);
+        expect([...pixels.data.subarray(0, 4)]).toEqual([255, 0, 0, 255]);
+      }
+      expect(capture.reports).toEqual([]);
+    } finally {
+      capture.restore();
+      big.destroy();
+      smallTexture.destroy();
+      readback.destroy();
+    }
+  });
+});
+
+describe('the readback pool', () => {
+  test('after frames shrink, big staging buffers of the large size are given back', async () => {
+    const device = await getDefaultDevice();
+    const readback = new TextureReadback(device);
+    const texture = (size: number): GPUTexture => device.createTexture({ size: [size, size], format: 'rgba8unorm', usage: GPUTextureUsage.COPY_SRC | GPUTextureUsage.RENDER_ATTACHMENT });
+    // 2304 x 2304 x 4 = 21 MB a buffer: above the 16 MiB under which buffers are kept whenever they fit.
+    const [large, small] = [texture(2304), texture(16)];
+    try {
+      await Promise.all([readback.read(large), readback.read(large)]);
+      expect(readback.stagingBytes).toBe(2 * 2304 * 2304 * 4);
+      for (let i = 0; i < 3; i++) await Promise.all([readback.read(small), readback.read(small)]);
+      expect(readback.stagingBytes).toBe(2 * 256 * 16); // rows padded to 256 bytes
+    } finally {
+      readback.destroy();
+      large.destroy();
+      small.destroy();
+    }
+  });
+});
+
+describe('fitSize: a view\'s size fitted into the device and a pixel budget', () => {
+  const limits = { maxTextureDimension2D: 16384, maxBufferSize: 268_435_456 };
+  const aspect = (w: number, h: number): number => w / h;
+
+  test.each([
+    [8193, 8192, Infinity, 'maxBufferSize'],
+    [10240, 7680, 4096 * 4096, 'maxPixels'],
+    [16384 + 5000, 4, Infinity, 'maxTextureDimension2D'],
+    [1e9, 1e9, 4096 * 4096, 'maxPixels'],
+  ] as const)('%i x %i (maxPixels %d) is limited by %s, keeps its aspect ratio and fits', (w, h, maxPixels, bound) => {
+    const fitted = fitSize(w, h, limits, maxPixels);
+    expect(fitted.limitedBy).toBe(bound);
+    expect(sizeProblem(fitted.width, fitted.height, limits)).toBeUndefined();
+    expect(fitted.width * fitted.height).toBeLessThanOrEqual(maxPixels);
+    expect(Math.abs(aspect(fitted.width, fitted.height) - aspect(w, h)) / aspect(w, h)).toBeLessThan(0.35); // 4 px high: one row is 25 %
+    expect(readbackBytes(fitted.width, fitted.height)).toBeGreaterThan(limits.maxBufferSize * 0.9 * (bound === 'maxBufferSize' ? 1 : 0));
+  });
+
+  test('a size within every bound is kept as it is; one bound to the pixel is exact', () => {
+    expect(fitSize(640, 480, limits, 4096 * 4096)).toEqual({ width: 640, height: 480 });
+    expect(fitSize(8192, 8192, limits)).toEqual({ width: 8192, height: 8192 });
+    expect(fitSize(16384 + 5000, 4, limits)).toEqual({ width: 16384, height: 3, limitedBy: 'maxTextureDimension2D' });
+  });
+});
 describe('context', () => {
   test('configure without a device throws InvalidArgumentError mentioning device', () => {
     const ctx = canvas().getContext();

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { decodeFrameMessage, CloseCode, PROTOCOL_VERSION } from '../src/index.js';
 import { COMM_TARGET, KERNEL_COMMS, type KernelComm, type KernelComms } from '../src/remote/comms.js';
 import { DISPLAY_WRITER_HOOK, type DisplayMessage } from '../src/remote/notebook.js';
+import { resetReportedErrors } from '../src/report.js';
 import { captureReports, cleanup, isSolid, makeSolidCanvas, openView, until } from './helpers/remote.js';
 
 /** A comm as the launcher hands it to a target, recording what the kernel sends. */
@@ -158,7 +159,7 @@ test('bad opens are refused with the websocket close codes and logged; a closed 
       expect(comm.closedWith).toEqual({ code, reason });
       expect(comm.texts).toEqual([]);
     }
-    expect(reports.map((r) => r.message)).toEqual(cases.map(([, code, reason]) => expect.stringContaining(`${reason}; comm comm-`) as unknown as string));
+    expect(reports.map((r) => r.message)).toEqual(cases.map(([, code, reason]) => `comm_open refused (${reason}); the comm was closed with code ${code}`));
 
     // A comm view is closed with the canvas; a comm opened for the closed canvas is refused.
     const live = openComm({ canvasId: canvas.id, token: canvas.token, protocol: PROTOCOL_VERSION });
@@ -166,6 +167,30 @@ test('bad opens are refused with the websocket close codes and logged; a closed 
     expect(live.closedWith).toEqual({ code: CloseCode.normal, reason: 'canvas closed' });
     const late = openComm({ canvasId: canvas.id, token: canvas.token, protocol: PROTOCOL_VERSION });
     expect(late.closedWith).toEqual({ code: CloseCode.unknownCanvas, reason: 'no such canvas (it was closed, or the kernel restarted)' });
+  } finally {
+    restore();
+  }
+});
+
+test('300 refused comm opens give one report per kind, with counted repeats (the comm id is not in it)', async () => {
+  const { canvas } = await makeSolidCanvas();
+  await canvas.show();
+  resetReportedErrors(); // the test above reported these kinds already (reports are once per process)
+  const { reports, restore } = captureReports();
+  try {
+    const comms = Array.from({ length: 300 }, () => openComm({ canvasId: canvas.id, token: 'wrong', protocol: PROTOCOL_VERSION }));
+    expect(comms.every((c) => c.closedWith?.code === CloseCode.badToken)).toBe(true);
+    const full = reports.filter((r) => r.repeats === undefined);
+    expect(full.map((r) => r.message)).toEqual(['comm_open refused (missing or wrong token); the comm was closed with code 4003']);
+    // Repeats are counted at 10 and 100 (and 1000, ...), each one line naming the count.
+    expect(reports.filter((r) => r.repeats !== undefined).map((r) => r.repeats)).toEqual([10, 100]);
+    // A comm of another kind of refusal is its own report, once.
+    openComm({ canvasId: 'nope', token: canvas.token, protocol: PROTOCOL_VERSION });
+    openComm({ canvasId: 'nope2', token: canvas.token, protocol: PROTOCOL_VERSION });
+    expect(reports.filter((r) => r.repeats === undefined)).toHaveLength(2);
+    // The view still connects with the right token.
+    const good = openComm({ canvasId: canvas.id, token: canvas.token, protocol: PROTOCOL_VERSION });
+    await until(() => good.frames.length > 0, 5000, 'a frame over the good comm');
   } finally {
     restore();
   }

@@ -35,6 +35,16 @@ describe('requestDevice', () => {
     expect(s.name.length).toBeGreaterThan(0);
     // maxTextureDimension2D is raised to the adapter's maximum (lavapipe: 16384 > WebGPU's 8192).
     expect(device.limits.maxTextureDimension2D).toBeGreaterThan(8192);
+    // maxBufferSize is raised so the largest texture's readback fits (lavapipe: 16384^2 x 4 = 1 GiB
+    // of its 4 GiB; WebGPU's default 256 MiB would not even fit 8193x8192).
+    const max = device.limits.maxTextureDimension2D;
+    expect(device.limits.maxBufferSize).toBeGreaterThanOrEqual(max * max * 4);
+    device.destroy();
+  });
+
+  test('requiredLimits given by the caller win over the raised defaults', async () => {
+    const device = await requestDevice({ requiredLimits: { maxBufferSize: 268_435_456 } });
+    expect(device.limits.maxBufferSize).toBe(268_435_456);
     device.destroy();
   });
 

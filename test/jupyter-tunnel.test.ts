@@ -318,8 +318,8 @@ test('through a tunnel that forwards only Jupyter\'s port, the notebook is live 
   await newerFrame(page, index);
   // The refusals and the bad messages were logged clearly (tslab routes the kernel's stderr to the last cell).
   const log = (await cellErrors(page)).join('\n');
-  expect(log).toContain('comm view: ProtocolError: no such canvas (it was closed, or the kernel restarted)');
-  expect(log).toContain('comm view: ProtocolError: missing or wrong token');
+  expect(log).toContain('comm view: ProtocolError: comm_open refused (no such canvas (it was closed, or the kernel restarted)); the comm was closed with code 4001');
+  expect(log).toContain('comm view: ProtocolError: comm_open refused (missing or wrong token); the comm was closed with code 4003');
   expect(log).toMatch(/sent a bad message: ProtocolError: malformed JSON/);
   expect(log).toContain('comm messages carry { text: "<JSON message>" }; ignored');
   expect(log).toContain('message over 16384 bytes; ignored');

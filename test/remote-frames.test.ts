@@ -169,15 +169,20 @@ describe('view resize', () => {
     expect(canvas.getPixelRatio()).toBe(1.5);
   });
 
-  it('a resize beyond maxTextureDimension2D is clamped to it', async () => {
+  it('a resize beyond maxTextureDimension2D is fitted to it, keeping the aspect ratio', async () => {
     const s = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity });
     const max = s.device.limits.maxTextureDimension2D;
     const view = await openView(s.canvas);
     await view.nextFrame();
-    view.event({ type: 'resize', timestamp: 1, width: max + 5000, height: 4, pwidth: max + 5000, pheight: 4, ratio: 1 });
-    await view.waitFor(() => view.lastFrame()!.header.height === 4, 10_000, 'a frame 4 px high');
-    expect(s.canvas.getPhysicalSize()).toEqual([max, 4]);
-    expect(view.lastFrame()!.header.width).toBe(max);
+    const asked = max + 5000;
+    view.event({ type: 'resize', timestamp: 1, width: asked, height: 40, pwidth: asked, pheight: 40, ratio: 1 });
+    const height = Math.floor((40 * max) / asked);
+    await view.waitFor(() => view.lastFrame()!.header.width === max, 10_000, `a frame ${max} px wide`);
+    expect(s.canvas.getPhysicalSize()).toEqual([max, height]);
+    expect(view.lastFrame()!.header.height).toBe(height);
+    // The logical size stays the view's: the pixel ratio shrank with the frame.
+    expect(s.canvas.getLogicalSize()[0]).toBeCloseTo(asked, 6);
+    expect(view.lastFrame()!.header.pixelRatio).toBeCloseTo(max / asked, 5);
   });
 
   it('a 0x0 size hides the view: no drawing until it reports a real size again', async () => {

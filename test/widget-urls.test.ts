@@ -1,7 +1,7 @@
 // The widget's candidate websocket URLs for a kernel's server, from the page's location and
 // Jupyter base URL: pure functions, no browser.
 import { describe, expect, test } from 'vitest';
-import { candidateUrls, checkServerOptions, displayUrl, pageBaseUrl, type BaseUrlSource } from '../widget/src/urls.js';
+import { candidateUrls, checkServerOptions, displayUrl, pageBaseUrl, probeUrl, routeOf, type BaseUrlSource } from '../widget/src/urls.js';
 
 const PATH = '/ws/3f9a1c?token=abc&protocol=1';
 
@@ -129,4 +129,23 @@ describe('checkServerOptions', () => {
 test('displayUrl drops the query (the access token)', () => {
   expect(displayUrl(`ws://127.0.0.1:8123${PATH}`)).toBe('ws://127.0.0.1:8123/ws/3f9a1c');
   expect(displayUrl('ws://x/y')).toBe('ws://x/y');
+});
+
+describe('probeUrl and routeOf (a route is probed without the token before the token goes there)', () => {
+  const url = `ws://localhost:8888/proxy/8123/ws/3f9a1c?token=s3cr%2Bt&protocol=3`;
+
+  test('probeUrl drops the token (and only it), and asks for a probe', () => {
+    const probe = probeUrl(url);
+    expect(probe).toBe('ws://localhost:8888/proxy/8123/ws/3f9a1c?protocol=3&probe=1');
+    expect(probe).not.toContain('token');
+    expect(probe).not.toContain('s3cr');
+    // a URL with the token twice, or as its only parameter
+    expect(probeUrl('ws://h/ws/a?token=x&token=y')).toBe('ws://h/ws/a?probe=1');
+  });
+
+  test('routeOf is the part before /ws/<id>: one route for every canvas of a server', () => {
+    expect(routeOf(url)).toBe('ws://localhost:8888/proxy/8123');
+    expect(routeOf('ws://127.0.0.1:8123/ws/aaaa?token=x')).toBe(routeOf('ws://127.0.0.1:8123/ws/bbbb?token=y'));
+    expect(routeOf('ws://127.0.0.1:8123/ws/aaaa')).not.toBe(routeOf('ws://127.0.0.1:8124/ws/aaaa'));
+  });
 });

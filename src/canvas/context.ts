@@ -1,9 +1,13 @@
 // The WebGPU-style context of an offscreen canvas: configure it with a device, render into
 // getCurrentTexture(), and the canvas reads the texture back when it presents the frame. Unlike a
 // browser canvas, the texture is kept between frames and recreated only when the size changes.
-import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
+import { CanvasClosedError, InvalidArgumentError, type GpuError } from '../errors.js';
 import { deviceSummary } from '../gpu/device.js';
+import { fromGpuError } from '../gpu/scopes.js';
+import { checkSize } from './limits.js';
 import { CANVAS_FORMATS, TextureReadback, type Pixels } from './readback.js';
+
+export { checkSize } from './limits.js';
 
 /** Options of {@link CanvasContext.configure}, as in WebGPU's GPUCanvasConfiguration. */
 export interface ContextConfiguration {
@@ -32,6 +36,9 @@ export class CanvasContext {
   readonly #canvas: SizeSource;
   #config: Required<ContextConfiguration> | undefined;
   #texture: GPUTexture | undefined;
+  // Settles with the error WebGPU reported for the texture's creation (out of memory), or
+  // undefined: a texture that failed is dropped at present, never rendered into again.
+  #textureCreated: Promise<GpuError | undefined> | undefined;
   #readback: TextureReadback | undefined;
   #software: boolean | undefined; // the configured device's adapter is a CPU implementation
   #acquired = false;
@@ -58,7 +65,12 @@ export class CanvasContext {
     return this.#config;
   }
 
-  /** Sets the device and format to render with; replaces an earlier configuration. */
+  /**
+   * Sets the device and format to render with; replaces an earlier configuration. The canvas's
+   * size is not checked here but by each frame (getCurrentTexture) and each resize, so a canvas
+   * that is too large for the device fails its draws with an error naming the limit, and draws
+   * again once it is resized.
+   */
   configure(config: ContextConfiguration): void {
     if (this.#closed) throw new CanvasClosedError('configure: the canvas is closed');
     const device = config?.device;
@@ -79,7 +91,6 @@ export class CanvasContext {
     }
     const usage = config.usage ?? 0;
     if (!Number.isInteger(usage) || usage < 0) throw new InvalidArgumentError(`configure: usage must be GPUTextureUsage flags, got ${usage}`);
-    checkSize(this.#canvas.getPhysicalSize(), device);
     this.#release();
     this.#config = { device, format, usage, alphaMode };
     this.#readback = new TextureReadback(device);
@@ -95,6 +106,8 @@ export class CanvasContext {
   /**
    * The texture to render this frame into, at the canvas's physical size. The same texture is
    * returned until the size changes.
+   * @throws {InvalidArgumentError} naming the device limit (maxTextureDimension2D, or the
+   *   maxBufferSize its readback needs) when the canvas is too large for the device.
    */
   getCurrentTexture(): GPUTexture {
     if (this.#closed) throw new CanvasClosedError('getCurrentTexture: the canvas is closed');
@@ -108,15 +121,29 @@ export class CanvasContext {
     if (!this.#texture || this.#texture.width !== width || this.#texture.height !== height) {
       checkSize([width, height], config.device);
       this.#texture?.destroy();
-      this.#texture = config.device.createTexture({
-        label: 'dawn-rfb canvas texture',
-        size: [width, height],
-        format: config.format,
-        usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC | config.usage,
-      });
+      this.#texture = this.#createTexture(config, width, height);
     }
     this.#acquired = true;
     return this.#texture;
+  }
+
+  #createTexture(config: Required<ContextConfiguration>, width: number, height: number): GPUTexture {
+    const { device } = config;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    const texture = device.createTexture({
+      label: 'dawn-rfb canvas texture',
+      size: [width, height],
+      format: config.format,
+      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC | config.usage,
+    });
+    const what = `canvas texture ${width}x${height}`;
+    // Never rejects: it is awaited only when the frame is presented, and may never be.
+    this.#textureCreated = Promise.all([device.popErrorScope(), device.popErrorScope()]).then(
+      (errors) => { const e = errors.find((x) => x !== null); return e ? fromGpuError(`creating the ${what}`, e) : undefined; },
+      () => undefined,
+    );
+    return texture;
   }
 
   /**
@@ -142,7 +169,26 @@ export class CanvasContext {
     // 'auto': on a hardware GPU only; a software GPU runs the comparison on the same CPU cores,
     // where the JS thread's memcmp is cheaper than a compute pass and an extra frame copy.
     const compare = compareTiles === 'on' || (compareTiles === 'auto' && this.#software === false);
-    return this.#readback.read(this.#texture, fillAlpha && this.#config!.alphaMode === 'opaque', compare);
+    const texture = this.#texture;
+    const readback = this.#readback;
+    const opaque = fillAlpha && this.#config!.alphaMode === 'opaque';
+    const created = this.#textureCreated;
+    if (!created) return readback.read(texture, opaque, compare);
+    return created.then((error) => {
+      if (error) {
+        // A texture that failed is never reused: the next frame creates a new one.
+        if (this.#texture === texture) this.#dropTexture();
+        throw error;
+      }
+      if (this.#textureCreated === created) this.#textureCreated = undefined;
+      return readback.read(texture, opaque, compare);
+    });
+  }
+
+  #dropTexture(): void {
+    this.#texture?.destroy();
+    this.#texture = undefined;
+    this.#textureCreated = undefined;
   }
 
   /** @internal Hands back a frame's pixels that nobody uses any more (see TextureReadback.recycle). */
@@ -162,18 +208,9 @@ export class CanvasContext {
   }
 
   #release(): void {
-    this.#texture?.destroy();
-    this.#texture = undefined;
+    this.#dropTexture();
     this.#readback?.destroy();
     this.#readback = undefined;
     this.#acquired = false;
-  }
-}
-
-/** Throws unless a physical size fits the device's maxTextureDimension2D. */
-export function checkSize([w, h]: [number, number], device: GPUDevice): void {
-  const max = device.limits.maxTextureDimension2D;
-  if (w > max || h > max) {
-    throw new InvalidArgumentError(`canvas size ${w}x${h} exceeds this device's maxTextureDimension2D (${max})`);
   }
 }

@@ -1,8 +1,11 @@
 // Reads a canvas's texture back as tightly packed RGBA. Staging buffers are pooled: a buffer is
 // reused while its size fits (also when the frame shrinks), at most `maxInFlight` reads run at
 // once (further reads wait for a free buffer), and no buffer is mapped again while its previous
-// map is pending.
-import { mapBuffer } from '../gpu/scopes.js';
+// map is pending. A buffer whose creation failed, or whose map failed, is destroyed, never pooled:
+// one failed frame must not fail every later one. An idle buffer far larger than the frames now
+// read (a view zoomed in, then out) is given back rather than kept for good, once it is big.
+import { GpuOutOfMemoryError } from '../errors.js';
+import { checked, mapBuffer } from '../gpu/scopes.js';
 import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
 import { Limiter } from '../limiter.js';
 import { COMPARE_TILE, TileCompare, type TileChanges } from './tile-compare.js';
@@ -22,6 +25,8 @@ export interface Pixels {
 interface Slot {
   buffer: GPUBuffer;
   busy: boolean;
+  /** A read with it failed: destroyed on release, never reused. */
+  failed?: boolean;
   /** Staging for the tile flags (only with the comparison on the GPU). */
   flags?: GPUBuffer;
 }
@@ -57,6 +62,17 @@ const MAX_SLEEP_MS = 50;
 
 /** Recycled pixel arrays kept for reuse (more are left to the garbage collector). */
 const MAX_SPARE = 4;
+/**
+ * An idle staging buffer over REPLACE_ABOVE bytes and more than MAX_OVERSIZE times the size a
+ * read needs is replaced (smaller ones are reused whenever they fit: they cost little).
+ */
+const MAX_OVERSIZE = 4;
+const REPLACE_ABOVE = 16 * 1024 * 1024;
+
+/** Whether an idle buffer of `have` bytes serves a read of `need` bytes. */
+function serves(have: number, need: number): boolean {
+  return have >= need && (have <= REPLACE_ABOVE || have <= need * MAX_OVERSIZE);
+}
 
 /** A pool of staging buffers for reading one canvas's frames. */
 export class TextureReadback {
@@ -99,7 +115,8 @@ export class TextureReadback {
         flagBytes = TileCompare.flagBytes(width, height);
         if (!slot.flags || slot.flags.size < flagBytes) {
           slot.flags?.destroy();
-          slot.flags = this.#device.createBuffer({ label: 'dawn-rfb tile flags staging', size: flagBytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+          slot.flags = undefined;
+          slot.flags = await this.#createStaging('dawn-rfb tile flags staging', flagBytes);
         }
         compared = this.#compare.record(encoder, texture, stride, slot.buffer, slot.flags);
       } else {
@@ -136,6 +153,9 @@ export class TextureReadback {
         slot.flags!.unmap();
       }
       return { width, height, data, readIndex, ...(changedTiles ? { changedTiles } : {}) };
+    } catch (e) {
+      slot.failed = true;
+      throw e;
     } finally {
       this.#release(slot);
     }
@@ -164,6 +184,11 @@ export class TextureReadback {
     return new Uint8Array(length);
   }
 
+  /** @internal Bytes of the staging buffers held now (tests of the memory bound). */
+  get stagingBytes(): number {
+    return this.#slots.reduce((n, s) => n + s.buffer.size + (s.flags?.size ?? 0), 0);
+  }
+
   /** Destroys the staging buffers (after reads in flight finish). */
   destroy(): void {
     this.#destroyed = true;
@@ -175,9 +200,9 @@ export class TextureReadback {
 
   async #acquire(size: number): Promise<Slot> {
     await this.#inFlight.acquire();
-    // Prefer the smallest idle buffer that fits (a frame that shrank reuses it); else replace an
-    // idle one that is too small, or add one.
-    let slot = this.#slots.filter((s) => !s.busy && s.buffer.size >= size)
+    // Prefer the smallest idle buffer that fits (a frame that shrank reuses it, unless it is big
+    // and far too large); else replace an idle one, or add one.
+    let slot = this.#slots.filter((s) => !s.busy && serves(s.buffer.size, size))
       .sort((a, b) => a.buffer.size - b.buffer.size)[0];
     if (!slot) {
       const idle = this.#slots.find((s) => !s.busy);
@@ -187,7 +212,7 @@ export class TextureReadback {
       }
       let buffer: GPUBuffer;
       try {
-        buffer = this.#device.createBuffer({ label: 'dawn-rfb readback staging', size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+        buffer = await this.#createStaging('dawn-rfb readback staging', size);
       } catch (e) {
         this.#inFlight.release();
         throw e;
@@ -199,9 +224,29 @@ export class TextureReadback {
     return slot;
   }
 
+  /**
+   * A mappable buffer, checked: a size above the device's maxBufferSize is refused before
+   * anything is created, and a creation WebGPU reports as failed (out of memory) destroys the
+   * buffer and throws, so an invalid buffer never enters the pool.
+   */
+  async #createStaging(label: string, size: number): Promise<GPUBuffer> {
+    const max = this.#device.limits.maxBufferSize;
+    if (size > max) {
+      throw new GpuOutOfMemoryError(`canvas readback: a ${size}-byte staging buffer exceeds this device's maxBufferSize (${max}); render at a smaller size`);
+    }
+    let buffer: GPUBuffer | undefined;
+    try {
+      return await checked(this.#device, `canvas readback: creating a ${size}-byte staging buffer`, () => (
+        buffer = this.#device.createBuffer({ label, size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ })));
+    } catch (e) {
+      buffer?.destroy();
+      throw e;
+    }
+  }
+
   #release(slot: Slot): void {
     slot.busy = false;
-    if (this.#destroyed) {
+    if (this.#destroyed || slot.failed) {
       destroySlot(slot);
       this.#slots = this.#slots.filter((s) => s !== slot);
     }

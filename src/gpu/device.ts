@@ -15,7 +15,9 @@ export interface DeviceOptions extends AdapterOptions {
   requiredFeatures?: GPUFeatureName[];
   /**
    * Limits the device must have. Default: WebGPU's defaults, except `maxTextureDimension2D`,
-   * which is raised to the adapter's maximum so large canvases work.
+   * which is raised to the adapter's maximum so large canvases work, and `maxBufferSize`, raised
+   * (within the adapter's maximum) to what reading back the largest such texture needs
+   * (16384x16384 RGBA: 1 GiB), since a canvas's readback buffer is bound by it.
    */
   requiredLimits?: Record<string, number>;
 }
@@ -54,10 +56,7 @@ export async function requestDevice(options: DeviceOptions = {}): Promise<GPUDev
     device = await adapterFound.adapter.requestDevice({
       label,
       requiredFeatures: options.requiredFeatures ?? [],
-      requiredLimits: {
-        maxTextureDimension2D: adapterFound.adapter.limits.maxTextureDimension2D,
-        ...options.requiredLimits,
-      },
+      requiredLimits: { ...canvasLimits(adapterFound.adapter.limits), ...options.requiredLimits },
     });
   } catch (e) {
     throw wrapGpuException(`requestDevice on ${adapterFound.backend}`, e);
@@ -65,6 +64,23 @@ export async function requestDevice(options: DeviceOptions = {}): Promise<GPUDev
   watchDevice(device, label, adapterFound);
   return device;
 }
+
+/**
+ * The limits asked for by default: the adapter's largest 2D texture, and a maxBufferSize that
+ * fits its readback (rows of width x 4 bytes, already a multiple of 256 at these sizes), within
+ * what the adapter allows and never below WebGPU's default.
+ */
+function canvasLimits(adapter: GPUSupportedLimits): Record<string, number> {
+  const dimension = adapter.maxTextureDimension2D;
+  const readback = dimension * 4 * dimension;
+  return {
+    maxTextureDimension2D: dimension,
+    maxBufferSize: Math.max(DEFAULT_MAX_BUFFER_SIZE, Math.min(adapter.maxBufferSize, readback)),
+  };
+}
+
+/** WebGPU's default maxBufferSize (256 MiB). */
+const DEFAULT_MAX_BUFFER_SIZE = 268_435_456;
 
 function watchDevice(device: GPUDevice, label: string, adapterFound: FoundAdapter): void {
   found.set(device, adapterFound);

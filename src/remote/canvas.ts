@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CanvasBase, type Cursor, type Frame } from '../canvas/base.js';
+import { fitSize, type SizeLimits } from '../canvas/limits.js';
 import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 import type { ViewChannel } from './channel.js';
@@ -44,14 +45,18 @@ export interface RemoteCanvasStats {
   views: ViewStats[];
 }
 
-const DEFAULT_MAX_DIMENSION = 8192;
+// Before a device is configured, view sizes are fitted into WebGPU's default limits.
+const DEFAULT_LIMITS: SizeLimits = { maxTextureDimension2D: 8192, maxBufferSize: 268_435_456 };
+/** Default of {@link RemoteCanvasOptions.maxViewPixels}: 4096 x 4096. */
+export const DEFAULT_MAX_VIEW_PIXELS = 4096 * 4096;
 
 /** A canvas whose frames stream to views (browser widgets), and whose views send events back. */
 export class RemoteCanvas extends CanvasBase {
   /** Random id, part of the websocket path. */
   readonly id: string;
-  /** Secret a view must present to connect. */
-  readonly token: string;
+  // The secret a view must present: a private field behind a getter, so that printing the
+  // canvas (console.log, util.inspect, a notebook cell's value) never shows it.
+  readonly #token: string;
   readonly #maxBufferedFrames: number;
   readonly #dirtyTiles: boolean;
   readonly #gpuTileCompare: boolean | 'auto';
@@ -59,6 +64,9 @@ export class RemoteCanvas extends CanvasBase {
   readonly #quality: number;
   readonly #resizable: boolean;
   readonly #urlTemplate: string | undefined;
+  readonly #maxViewPixels: number;
+  /** Bounds a view's size was already fitted into: each is reported once per canvas. */
+  readonly #boundsReported = new Set<string>();
   readonly #views = new Map<string, View>();
   readonly #stream: FrameStream;
   readonly #server: Promise<FrameServer>;
@@ -70,9 +78,10 @@ export class RemoteCanvas extends CanvasBase {
     checkOptions(options);
     super(options);
     this.id = randomBytes(6).toString('hex');
-    this.token = randomBytes(18).toString('base64url');
+    this.#token = randomBytes(18).toString('base64url');
     this.#maxBufferedFrames = options.maxBufferedFrames ?? 2;
     this.#resizable = options.resizable ?? true;
+    this.#maxViewPixels = options.maxViewPixels ?? DEFAULT_MAX_VIEW_PIXELS;
     this.#cssSize = [options.cssWidth ?? `${this.getLogicalSize()[0]}px`, options.cssHeight ?? `${this.getLogicalSize()[1]}px`];
     this.#urlTemplate = options.urlTemplate ?? process.env.DAWN_RFB_URL_TEMPLATE;
     this.#dirtyTiles = options.dirtyTiles ?? true;
@@ -98,13 +107,26 @@ export class RemoteCanvas extends CanvasBase {
     this.#server.catch((e: unknown) => reportError('remote canvas server', e));
   }
 
+  /**
+   * Secret a view must present to connect. Not an own property: inspection output (console.log,
+   * util.inspect, a cell's printed value) leaves it out, since such output gets pasted into bug
+   * reports.
+   */
+  get token(): string {
+    return this.#token;
+  }
+
   /** The server this canvas is served from (started on first use). */
   server(): Promise<FrameServer> {
     return this.#server;
   }
 
-  /** URL of a standalone page showing this canvas. */
+  /**
+   * URL of a standalone page showing this canvas.
+   * @throws {CanvasClosedError} after close (the page could show nothing).
+   */
   async getUrl(): Promise<string> {
+    if (this.isClosed()) throw new CanvasClosedError('getUrl(): the canvas is closed; create a new one');
     const server = await this.#server;
     return `${server.url}/view/${this.id}?token=${encodeURIComponent(this.token)}`;
   }
@@ -194,6 +216,14 @@ export class RemoteCanvas extends CanvasBase {
   override toString(): string {
     const [w, h] = this.getPhysicalSize();
     return `RemoteCanvas ${this.id} ${w}x${h}, ${this.#views.size} view(s)`;
+  }
+
+  /**
+   * What console.log, util.inspect and a notebook cell's printed value show: the one-line
+   * summary, never the token (a getter that inspection with `getters: true` would otherwise call).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `${this.toString()}${this.isClosed() ? ' (closed)' : ''}`;
   }
 
   async #viewContent(containerId: string): Promise<ViewContent> {
@@ -302,19 +332,31 @@ export class RemoteCanvas extends CanvasBase {
   }
 
   /**
-   * Renders at the primary view's size (clamped to what the device can render). Set directly,
-   * not as an event through handleEvent: a view's size is this canvas's concern, not input for
-   * handlers (they get the resulting `resize` event all the same).
+   * Renders at the primary view's size, fitted (keeping the aspect ratio) into maxViewPixels and
+   * what the device can render and read back; the pixel ratio shrinks with it, so the logical
+   * size stays the view's. Set directly, not as an event through handleEvent: a view's size is
+   * this canvas's concern, not input for handlers (they get the resulting `resize` event all the same).
    */
   #followPrimary(): void {
     if (this.isClosed()) return;
-    const size = this.#primaryView()?.size;
-    if (!size) return;
-    const max = this.getContext().getConfiguration()?.device.limits.maxTextureDimension2D ?? DEFAULT_MAX_DIMENSION;
-    const pwidth = Math.min(max, size.pwidth);
-    const pheight = Math.min(max, size.pheight);
-    if (pwidth < 1 || pheight < 1) return;
-    this._setSize(pwidth, pheight, size.ratio);
+    const view = this.#primaryView();
+    const size = view?.size;
+    if (!view || !size || size.pwidth < 1 || size.pheight < 1) return;
+    const limits = this.getContext().getConfiguration()?.device.limits ?? DEFAULT_LIMITS;
+    const fitted = fitSize(size.pwidth, size.pheight, limits, this.#maxViewPixels);
+    if (fitted.limitedBy) this.#reportFitted(view, size, fitted.width, fitted.height, fitted.limitedBy, limits);
+    const ratio = size.ratio * (fitted.width / size.pwidth);
+    this._setSize(fitted.width, fitted.height, fitted.limitedBy ? ratio : size.ratio);
+  }
+
+  /** Says once per canvas and bound that a view asked for more than it renders. */
+  #reportFitted(view: View, size: { pwidth: number; pheight: number }, w: number, h: number, bound: string, limits: SizeLimits): void {
+    if (this.#boundsReported.has(bound)) return;
+    this.#boundsReported.add(bound);
+    const value = bound === 'maxPixels' ? `the canvas's maxViewPixels (${this.#maxViewPixels})`
+      : `the device's ${bound} (${limits[bound as keyof SizeLimits]})`;
+    reportError(`remote canvas ${this.id}`, new InvalidArgumentError(
+      `view ${view.id} asked for ${size.pwidth}x${size.pheight} pixels, beyond ${value}: rendering at ${w}x${h} (same aspect ratio; the view scales frames up). Reported once per canvas; later sizes are fitted the same way`), this);
   }
 
   #onViewClose(view: View): void {

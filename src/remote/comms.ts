@@ -76,7 +76,9 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 function refuse(comm: KernelComm, code: number, reason: string): void {
-  reportError('comm view', new ProtocolError(`${reason}; comm ${comm.id.slice(0, 64)} closed with code ${code}`));
+  // By kind only (no comm id in the message), as the websocket path reports: a client opening
+  // comm after comm gets one report and counted repeats, not a line per comm.
+  reportError('comm view', new ProtocolError(`comm_open refused (${reason}); the comm was closed with code ${code}`));
   comm.close({ code, reason });
 }
 

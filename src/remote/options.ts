@@ -49,6 +49,16 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   cssWidth?: string;
   /** CSS height of views. Default: the logical height in px. */
   cssHeight?: string;
+  /**
+   * Most pixels a frame may have when a view sets the size (a resize, a browser zoomed in): a
+   * larger request renders at the largest size within it, keeping the aspect ratio, and the view
+   * scales the frames up. This bounds what a view can make the canvas hold: ~20-22 bytes per
+   * pixel were measured (texture, staging buffers, pixel arrays, encodes), so ~330 MB at the
+   * default 16777216 (4096x4096). With views open the canvas renders at its primary view's size, so
+   * setLogicalSize (which asks the views to resize) is bound by it too; without views, sizes the
+   * program sets are bound only by the device. `Infinity`: only the device limits.
+   */
+  maxViewPixels?: number;
   /** Whether views show a resize handle. Default true. */
   resizable?: boolean;
   /** Where the shared server listens (used by the first canvas only). */
@@ -89,6 +99,9 @@ export function checkOptions(o: RemoteCanvasOptions): void {
   for (const key of ['maxBufferedFrames', 'maxEncodes'] as const) {
     const v = o[key];
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(`${key} must be an integer >= 1, got ${v}`);
+  }
+  if (o.maxViewPixels !== undefined && !(typeof o.maxViewPixels === 'number' && o.maxViewPixels >= 1)) {
+    throw new InvalidArgumentError(`maxViewPixels must be a number of pixels >= 1 (Infinity: no bound but the device's), got ${String(o.maxViewPixels)}`);
   }
   const parts = o.maxFrameParts;
   if (parts !== undefined && (!Number.isInteger(parts) || parts < 1 || parts > MAX_FRAME_PARTS)) {

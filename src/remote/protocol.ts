@@ -22,6 +22,14 @@ export const PROTOCOL_VERSION = 3;
 /** Largest message a view may send, in bytes; the server refuses bigger ones. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 
+/**
+ * Query parameter of a probe: a websocket without the token to `/ws/<id>?probe=1`, which only
+ * asks whether the route reaches a dawn-rfb server. The server answers a {@link ProbeMessage} and
+ * closes; the widget then connects with the token, which so never goes to a route that may not
+ * exist (a proxy path that 404s would log it).
+ */
+export const PROBE_PARAM = 'probe';
+
 /** Close codes the server uses (4000-4999 are free for applications). */
 export const CloseCode = {
   /** Normal close (the canvas closed, or the server shuts down). */
@@ -251,6 +259,8 @@ export interface HelloMessage {
   cssSize: [string, string];
   resizable: boolean;
 }
+/** Server -> probe: this route reaches a dawn-rfb server speaking `protocol` (then a normal close). */
+export interface ProbeMessage { type: 'probe'; protocol: number }
 /** Server -> view: the title changed. */
 export interface TitleMessage { type: 'title'; title: string }
 /** Server -> view: the cursor changed (a CSS cursor name). */

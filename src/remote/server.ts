@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidArgumentError, ServerClosedError } from '../errors.js';
 import { websocketChannel, type ViewChannel } from './channel.js';
-import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION } from './protocol.js';
+import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROBE_PARAM, PROTOCOL_VERSION, type ProbeMessage } from './protocol.js';
 import { viewerPage } from './page.js';
 import { widgetScript } from './widget-bundle.js';
 
@@ -269,6 +269,13 @@ export class FrameServer {
     // Refusals happen after the upgrade so a browser can read the close code and reason
     // (a refused handshake only shows as code 1006).
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      if (url.searchParams.has(PROBE_PARAM)) {
+        // Says only that this route leads here (as a missing token's close code would).
+        const answer: ProbeMessage = { type: 'probe', protocol: PROTOCOL_VERSION };
+        ws.send(JSON.stringify(answer));
+        ws.close(CloseCode.normal, 'probe answered');
+        return;
+      }
       const versions = url.searchParams.getAll('protocol');
       const protocol = versions.length === 0 ? null : versions.join(',');
       if (protocol !== null && protocol !== String(PROTOCOL_VERSION)) {

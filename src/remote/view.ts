@@ -5,6 +5,7 @@
 // canvas's public handleEvent.
 import { reportError } from '../report.js';
 import { AdaptiveRate, type AdaptiveState } from './adaptive.js';
+import { ByteRate, MAX_ACK_LENGTH, messageBytes } from './byte-rate.js';
 import type { ViewChannel } from './channel.js';
 import {
   CloseCode, parseClientMessage, ProtocolError,
@@ -113,6 +114,7 @@ export class View {
   #windowStart = 0;
   #windowCount = 0;
   #badReports = 0;
+  readonly #bytes = new ByteRate();
 
   /** Decides frames in flight, quality and scale from this view's acknowledgements (undefined: off). */
   readonly adaptive: AdaptiveRate | undefined;
@@ -266,15 +268,21 @@ export class View {
 
   #onMessage(data: string | Uint8Array): void {
     if (!this.#open) return;
-    // Over the rate, whatever does not look like an ack (the widget sends `{"type":"ack",...}`)
-    // is dropped unparsed: parsing is most of what a flood costs the kernel.
-    if (this.#overRate() && !(typeof data === 'string' && data.startsWith(ACK_PREFIX))) {
+    // An ack (the widget sends `{"type":"ack","index":N}`) is exempt from the rates, so only a
+    // short one counts as an ack: a long message starting that way is refused unparsed.
+    const ackLike = typeof data === 'string' && data.startsWith(ACK_PREFIX);
+    const isAck = ackLike && data.length <= MAX_ACK_LENGTH;
+    if (!this.#withinBytes(data) && !isAck) return;
+    // Over the rate, whatever is not an ack is dropped unparsed: parsing is most of what a flood
+    // costs the kernel.
+    if (this.#overRate() && !isAck) {
       this.#windowCount++;
       return;
     }
     let message: ClientMessage;
     try {
       if (typeof data !== 'string') throw new ProtocolError('views send JSON text messages only');
+      if (ackLike && !isAck) throw new ProtocolError(`an ack message is at most ${MAX_ACK_LENGTH} characters ({"type":"ack","index":N}); this one has ${data.length} (ignored unparsed)`);
       message = parseClientMessage(data);
     } catch (e) {
       // Logged once per kind of problem, then ignored: a bad message never closes the view. Bad
@@ -314,6 +322,18 @@ export class View {
       return;
     }
     if (reportError(`view ${this.id} sent a bad message`, error)) this.#badReports++;
+  }
+
+  /**
+   * Counts the message's bytes against this view's budget per second; over it, the message is
+   * dropped unparsed, as over the message rate (and reported once a second, the same way).
+   */
+  #withinBytes(data: string | Uint8Array): boolean {
+    const taken = this.#bytes.take(messageBytes(data));
+    if (!taken.ok && taken.first) {
+      reportError(`view ${this.id}`, new ProtocolError(`more than ${this.#bytes.max} bytes of messages in a second; dropping the rest of this second`));
+    }
+    return taken.ok;
   }
 
   /** Whether this second's allowance is already used up (without counting a message). */

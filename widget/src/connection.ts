@@ -8,6 +8,7 @@ import {
   type AckMessage, type EventMessage, type HelloMessage, type ServerMessage,
 } from '../../src/remote/protocol.js';
 import type { JupyterPath, SocketLike } from './jupyter-path.js';
+import { probeRoute, routeConfirmed, type Probe } from './probe.js';
 
 /** How a live view is connected: the canvas server's websocket, or through Jupyter. */
 export type Transport = 'direct' | 'jupyter';
@@ -85,9 +86,14 @@ export class Connection {
   private transport: Transport = 'direct';
   /** Bad URLs are warned about once, not on every round of retries. */
   private readonly warned = new Set<string>();
+  private probing: Probe | undefined;
 
-  /** `jupyter`: the page's Jupyter path, tried after every URL failed. */
-  constructor(private readonly urls: readonly string[], private readonly on: ConnectionEvents, private readonly jupyter?: JupyterPath) {
+  /**
+   * `jupyter`: the page's Jupyter path, tried after every URL failed. `probe`: the URLs are
+   * guesses (not a template the user gave): probe each route without the token before using it.
+   */
+  constructor(private readonly urls: readonly string[], private readonly on: ConnectionEvents, private readonly jupyter?: JupyterPath,
+    private readonly probe = false) {
     this.open();
   }
 
@@ -123,6 +129,8 @@ export class Connection {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.helloTimer);
+    this.probing?.cancel();
+    this.probing = undefined;
     const socket = this.socket;
     this.socket = null;
     this.live = false;
@@ -134,6 +142,7 @@ export class Connection {
     this.on.state({ status: 'connecting' });
     let socket: SocketLike;
     const jupyter = this.isJupyter(this.next);
+    if (!jupyter && this.probe && this.startProbe(this.urls[this.next]!)) return;
     try {
       if (jupyter) {
         socket = this.jupyter!.open();
@@ -160,6 +169,29 @@ export class Connection {
     socket.onclose = (e) => {
       if (socket === this.socket) this.closed(e.code, e.reason);
     };
+  }
+
+  /**
+   * Probes the route of `url` unless it is confirmed already; returns whether a probe started
+   * (open() runs again once it succeeded, the next route is tried if it failed).
+   */
+  private startProbe(url: string): boolean {
+    let target: string;
+    try {
+      target = toSocketUrl(url);
+    } catch {
+      return false; // open() reports the bad URL
+    }
+    if (routeConfirmed(target)) return false;
+    const probe = probeRoute(target, this.jupyter ? QUICK_HELLO_MS : HELLO_TIMEOUT_MS);
+    this.probing = probe;
+    void probe.done.then((ok) => {
+      if (this.probing !== probe || this.stopped) return;
+      this.probing = undefined;
+      if (ok) this.open();
+      else this.failed();
+    });
+    return true;
   }
 
   private receive(socket: SocketLike, data: unknown): void {

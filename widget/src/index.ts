@@ -100,6 +100,14 @@ function resolveJupyterPath(options: MountOptions, doc: Document): JupyterPath |
   return jupyterPath(server.comm, server.token, doc, pageBaseUrl(doc));
 }
 
+/**
+ * Whether the URLs are guessed routes (from `server`, without a template) that are probed before
+ * the token goes there: explicit URLs and a template are routes the caller knows exist.
+ */
+function probesRoutes(options: MountOptions): boolean {
+  return options.server !== undefined && options.server.template === undefined;
+}
+
 /** The URLs to try, from `urls` or `server`; throws a TypeError unless exactly one is valid. */
 function resolveUrls(options: MountOptions, doc: Document): string[] {
   if (typeof options !== 'object' || options === null) throw new TypeError('dawn-rfb: mount needs an options object with urls or server');
@@ -240,7 +248,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     state: (state) => status.show(state),
     message: apply,
     frame: (data, ack) => frames.push(data, ack),
-  }, jupyter);
+  }, jupyter, probesRoutes(options));
 
   let closed = false;
   const close = () => {

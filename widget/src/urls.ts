@@ -136,6 +136,28 @@ export function pageBaseUrl(doc: BaseUrlSource): string | undefined {
   return slashed(path);
 }
 
+/**
+ * The probe for a candidate URL: the same route and canvas, without the token, with `probe=1`
+ * (see PROBE_PARAM in the protocol). Whatever answers it (a proxy's 404 log included) never sees the token.
+ */
+export function probeUrl(url: string): string {
+  const u = new URL(url);
+  u.searchParams.delete('token');
+  u.searchParams.set('probe', '1');
+  return u.href;
+}
+
+/**
+ * The route part of a socket URL (everything before `/ws/<canvas id>`): a route one probe
+ * confirmed serves every canvas of that server.
+ */
+export function routeOf(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const ws = path.lastIndexOf('/ws/');
+  return ws < 0 ? path : path.slice(0, ws);
+}
+
 /** A URL as the overlay shows it: without the query string, which carries the access token. */
 export function displayUrl(url: string): string {
   const q = url.indexOf('?');
