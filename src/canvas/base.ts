@@ -2,6 +2,7 @@
 // backend hooks (_presentFrame, _mayDraw, _applyLogicalSize, _onTitle, _onCursor, _onClose) that
 // the offscreen and remote canvases fill in.
 import { CanvasClosedError, CanvasStateError, InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { endReportScope, isThenable, reportError, reportRejection } from '../report.js';
 import { CanvasContext, checkSize } from './context.js';
 import { EventEmitter, type HandlerFor } from './emitter.js';
@@ -18,6 +19,9 @@ export interface CanvasOptions extends ScheduleOptions {
   /** Title (shown by views that have one). Default "dawn-rfb". */
   title?: string;
 }
+
+/** The names of {@link CanvasOptions}, for the unknown-option check of every canvas class. */
+export const CANVAS_OPTION_NAMES = optionNames<CanvasOptions>({ size: true, pixelRatio: true, title: true, updateMode: true, minFps: true, maxFps: true });
 
 /** A presented frame: RGBA pixels plus what a view needs to show them right. */
 export interface Frame extends Pixels {
@@ -233,6 +237,7 @@ export abstract class CanvasBase {
 
   /** Changes the update mode and rates; fields not given keep their values. */
   setUpdateMode(updateMode: UpdateMode, rates: Omit<ScheduleOptions, 'updateMode'> = {}): void {
+    checkOptionNames('setUpdateMode rate', rates, ['minFps', 'maxFps']);
     this.#scheduler.setOptions({ ...rates, updateMode });
   }
 

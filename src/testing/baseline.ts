@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { compareImages, type CompareOptions, type ComparisonResult } from './compare.js';
 import { decodeImage, encodePng, type ImageInput } from './image.js';
+import { checkBaselineOptionNames } from './snapshot-options.js';
 import { baselineAction, type SnapshotUpdateMode } from './update-mode.js';
 
 /** How a baseline check ended. */
@@ -68,6 +69,7 @@ async function write(path: string, data: Buffer): Promise<string> {
 
 /** Compares `actual` with the baseline file and acts per update mode. */
 export async function checkBaseline(actual: ImageInput, o: CheckBaselineOptions): Promise<BaselineCheck> {
+  checkBaselineOptionNames(o);
   const decoded = await decodeImage(actual, 'actual');
   const baseline = await readIfExists(o.baselinePath);
   const artifact = (kind: string): string => join(o.resultsDir, `${o.artifactName}-${kind}.png`);

@@ -9,6 +9,7 @@ import { htmlReport } from './html-report.js';
 import { findNotebooks, readNotebook } from './read.js';
 import { runNotebookTest } from './run.js';
 import { DEFAULT_SANITIZERS, type Sanitizer } from './sanitize.js';
+import { checkTestNotebooksOptions } from '../snapshot-options.js';
 import type { NotebookResult, TestSummary } from './types.js';
 
 /** Options of {@link testNotebooks}. */
@@ -46,6 +47,7 @@ export interface TestNotebooksResult {
  * {@link InvalidArgumentError} before anything runs; failing notebooks are in the summary.
  */
 export async function testNotebooks(paths: readonly string[], o: TestNotebooksOptions = {}): Promise<TestNotebooksResult> {
+  checkTestNotebooksOptions(o);
   const updateMode = resolveUpdateMode(o.update);
   const timeout = o.timeout ?? 120;
   const sanitizers: Sanitizer[] = [...DEFAULT_SANITIZERS];
