@@ -5,6 +5,7 @@ import { create } from 'webgpu';
 import { GpuUnavailableError, InvalidArgumentError, type AdapterAttempt } from '../errors.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { installWebGpuGlobals } from './globals.js';
+import { adapterFixHint } from './install-hints.js';
 import { withoutDawnLimitWarnings } from './quiet-stderr.js';
 import { BACKENDS, parseBackends, resolveBackends, type Backend } from './backends.js';
 
@@ -147,12 +148,7 @@ export async function requestAdapter(options: AdapterOptions = {}): Promise<Foun
     }
   }
   const lines = attempts.map((a) => `  - ${a.backend} (${a.featureLevel}): ${a.reason}`);
-  throw new GpuUnavailableError(
-    `no WebGPU adapter found. Tried:\n${lines.join('\n')}\n`
-    + 'Fix: run `npm run setup` (as root on Debian it installs Mesa\'s software Vulkan driver), '
-    + 'or choose a backend with DAWN_RFB_BACKEND (one of: ' + BACKENDS.join(', ') + ').',
-    attempts,
-  );
+  throw new GpuUnavailableError(`no WebGPU adapter found. Tried:\n${lines.join('\n')}\n${adapterFixHint(backends)}`, attempts);
 }
 
 /** An adapter found by {@link enumerateAdapters}, with its summary. */
