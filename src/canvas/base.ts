@@ -70,7 +70,14 @@ export function checkPhysicalSize(w: unknown, h: unknown): [number, number] {
 interface DrawResult {
   frame?: Frame;
   error?: unknown;
+  /** A draw function ran without error but never asked for the texture: nothing was presented. */
+  empty?: boolean;
 }
+
+/** What a draw function that rendered nothing is told (once per draw function, through the reporter). */
+const RENDERED_NOTHING = 'the draw function rendered nothing, so no frame was shown: render into '
+  + 'canvas.getContext().getCurrentTexture() (after getContext().configure({ device })), e.g. with a render pass '
+  + 'whose colour attachment is getCurrentTexture().createView(). Reported once for this draw function.';
 
 /**
  * Base of all canvases. Set a draw function with `requestDraw(fn)`; it renders into
@@ -87,6 +94,9 @@ export abstract class CanvasBase {
   #cursor: Cursor = 'default';
   #closed = false;
   #inDrawFunction = false;
+  /** Whether "rendered nothing" was reported for the current draw function. */
+  #reportedEmpty = false;
+  #emptyScope: object = {};
   #frameIndex = 0;
 
   constructor(options: CanvasOptions = {}) {
@@ -104,10 +114,7 @@ export abstract class CanvasBase {
     this.#physical = [Math.max(1, Math.round(lw * this.#ratio)), Math.max(1, Math.round(lh * this.#ratio))];
     this.#title = String(options.title ?? 'dawn-rfb');
     this.#scheduler = new Scheduler({
-      draw: async () => {
-        const r = await this.#drawOnce();
-        if (r.error !== undefined) reportError('draw function', r.error, this);
-      },
+      draw: async () => this.#reportDrawResult(await this.#drawOnce()),
       flushEvents: () => this.#events.flush(),
       mayDraw: () => !this.#closed && this._mayDraw(),
     }, options);
@@ -122,7 +129,11 @@ export abstract class CanvasBase {
   requestDraw(fn?: () => void): void {
     if (fn !== undefined) {
       if (typeof fn !== 'function') throw new InvalidArgumentError('requestDraw: the draw function must be a function');
-      if (!this.#closed) this.#drawFunction = fn;
+      if (!this.#closed && fn !== this.#drawFunction) {
+        this.#drawFunction = fn;
+        this.#reportedEmpty = false;
+        this.#emptyScope = {};
+      }
     }
     if (this.#closed) return;
     this.#scheduler.requestDraw();
@@ -134,9 +145,21 @@ export abstract class CanvasBase {
    * @throws {CanvasClosedError} after close; {@link CanvasStateError} from inside a draw function.
    */
   forceDraw(): Promise<void> {
-    return this._drawNow().then((r) => {
-      if (r.error !== undefined) reportError('draw function', r.error, this);
-    });
+    return this._drawNow().then((r) => this.#reportDrawResult(r));
+  }
+
+  /**
+   * Reports what a scheduled or forced draw cannot throw: the draw function's error, or, once per
+   * draw function, that it rendered nothing (the README's `requestDraw(() => { ... })` template
+   * run as is): without this the view just stays empty.
+   */
+  #reportDrawResult(r: DrawResult): void {
+    if (r.error !== undefined) reportError('draw function', r.error, this);
+    else if (r.empty && !this.#reportedEmpty) {
+      this.#reportedEmpty = true;
+      // A scope of its own per draw function, so a new one that renders nothing is reported again.
+      reportError('draw function', new CanvasStateError(RENDERED_NOTHING), this.#emptyScope);
+    }
   }
 
   /**
@@ -180,7 +203,9 @@ export abstract class CanvasBase {
       this.#inDrawFunction = false;
     }
     const pending = this.#context?._present(this._fillsOpaqueAlpha(), this._comparesTiles());
-    if (!pending) return {};
+    // No draw function and no drawFrame override is a canvas not drawn yet (a view can make it
+    // draw before the next cell sets the function): not a mistake to report.
+    if (!pending) return { empty: this.#drawFunction !== undefined || this.drawFrame !== CanvasBase.prototype.drawFrame };
     const config = this.#context!.getConfiguration()!;
     let pixels: Pixels;
     try {
