@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidArgumentError, ServerClosedError } from '../errors.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { websocketChannel, type ViewChannel } from './channel.js';
+import { unknownCanvasReason } from './closed-canvases.js';
 import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION } from './protocol.js';
 import { viewerPage } from './page.js';
 import { widgetScript } from './widget-bundle.js';
@@ -277,7 +278,7 @@ export class FrameServer {
       }
       const canvas = this.#canvases.get(decodeSegment(match[1]!));
       if (!canvas) {
-        ws.close(CloseCode.unknownCanvas, 'no such canvas (it was closed, or the kernel restarted)');
+        ws.close(CloseCode.unknownCanvas, unknownCanvasReason(decodeSegment(match[1]!)));
         return;
       }
       if (!tokenMatches(single(url.searchParams, 'token'), canvas.token)) {
