@@ -19,6 +19,10 @@ const { createHmac, randomBytes, timingSafeEqual } = require('node:crypto');
 const REGISTRY = Symbol.for('dawn-rfb.kernel-comms');
 const DELIM = Buffer.from('<IDS|MSG>');
 const COMM_TYPES = new Set(['comm_open', 'comm_msg', 'comm_close', 'comm_info_request']);
+// dawn-rfb's view target and its refusal of an unknown canvas (code 4001), as in src/remote/comms.ts
+// and src/remote/closed-canvases.ts (this file is plain CommonJS and imports nothing of dist/).
+const VIEW_TARGET = 'dawn-rfb.view';
+const UNKNOWN_CANVAS_REASON = 'no such canvas in this kernel (the kernel restarted, or the output is from another session)';
 // Frames are bounded by acknowledgements (a few per view), so a high mark costs no memory in
 // practice; it only keeps bursts of small messages from being dropped by the PUB socket.
 const IOPUB_HIGH_WATER_MARK = 100_000;
@@ -233,6 +237,14 @@ function installComms(jupyter, options = {}) {
       const open = typeof name === 'string' ? targets.get(name) : undefined;
       if (comms.has(id)) {
         log(`comm_open for comm id ${JSON.stringify(id)}, which is already open; ignored`);
+        return;
+      }
+      if (!open && name === VIEW_TARGET) {
+        // A view of a canvas from before this kernel started (a restart, saved outputs): dawn-rfb
+        // registers the target when it serves its first canvas, so no canvas of this kernel
+        // exists yet. Refused as src/remote/comms.ts refuses an unknown canvas, so the view
+        // stops retrying and says "kernel restarted: re-run the cell".
+        iopub('comm_close', header, { comm_id: id, data: { code: 4001, reason: UNKNOWN_CANVAS_REASON } });
         return;
       }
       if (!open) {

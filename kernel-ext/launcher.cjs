@@ -11,7 +11,8 @@
 //     server's own connection to the kernel, where the canvas server's port is unreachable.
 //  6. A failed cell gets an error reply and an error output with a real ename/evalue/traceback
 //     (tslab sends only `status: "error"`, so headless runners show an empty `<Error>:`), and a
-//     module that cannot be found says how to install it.
+//     module that cannot be found says how to install it; `{ x }` of an earlier cell's `x` (which
+//     tslab loses) says to write `{ x: x }`.
 // When an internal is missing (another tslab version) it says which and falls back: canvases
 // still display with `await canvas.show()`.
 //
@@ -109,6 +110,25 @@ function describeFailure(printed) {
   return { ename: 'Error', evalue: 'the cell failed (see its stderr output)', traceback: [] };
 }
 
+const NOT_DEFINED = /^(\S+) is not defined$/;
+
+/**
+ * tslab 1.0.22 rewrites an earlier cell's variable `x` to its exports, except in the object
+ * shorthand `{ x }`, which then fails with a bare "x is not defined". When the name is one an
+ * earlier cell defined (tslab's executor keeps them in `locals`), the error says the workaround.
+ */
+function withShorthandHint(failure, locals) {
+  const name = failure.ename === 'ReferenceError' ? NOT_DEFINED.exec(failure.evalue)?.[1] : undefined;
+  if (!name || !locals || !Object.prototype.hasOwnProperty.call(locals, name)) return failure;
+  const hint = `${failure.evalue}: \`${name}\` is defined by an earlier cell, and tslab loses such a variable in the `
+    + `object shorthand; write \`{ ${name}: ${name} }\` instead of \`{ ${name} }\``;
+  // The stack's "ReferenceError: x is not defined" line (after vm's source lines) gets it too.
+  const bare = `${failure.ename}: ${failure.evalue}`;
+  const traceback = failure.traceback.map((line) => (line === bare ? `${failure.ename}: ${hint}` : line));
+  if (!traceback.includes(`${failure.ename}: ${hint}`)) traceback.unshift(`${failure.ename}: ${hint}`);
+  return { ...failure, evalue: hint, traceback };
+}
+
 const jupyterModule = optional(path.join(root, 'dist', 'jupyter.js'));
 const ZmqServer = jupyterModule?.ZmqServer;
 if (typeof ZmqServer?.prototype?.handleExecute === 'function') {
@@ -192,7 +212,7 @@ if (typeof executor?.createExecutor === 'function') {
       } finally {
         printing = undefined;
       }
-      if (!ok) lastFailure = describeFailure(printed);
+      if (!ok) lastFailure = withShorthandHint(describeFailure(printed), ex.locals);
       const pending = globalThis[PENDING_DISPLAYS];
       while (pending && pending.size > 0) await Promise.allSettled([...pending]);
       return ok;

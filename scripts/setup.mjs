@@ -80,78 +80,9 @@ if (sources > mtime(stamp)) {
 }
 
 // ---- 3. a WebGPU adapter -------------------------------------------------------------------
-function probe(backend) {
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'probe-adapter.mjs'), backend],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, EGL_PLATFORM: process.env.EGL_PLATFORM ?? 'surfaceless' } });
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  let result;
-  try { result = JSON.parse(line); } catch { result = { ok: false, reason: (r.stderr || line).trim().slice(0, 300) }; }
-  // Dawn says why a backend failed on stderr ("Couldn't load Vulkan: libvulkan.so.1 ...").
-  const why = r.stderr.split('\n').find((l) => /^(Warning|Error):/.test(l));
-  if (!result.ok && why) result.reason += ` -- ${why.replace(/^\w+:\s*/, '')}`;
-  return result;
-}
-
-/** The deb822 URI of the machine's own Debian mirror, read at run time (never hard-coded). */
-function debianMirror() {
-  const f = '/etc/apt/sources.list.d/debian.sources';
-  if (existsSync(f)) {
-    for (const stanza of readFileSync(f, 'utf8').split(/\n\s*\n/)) {
-      const suites = stanza.match(/^Suites:\s*(.*)$/m)?.[1].split(/\s+/) ?? [];
-      const uri = stanza.match(/^URIs:\s*(\S+)/m)?.[1];
-      if (uri && suites.includes(codename)) return uri;
-    }
-  }
-  const legacy = '/etc/apt/sources.list';
-  if (existsSync(legacy)) {
-    const m = readFileSync(legacy, 'utf8').match(new RegExp(`^deb\\s+(?:\\[[^\\]]*\\]\\s+)?(\\S+)\\s+${codename}\\s`, 'm'));
-    if (m) return m[1];
-  }
-  return null;
-}
-
-function vulkanInstallCommands() {
-  if (codename === 'bookworm') {
-    const uri = debianMirror() ?? '<your Debian mirror URI>';
-    return [
-      `printf 'Types: deb\\nURIs: ${uri}\\nSuites: bookworm-backports\\nComponents: main\\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n' > /etc/apt/sources.list.d/bookworm-backports.sources`,
-      'apt-get update',
-      'apt-get install -y -t bookworm-backports mesa-vulkan-drivers',
-    ];
-  }
-  return ['apt-get update', 'apt-get install -y mesa-vulkan-drivers'];
-}
-
-const vk = probe('vulkan');
-if (vk.ok) {
-  info(`WebGPU adapter: ${vk.summary}`);
-} else {
-  const gles = probe('opengles');
-  if (isRoot && isDebian) {
-    log(`no Vulkan WebGPU adapter (${vk.reason}); installing Mesa's software Vulkan driver (lavapipe)`
-      + (codename === 'bookworm' ? ' from bookworm-backports' : '') + ' ...');
-    for (const c of vulkanInstallCommands()) {
-      log(`$ ${c}`);
-      run('sh', ['-c', c], { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
-    }
-    const again = probe('vulkan');
-    if (again.ok) info(`WebGPU adapter: ${again.summary}`);
-    else if (gles.ok) log(`Vulkan still unavailable (${again.reason}); using OpenGL ES: ${gles.summary}`);
-    else fail([`still no WebGPU adapter after installing Mesa: ${again.reason}`]);
-  } else if (gles.ok) {
-    log(`no Vulkan adapter (${vk.reason}); using OpenGL ES: ${gles.summary}`);
-    log(`for the Vulkan backend run as root: ${vulkanInstallCommands().join(' && ')}`);
-  } else {
-    fail([
-      'no WebGPU adapter found.',
-      `  vulkan: ${vk.reason}`,
-      `  opengles: ${gles.reason}`,
-      isDebian
-        ? `Run as root: ${vulkanInstallCommands().join(' && ')}`
-        : 'Install a Vulkan driver (a GPU driver, or Mesa >= 23 "lavapipe" for a software GPU) and its loader libvulkan.so.1.',
-    ]);
-  }
-}
+// scripts/setup-gpu.mjs, also shipped for `npx dawn-rfb setup`; imported only now, as it uses the build.
+const { setupGpu } = await import('./setup-gpu.mjs');
+if (!setupGpu({ quiet })) process.exit(1);
 
 // ---- 4. Chromium for browser tests -------------------------------------------------------------
 if (args.has('--browser') && !existsSync('/usr/bin/chromium')) {

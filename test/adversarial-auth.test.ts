@@ -74,7 +74,8 @@ describe('tokens', () => {
     const page = `/view/${id}?token=${encodeURIComponent(token)}`;
     expect((await get(port, page)).status).toBe(200);
     closed.close();
-    expect(await attempt(wsPath(id, token))).toMatchObject({ code: CloseCode.unknownCanvas });
+    // The reason says the canvas closed (the view shows "canvas closed", not connection advice).
+    expect(await attempt(wsPath(id, token))).toMatchObject({ code: CloseCode.unknownCanvas, reason: 'canvas closed' });
     const gone = await get(port, page);
     expect(gone.status).toBe(404);
     expect(gone.body).not.toContain(token);

@@ -167,15 +167,40 @@ test('resizing the viewport renders a frame of the new physical size (device pix
   expect(canvas!.received.filter((e) => e.type === 'resize')).toEqual([]);
 });
 
-test('when the canvas closes the view says disconnected and keeps the last frame', async () => {
+test('when the canvas closes the view says "canvas closed", keeps the last frame and stops retrying', async () => {
   const page = await openDemo({ size: [200, 150] });
   // The canvas's own backing store (the status overlay sits above it).
   const backing = (): Promise<string> => page.locator('#view canvas').evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
   const before = await backing();
   canvas!.close();
-  await page.waitForSelector('#view[data-status="disconnected"]');
+  await page.waitForSelector('#view[data-status="ended"]');
+  expect(await page.locator('#view .dawn-rfb-status').textContent()).toBe('canvas closed');
   expect(await backing()).toBe(before);
   expect(await page.locator('#view canvas').isVisible()).toBe(true);
+  // No reconnect round follows, so the never-connected advice never appears.
+  await page.waitForTimeout(1500);
+  expect(await page.locator('#view').getAttribute('data-status')).toBe('ended');
+  expect(await page.locator('#view .dawn-rfb-status').textContent()).toBe('canvas closed');
+  expect(await page.locator('#view').getAttribute('data-tried')).toBeNull();
+});
+
+test('a view that was live and lost its server says "disconnected", not the advice for a view that never connected', async () => {
+  const page = await openDemo({ size: [120, 90] });
+  const backing = (): Promise<string> => page.locator('#view canvas').evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+  const before = await backing();
+  // As when the kernel dies: the server goes away (the canvas did not close), nothing answers.
+  await (await canvas!.server()).close();
+  // Through the first reconnects (0.5 s, 1 s backoff; each a whole round of the one URL).
+  const texts = new Set<string>();
+  for (let t = 0; t < 3000; t += 100) {
+    texts.add((await page.locator('#view .dawn-rfb-status').textContent()) ?? '');
+    await page.waitForTimeout(100);
+  }
+  const notices = [...texts].filter((t) => t !== '');
+  expect(notices.some((t) => /^disconnected, reconnecting in \d+ s$/.test(t)), notices.join(' | ')).toBe(true);
+  expect(notices.filter((t) => t.includes('Could not reach')), 'the never-connected advice').toEqual([]);
+  expect(await page.locator('#view').getAttribute('data-tried')).toBeNull();
+  expect(await backing()).toBe(before);
 });
 
 test('a view whose element is replaced by one with the same id (an updated output) closes', async () => {

@@ -1,7 +1,7 @@
 // The main job: `dawn-rfb snapshot` renders the demo scene on the real (software) GPU, writes a
 // PNG whose pixels show the cube, prints the adapter, and the process exits by itself.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,3 +70,21 @@ test('--backend decides the backend, over DAWN_RFB_BACKEND in the environment', 
   const { stdout } = await run(process.execPath, [cli, 'info', '--backend', 'vulkan'], { timeout: 20_000, env });
   expect(stdout).toMatch(/\(.+, vulkan, core/);
 });
+
+test('setup, from the packed package as a user installs it, finds the adapter with the shipped installer', async () => {
+  // Unpacked under the repository (test-results/, ignored) so its dependencies resolve from our
+  // node_modules, as they would from a user's; only what `files` ships is there.
+  const root = resolve(import.meta.dirname, '..');
+  mkdirSync(join(root, 'test-results'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'test-results', 'packed-'));
+  const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, timeout: 60_000 });
+  const tarball = join(dir, (JSON.parse(packed) as { filename: string }[])[0]!.filename);
+  const pkg = join(dir, 'node_modules', 'dawn-rfb');
+  mkdirSync(pkg, { recursive: true });
+  await run('tar', ['-xzf', tarball, '-C', pkg, '--strip-components=1']);
+  const { stdout, stderr } = await run(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), 'setup'], { cwd: dir, timeout: 60_000 });
+  expect(stdout + stderr).toMatch(/\[setup\] WebGPU adapter: .+ \((.+), (vulkan|opengles)\)/);
+  const quiet = await run(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), 'setup', '--quiet'], { cwd: dir, timeout: 60_000 });
+  expect(quiet.stdout + quiet.stderr).toBe('');
+  rmSync(dir, { recursive: true, force: true });
+}, 120_000);

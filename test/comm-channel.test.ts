@@ -150,7 +150,7 @@ test('bad opens are refused with the websocket close codes and logged; a closed 
   try {
     const cases: [Record<string, unknown>, number, string][] = [
       [{ canvasId: canvas.id, token: 'wrong', protocol: PROTOCOL_VERSION }, CloseCode.badToken, 'missing or wrong token'],
-      [{ canvasId: 'nope', token: canvas.token, protocol: PROTOCOL_VERSION }, CloseCode.unknownCanvas, 'no such canvas (it was closed, or the kernel restarted)'],
+      [{ canvasId: 'nope', token: canvas.token, protocol: PROTOCOL_VERSION }, CloseCode.unknownCanvas, 'no such canvas in this kernel (the kernel restarted, or the output is from another session)'],
       [{ canvasId: canvas.id, token: canvas.token, protocol: 7 }, CloseCode.protocolMismatch, `the view speaks protocol 7, this kernel ${PROTOCOL_VERSION}`],
       [{ hello: 'there' }, CloseCode.protocolMismatch, 'comm_open data must be { canvasId: string, token: string, protocol: number }'],
     ];
@@ -161,12 +161,12 @@ test('bad opens are refused with the websocket close codes and logged; a closed 
     }
     expect(reports.map((r) => r.message)).toEqual(cases.map(([, code, reason]) => `comm_open refused (${reason}); the comm was closed with code ${code}`));
 
-    // A comm view is closed with the canvas; a comm opened for the closed canvas is refused.
+    // A comm view is closed with the canvas; a comm opened for the closed canvas is refused, saying so.
     const live = openComm({ canvasId: canvas.id, token: canvas.token, protocol: PROTOCOL_VERSION });
     canvas.close();
     expect(live.closedWith).toEqual({ code: CloseCode.normal, reason: 'canvas closed' });
     const late = openComm({ canvasId: canvas.id, token: canvas.token, protocol: PROTOCOL_VERSION });
-    expect(late.closedWith).toEqual({ code: CloseCode.unknownCanvas, reason: 'no such canvas (it was closed, or the kernel restarted)' });
+    expect(late.closedWith).toEqual({ code: CloseCode.unknownCanvas, reason: 'canvas closed' });
   } finally {
     restore();
   }

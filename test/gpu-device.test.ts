@@ -1,5 +1,6 @@
 // Adapter and device acquisition, backend parsing, and reporting of uncaptured GPU errors.
 import { afterEach, describe, expect, test } from 'vitest';
+import { adapterFixHint } from '../src/gpu/install-hints.js';
 import {
   BACKENDS, deviceSummary, getDefaultDevice, GpuUnavailableError, InvalidArgumentError, parseBackends,
   requestAdapter, requestDevice, DawnRfbError,
@@ -81,8 +82,28 @@ describe('requestAdapter', () => {
     expect(attempts[0]!.reason.length).toBeGreaterThan(0);
     expect(e.message).toContain('metal');
     expect(e.message).toContain(attempts[0]!.reason);
-    expect(e.message).toContain('npm run setup');
+    expect(e.message).not.toContain('npm run setup'); // a script of this repository, not of a user's project
+    expect(e.message).toContain('metal: that backend does not exist on Linux; Dawn\'s backends here: vulkan, opengles, opengl.');
+    expect(e.message).not.toContain('mesa-vulkan-drivers'); // nothing to install for a backend the OS lacks
     expect(e.message).toContain('DAWN_RFB_BACKEND');
+  });
+
+  test('the fix fits the backends asked for: setup command and Mesa lines for vulkan, EGL lines for opengles', () => {
+    const bookworm = { platform: 'linux', id: 'debian', codename: 'bookworm' } as const;
+    const vulkan = adapterFixHint(['vulkan', 'opengles'], bookworm);
+    expect(vulkan).toContain('run `npx dawn-rfb setup` in your project');
+    expect(vulkan).toContain('apt-get install -y -t bookworm-backports mesa-vulkan-drivers');
+    expect(vulkan).toContain('Suites: bookworm-backports');
+    expect(vulkan).toContain('apt-get install -y libegl1 libegl-mesa0');
+    const jammy = adapterFixHint(['vulkan'], { platform: 'linux', id: 'ubuntu', codename: 'jammy' });
+    expect(jammy).toContain('apt-get install -y mesa-vulkan-drivers');
+    expect(jammy).not.toContain('backports');
+    const gles = adapterFixHint(['opengles'], bookworm);
+    expect(gles).toContain('libegl-mesa0');
+    expect(gles).not.toContain('mesa-vulkan-drivers');
+    expect(gles).not.toContain('dawn-rfb setup');
+    const mac = adapterFixHint(['vulkan', 'd3d12'], { platform: 'darwin', id: '', codename: '' });
+    expect(mac).toContain('vulkan, d3d12: those backends do not exist on macOS; Dawn\'s backends here: metal.');
   });
 
   test('tries each backend in order, keeping every failure', async () => {

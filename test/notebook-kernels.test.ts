@@ -118,6 +118,13 @@ const png = await canvas.snapshot();
 console.log('snapshot bytes', png.length > 0);`,
       `canvas.close();
 try { canvas.show(); } catch (e) { console.log((e as Error).name, (e as Error).message); }`,
+      // The README's template as is: it renders nothing, which the cell is told once.
+      `const empty = new RemoteCanvas({ size: [8, 8] });
+empty.getContext().configure({ device: device });
+empty.requestDraw(() => { /* render into context.getCurrentTexture() */ });
+await empty.forceDraw();
+await empty.forceDraw();
+empty.close();`,
     ]);
     const drawErrors = stream(cells[1]!, 'stderr');
     expect(drawErrors).toContain('boom in the draw function');
@@ -127,6 +134,9 @@ try { canvas.show(); } catch (e) { console.log((e as Error).name, (e as Error).m
     expect(handlerErrors.split('boom in a key handler').length - 1).toBe(1);
     expect(stream(cells[3]!, 'stdout')).toContain('snapshot bytes true');
     expect(stream(cells[4]!, 'stdout')).toMatch(/CanvasClosedError show\(\): the canvas is closed/);
+    const empty = stream(cells[5]!, 'stderr');
+    expect(empty).toContain('[dawn-rfb] draw function: CanvasStateError: the draw function rendered nothing, so no frame was shown');
+    expect(empty.split('rendered nothing').length - 1).toBe(1);
   });
 });
 
@@ -140,6 +150,11 @@ describe('a failed cell says why, in its reply and as an error output (headless 
       `const n: number = 'not a number';\nconsole.log(n);`,
       `throw new RangeError('size out of range');`,
       `console.log('still alive', 1 + 1);`,
+      `const device = { label: 'an earlier cell\\'s variable' };`,
+      // tslab 1.0.22 loses an earlier cell's variable in the object shorthand.
+      `console.log({ device });`,
+      `console.log({ device: device }.device.label);`,
+      `(0, eval)('nowhere');`,
     ]);
     const expectFailure = (cell: RanCell, ename: string, evalue: RegExp): void => {
       const meta = cell.metadata.dawn_rfb_test;
@@ -155,6 +170,11 @@ describe('a failed cell says why, in its reply and as an error output (headless 
     expectFailure(cells[2]!, 'RangeError', /^size out of range$/);
     expect(cells[3]!.metadata.dawn_rfb_test).toBeUndefined();
     expect(stream(cells[3]!.outputs, 'stdout')).toContain('still alive 2');
+    expectFailure(cells[5]!, 'ReferenceError', /^device is not defined: `device` is defined by an earlier cell, and tslab loses such a variable in the object shorthand; write `\{ device: device \}` instead of `\{ device \}`$/);
+    expect(cells[5]!.outputs.find((o) => o.output_type === 'error')!.traceback!.join('\n')).toContain('ReferenceError: device is not defined: `device` is defined by an earlier cell');
+    expect(stream(cells[6]!.outputs, 'stdout')).toContain("an earlier cell's variable");
+    // A name no earlier cell defined gets no such hint.
+    expectFailure(cells[7]!, 'ReferenceError', /^nowhere is not defined$/);
   }, 120_000);
 });
 

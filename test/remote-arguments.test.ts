@@ -65,7 +65,7 @@ describe('RemoteCanvas and server options', () => {
     await expectInvalid(() => new RemoteCanvas({ server: { host: 5 as never } }), /host must be a non-empty string/);
     await expectInvalid(() => new RemoteCanvas({ server: { heartbeatMs: 1 } }), /heartbeatMs must be a number >= 10/);
     await expectInvalid(() => new RemoteCanvas({ server: { headersTimeoutMs: 0 } }), /headersTimeoutMs must be a number >= 100/);
-    await expectInvalid(() => new RemoteCanvas({ server: { prot: 1 } as ServerOptions }), /unknown server option "prot"; valid: host, port/);
+    await expectInvalid(() => new RemoteCanvas({ server: { prot: 1 } as ServerOptions }), /unknown server option 'prot'; did you mean 'port'\? allowed: host, port/);
     await expectInvalid(() => new RemoteCanvas({ server: { allowedHosts: ['a:1'] } }), /allowedHosts must be '\*' or a list of host names/);
     await expectInvalid(() => new RemoteCanvas({ urlTemplate: 5 as never }), /urlTemplate must be a URL prefix string/);
   });

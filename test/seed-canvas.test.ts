@@ -4,10 +4,10 @@
 // and what close does.
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  CanvasContext, DawnRfbError, getDefaultDevice, InvalidArgumentError, OffscreenCanvas, reportError,
+  CanvasContext, DawnRfbError, getDefaultDevice, InvalidArgumentError, OffscreenCanvas, RemoteCanvas, reportError,
   requestDevice, textureViewSize, UnknownEventTypeError, viewTexture, type CanvasEvent,
 } from '../src/index.js';
-import { captureReports, clearTexture, expectUniform, settle, thrown } from './helpers/gpu.js';
+import { captureReports, clearTexture, expectUniform, settle, thrown, waitFor } from './helpers/gpu.js';
 
 const DEFAULT_BACKEND = process.env.DAWN_RFB_BACKEND?.split(',')[0]?.trim() || 'vulkan';
 
@@ -131,6 +131,44 @@ describe('reporting of repeated errors', () => {
     expect(cap.reports.map(([, , repeats]) => repeats)).toEqual([undefined, 10, 12, undefined]);
     second.close();
     expect(cap.reports).toHaveLength(4); // no repeats: nothing more at close
+  });
+
+  test("a draw function that renders nothing (the README's template as is) is reported once, on console.error by default", async () => {
+    const device = await getDefaultDevice();
+    const lines: string[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => { lines.push(args.join(' ')); };
+    const canvas = new OffscreenCanvas({ size: [4, 4], maxFps: 1000 });
+    const remote = new RemoteCanvas({ size: [4, 4], updateMode: 'manual' });
+    try {
+      canvas.getContext().configure({ device });
+      await canvas.forceDraw(); // no draw function yet: a canvas not drawn yet, nothing to report
+      expect(lines).toEqual([]);
+      const empty = (): void => { /* render into context.getCurrentTexture() */ };
+      let draws = 0;
+      canvas.addEventHandler(() => { draws++; }, 'before_draw');
+      for (let i = 1; i <= 12; i++) {
+        canvas.requestDraw(empty); // scheduled draws, as a live view's
+        expect(await waitFor(() => draws >= i)).toBe(true);
+      }
+      await settle();
+      await canvas.forceDraw();
+      expect(lines).toHaveLength(1); // once, not once per frame nor at 10 repeats
+      expect(lines[0]).toMatch(/^\[dawn-rfb\] draw function: CanvasStateError: the draw function rendered nothing, so no frame was shown: render into canvas\.getContext\(\)\.getCurrentTexture\(\)/);
+      canvas.requestDraw(() => { /* another one that forgot to render */ });
+      await waitFor(() => lines.length === 2);
+      // A RemoteCanvas (whose view would stay empty) says the same.
+      remote.getContext().configure({ device });
+      remote.requestDraw(empty);
+      await remote.forceDraw();
+      await remote.forceDraw();
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toContain('the draw function rendered nothing');
+    } finally {
+      console.error = error;
+      canvas.close();
+      remote.close();
+    }
   });
 
   test('the default reporter prints a repeat as one short line with the count', () => {

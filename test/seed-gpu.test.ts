@@ -108,7 +108,7 @@ describe('backend names', () => {
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect(e).not.toBeInstanceOf(GpuUnavailableError);
     expect(e.message).toContain('"low-power" or "high-performance"');
-    expect(e.message).not.toContain('npm run setup');
+    expect(e.message).not.toContain('dawn-rfb setup');
     const f = await rejection(requestDevice({ featureLevel: 'full' as never }));
     expect(f).toBeInstanceOf(InvalidArgumentError);
     expect(f.message).toContain('"core" or "compatibility"');

@@ -2,6 +2,7 @@
 // backend hooks (_presentFrame, _mayDraw, _applyLogicalSize, _onTitle, _onCursor, _onClose) that
 // the offscreen and remote canvases fill in.
 import { CanvasClosedError, CanvasStateError, InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { endReportScope, isThenable, reportError, reportRejection } from '../report.js';
 import { CanvasContext, checkSize } from './context.js';
 import { EventEmitter, type HandlerFor } from './emitter.js';
@@ -18,6 +19,9 @@ export interface CanvasOptions extends ScheduleOptions {
   /** Title (shown by views that have one). Default "dawn-rfb". */
   title?: string;
 }
+
+/** The names of {@link CanvasOptions}, for the unknown-option check of every canvas class. */
+export const CANVAS_OPTION_NAMES = optionNames<CanvasOptions>({ size: true, pixelRatio: true, title: true, updateMode: true, minFps: true, maxFps: true });
 
 /** A presented frame: RGBA pixels plus what a view needs to show them right. */
 export interface Frame extends Pixels {
@@ -66,7 +70,14 @@ export function checkPhysicalSize(w: unknown, h: unknown): [number, number] {
 interface DrawResult {
   frame?: Frame;
   error?: unknown;
+  /** A draw function ran without error but never asked for the texture: nothing was presented. */
+  empty?: boolean;
 }
+
+/** What a draw function that rendered nothing is told (once per draw function, through the reporter). */
+const RENDERED_NOTHING = 'the draw function rendered nothing, so no frame was shown: render into '
+  + 'canvas.getContext().getCurrentTexture() (after getContext().configure({ device })), e.g. with a render pass '
+  + 'whose colour attachment is getCurrentTexture().createView(). Reported once for this draw function.';
 
 /**
  * Base of all canvases. Set a draw function with `requestDraw(fn)`; it renders into
@@ -83,6 +94,9 @@ export abstract class CanvasBase {
   #cursor: Cursor = 'default';
   #closed = false;
   #inDrawFunction = false;
+  /** Whether "rendered nothing" was reported for the current draw function. */
+  #reportedEmpty = false;
+  #emptyScope: object = {};
   #frameIndex = 0;
 
   constructor(options: CanvasOptions = {}) {
@@ -100,10 +114,7 @@ export abstract class CanvasBase {
     this.#physical = [Math.max(1, Math.round(lw * this.#ratio)), Math.max(1, Math.round(lh * this.#ratio))];
     this.#title = String(options.title ?? 'dawn-rfb');
     this.#scheduler = new Scheduler({
-      draw: async () => {
-        const r = await this.#drawOnce();
-        if (r.error !== undefined) reportError('draw function', r.error, this);
-      },
+      draw: async () => this.#reportDrawResult(await this.#drawOnce()),
       flushEvents: () => this.#events.flush(),
       mayDraw: () => !this.#closed && this._mayDraw(),
     }, options);
@@ -118,7 +129,11 @@ export abstract class CanvasBase {
   requestDraw(fn?: () => void): void {
     if (fn !== undefined) {
       if (typeof fn !== 'function') throw new InvalidArgumentError('requestDraw: the draw function must be a function');
-      if (!this.#closed) this.#drawFunction = fn;
+      if (!this.#closed && fn !== this.#drawFunction) {
+        this.#drawFunction = fn;
+        this.#reportedEmpty = false;
+        this.#emptyScope = {};
+      }
     }
     if (this.#closed) return;
     this.#scheduler.requestDraw();
@@ -130,9 +145,21 @@ export abstract class CanvasBase {
    * @throws {CanvasClosedError} after close; {@link CanvasStateError} from inside a draw function.
    */
   forceDraw(): Promise<void> {
-    return this._drawNow().then((r) => {
-      if (r.error !== undefined) reportError('draw function', r.error, this);
-    });
+    return this._drawNow().then((r) => this.#reportDrawResult(r));
+  }
+
+  /**
+   * Reports what a scheduled or forced draw cannot throw: the draw function's error, or, once per
+   * draw function, that it rendered nothing (the README's `requestDraw(() => { ... })` template
+   * run as is): without this the view just stays empty.
+   */
+  #reportDrawResult(r: DrawResult): void {
+    if (r.error !== undefined) reportError('draw function', r.error, this);
+    else if (r.empty && !this.#reportedEmpty) {
+      this.#reportedEmpty = true;
+      // A scope of its own per draw function, so a new one that renders nothing is reported again.
+      reportError('draw function', new CanvasStateError(RENDERED_NOTHING), this.#emptyScope);
+    }
   }
 
   /**
@@ -176,7 +203,9 @@ export abstract class CanvasBase {
       this.#inDrawFunction = false;
     }
     const pending = this.#context?._present(this._fillsOpaqueAlpha(), this._comparesTiles());
-    if (!pending) return {};
+    // No draw function and no drawFrame override is a canvas not drawn yet (a view can make it
+    // draw before the next cell sets the function): not a mistake to report.
+    if (!pending) return { empty: this.#drawFunction !== undefined || this.drawFrame !== CanvasBase.prototype.drawFrame };
     const config = this.#context!.getConfiguration()!;
     let pixels: Pixels;
     try {
@@ -233,6 +262,7 @@ export abstract class CanvasBase {
 
   /** Changes the update mode and rates; fields not given keep their values. */
   setUpdateMode(updateMode: UpdateMode, rates: Omit<ScheduleOptions, 'updateMode'> = {}): void {
+    checkOptionNames('setUpdateMode rate', rates, ['minFps', 'maxFps']);
     this.#scheduler.setOptions({ ...rates, updateMode });
   }
 

@@ -1,12 +1,14 @@
 // A canvas with no view: frames are read back and kept, for scripts, tests and snapshots.
 import { CanvasStateError } from '../errors.js';
-import { CanvasBase, type CanvasOptions, type Frame } from './base.js';
+import { checkOptionNames } from '../options-check.js';
+import { CANVAS_OPTION_NAMES, CanvasBase, type CanvasOptions, type Frame } from './base.js';
 
 /** A canvas that renders offscreen; `draw()` returns the frame's RGBA pixels. */
 export class OffscreenCanvas extends CanvasBase {
   #lastFrame: Frame | undefined;
 
   constructor(options: CanvasOptions = {}) {
+    checkOptionNames('OffscreenCanvas', options, CANVAS_OPTION_NAMES);
     super(options);
   }
 

@@ -44,6 +44,17 @@ program.command('info')
     device.destroy();
   });
 
+program.command('setup')
+  .description("make this machine ready for WebGPU: check that Dawn finds an adapter; as root on Debian, install Mesa's software Vulkan driver when none is found")
+  .option('--quiet', 'print only problems')
+  .action(async (opts: { quiet?: boolean }) => {
+    // The shipped installer (scripts/setup-gpu.mjs, plain Node), in a child process so its
+    // exit code is this command's: 0 an adapter was found, 1 not (it says what to run).
+    const script = fileURLToPath(new URL('../../scripts/setup-gpu.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, ...(opts.quiet ? ['--quiet'] : [])], { stdio: 'inherit' });
+    process.exitCode = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  });
+
 program.command('snapshot')
   .description('render the demo scene offscreen and write it as a PNG')
   .option('-o, --out <file>', 'output PNG file', 'demo.png')

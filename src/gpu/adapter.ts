@@ -3,7 +3,9 @@
 import { tmpdir } from 'node:os';
 import { create } from 'webgpu';
 import { GpuUnavailableError, InvalidArgumentError, type AdapterAttempt } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { installWebGpuGlobals } from './globals.js';
+import { adapterFixHint } from './install-hints.js';
 import { withoutDawnLimitWarnings } from './quiet-stderr.js';
 import { BACKENDS, parseBackends, resolveBackends, type Backend } from './backends.js';
 
@@ -53,6 +55,9 @@ export interface AdapterSummary {
 }
 
 const POWER_PREFERENCES = ['low-power', 'high-performance'];
+/** The names of {@link AdapterOptions}, for the unknown-option check. */
+export const ADAPTER_OPTION_NAMES = optionNames<AdapterOptions>({ backend: true, powerPreference: true, featureLevel: true, dawnOptions: true });
+const ENUMERATE_OPTION_NAMES = optionNames<EnumerateOptions>({ backend: true });
 const FEATURE_LEVELS = ['core', 'compatibility'];
 
 /** Throws InvalidArgumentError for adapter options of the wrong type or value. */
@@ -60,6 +65,7 @@ function checkAdapterOptions(options: AdapterOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError(`adapter/device options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
+  checkOptionNames('requestAdapter', options, ADAPTER_OPTION_NAMES);
   const { powerPreference, featureLevel, dawnOptions } = options;
   if (powerPreference !== undefined && !POWER_PREFERENCES.includes(powerPreference as string)) {
     throw new InvalidArgumentError(`powerPreference must be "low-power" or "high-performance" (or left out for Dawn's choice), got ${JSON.stringify(powerPreference)}`);
@@ -142,12 +148,7 @@ export async function requestAdapter(options: AdapterOptions = {}): Promise<Foun
     }
   }
   const lines = attempts.map((a) => `  - ${a.backend} (${a.featureLevel}): ${a.reason}`);
-  throw new GpuUnavailableError(
-    `no WebGPU adapter found. Tried:\n${lines.join('\n')}\n`
-    + 'Fix: run `npm run setup` (as root on Debian it installs Mesa\'s software Vulkan driver), '
-    + 'or choose a backend with DAWN_RFB_BACKEND (one of: ' + BACKENDS.join(', ') + ').',
-    attempts,
-  );
+  throw new GpuUnavailableError(`no WebGPU adapter found. Tried:\n${lines.join('\n')}\n${adapterFixHint(backends)}`, attempts);
 }
 
 /** An adapter found by {@link enumerateAdapters}, with its summary. */
@@ -168,6 +169,7 @@ export interface EnumerateOptions {
  */
 export async function enumerateAdapters(options: EnumerateOptions = {}): Promise<EnumeratedAdapter[]> {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('enumerateAdapters: options must be an object');
+  checkOptionNames('enumerateAdapters', options, ENUMERATE_OPTION_NAMES);
   installWebGpuGlobals();
   const backends = options.backend === undefined ? [...BACKENDS] : parseBackends(options.backend);
   const found: EnumeratedAdapter[] = [];

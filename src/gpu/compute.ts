@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { bytesOf, checkDevice, createBufferWithData, readBuffer, type BufferSource } from './buffers.js';
 import { getDefaultDevice } from './device.js';
 import { checked } from './scopes.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 
 /** A typed-array class, e.g. `Float32Array`. */
 export type TypedArrayConstructor =
@@ -28,6 +29,8 @@ export interface ComputeOptions {
   /** Shader entry point. Default: the shader's only `@compute` function. */
   entryPoint?: string;
 }
+
+const COMPUTE_OPTION_NAMES = optionNames<ComputeOptions>({ device: true, entryPoint: true });
 
 function bindingIndex(key: string, what: string): number {
   const i = Number(key);
@@ -92,6 +95,7 @@ export async function computeWithBuffers<O extends Record<number, OutputSpec>>(
   if (inputs === null || typeof inputs !== 'object') throw new InvalidArgumentError('computeWithBuffers: inputs must be an object of binding index -> ArrayBuffer or typed array ({} for none)');
   if (outputs === null || typeof outputs !== 'object') throw new InvalidArgumentError('computeWithBuffers: outputs must be an object of binding index -> byte size or [TypedArrayType, ...shape]');
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('computeWithBuffers: options must be an object');
+  checkOptionNames('computeWithBuffers', options, COMPUTE_OPTION_NAMES);
   if (options.entryPoint !== undefined && typeof options.entryPoint !== 'string') throw new InvalidArgumentError(`computeWithBuffers: options.entryPoint must be the name of a @compute function, got ${typeof options.entryPoint}`);
   const outKeys = Object.keys(outputs);
   if (outKeys.length === 0) throw new InvalidArgumentError('computeWithBuffers: give at least one output');

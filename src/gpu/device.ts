@@ -3,8 +3,9 @@
 import { InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 import {
-  adapterOrigin, requestAdapter, summarize, type AdapterOptions, type AdapterSummary, type FoundAdapter,
+  ADAPTER_OPTION_NAMES, adapterOrigin, requestAdapter, summarize, type AdapterOptions, type AdapterSummary, type FoundAdapter,
 } from './adapter.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { wrapGpuException } from './scopes.js';
 
 /** Options of {@link requestDevice}: where to find the adapter, and what to ask of the device. */
@@ -23,11 +24,20 @@ export interface DeviceOptions extends AdapterOptions {
 }
 
 const found = new WeakMap<GPUDevice, FoundAdapter>();
+const DEVICE_OPTION_NAMES = optionNames<DeviceOptions>({
+  backend: true, powerPreference: true, featureLevel: true, dawnOptions: true, label: true, requiredFeatures: true, requiredLimits: true,
+});
+
+/** The adapter part of device options (requestAdapter checks its own names). */
+function adapterPart(options: DeviceOptions): AdapterOptions {
+  return Object.fromEntries(Object.entries(options).filter(([k]) => ADAPTER_OPTION_NAMES.includes(k))) as AdapterOptions;
+}
 
 function checkDeviceOptions(options: DeviceOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError(`requestDevice: options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
+  checkOptionNames('requestDevice', options, DEVICE_OPTION_NAMES);
   if (options.label !== undefined && typeof options.label !== 'string') {
     throw new InvalidArgumentError(`requestDevice: label must be a string, got ${typeof options.label}`);
   }
@@ -49,7 +59,7 @@ function checkDeviceOptions(options: DeviceOptions): void {
  */
 export async function requestDevice(options: DeviceOptions = {}): Promise<GPUDevice> {
   checkDeviceOptions(options);
-  const adapterFound = await requestAdapter(options);
+  const adapterFound = await requestAdapter(adapterPart(options));
   const label = options.label ?? 'dawn-rfb device';
   let device: GPUDevice;
   try {

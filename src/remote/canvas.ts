@@ -15,7 +15,8 @@ import { serveOverComms, stopServingOverComms } from './comms.js';
 import { freezeOutputs, showInOutput, type Displayable } from './display.js';
 import { encodeFrame } from './encoder.js';
 import { SHOW, type ViewContent } from './notebook.js';
-import { CloseCode, PROTOCOL_VERSION, socketPath } from './protocol.js';
+import { CANVAS_CLOSED_REASON, CloseCode, PROTOCOL_VERSION, socketPath } from './protocol.js';
+import { markCanvasClosed } from './closed-canvases.js';
 import { checkOptions, type RemoteCanvasOptions } from './options.js';
 import { serveCanvas, type FrameServer } from './server.js';
 import { FrameStream } from './stream.js';
@@ -281,7 +282,8 @@ export class RemoteCanvas extends CanvasBase {
 
   protected override _onClose(): void {
     this.#stream.close();
-    for (const v of [...this.#views.values()]) v.close(CloseCode.normal, 'canvas closed');
+    markCanvasClosed(this.id);
+    for (const v of [...this.#views.values()]) v.close(CloseCode.normal, CANVAS_CLOSED_REASON);
     stopServingOverComms(this);
     void this.#server.then((s) => s.unregister(this), () => {});
   }
@@ -298,7 +300,7 @@ export class RemoteCanvas extends CanvasBase {
       throw new InvalidArgumentError('attachChannel takes a ViewChannel { send, close, onMessage, onClose, bufferedAmount, description }');
     }
     if (this.isClosed()) {
-      channel.close(CloseCode.unknownCanvas, 'canvas closed');
+      channel.close(CloseCode.unknownCanvas, CANVAS_CLOSED_REASON);
       return;
     }
     const view = new View(channel, {

@@ -8,6 +8,7 @@ import { reportError } from '../report.js';
 import { CommChannel } from './comm-channel.js';
 import type { ViewChannel } from './channel.js';
 import { CloseCode, PROTOCOL_VERSION, ProtocolError } from './protocol.js';
+import { unknownCanvasReason } from './closed-canvases.js';
 
 /** Where the dawn-rfb kernel launcher puts its {@link KernelComms} registry. */
 export const KERNEL_COMMS = Symbol.for('dawn-rfb.kernel-comms');
@@ -95,7 +96,7 @@ function openView(comm: KernelComm, data: Record<string, unknown>): void {
   }
   const canvas = canvases.get(canvasId);
   if (!canvas || canvas.isClosed()) {
-    refuse(comm, CloseCode.unknownCanvas, 'no such canvas (it was closed, or the kernel restarted)');
+    refuse(comm, CloseCode.unknownCanvas, unknownCanvasReason(canvasId));
     return;
   }
   if (!tokenMatches(token, canvas.token)) {

@@ -2,6 +2,7 @@
 // several frames can be encoding while the next one renders.
 import sharp from 'sharp';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import type { Pixels } from '../canvas/readback.js';
 import { MAX_FRAME_PARTS } from './protocol.js';
 import type { Region } from './tiles.js';
@@ -26,6 +27,8 @@ export interface EncodeOptions {
   /** Resolution scale, 0 < scale <= 1: the image is resized to round(width x scale) first. Default 1. */
   scale?: number;
 }
+
+const ENCODE_OPTION_NAMES = optionNames<EncodeOptions>({ format: true, quality: true, alpha: true, region: true, scale: true });
 
 /** An encoded image. */
 export interface EncodedImage {
@@ -77,6 +80,7 @@ function checkRegion(pixels: Pixels, region: Region): void {
 export async function encodeFrame(pixels: Pixels, options: EncodeOptions = {}): Promise<EncodedImage> {
   checkPixels(pixels);
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`encodeFrame options must be an object like { format: 'png' }, got ${String(options)}`);
+  checkOptionNames('encodeFrame', options, ENCODE_OPTION_NAMES);
   const quality = checkQuality(options.quality ?? 80);
   let format = options.format ?? 'png';
   if (!IMAGE_FORMATS.includes(format)) throw new InvalidArgumentError(`format must be one of ${IMAGE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
@@ -141,7 +145,9 @@ const PART_ROWS = 16;
  */
 export async function encodeFrameParts(pixels: Pixels, options: EncodeOptions & { parts?: number } = {}): Promise<EncodedParts> {
   checkPixels(pixels);
-  const wanted = options.parts ?? 1;
+  checkOptionNames('encodeFrameParts', options, [...ENCODE_OPTION_NAMES, 'parts']);
+  const { parts: wantedParts, ...encodeOptions } = options;
+  const wanted = wantedParts ?? 1;
   if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_FRAME_PARTS) {
     throw new InvalidArgumentError(`parts must be an integer from 1 to ${MAX_FRAME_PARTS}, got ${String(wanted)}`);
   }
@@ -154,8 +160,8 @@ export async function encodeFrameParts(pixels: Pixels, options: EncodeOptions & 
     x: region.x, y: region.y + i * rows, width: region.width, height: Math.min(rows, region.height - i * rows),
   }));
   const images = count === 1
-    ? [await encodeFrame(pixels, options)]
-    : await Promise.all(strips.map((strip) => encodeFrame(pixels, { ...options, region: strip })));
+    ? [await encodeFrame(pixels, encodeOptions)]
+    : await Promise.all(strips.map((strip) => encodeFrame(pixels, { ...encodeOptions, region: strip })));
   const first = images[0]!;
   return {
     parts: images.map((image) => ({ height: image.height, data: image.data })),

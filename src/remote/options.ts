@@ -1,6 +1,7 @@
 // The options of a RemoteCanvas, their defaults (documented on each field and in the README) and
 // their validation.
-import type { CanvasOptions } from '../canvas/base.js';
+import { CANVAS_OPTION_NAMES, type CanvasOptions } from '../canvas/base.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkQuality } from './encoder.js';
 import { MAX_FRAME_PARTS } from './protocol.js';
@@ -71,6 +72,11 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   urlTemplate?: string;
 }
 
+const REMOTE_OPTION_NAMES = [...CANVAS_OPTION_NAMES, ...optionNames<Omit<RemoteCanvasOptions, keyof CanvasOptions>>({
+  quality: true, lossyFormat: true, losslessDelayMs: true, maxBufferedFrames: true, maxEncodes: true, maxFrameParts: true,
+  adaptive: true, dirtyTiles: true, gpuTileCompare: true, cssWidth: true, cssHeight: true, resizable: true, server: true, urlTemplate: true,
+})];
+
 const CSS_SIZE = /^\d+(\.\d+)?(px|em|rem|%|vw|vh)$/;
 
 /** Checks the RemoteCanvas-specific options; throws {@link InvalidArgumentError} saying what is allowed. */
@@ -78,6 +84,7 @@ export function checkOptions(o: RemoteCanvasOptions): void {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
     throw new InvalidArgumentError(`RemoteCanvas options must be an object like { size: [640, 480] }, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
   }
+  checkOptionNames('RemoteCanvas', o, REMOTE_OPTION_NAMES);
   if (o.quality !== undefined) checkQuality(o.quality);
   if (o.server !== undefined) checkServerOptions(o.server);
   if (o.urlTemplate !== undefined && (typeof o.urlTemplate !== 'string' || o.urlTemplate === '')) {

@@ -42,6 +42,12 @@ export const CloseCode = {
   badToken: 4003,
 } as const;
 
+/**
+ * The close reason of a view whose canvas closed: with code 1000 to a live view, with code 4001
+ * to a view that asks for it later. Views say "canvas closed" and keep the last frame.
+ */
+export const CANVAS_CLOSED_REASON = 'canvas closed';
+
 /** First byte of a binary message: its kind. */
 export const MessageKind = { frame: 1 } as const;
 

@@ -10,7 +10,9 @@ import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidArgumentError, ServerClosedError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { websocketChannel, type ViewChannel } from './channel.js';
+import { unknownCanvasReason } from './closed-canvases.js';
 import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROBE_PARAM, PROTOCOL_VERSION, type ProbeMessage } from './protocol.js';
 import { viewerPage } from './page.js';
 import { widgetScript } from './widget-bundle.js';
@@ -57,7 +59,7 @@ export interface ServedCanvas {
   attachChannel(channel: ViewChannel): void;
 }
 
-const OPTION_KEYS = ['host', 'port', 'heartbeatMs', 'allowedHosts', 'headersTimeoutMs'];
+const OPTION_KEYS = optionNames<ServerOptions>({ host: true, port: true, heartbeatMs: true, allowedHosts: true, headersTimeoutMs: true });
 
 function resolveAllowedHosts(o: ServerOptions): ReadonlySet<string> | '*' {
   const given = o.allowedHosts ?? process.env.DAWN_RFB_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter((h) => h !== '');
@@ -73,8 +75,7 @@ function resolveOptions(o: ServerOptions): ResolvedOptions {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
     throw new InvalidArgumentError(`server options must be an object like { host, port }, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
   }
-  const unknown = Object.keys(o).filter((k) => !OPTION_KEYS.includes(k));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown server option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; valid: ${OPTION_KEYS.join(', ')}`);
+  checkOptionNames('server', o, OPTION_KEYS);
   const host = o.host ?? process.env.DAWN_RFB_HOST ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw new InvalidArgumentError(`host must be a non-empty string such as "127.0.0.1" or "0.0.0.0", got ${JSON.stringify(host)}`);
   const portValue = o.port ?? (process.env.DAWN_RFB_PORT ? Number(process.env.DAWN_RFB_PORT) : 0);
@@ -284,7 +285,7 @@ export class FrameServer {
       }
       const canvas = this.#canvases.get(decodeSegment(match[1]!));
       if (!canvas) {
-        ws.close(CloseCode.unknownCanvas, 'no such canvas (it was closed, or the kernel restarted)');
+        ws.close(CloseCode.unknownCanvas, unknownCanvasReason(decodeSegment(match[1]!)));
         return;
       }
       if (!tokenMatches(single(url.searchParams, 'token'), canvas.token)) {

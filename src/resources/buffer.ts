@@ -1,6 +1,7 @@
 // pygfx-style Buffer: CPU data kept by reference, a GPU copy made on first use, and partial
 // updates tracked as dirty chunks that upload at the next sync, adjacent chunks merged.
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { autoChunkBytes, DirtyChunks, type BufferWrite } from './chunks.js';
 import { bindDevice, gpuSize, writeBytes } from './device-binding.js';
 import { bytesOf, describe, isBufferData, parseFormat, scalarOf, type BufferData } from './format.js';
@@ -33,6 +34,10 @@ function count(name: string, v: unknown, min: number): number {
   return v;
 }
 
+const BUFFER_OPTION_NAMES = optionNames<BufferOptions>({
+  nbytes: true, nitems: true, format: true, chunkSize: true, forceContiguous: true, usage: true, label: true,
+});
+
 /**
  * A contiguous piece of GPU memory with an optional CPU copy (`data`, kept by reference: change
  * it in place and call {@link updateRange} to upload the change at the next sync).
@@ -56,6 +61,7 @@ export class Buffer {
   lastWrites: BufferWrite[] = [];
 
   constructor(data?: BufferData | ArrayLike<number> | null, options: BufferOptions = {}) {
+    checkOptionNames('Buffer', options, BUFFER_OPTION_NAMES);
     this.#forceContiguous = options.forceContiguous ?? false;
     this.#usage = count('usage', options.usage ?? 0, 0);
     this.#label = options.label ?? 'dawn-rfb Buffer';

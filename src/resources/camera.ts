@@ -1,5 +1,6 @@
 // Cameras: a view matrix from position/target/up and a projection (perspective or orthographic).
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { describe } from './format.js';
 import { lookAt, multiply, orthographic, perspective, type Mat4, type Vec3 } from './mat4.js';
 
@@ -21,6 +22,8 @@ export interface CameraOptions {
   /** Far plane distance. Default 1000. */
   far?: number;
 }
+
+const CAMERA_OPTION_NAMES = optionNames<CameraOptions>({ position: true, target: true, up: true, near: true, far: true });
 
 /** Base of the cameras. */
 export abstract class Camera {
@@ -65,6 +68,7 @@ export class PerspectiveCamera extends Camera {
   /** Vertical field of view in degrees (0..180). */
   fov: number;
   constructor(o: PerspectiveCameraOptions = {}) {
+    checkOptionNames('PerspectiveCamera', o, [...CAMERA_OPTION_NAMES, 'fov']);
     super(o);
     const fov = o.fov ?? 50;
     if (!(fov > 0 && fov < 180)) throw new InvalidArgumentError(`fov must be in (0, 180) degrees, got ${describe(fov)}`);
@@ -86,6 +90,7 @@ export class OrthographicCamera extends Camera {
   /** Visible height in world units. */
   height: number;
   constructor(o: OrthographicCameraOptions = {}) {
+    checkOptionNames('OrthographicCamera', o, [...CAMERA_OPTION_NAMES, 'height']);
     super(o);
     this.height = positive('height', o.height ?? 2);
   }

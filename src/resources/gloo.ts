@@ -2,6 +2,7 @@
 // there in order. GlooBuffer works in bytes; DataBuffer knows its element type (offsets count
 // elements); VertexBuffer adds an instancing divisor; IndexBuffer holds uint16/uint32 indices.
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { bindDevice, gpuSize, writeBytes } from './device-binding.js';
 import { bytesOf, describe, isBufferData, parseFormat, scalarOf, type BufferData } from './format.js';
 import { BufferUsage } from './usage.js';
@@ -65,6 +66,7 @@ export class GlooBuffer {
    * @param options `copy` (default false): snapshot the data now.
    */
   setData(data: BufferData, options: GlooDataOptions = {}): void {
+    checkOptionNames('setData', options, ['copy']);
     const bytes = this.toBytes('setData', data, options.copy);
     this.#pending = [{ kind: 'data', bytes }];
     this.#nbytes = bytes.byteLength;
@@ -75,6 +77,7 @@ export class GlooBuffer {
    * @throws {InvalidArgumentError} when it does not fit in the current size.
    */
   setSubdata(data: BufferData, options: GlooSubdataOptions = {}): void {
+    checkOptionNames('setSubdata', options, optionNames<GlooSubdataOptions>({ copy: true, offset: true }));
     const bytes = this.toBytes('setSubdata', data, options.copy);
     const offset = this.byteOffset(options.offset ?? 0);
     if (offset + bytes.byteLength > this.#nbytes) {
@@ -158,12 +161,15 @@ export interface DataBufferOptions {
   usage?: number;
 }
 
+const DATA_BUFFER_OPTION_NAMES = optionNames<DataBufferOptions>({ format: true, usage: true });
+
 /** A gloo buffer of typed elements: knows itemsize, stride and size; setSubdata offsets count elements. */
 export class DataBuffer extends GlooBuffer {
   #format: string | undefined;
   #scalar: string | undefined;
 
   constructor(data?: BufferData, options: DataBufferOptions = {}) {
+    if (new.target === DataBuffer) checkOptionNames('DataBuffer', options, DATA_BUFFER_OPTION_NAMES);
     super(undefined, options.usage ?? 0);
     if (options.format !== undefined) parseFormat(options.format);
     this.#format = options.format;
@@ -230,6 +236,7 @@ export class VertexBuffer extends DataBuffer {
   readonly divisor: 0 | 1;
 
   constructor(data?: BufferData, options: VertexBufferOptions = {}) {
+    checkOptionNames('VertexBuffer', options, [...DATA_BUFFER_OPTION_NAMES, 'divisor']);
     super(data, { ...options, usage: (options.usage ?? 0) | BufferUsage.VERTEX });
     const d = options.divisor ?? 0;
     if (d !== 0 && d !== 1) throw new InvalidArgumentError(`VertexBuffer: divisor must be 0 (per vertex) or 1 (per instance; WebGPU steps no slower), got ${describe(d)}`);
@@ -257,6 +264,7 @@ export class VertexBuffer extends DataBuffer {
 /** A DataBuffer of uint16 or uint32 indices. */
 export class IndexBuffer extends DataBuffer {
   constructor(data?: Uint16Array | Uint32Array, options: { usage?: number } = {}) {
+    checkOptionNames('IndexBuffer', options, ['usage']);
     super(undefined, { usage: (options.usage ?? 0) | BufferUsage.INDEX });
     if (data !== undefined) this.setData(data);
   }

@@ -3,6 +3,7 @@
 // (alpha config, depth state, pickWrite) shape the pipeline and are part of `pipelineKey`.
 import { InvalidArgumentError } from '../errors.js';
 import { autoDepthWrite, autoRenderQueue, normalizeConfig, presetConfig, type AlphaConfig, type AlphaMethod, type AlphaMode } from './alpha.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { Buffer } from './buffer.js';
 import { describe } from './format.js';
 import { BufferUsage } from './usage.js';
@@ -23,6 +24,12 @@ export type Color = readonly [number, number, number, number?];
 export const MAX_CLIPPING_PLANES = 8;
 /** Bytes of a material's uniform buffer. */
 export const MATERIAL_UNIFORM_BYTES = 192;
+
+/** The names of {@link MaterialOptions}, for the unknown-option check. */
+const MATERIAL_OPTION_NAMES = optionNames<MaterialOptions>({
+  color: true, opacity: true, clippingPlanes: true, clippingMode: true, alphaMode: true, alphaConfig: true, depthTest: true,
+  depthCompare: true, depthWrite: true, alphaTest: true, alphaCompare: true, renderQueue: true, pickWrite: true,
+});
 
 /** Options of every material. All optional. */
 export interface MaterialOptions {
@@ -281,6 +288,10 @@ export abstract class Material {
 /** An unlit mesh material: colour (times vertex colours when the geometry has them). */
 export class MeshBasicMaterial extends Material {
   readonly kind = 'basic' as const;
+  constructor(options: MaterialOptions = {}) {
+    checkOptionNames('MeshBasicMaterial', options, MATERIAL_OPTION_NAMES);
+    super(options);
+  }
 }
 
 /** Options of {@link MeshPhongMaterial}. */
@@ -295,6 +306,7 @@ export interface MeshPhongMaterialOptions extends MaterialOptions {
 export class MeshPhongMaterial extends Material {
   readonly kind = 'phong' as const;
   constructor(options: MeshPhongMaterialOptions = {}) {
+    checkOptionNames('MeshPhongMaterial', options, [...MATERIAL_OPTION_NAMES, 'shininess', 'ambient']);
     super(options);
     this.shininess = options.shininess ?? 30;
     this.ambient = options.ambient ?? 0.25;
@@ -328,6 +340,7 @@ export interface PointsMaterialOptions extends MaterialOptions {
 export class PointsMaterial extends Material {
   readonly kind = 'points' as const;
   constructor(options: PointsMaterialOptions = {}) {
+    checkOptionNames('PointsMaterial', options, [...MATERIAL_OPTION_NAMES, 'size', 'round']);
     super(options);
     this.size = options.size ?? 4;
     this.round = options.round ?? true;
@@ -360,6 +373,7 @@ export class LineMaterial extends Material {
   readonly kind = 'line' as const;
   #mode: 'strip' | 'segments';
   constructor(options: LineMaterialOptions = {}) {
+    checkOptionNames('LineMaterial', options, [...MATERIAL_OPTION_NAMES, 'mode']);
     super(options);
     const m = options.mode ?? 'strip';
     if (m !== 'strip' && m !== 'segments') throw new InvalidArgumentError(`LineMaterial mode must be "strip" or "segments", got ${describe(m)}`);

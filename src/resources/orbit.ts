@@ -4,6 +4,7 @@
 import type { CanvasBase } from '../canvas/base.js';
 import type { PointerEvent, WheelEvent } from '../canvas/events.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import type { Camera } from './camera.js';
 import { describe } from './format.js';
 import { cross, normalize, sub, type Vec3 } from './mat4.js';
@@ -32,6 +33,7 @@ export class OrbitController {
   readonly #onWheel = (e: WheelEvent) => this.#wheel(e);
 
   constructor(camera: Camera, canvas: CanvasBase, options: OrbitOptions = {}) {
+    checkOptionNames('OrbitController', options, optionNames<OrbitOptions>({ rotateSpeed: true, zoomFactor: true, minDistance: true, maxDistance: true }));
     this.camera = camera;
     this.#canvas = canvas;
     this.#o = {

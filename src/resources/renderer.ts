@@ -3,6 +3,7 @@
 // weighted-transparency objects in a pass of their own, then composites those over the colour.
 import type { CanvasBase } from '../canvas/base.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { sortsFrontToBack } from './alpha.js';
 import type { Camera } from './camera.js';
 import type { Buffer } from './buffer.js';
@@ -102,6 +103,7 @@ export class Renderer {
    * @throws {InvalidArgumentError} when the context is not configured or options are bad.
    */
   constructor(canvas: CanvasBase, options: RendererOptions = {}) {
+    checkOptionNames('Renderer', options, optionNames<RendererOptions>({ sampleCount: true, picking: true }));
     const config = canvas?.getContext?.().getConfiguration();
     if (!config) throw new InvalidArgumentError('Renderer: configure the canvas first: canvas.getContext().configure({ device })');
     const sc = options.sampleCount ?? 1;

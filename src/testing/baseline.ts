@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { compareImages, type CompareOptions, type ComparisonImages, type ComparisonResult } from './compare.js';
 import { ImageDecodeError } from './errors.js';
 import { decodeImage, encodePng, type ImageInput } from './image.js';
+import { checkBaselineOptionNames } from './snapshot-options.js';
 import { baselineAction, type SnapshotUpdateMode } from './update-mode.js';
 
 /** How a baseline check ended. */
@@ -99,6 +100,7 @@ async function writeImages(images: ComparisonImages, artifact: (kind: string) =>
 
 /** Compares `actual` with the baseline file and acts per update mode. */
 export async function checkBaseline(actual: ImageInput, o: CheckBaselineOptions): Promise<BaselineCheck> {
+  checkBaselineOptionNames(o);
   const decoded = await decodeImage(actual, 'actual', o.compare);
   const read = await readBaseline(o.baselinePath);
   const artifact = (kind: string): string => join(o.resultsDir, `${o.artifactName}-${kind}.png`);

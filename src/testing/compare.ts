@@ -3,6 +3,7 @@
 import pixelmatch from 'pixelmatch';
 import sharp, { type OverlayOptions } from 'sharp';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionNames, optionNames } from '../options-check.js';
 import { DEFAULT_MAX_DECODE_PIXELS, decodeImage, encodePng, type ImageInput, type RgbaImage } from './image.js';
 
 /** A rectangle in pixels, from the top-left corner. */
@@ -99,9 +100,15 @@ function checkNumber(name: string, value: unknown, min: number, max: number, int
   return value;
 }
 
+/** The names of {@link CompareOptions}, for the unknown-option check. */
+export const COMPARE_OPTION_NAMES = optionNames<CompareOptions>({
+  threshold: true, ignoreAntialiasing: true, maxDiffPixels: true, maxDiffPixelRatio: true, mask: true, includeAlpha: true, images: true,
+});
+
 /** Checks options and fills in the defaults. */
 export function resolveCompareOptions(options: CompareOptions = {}): ResolvedCompareOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('compare options must be an object');
+  checkOptionNames('compare', options, COMPARE_OPTION_NAMES);
   const images = options.images ?? 'failure';
   if (!['always', 'failure', 'never'].includes(images)) throw new InvalidArgumentError(`images must be "always", "failure" or "never", got ${JSON.stringify(images)}`);
   const mask = options.mask ?? [];

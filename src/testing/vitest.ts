@@ -9,6 +9,7 @@ import { checkBaseline, describeComparison, type BaselineCheck } from './baselin
 import type { CompareOptions } from './compare.js';
 import type { ImageInput } from './image.js';
 import { baselinePathFor, resultsDirFor, safeName } from './snapshot-paths.js';
+import { checkImageSnapshotOptions } from './snapshot-options.js';
 import { resolveUpdateMode, UPDATE_MODE_ENV, type SnapshotUpdateMode } from './update-mode.js';
 
 /** Options of `toMatchImageSnapshot`: a name, where things go, and the compare options. */
@@ -103,6 +104,7 @@ export async function toMatchImageSnapshot(this: { isNot: boolean; testPath?: st
   if (this.isNot) throw new InvalidArgumentError('toMatchImageSnapshot cannot be negated (.not); compare with compareImages() instead');
   const testPath = this.testPath;
   if (!testPath) throw new InvalidArgumentError('toMatchImageSnapshot must run inside a vitest test (no test file known)');
+  checkImageSnapshotOptions(options);
   const { name, adapterClass: forcedClass, updateMode, baselineDir, resultsDir, ...compare } = options;
   // A canvas knows its device, hence its adapter; image data gets the default adapter's class.
   const canvasDevice = received instanceof CanvasBase ? received.getContext().getConfiguration()?.device : undefined;

@@ -4,7 +4,7 @@
 // comes the Jupyter path (jupyter-path.ts) when the page has one: slower, but it works wherever
 // the notebook does; the direct routes then get a short time to answer.
 import {
-  CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION,
+  CANVAS_CLOSED_REASON, CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION,
   type AckMessage, type EventMessage, type HelloMessage, type ServerMessage,
 } from '../../src/remote/protocol.js';
 import type { JupyterPath, SocketLike } from './jupyter-path.js';
@@ -20,9 +20,19 @@ export type ConnectionState =
   /**
    * `retryAt` is a `performance.now()` time. `tried` (the socket URLs, in order) is there when
    * every URL failed in a row, none of them answering: the page may have no route to the server.
+   * `lost` is there when the view was live before: then no route is missing, the kernel's server
+   * went away (`kernel`: the Jupyter connection said the kernel restarted or stopped).
    */
-  | { status: 'disconnected'; retryAt: number; tried?: readonly string[] }
-  | { status: 'error'; message: string };
+  | { status: 'disconnected'; retryAt: number; tried?: readonly string[]; lost?: 'kernel' | 'connection' }
+  | { status: 'error'; message: string }
+  /** A view that was live lost its canvas for good (canvas closed, kernel restarted); the last frame stays. */
+  | { status: 'ended'; message: string };
+
+/** What a view that was live says when its canvas is gone for good. */
+export const ENDED_MESSAGES = {
+  canvasClosed: 'canvas closed',
+  kernelRestarted: 'kernel restarted: re-run the cell',
+} as const;
 
 /** Callbacks through which a `Connection` reports to the widget. */
 export interface ConnectionEvents {
@@ -83,6 +93,10 @@ export class Connection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  /** Whether a connection was ever live: a view that worked needs no advice on routes. */
+  private everLive = false;
+  /** How the last live connection was lost, while reconnecting. */
+  private lost: 'kernel' | 'connection' | undefined;
   private transport: Transport = 'direct';
   /** Bad URLs are warned about once, not on every round of retries. */
   private readonly warned = new Set<string>();
@@ -222,6 +236,8 @@ export class Connection {
     }
     clearTimeout(this.helloTimer);
     this.live = true;
+    this.everLive = true;
+    this.lost = undefined;
     this.failures = 0;
     this.delay = FIRST_DELAY_MS;
     this.on.state({ status: 'live', hello: message, transport: this.transport });
@@ -234,15 +250,32 @@ export class Connection {
     this.live = false;
     clearTimeout(this.helloTimer);
     if (this.stopped) return;
+    const ended = this.endedMessage(code, reason);
     const final = FINAL_CODES.get(code);
-    if (final !== undefined) {
+    if (ended !== undefined) {
+      this.stopped = true;
+      this.on.state({ status: 'ended', message: ended });
+    } else if (final !== undefined) {
       this.stopped = true;
       this.on.state({ status: 'error', message: reason ? `${final} (${reason})` : final });
     } else if (wasLive) {
+      // 1001: the Jupyter path saw the kernel restart or stop.
+      this.lost = code === 1001 ? 'kernel' : 'connection';
       this.backoff(); // a drop of a working URL: it is the first to try again
     } else {
       this.failed();
     }
+  }
+
+  /**
+   * The brief notice of a view that was live and whose canvas is gone for good: the server closed
+   * it because the canvas closed, or a reconnect found no such canvas (closed, or not in this
+   * kernel: the kernel restarted). Undefined otherwise.
+   */
+  private endedMessage(code: number, reason: string): string | undefined {
+    if (code === CloseCode.normal && reason === CANVAS_CLOSED_REASON) return ENDED_MESSAGES.canvasClosed;
+    if (code !== CloseCode.unknownCanvas || !this.everLive) return undefined;
+    return reason === CANVAS_CLOSED_REASON ? ENDED_MESSAGES.canvasClosed : ENDED_MESSAGES.kernelRestarted;
   }
 
   /** The current URL failed: try the next one at once, or back off once all have failed. */
@@ -260,7 +293,7 @@ export class Connection {
     const delay = this.delay;
     this.delay = Math.min(delay * 2, MAX_DELAY_MS);
     const retryAt = performance.now() + delay;
-    this.on.state(tried ? { status: 'disconnected', retryAt, tried } : { status: 'disconnected', retryAt });
+    this.on.state({ status: 'disconnected', retryAt, ...(tried ? { tried } : {}), ...(this.lost ? { lost: this.lost } : {}) });
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 }

@@ -79,7 +79,10 @@ export interface MountCommon {
 export interface WidgetHandle {
   /** Sends a close event, disconnects and stops listening; the last frame stays visible. */
   close(): void;
-  /** 'connecting', 'live', 'disconnected', 'error' or 'closed' (also the root's data-status). */
+  /**
+   * 'connecting', 'live', 'disconnected', 'error', 'ended' (a view that was live lost its canvas
+   * for good: canvas closed, kernel restarted) or 'closed' (also the root's data-status).
+   */
   readonly status: string;
   /** A copy of the view's frame counters. */
   stats(): FrameStats;

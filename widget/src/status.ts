@@ -2,7 +2,10 @@
 // tests and the notebook's own scripts observe). The last frame stays underneath when the
 // connection drops: a stale picture with a notice beats an empty box. When no URL answered in a
 // whole round, the notice says which were tried (also as data-tried, joined by spaces) and how to
-// configure a route, until a connection goes live; the retries go on meanwhile.
+// configure a route, until a connection goes live; the retries go on meanwhile. That advice is for
+// a view that never connected: one that was live and lost its server says so briefly
+// ("disconnected", "kernel restarted or stopped"), and once its canvas is gone for good
+// ('ended': "canvas closed", "kernel restarted: re-run the cell") it stops retrying.
 import type { ConnectionState } from './connection.js';
 import { displayUrl } from './urls.js';
 
@@ -32,7 +35,7 @@ export class StatusOverlay {
     clearTimeout(this.notice);
     this.current = state.status;
     this.root.dataset.status = state.status;
-    if (state.status === 'disconnected' && state.tried) {
+    if (state.status === 'disconnected' && state.tried && !state.lost) {
       this.root.dataset.tried = state.tried.join(' ');
       const hint = this.hint ? ` ${this.hint}.` : '';
       this.unreachable = `Could not reach the dawn-rfb server. Tried: ${state.tried.map(displayUrl).join(', ')}.${hint}`;
@@ -52,10 +55,12 @@ export class StatusOverlay {
         this.notice = setTimeout(() => this.text(null), LIVE_NOTICE_MS);
         break;
       case 'disconnected': {
+        // A view that was live lost its server: a brief notice, not the advice on routes.
+        const lead = state.lost === 'kernel' ? 'kernel restarted or stopped' : 'disconnected';
         const tick = () => {
           const seconds = Math.max(0, Math.ceil((state.retryAt - performance.now()) / 1000));
           this.text(this.unreachable === null
-            ? `disconnected, reconnecting in ${seconds} s`
+            ? `${lead}, reconnecting in ${seconds} s`
             : `${this.unreachable} Retrying in ${seconds} s.`);
         };
         tick();
@@ -63,6 +68,7 @@ export class StatusOverlay {
         break;
       }
       case 'error':
+      case 'ended':
         this.text(state.message);
         break;
       case 'closed':

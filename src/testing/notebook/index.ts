@@ -11,6 +11,7 @@ import { findNotebooks, NotebookInputError, readNotebook } from './read.js';
 import { adoptLegacyReport, REPORT_FILES, REPORT_MANIFEST, ReportFolder } from './report-dir.js';
 import { runNotebookTest } from './run.js';
 import { DEFAULT_SANITIZERS, type Sanitizer } from './sanitize.js';
+import { checkTestNotebooksOptions } from '../snapshot-options.js';
 import type { CellResult, ImageResult, NotebookResult, TestSummary } from './types.js';
 
 /** Options of {@link testNotebooks}. */
@@ -48,6 +49,7 @@ export interface TestNotebooksResult {
  * {@link InvalidArgumentError} before anything runs; failing notebooks are in the summary.
  */
 export async function testNotebooks(paths: readonly string[], o: TestNotebooksOptions = {}): Promise<TestNotebooksResult> {
+  checkTestNotebooksOptions(o);
   const updateMode = resolveUpdateMode(o.update);
   const timeout = o.timeout ?? 120;
   const sanitizers: Sanitizer[] = [...DEFAULT_SANITIZERS];
