@@ -21,6 +21,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// ---- 0. Node (first, before anything that may need a newer one) ------------------------------
+// package.json's engines field: npm only warns about it, and an older Node fails later, far from
+// the cause (Debian 12's own nodejs is 18). The README's Quick start says how to get a newer one.
+const MIN_NODE = [20, 19];
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
+  console.error(`[setup] dawn-rfb needs Node.js >= ${MIN_NODE.join('.')}; this is ${process.version} (${process.execPath}).`);
+  console.error('[setup] Install a supported Node.js, for example one of:');
+  console.error('[setup]   NodeSource (Debian/Ubuntu, as root): curl -fsSL https://deb.nodesource.com/setup_22.x | bash - && apt-get install -y nodejs');
+  console.error('[setup]   nvm (per user): https://github.com/nvm-sh/nvm, then `nvm install 22`');
+  console.error('[setup]   the official binaries: https://nodejs.org/en/download (unpack, put its bin/ first on PATH)');
+  console.error("[setup] Debian 12's own nodejs package is 18, which is too old.");
+  process.exit(1);
+}
+
 const args = new Set(process.argv.slice(2));
 const known = new Set(['--browser', '--jupyter', '--jupyter-tests', '--quiet']);
 for (const a of args) {
@@ -34,20 +50,6 @@ const quiet = args.has('--quiet');
 const log = (msg) => console.error(`[setup] ${msg}`);
 const info = (msg) => { if (!quiet) log(msg); };
 
-// ---- 0. Node ---------------------------------------------------------------------------------
-// package.json's engines field: npm only warns about it, and an older Node fails later, far from
-// the cause (Debian 12's own nodejs is 18). The README's Quick start says how to get a newer one.
-const MIN_NODE = [20, 19];
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
-  log(`dawn-rfb needs Node.js >= ${MIN_NODE.join('.')}; this is ${process.version} (${process.execPath}).`);
-  log('Install a supported Node.js, for example one of:');
-  log('  NodeSource (Debian/Ubuntu, as root): curl -fsSL https://deb.nodesource.com/setup_22.x | bash - && apt-get install -y nodejs');
-  log('  nvm (per user): https://github.com/nvm-sh/nvm, then `nvm install 22`');
-  log('  the official binaries: https://nodejs.org/en/download (unpack, put its bin/ first on PATH)');
-  log("Debian 12's own nodejs package is 18, which is too old.");
-  process.exit(1);
-}
 
 function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
