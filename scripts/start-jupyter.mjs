@@ -123,7 +123,7 @@ relay(jupyter.stderr, process.stderr);
 let stopping = false;
 let forced = false;
 const STOP_TIMEOUT_MS = 15_000;
-/** Sends Jupyter's process group `signal`; it may be gone already. */
+/** Sends Jupyter's process group (Jupyter and what it started) `signal`; it may be gone already. */
 function signalJupyter(signal) {
   try { process.kill(-jupyter.pid, signal); } catch { /* already exited */ }
 }
@@ -139,7 +139,8 @@ function stop(signal) {
   }
   stopping = true;
   log(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping Jupyter and its kernels`);
-  signalJupyter('SIGTERM');
+  // Jupyter alone, not its group: it shuts its kernels down itself.
+  try { jupyter.kill('SIGTERM'); } catch { /* already exited */ }
   setTimeout(() => stop(signal), STOP_TIMEOUT_MS).unref();
 }
 process.on('SIGINT', () => stop('SIGINT'));

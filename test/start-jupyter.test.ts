@@ -21,7 +21,27 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-test('prints the URL once and stops on Ctrl-C with one line, exit 0 and no traceback', async () => {
+/** Pids of processes whose command line contains `text`. */
+function pgrep(text: string): number[] {
+  const r = spawnSync('pgrep', ['-f', '--', text], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+/** Polls `probe` until it returns a non-empty list (at most 20 s). */
+async function waitFor<T>(probe: () => T[]): Promise<T[]> {
+  for (let i = 0; i < 200; i++) {
+    const found = probe();
+    if (found.length > 0) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return [];
+}
+
+test('prints the URL once and stops on Ctrl-C, kernels included, with one line, exit 0 and no traceback', async () => {
   if (spawnSync('/usr/bin/python3', ['-c', 'import notebook'], { stdio: 'ignore' }).status !== 0) throw new Error(`Jupyter Notebook is missing: ${SETUP_HINT}`);
   // A home of its own: the kernelspec goes to ~/.local/share/jupyter, Jupyter's runtime files too.
   const home = mkdtempSync(join(tmpdir(), 'dawn-rfb-start-'));
@@ -47,6 +67,13 @@ test('prints the URL once and stops on Ctrl-C with one line, exit 0 and no trace
     const tokenUrls = out.match(/https?:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/g) ?? [];
     expect(tokenUrls, out).toEqual([url.href]);
     expect(out).not.toMatch(/is running at|file:\/\/|Or copy and paste/);
+    // A running dawn-rfb kernel, as after opening a notebook: Ctrl-C must stop it too.
+    const started = await fetch(new URL(`/api/kernels${url.search}`, url), { method: 'POST', body: JSON.stringify({ name: 'dawn-rfb' }) });
+    expect(started.status).toBe(201);
+    const kernelId = ((await started.json()) as { id: string }).id;
+    const kernelPids = await waitFor(() => pgrep(`kernel-${kernelId}`));
+    expect(kernelPids.length, 'the kernel process').toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1000));
     const before = out.length;
     process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C in a terminal does
     expect(await exited).toBe(0);
@@ -54,6 +81,7 @@ test('prints the URL once and stops on Ctrl-C with one line, exit 0 and no trace
     expect(after, out.slice(before)).toEqual(['[jupyter] Ctrl-C: stopping Jupyter and its kernels']);
     expect(out).not.toContain('Traceback');
     expect(await listening(Number(url.port))).toBe(false);
+    expect(await waitFor(() => (kernelPids.every((pid) => !alive(pid)) ? [1] : [])), 'the kernel is still running').toEqual([1]);
   } finally {
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM'); // the script then stops its Jupyter
   }
