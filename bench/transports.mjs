@@ -7,7 +7,8 @@
 //
 //   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720 --buffered 2 --server notebook|jupyter_server]
 //
-// Needs `node scripts/setup.mjs --jupyter` (Jupyter Notebook 6 for /usr/bin/python3, notebooks/node_modules).
+// Needs `node scripts/setup.mjs --jupyter` (Jupyter Notebook 6 for /usr/bin/python3, notebooks/node_modules);
+// --server jupyter_server needs `--jupyter-tests` (python3-jupyter-server).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

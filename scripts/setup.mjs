@@ -4,10 +4,14 @@
 // `npm install`, so it uses only Node's standard library. Every install step says what it
 // installs before it does it.
 //
-//   node scripts/setup.mjs [--browser] [--jupyter] [--quiet]
+//   node scripts/setup.mjs [--browser] [--jupyter] [--jupyter-tests] [--quiet]
 //
-// --jupyter: Debian's Jupyter Notebook 6, nbclient and ipykernel (for /usr/bin/python3), and the
-// notebooks' own npm project (notebooks/node_modules/dawn-rfb, a link to this package).
+// --jupyter: what `npm start` uses: Debian's Jupyter Notebook 6, nbclient and ipykernel (for
+// /usr/bin/python3), and the notebooks' own npm project (notebooks/node_modules/dawn-rfb, a link to
+// this package).
+// --jupyter-tests: --jupyter plus what only the tests use (`npm test`): jupyter_server and
+// jupyterlab_server, JupyterHub and configurable-http-proxy, iproute2, and the JupyterLab 3.6
+// front end of test/jupyterlab.test.ts (built from npm in test/lab/).
 //
 // Exit codes: 0 ready; 1 something is missing that this script may not install (the message
 // says the exact command to run); 2 bad arguments.
@@ -17,17 +21,35 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// ---- 0. Node (first, before anything that may need a newer one) ------------------------------
+// package.json's engines field: npm only warns about it, and an older Node fails later, far from
+// the cause (Debian 12's own nodejs is 18). The README's Quick start says how to get a newer one.
+const MIN_NODE = [20, 19];
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
+  console.error(`[setup] dawn-rfb needs Node.js >= ${MIN_NODE.join('.')}; this is ${process.version} (${process.execPath}).`);
+  console.error('[setup] Install a supported Node.js, for example one of:');
+  console.error('[setup]   NodeSource (Debian/Ubuntu, as root): curl -fsSL https://deb.nodesource.com/setup_22.x | bash - && apt-get install -y nodejs');
+  console.error('[setup]   nvm (per user): https://github.com/nvm-sh/nvm, then `nvm install 22`');
+  console.error('[setup]   the official binaries: https://nodejs.org/en/download (unpack, put its bin/ first on PATH)');
+  console.error("[setup] Debian 12's own nodejs package is 18, which is too old.");
+  process.exit(1);
+}
+
 const args = new Set(process.argv.slice(2));
-const known = new Set(['--browser', '--jupyter', '--quiet']);
+const known = new Set(['--browser', '--jupyter', '--jupyter-tests', '--quiet']);
 for (const a of args) {
   if (!known.has(a)) {
     console.error(`setup: unknown option ${a}; allowed: ${[...known].join(', ')}`);
     process.exit(2);
   }
 }
+if (args.has('--jupyter-tests')) args.add('--jupyter');
 const quiet = args.has('--quiet');
 const log = (msg) => console.error(`[setup] ${msg}`);
 const info = (msg) => { if (!quiet) log(msg); };
+
 
 function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
@@ -96,30 +118,45 @@ if (args.has('--browser') && !existsSync('/usr/bin/chromium')) {
 
 // ---- 5. Jupyter for the notebooks ------------------------------------------------------------
 // Debian's own Python (/usr/bin/python3), not whatever python3 is first on PATH.
+const importable = (modules) => spawnSync('/usr/bin/python3', ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' }).status === 0;
+/** Installs Debian packages `debs` unless `present()`; `what` says what they are for. */
+function ensureDebs(debs, present, what, otherwise) {
+  if (present()) return;
+  const install = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${debs.join(' ')}`;
+  if (isRoot && isDebian) {
+    log(`installing ${what} (apt-get install ${debs.join(' ')}) ...`);
+    log(`$ ${install}`);
+    run('sh', ['-c', install], { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+    if (!present()) fail([`still missing after apt-get: ${what}`]);
+  } else if (isDebian) {
+    fail([`missing: ${what}. Run as root:`, `  ${install}`]);
+  } else {
+    fail([`missing: ${what}. ${otherwise}`]);
+  }
+}
+if (args.has('--jupyter')) {
+  ensureDebs(['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client'],
+    () => importable(['notebook', 'nbclient', 'ipykernel', 'jupyter_client']),
+    "Debian's Jupyter Notebook 6, nbclient and ipykernel for /usr/bin/python3 (the notebooks)",
+    "Run: /usr/bin/python3 -m pip install 'notebook<7' nbclient ipykernel jupyter-client");
+  // The notebooks import dawn-rfb by name; tslab's type checker resolves it like Node 10 does, from
+  // notebooks/node_modules (a link to this package, see notebooks/package.json).
+  const notebooks = join(root, 'notebooks');
+  if (!existsSync(join(notebooks, 'node_modules', 'dawn-rfb', 'package.json'))) {
+    log("linking dawn-rfb into the notebooks' npm project (npm install in notebooks/) ...");
+    run('npm', ['install', '--no-audit', '--no-fund'], { cwd: notebooks });
+  }
+}
+
+// ---- 6. What only the Jupyter tests use ----------------------------------------------------------
 // python3-jupyter-server and python3-jupyterlab-server: the server JupyterLab runs on and the one
 // that serves the JupyterLab front end of the tests (test/jupyter-server-path, test/jupyterlab).
 // jupyterhub and node-configurable-http-proxy: test/jupyterhub.test.ts.
-const JUPYTER_DEBS = ['jupyter-notebook', 'python3-nbclient', 'python3-ipykernel', 'jupyter-client', 'python3-jupyter-server',
-  'python3-jupyterlab-server', 'jupyterhub', 'node-configurable-http-proxy'];
-const hasJupyter = () => existsSync('/usr/bin/configurable-http-proxy') && spawnSync('/usr/bin/python3', ['-c', 'import notebook, nbclient, ipykernel, jupyter_client, jupyter_server, jupyterlab_server, jupyterhub'],
-  { stdio: 'ignore' }).status === 0;
-if (args.has('--jupyter')) {
-  if (!hasJupyter()) {
-    const install = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${JUPYTER_DEBS.join(' ')}`;
-    if (isRoot && isDebian) {
-      log(`installing Debian's Jupyter Notebook for the notebooks (apt-get install ${JUPYTER_DEBS.join(' ')}) ...`);
-      log(`$ ${install}`);
-      run('sh', ['-c', install], { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
-      if (!hasJupyter()) fail(['Jupyter still missing after apt-get: /usr/bin/python3 -c "import notebook, nbclient, ipykernel" fails']);
-    } else if (isDebian) {
-      fail(['the notebooks need Jupyter Notebook, nbclient and ipykernel for /usr/bin/python3. Run as root:', `  ${install}`]);
-    } else {
-      fail([
-        'the notebooks need Jupyter Notebook 6, nbclient and ipykernel importable by /usr/bin/python3. Run:',
-        "  /usr/bin/python3 -m pip install 'notebook<7' nbclient ipykernel jupyter-client",
-      ]);
-    }
-  }
+if (args.has('--jupyter-tests')) {
+  ensureDebs(['python3-jupyter-server', 'python3-jupyterlab-server', 'jupyterhub', 'node-configurable-http-proxy'],
+    () => existsSync('/usr/bin/configurable-http-proxy') && importable(['jupyter_server', 'jupyterlab_server', 'jupyterhub']),
+    'jupyter_server, jupyterlab_server, JupyterHub and configurable-http-proxy (the JupyterLab and JupyterHub tests)',
+    'Run: /usr/bin/python3 -m pip install jupyter_server jupyterlab_server jupyterhub && npm install -g configurable-http-proxy');
   // The tunnel test (test/jupyter-tunnel.test.ts) runs Jupyter in a network namespace of its own.
   if (spawnSync('ip', ['-V'], { stdio: 'ignore' }).status !== 0) {
     if (isRoot && isDebian) {
@@ -138,12 +175,5 @@ if (args.has('--jupyter')) {
     log('building the JupyterLab 3.6 front end of the tests (npm ci and webpack in test/lab/) ...');
     run('npm', ['ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: lab });
     run('npx', ['webpack'], { cwd: lab });
-  }
-  // The notebooks import dawn-rfb by name; tslab's type checker resolves it like Node 10 does, from
-  // notebooks/node_modules (a link to this package, see notebooks/package.json).
-  const notebooks = join(root, 'notebooks');
-  if (!existsSync(join(notebooks, 'node_modules', 'dawn-rfb', 'package.json'))) {
-    log("linking dawn-rfb into the notebooks' npm project (npm install in notebooks/) ...");
-    run('npm', ['install', '--no-audit', '--no-fund'], { cwd: notebooks });
   }
 }

@@ -4,7 +4,9 @@
 //  1. installs the kernelspec for this user (`dawn-rfb kernel install --user`),
 //  2. starts Debian's Jupyter Notebook 6 on 127.0.0.1, port 8888 or the next free one, serving
 //     notebooks/, without opening a browser,
-//  3. prints the URL with its token as soon as the server is up, and runs until Ctrl-C.
+//  3. prints the URL with its token once, as soon as the server is up (Jupyter's own banner with
+//     the URL is left out), and runs until Ctrl-C, which stops Jupyter and its kernels with one
+//     line of output.
 //
 //   node scripts/start-jupyter.mjs [--port N]
 //
@@ -69,24 +71,30 @@ if (port !== firstPort) log(`port ${firstPort} is taken; using ${port}`);
 const args = ['-m', 'notebook', '--no-browser', `--ip=${HOST}`, `--port=${port}`, `--notebook-dir=${notebooks}`];
 if (process.getuid?.() === 0) args.push('--allow-root');
 log(`starting Jupyter Notebook: ${PYTHON} ${args.join(' ')}`);
-// stdin is not a terminal for Jupyter, so Ctrl-C stops it at once instead of asking to confirm.
-const jupyter = spawn(PYTHON, args, { cwd: notebooks, stdio: ['ignore', 'pipe', 'pipe'] });
+// Jupyter runs in a process group of its own (detached), so the terminal's Ctrl-C reaches only this
+// script, which then sends Jupyter one SIGTERM: Jupyter shuts its kernels down and exits quietly.
+// (With both signals, Notebook 6 prints two long "Event loop stopped before Future completed"
+// tracebacks.) stdin is not a terminal for Jupyter, so it never asks to confirm.
+const jupyter = spawn(PYTHON, args, { cwd: notebooks, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 
+// Jupyter's start banner says the URL three times (and names a file:// page); this script says it
+// once, below, so those lines are dropped. Everything else Jupyter logs passes through, until
+// stop(): after that the one line stop() prints is all the user sees.
+const BANNER = [
+  /NotebookApp\] Jupyter Notebook .* is running at:\s*$/,
+  /\?token=[0-9a-f]+\s*$/,
+  /Use Control-C to stop this server/,
+  /^\[C [^\]]*NotebookApp\]\s*$/,
+  /To access the notebook, open this file in a browser:/,
+  /^\s*file:\/\/\S*-open\.html\s*$/,
+  /Or copy and paste one of these URLs:/,
+  /^\s*$/,
+];
 let announced = false;
-let pending = '';
 const URL_PATTERN = /(https?:\/\/(?:127\.0\.0\.1|localhost)(?::\d+)?\/\S*\?token=[0-9a-f]+)/;
-function scan(chunk, sink) {
-  sink.write(chunk);
-  if (announced) return;
-  pending += String(chunk);
-  const m = URL_PATTERN.exec(pending);
-  if (!m) {
-    pending = pending.slice(-4096);
-    return;
-  }
+function announce(href) {
   announced = true;
-  pending = '';
-  const url = new URL(m[1]);
+  const url = new URL(href);
   const first = new URL(`notebooks/01-hello-triangle.ipynb${url.search}`, url.origin + url.pathname);
   console.log('');
   console.log(`Jupyter is up: open ${url.href}`);
@@ -94,19 +102,52 @@ function scan(chunk, sink) {
   console.log('  kernel: "TypeScript (dawn-rfb)"; press Ctrl-C to stop');
   console.log('');
 }
-jupyter.stdout.on('data', (d) => scan(d, process.stdout));
-jupyter.stderr.on('data', (d) => scan(d, process.stderr));
+/** Passes Jupyter's output on line by line, minus the banner; finds the URL in it. */
+function relay(stream, sink) {
+  let pending = '';
+  stream.on('data', (chunk) => {
+    pending += String(chunk);
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = URL_PATTERN.exec(line);
+      if (m && !announced) announce(m[1]);
+      if (stopping || BANNER.some((re) => re.test(line))) continue;
+      sink.write(`${line}\n`);
+    }
+  });
+}
+relay(jupyter.stdout, process.stdout);
+relay(jupyter.stderr, process.stderr);
 
 let stopping = false;
+let forced = false;
+const STOP_TIMEOUT_MS = 15_000;
+/** Sends Jupyter's process group (Jupyter and what it started) `signal`; it may be gone already. */
+function signalJupyter(signal) {
+  try { process.kill(-jupyter.pid, signal); } catch { /* already exited */ }
+}
 function stop(signal) {
-  if (stopping) return;
+  if (stopping) {
+    // A second Ctrl-C: the user does not want to wait for the kernels.
+    if (!forced) {
+      forced = true;
+      log('stopping at once (second signal)');
+      signalJupyter('SIGKILL');
+    }
+    return;
+  }
   stopping = true;
-  log(`stopping Jupyter (${signal}) ...`);
-  // A terminal's Ctrl-C reaches Jupyter too; SIGTERM makes it shut its kernels down either way.
-  jupyter.kill('SIGTERM');
+  log(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping Jupyter and its kernels`);
+  // Jupyter alone, not its group: it shuts its kernels down itself.
+  try { jupyter.kill('SIGTERM'); } catch { /* already exited */ }
+  setTimeout(() => stop(signal), STOP_TIMEOUT_MS).unref();
 }
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGHUP', () => stop('SIGHUP'));
+// Should this script end any other way, Jupyter (in its own group) must not outlive it.
+process.on('exit', () => { if (jupyter.exitCode === null && jupyter.signalCode === null) signalJupyter('SIGKILL'); });
 jupyter.on('error', (e) => fail(`could not start ${PYTHON}: ${e.message}`));
 jupyter.on('exit', (code, signal) => {
   if (!announced && !stopping) log(`Jupyter exited before it was up (exit ${code ?? signal})`);

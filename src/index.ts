@@ -1,5 +1,8 @@
 /// <reference types="@webgpu/types" preserve="true" />
-// dawn-rfb's public API.
+/// <reference types="node" preserve="true" />
+// dawn-rfb's public API. The references keep the published types whole for a consumer whose
+// compiler includes no @types by default (TypeScript >= 6: `types: []`); for TypeScript >= 6 the
+// build drops the @webgpu/types one (scripts/build-dom-types.mjs).
 export * from './errors.js';
 export { setReporter, reportError, endReportScope, type Reporter } from './report.js';
 export {
@@ -29,7 +32,7 @@ export {
   type FrameHeader, type FramePart, type FramePartLayout, type DecodedFrameMessage, type ServerMessage, type ClientMessage, type HelloMessage, type WireEvent, type WireEventType,
 } from './remote/protocol.js';
 export { getServer, FrameServer, type ServerOptions } from './remote/server.js';
-export { websocketChannel, type ViewChannel } from './remote/channel.js';
+export { websocketChannel, type ViewChannel, type WebSocketLike } from './remote/channel.js';
 export type { ViewStats } from './remote/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';
 export * from './resources/index.js';
@@ -45,3 +48,13 @@ export { checkBaseline, describeComparison, type BaselineCheck, type BaselineSta
 export { testNotebooks, type TestNotebooksOptions, type TestNotebooksResult } from './testing/notebook/index.js';
 export { NotebookInputError, type CellTestOptions } from './testing/notebook/read.js';
 export type { TestSummary, NotebookResult, CellResult, ImageResult, TextResult } from './testing/notebook/types.js';
+
+declare global {
+  /**
+   * An empty declaration that merges with the DOM lib's VideoFrame where there is one. It is
+   * here for TypeScript 5.0 (tslab's compiler), whose DOM lib lacks VideoFrame although
+   * @webgpu/types names it: without it a consumer with `skipLibCheck: false` gets
+   * "Cannot find name 'VideoFrame'" inside @webgpu/types. dawn-rfb itself never uses it.
+   */
+  interface VideoFrame {}
+}

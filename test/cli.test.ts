@@ -1,7 +1,7 @@
 // The main job: `dawn-rfb snapshot` renders the demo scene on the real (software) GPU, writes a
 // PNG whose pixels show the cube, prints the adapter, and the process exits by itself.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,12 +29,28 @@ test('snapshot writes a PNG of the demo scene and exits', async () => {
   expect(colours.size).toBeGreaterThanOrEqual(3);
 });
 
-test('bad arguments give a clear message and a non-zero exit', async () => {
+test('bad arguments give a clear message and exit 2, the usage-error code, in every command', async () => {
   const err = await run(process.execPath, [cli, 'snapshot', '--size', '0x10'], { timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e);
-  expect((err as { code: number }).code).toBe(1);
+  expect((err as { code: number }).code).toBe(2);
   expect((err as { stderr: string }).stderr).toContain('expected WIDTHxHEIGHT with positive integers');
   const bad = await run(process.execPath, [cli, 'snapshot', '--backend', 'bogus'], { timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e);
   expect((bad as { stderr: string }).stderr).toMatch(/Allowed choices are vulkan, opengles/);
+  for (const argv of [['info', '--backend', 'vulkann'], ['bogus'], ['kernel', 'install', '--bogus'], ['demo', '--port', 'x'], []]) {
+    const e = await run(process.execPath, [cli, ...argv], { timeout: 20_000 }).catch((x: { code: number; stderr: string }) => x);
+    expect({ argv, code: (e as { code: number }).code }).toEqual({ argv, code: 2 });
+    expect((e as { stderr: string }).stderr).toMatch(/error: |Usage: dawn-rfb/);
+  }
+});
+
+test('--version prints the package version and exits 0', async () => {
+  const { version } = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-v']) {
+    const { stdout } = await run(process.execPath, [cli, flag], { timeout: 20_000 });
+    expect(stdout.trim()).toBe(version);
+  }
+  // --help is not an error either.
+  const help = await run(process.execPath, [cli, 'info', '--help'], { timeout: 20_000 });
+  expect(help.stdout).toContain('--backend');
 });
 
 test('demo serves the widget page for the live demo, prints its URL, and stops on SIGINT', async () => {

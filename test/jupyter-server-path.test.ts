@@ -5,7 +5,7 @@
 // canvas; Chromium, on a page of the server's origin with that page config, mounts the output's
 // view with the canvas server's port made unreachable (as behind a tunnel): the view goes live
 // over the Jupyter path, a key reaches the canvas's handler, and a resize gives a frame of the new
-// size. Needs `node scripts/setup.mjs --browser --jupyter` (python3-jupyter-server, Chromium).
+// size. Needs `node scripts/setup.mjs --browser --jupyter-tests` (python3-jupyter-server, Chromium).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ declare const window: { DawnRfb: { mount(el: unknown, options: unknown): unknown
 
 const root = resolve(import.meta.dirname, '..');
 const PYTHON = '/usr/bin/python3';
-const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
+const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter-tests` first';
 const token = randomBytes(24).toString('hex');
 const hex = (): string => randomBytes(16).toString('hex');
 

@@ -8,7 +8,7 @@
 // resize gives a frame of the new size; a second view in another Jupyter page connects through a
 // kernel-channels websocket of its own, watching the same canvas; bad comm input is refused with
 // clear log lines while the view keeps working; a kernel restart leaves the last frame and says to re-run the cell.
-// Needs root (ip netns); Debian's Jupyter Notebook 6 and Chromium (`node scripts/setup.mjs --browser --jupyter`).
+// Needs root (ip netns); Debian's Jupyter Notebook 6 and Chromium (`node scripts/setup.mjs --browser --jupyter-tests`).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -46,7 +46,7 @@ const root = resolve(import.meta.dirname, '..');
 const notebooksDir = join(root, 'notebooks');
 const cli = join(root, 'dist', 'cli', 'main.js');
 const PYTHON = '/usr/bin/python3';
-const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
+const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter-tests` first';
 const RUN_ALL_TIMEOUT = 150_000;
 const TEST_TIMEOUT = 300_000;
 const OUTPUT = '.dawn-rfb-output';

@@ -28,7 +28,7 @@ declare const document: { querySelector(selector: string): { getAttribute(name: 
 const root = resolve(import.meta.dirname, '..');
 const notebooksDir = join(root, 'notebooks');
 const PYTHON = '/usr/bin/python3';
-const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
+const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter-tests` first';
 const user = 'alice';
 
 let work = '';

@@ -1,5 +1,5 @@
 // JupyterLab: a real JupyterLab 3.6 front end, assembled from npm (test/lab/, built by
-// `node scripts/setup.mjs --jupyter`) and served by Debian's jupyterlab_server on jupyter_server
+// `node scripts/setup.mjs --jupyter-tests`) and served by Debian's jupyterlab_server on jupyter_server
 // 1.23 with the "dawn-rfb" kernelspec. Chromium opens a copy of 02-interactive-scene.ipynb and
 // runs all cells; the output's view goes live, a drag rotates the pinwheel, and after a kernel
 // restart the view says "kernel restarted: re-run the cell" and keeps its last frame. The kernel gets
@@ -31,7 +31,7 @@ const root = resolve(import.meta.dirname, '..');
 const notebooksDir = join(root, 'notebooks');
 const lab = join(root, 'test', 'lab');
 const PYTHON = '/usr/bin/python3';
-const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter` first';
+const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter-tests` first';
 const token = randomBytes(24).toString('hex');
 
 let prefix = '';

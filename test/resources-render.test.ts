@@ -159,6 +159,10 @@ describe('renderer: order-independent and stochastic transparency', () => {
     expect(m.material.alphaConfig).toMatchObject({ mode: 'bayer', seed: 'object' });
     m.material.alphaConfig = { method: 'stochastic', pattern: 'bayer', seed: 'screen' };
     expect(m.material.alphaMode).toBe('custom');
+    // The setter takes the getter's type (TypeScript 5.0 needs that), but "custom" names no preset.
+    const config = m.material.alphaConfig;
+    expect(thrown(() => { m.material.alphaMode = m.material.alphaMode; })).toMatchObject({ name: 'InvalidArgumentError', message: expect.stringMatching(/alphaMode "custom" cannot be set.*set alphaConfig instead/) });
+    expect(m.material.alphaConfig).toEqual(config);
   });
 
   test('bayer and dither cover the expected fraction of pixels', async () => {

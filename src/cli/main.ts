@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The dawn-rfb command line.
+// The dawn-rfb command line. Exit codes: 0 done; 1 the command failed (the message says why);
+// 2 a usage error (unknown command or option, bad option value), as `test-notebooks` does.
 import { availableParallelism } from 'node:os';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError as CliArgumentError, Option } from 'commander';
@@ -31,8 +32,21 @@ function commandDevice(backend: string | undefined): Promise<GPUDevice> {
   return requestDevice({ label: 'dawn-rfb cli', ...(backend ? { backend: backend as Backend } : {}) });
 }
 
+/** This package's version, from its package.json (dist/cli/ -> ../../package.json). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** Exit code of a command-line usage error (commander's own default is 1, a failure's code). */
+const EXIT_USAGE = 2;
+
+// exitOverride before the subcommands are made: each one copies it from its parent, so usage
+// errors exit 2 everywhere while --help and --version exit 0.
 const program = new Command('dawn-rfb')
   .description('Live WebGPU (Dawn) canvases for notebooks and browsers')
+  .version(packageVersion(), '-v, --version', 'print the version of dawn-rfb')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE))
   .showHelpAfterError();
 
 program.command('info')

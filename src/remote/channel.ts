@@ -1,7 +1,8 @@
 // What a View needs of its connection, whatever carries it: a websocket from the frame server
 // today, a Jupyter comm later. The View sees messages and a close; the transport keeps its own
 // concerns (authentication, heartbeats, framing).
-import type { WebSocket } from 'ws';
+// The socket is typed structurally (WebSocketLike), not with `ws`'s own class: the published
+// types must compile for a user who has `ws` (a runtime dependency) but not `@types/ws`.
 import { InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 
@@ -28,11 +29,34 @@ function sendableCode(code: number): number {
 }
 
 /**
+ * What {@link websocketChannel} uses of a `ws` WebSocket (a `ws` 8 `WebSocket` satisfies it).
+ * Declared here so that the published types do not need `@types/ws`.
+ */
+export interface WebSocketLike {
+  /** The socket's state; must equal `OPEN` when it is handed over. */
+  readonly readyState: number;
+  /** The value of `readyState` while the socket is open (1). */
+  readonly OPEN: number;
+  /** Bytes queued but not yet written to the network. */
+  readonly bufferedAmount: number;
+  /** Sends text or binary data; `cb` gets an error if the send failed. */
+  send(data: string | Uint8Array, options: { binary: boolean }, cb?: (err?: Error) => void): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+  /** The peer closed or the connection failed (`reason` as the raw UTF-8 bytes). */
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  /** A protocol error or reset; always followed by 'close'. */
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  /** One incoming message. */
+  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): unknown;
+}
+
+/**
  * A {@link ViewChannel} over an open `ws` websocket. `description` names it in logs (the server
  * passes the peer's address, e.g. "ws 127.0.0.1:54321"). Default "ws".
  */
-export function websocketChannel(socket: WebSocket, description = 'ws'): ViewChannel {
-  const s = socket as Partial<WebSocket> | null | undefined;
+export function websocketChannel(socket: WebSocketLike, description = 'ws'): ViewChannel {
+  const s = socket as Partial<WebSocketLike> | null | undefined;
   if (typeof s !== 'object' || s === null || typeof s.on !== 'function' || typeof s.send !== 'function' || s.readyState !== s.OPEN) {
     throw new InvalidArgumentError('websocketChannel takes an open `ws` WebSocket');
   }

@@ -190,7 +190,13 @@ export abstract class Material {
   get alphaMode(): AlphaMode | 'custom' {
     return this.#alpha.mode;
   }
-  set alphaMode(mode: AlphaMode) {
+  /**
+   * Sets a preset. "custom" is in the type only because the getter returns it (TypeScript 5.0,
+   * tslab's, requires a getter's type to be assignable to its setter's); setting it throws an
+   * InvalidArgumentError: a custom config is set with `alphaConfig`.
+   */
+  set alphaMode(mode: AlphaMode | 'custom') {
+    if (mode === 'custom') throw new InvalidArgumentError('alphaMode "custom" cannot be set: it names a config no preset matches; set alphaConfig instead');
     this.#alpha = presetConfig(mode);
   }
   /** The alpha method of the config. */
