@@ -208,6 +208,7 @@ if (args.has('--jupyter')) {
     run('npm', ['ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: lab });
     run('npx', ['webpack'], { cwd: lab });
   }
+  buildLab4();
   // The notebooks import dawn-rfb by name; tslab's type checker resolves it like Node 10 does, from
   // notebooks/node_modules (a link to this package, see notebooks/package.json).
   const notebooks = join(root, 'notebooks');
@@ -215,4 +216,20 @@ if (args.has('--jupyter')) {
     log("linking dawn-rfb into the notebooks' npm project (npm install in notebooks/) ...");
     run('npm', ['install', '--no-audit', '--no-fund'], { cwd: notebooks });
   }
+}
+
+/**
+ * The JupyterLab 4 front end for test/jupyterlab4.test.ts, assembled from npm (test/lab4/): built
+ * once, again only when its lockfile, webpack config or entry changes (on a fresh 2-core machine
+ * about a minute: npm ci ~30-60 s, webpack ~25 s). A test-only step, like the 3.6 build above.
+ */
+function buildLab4() {
+  const dir = join(root, 'test', 'lab4');
+  if (!existsSync(join(dir, 'package.json'))) return;
+  const built = mtime(join(dir, 'build', 'bundle.js'));
+  const inputs = Math.max(...['package-lock.json', 'webpack.config.js', 'index.js'].map((f) => mtime(join(dir, f))));
+  if (built && built >= inputs) return;
+  log('building the JupyterLab 4 front end of the tests (npm ci and webpack in test/lab4/) ...');
+  run('npm', ['ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: dir });
+  run('npx', ['webpack'], { cwd: dir });
 }
