@@ -219,17 +219,17 @@ if (args.has('--jupyter')) {
 }
 
 /**
- * The JupyterLab 4 front end for test/jupyterlab4.test.ts, assembled from npm (test/lab4/): built
- * once, again only when its lockfile, webpack config or entry changes (on a fresh 2-core machine
- * about a minute: npm ci ~30-60 s, webpack ~25 s). A test-only step, like the 3.6 build above.
+ * The JupyterLab 4 front end and Notebook 7's notebook page for test/jupyterlab4.test.ts, assembled
+ * from npm (test/lab4/): built once, again only when its lockfile, webpack config or an entry
+ * changes. A test-only step, like the JupyterLab 3.6 build next to its call.
  */
 function buildLab4() {
   const dir = join(root, 'test', 'lab4');
   if (!existsSync(join(dir, 'package.json'))) return;
-  const built = mtime(join(dir, 'build', 'bundle.js'));
-  const inputs = Math.max(...['package-lock.json', 'webpack.config.js', 'index.js'].map((f) => mtime(join(dir, f))));
+  const built = Math.min(mtime(join(dir, 'build', 'bundle.js')), mtime(join(dir, 'build', 'notebook7', 'bundle.js')));
+  const inputs = Math.max(...['package-lock.json', 'webpack.config.js', 'index.js', 'notebook.js'].map((f) => mtime(join(dir, f))));
   if (built && built >= inputs) return;
-  log('building the JupyterLab 4 front end of the tests (npm ci and webpack in test/lab4/) ...');
+  log('building the JupyterLab 4 and Notebook 7 front ends of the tests (npm ci and webpack in test/lab4/) ...');
   run('npm', ['ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: dir });
   run('npx', ['webpack'], { cwd: dir });
 }

@@ -10,13 +10,13 @@ import { resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CHROMIUM_ARGS } from './helpers/browser.js';
-import { drag, expectPictureChange, expectRestartKeepsLastFrame, openLiveNotebook, startLabServer, type LabServer } from './helpers/lab.js';
+import { drag, expectPictureChange, expectRestartKeepsLastFrame, jupyterLab, openLiveNotebook, startLabServer, type LabServer } from './helpers/lab.js';
 
 let server: LabServer | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  server = await startLabServer(resolve(import.meta.dirname, 'lab'), 'jupyter');
+  server = await startLabServer(jupyterLab(resolve(import.meta.dirname, 'lab')), 'jupyter');
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 90_000);
 

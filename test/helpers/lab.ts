@@ -1,6 +1,6 @@
 // What the JupyterLab suites share (test/jupyterlab.test.ts: JupyterLab 3.6 from test/lab/,
-// test/jupyterlab4.test.ts: JupyterLab 4 from test/lab4/): a JupyterLab front end assembled from
-// npm, served by Debian's jupyterlab_server (the app's main.py) with the "dawn-rfb" kernelspec in a
+// test/jupyterlab4.test.ts: JupyterLab 4 and Notebook 7 from test/lab4/): a front end assembled
+// from npm (its page sets window.lab to the application and body[data-lab-ready]), served by Debian's jupyterlab_server (the app's main.py) with the "dawn-rfb" kernelspec in a
 // prefix of its own, on a copy of 02-interactive-scene.ipynb in a fresh folder of notebooks/;
 // opening that notebook in Chromium and running all its cells until the view is live; and checks
 // that look at what the view shows (pixels of settled, lossless frames), not at timings.
@@ -40,12 +40,30 @@ export const CHANGED_PIXELS = 5000;
 /** Which path the page is left to reach the kernel's canvas by. */
 export type LabPath = 'direct' | 'jupyter';
 
+/** A front end of the tests: the server script that serves it and where it opens a notebook. */
+export interface FrontEnd {
+  /** The folder with the script and build/ (test/lab, test/lab4). */
+  dir: string;
+  /** The server script in `dir`. */
+  script: string;
+  /** The page's path for a notebook (relative to the server's root_dir). */
+  notebookPage(notebookPath: string): string;
+}
+
+/** JupyterLab's application at <base>lab, a notebook at <base>lab/tree/<path> (test/lab, test/lab4). */
+export const jupyterLab = (dir: string): FrontEnd => ({ dir, script: 'main.py', notebookPage: (p) => `/lab/tree/${p}` });
+
+/** Notebook 7's notebook page at <base>notebooks/<path> (test/lab4/notebook.py). */
+export const notebook7 = (dir: string): FrontEnd => ({ dir, script: 'notebook.py', notebookPage: (p) => `/notebooks/${p}` });
+
 /** A running JupyterLab server of the tests, with its notebook copy. */
 export interface LabServer {
   port: number;
   token: string;
   /** The notebook copy, relative to notebooks/ (as Jupyter's URLs name it). */
   notebookPath: string;
+  /** The page that opens the notebook copy, without the token. */
+  notebookUrl: string;
   /** A URL of the server's, with the token. */
   api(path: string): string;
   /** The server's last output, for failure messages. */
@@ -55,13 +73,13 @@ export interface LabServer {
 }
 
 /**
- * Starts the JupyterLab front end built in `appDir` (test/lab or test/lab4: its main.py and
- * build/). With `path: 'jupyter'` the kernel gets DAWN_RFB_URL_TEMPLATE pointing at a closed port,
+ * Starts the server of `front` (a JupyterLab or the Notebook 7 page, built in its dir's build/).
+ * With `path: 'jupyter'` the kernel gets DAWN_RFB_URL_TEMPLATE pointing at a closed port,
  * so the canvas server is unreachable from the page, as behind a tunnel, and the view can only go
  * live through the Jupyter path; with 'direct' the canvas server's own port is reachable.
  */
-export async function startLabServer(appDir: string, path: LabPath): Promise<LabServer> {
-  if (!existsSync(join(appDir, 'build', 'bundle.js'))) throw new Error(`no JupyterLab build in ${join(appDir, 'build')}: ${SETUP_HINT}`);
+export async function startLabServer(front: FrontEnd, path: LabPath): Promise<LabServer> {
+  if (!existsSync(join(front.dir, 'build', 'bundle.js'))) throw new Error(`no front-end build in ${join(front.dir, 'build')}: ${SETUP_HINT}`);
   execFileSync(PYTHON, ['-c', 'import jupyterlab_server'], { stdio: 'ignore' });
   if (!existsSync('/usr/bin/chromium')) throw new Error(`no /usr/bin/chromium: ${SETUP_HINT}`);
   const prefix = mkdtempSync(join(tmpdir(), 'dawn-rfb-lab-'));
@@ -82,7 +100,7 @@ export async function startLabServer(appDir: string, path: LabPath): Promise<Lab
   };
   if (path === 'jupyter') env.DAWN_RFB_URL_TEMPLATE = `ws://127.0.0.1:${await freePort()}`;
   else delete env.DAWN_RFB_URL_TEMPLATE;
-  const server: ChildProcess = spawn(PYTHON, [join(appDir, 'main.py'), '--no-browser', '--ip=127.0.0.1', `--port=${port}`,
+  const server: ChildProcess = spawn(PYTHON, [join(front.dir, front.script), '--no-browser', '--ip=127.0.0.1', `--port=${port}`,
     '--ServerApp.port_retries=0', `--ServerApp.root_dir=${notebooksDir}`, `--ServerApp.token=${token}`, '--allow-root'], {
     cwd: notebooksDir, stdio: ['ignore', 'pipe', 'pipe'], env,
   });
@@ -100,14 +118,15 @@ export async function startLabServer(appDir: string, path: LabPath): Promise<Lab
   try {
     for (let i = 0; ; i++) {
       try { if ((await fetch(api('/api/status'))).ok) break; } catch { /* starting */ }
-      if (i > 200 || server.exitCode != null) throw new Error(`the JupyterLab server did not start:\n${serverLog}`);
+      if (i > 200 || server.exitCode != null) throw new Error(`the server of ${front.dir}/${front.script} did not start:\n${serverLog}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   } catch (e) {
     await stop();
     throw e;
   }
-  return { port, token, notebookPath: `${folder}/02-interactive-scene.ipynb`, api, log: () => serverLog, stop };
+  const notebookPath = `${folder}/02-interactive-scene.ipynb`;
+  return { port, token, notebookPath, notebookUrl: `http://127.0.0.1:${port}${front.notebookPage(notebookPath)}`, api, log: () => serverLog, stop };
 }
 
 /** A page with the notebook's view live, and what it collected. */
@@ -129,7 +148,7 @@ export async function openLiveNotebook(browser: Browser, server: LabServer): Pro
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e.stack ?? e)));
-  await page.goto(`http://127.0.0.1:${server.port}/lab/tree/${server.notebookPath}?token=${server.token}`);
+  await page.goto(`${server.notebookUrl}?token=${server.token}`);
   await page.waitForFunction(() => document.body.dataset.labReady === 'true', undefined, { timeout: 60_000 });
   await page.waitForFunction(() => window.lab.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle', undefined, { timeout: 60_000 });
   expect(await page.evaluate(() => window.lab.shell.currentWidget!.sessionContext!.session!.kernel!.name)).toBe('dawn-rfb');
@@ -153,10 +172,14 @@ export const frameIndex = async (view: Locator): Promise<number> => Number(await
  * free of JPEG noise.
  */
 export async function settledPixels(page: Page, canvas: Locator, after: number): Promise<Pixels> {
-  await page.waitForFunction(([sel, n]) => {
-    const el = document.querySelector(sel as string);
-    return Number(el?.getAttribute('data-frame-index')) > (n as number) && el?.getAttribute('data-frame-lossless') === 'true';
-  }, [OUTPUT, after] as const, { timeout: 30_000, polling: 100 });
+  try {
+    await page.waitForFunction(([sel, n]) => {
+      const el = document.querySelector(sel as string);
+      return Number(el?.getAttribute('data-frame-index')) > (n as number) && el?.getAttribute('data-frame-lossless') === 'true';
+    }, [OUTPUT, after] as const, { timeout: 30_000, polling: 100 });
+  } catch (e) {
+    throw new Error(`no lossless frame after frame ${after}; the view: ${await viewState(page.locator(OUTPUT))}`, { cause: e });
+  }
   return screenshotPixels(canvas);
 }
 
@@ -195,4 +218,28 @@ export async function expectRestartKeepsLastFrame(page: Page, canvas: Locator): 
   await page.evaluate(() => window.lab.shell.currentWidget!.sessionContext!.session!.kernel!.restart());
   await page.locator(`${OUTPUT}[data-status="disconnected"]`).waitFor({ state: 'attached', timeout: 30_000 });
   expect(await backingStore(canvas)).toBe(last);
+}
+
+/** The view's data-* attributes, for failure messages. */
+export const viewState = (view: Locator): Promise<string> =>
+  view.evaluate((el) => JSON.stringify((el as unknown as { dataset: Record<string, string> }).dataset));
+
+/**
+ * Resizes the output element to `width` x `height` CSS pixels and waits until the view shows a
+ * frame of that size (the page's device pixel ratio is 1).
+ */
+export async function expectResizedFrames(page: Page, view: Locator, width: number, height: number): Promise<void> {
+  await view.evaluate((el, [w, h]) => {
+    const style = (el as unknown as { style: Record<string, string> }).style;
+    style.width = `${w}px`;
+    style.height = `${h}px`;
+  }, [width, height] as const);
+  const size = `${width}x${height}`;
+  try {
+    await page.waitForFunction(([sel, s]) => document.querySelector(sel as string)!.getAttribute('data-frame-size') === s, [OUTPUT, size] as const, { timeout: 30_000, polling: 100 });
+  } catch (e) {
+    throw new Error(`no ${size} frame after the resize; the view: ${await viewState(view)}`, { cause: e });
+  }
+  const canvasSize = await view.locator('canvas').evaluate((c) => `${(c as unknown as { width: number }).width}x${(c as unknown as { height: number }).height}`);
+  expect(canvasSize, 'the canvas backing store').toBe(size);
 }
