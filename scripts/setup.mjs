@@ -176,4 +176,25 @@ if (args.has('--jupyter-tests')) {
     run('npm', ['ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: lab });
     run('npx', ['webpack'], { cwd: lab });
   }
+  buildLab4();
+}
+
+/**
+ * The JupyterLab 4 front end and Notebook 7's notebook page for test/jupyterlab4.test.ts, assembled
+ * from npm (test/lab4/): built once, again only when its lockfile, webpack config or an entry
+ * changes. A test-only step, like the JupyterLab 3.6 build next to its call.
+ */
+function buildLab4() {
+  const dir = join(root, 'test', 'lab4');
+  if (!existsSync(join(dir, 'package.json'))) return;
+  // A stamp of our own, not the bundles' times: webpack leaves an output file alone (and its time
+  // old) when its content did not change, so a newer lockfile would rebuild on every run.
+  const stamp = join(dir, 'build', '.build-stamp');
+  const built = existsSync(join(dir, 'build', 'bundle.js')) && existsSync(join(dir, 'build', 'notebook7', 'bundle.js')) ? mtime(stamp) : 0;
+  const inputs = Math.max(...['package-lock.json', 'webpack.config.js', 'index.js', 'notebook.js'].map((f) => mtime(join(dir, f))));
+  if (built && built >= inputs) return;
+  log('building the JupyterLab 4 and Notebook 7 front ends of the tests (npm ci and webpack in test/lab4/) ...');
+  run('npm', ['ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: dir });
+  run('npx', ['webpack'], { cwd: dir });
+  writeFileSync(stamp, new Date().toISOString() + '\n');
 }
