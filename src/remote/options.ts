@@ -73,7 +73,7 @@ export interface RemoteCanvasOptions extends CanvasOptions {
 }
 
 const REMOTE_OPTION_NAMES = [...CANVAS_OPTION_NAMES, ...optionNames<Omit<RemoteCanvasOptions, keyof CanvasOptions>>({
-  quality: true, lossyFormat: true, losslessDelayMs: true, maxBufferedFrames: true, maxEncodes: true, maxFrameParts: true,
+  quality: true, lossyFormat: true, losslessDelayMs: true, maxBufferedFrames: true, maxEncodes: true, maxFrameParts: true, maxViewPixels: true,
   adaptive: true, dirtyTiles: true, gpuTileCompare: true, cssWidth: true, cssHeight: true, resizable: true, server: true, urlTemplate: true,
 })];
 

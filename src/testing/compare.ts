@@ -102,7 +102,7 @@ function checkNumber(name: string, value: unknown, min: number, max: number, int
 
 /** The names of {@link CompareOptions}, for the unknown-option check. */
 export const COMPARE_OPTION_NAMES = optionNames<CompareOptions>({
-  threshold: true, ignoreAntialiasing: true, maxDiffPixels: true, maxDiffPixelRatio: true, mask: true, includeAlpha: true, images: true,
+  threshold: true, ignoreAntialiasing: true, maxDiffPixels: true, maxDiffPixelRatio: true, mask: true, includeAlpha: true, images: true, maxPixels: true,
 });
 
 /** Checks options and fills in the defaults. */

@@ -12,7 +12,7 @@ const IMAGE_SNAPSHOT_OPTION_NAMES = [
   ...optionNames<Omit<ImageSnapshotOptions, keyof CompareOptions>>({ name: true, adapterClass: true, updateMode: true, baselineDir: true, resultsDir: true }),
 ];
 const CHECK_BASELINE_OPTION_NAMES = optionNames<CheckBaselineOptions>({
-  baselinePath: true, resultsDir: true, artifactName: true, mode: true, compare: true, alwaysWriteArtifacts: true,
+  baselinePath: true, resultsDir: true, artifactName: true, mode: true, compare: true, alwaysWriteArtifacts: true, removeStaleArtifacts: true,
 });
 const TEST_NOTEBOOKS_OPTION_NAMES = optionNames<TestNotebooksOptions>({
   update: true, report: true, timeout: true, text: true, sanitize: true, adapterClass: true, progress: true, env: true, jobs: true,
