@@ -4,9 +4,10 @@
 import { describe, expect, test } from 'vitest';
 import {
   DawnRfbError, decodeFrameMessage, encodeFrameHeader, InvalidArgumentError, MAX_COORDINATE, MAX_INPUT_TYPE_LENGTH,
-  MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES, parseClientMessage, parseEvent, ProtocolError, WIRE_EVENT_TYPES,
+  MAX_DISPLAY_HZ, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES, MIN_DISPLAY_HZ, parseClientMessage, parseEvent, ProtocolError, WIRE_EVENT_TYPES,
   type FrameHeader,
 } from '../src/index.js';
+import { MAX_ACK_LENGTH } from '../src/remote/byte-rate.js';
 
 const T = 12.5;
 
@@ -120,14 +121,40 @@ describe('parseClientMessage', () => {
   const cases: [string, string, RegExp][] = [
     ['malformed JSON', '{"type":', /malformed JSON/],
     ['not an object', '"ack"', /a message must be a JSON object/],
-    ['unknown type', '{"type":"hello"}', /unknown message type "hello"; valid: event, ack/],
+    ['unknown type', '{"type":"hello"}', /unknown message type "hello"; valid: event, ack, display/],
     ['ack index 0', '{"type":"ack","index":0}', /"index" must be an integer from 1 to 4294967295/],
     ['ack index 2^32', `{"type":"ack","index":${2 ** 32}}`, /"index" must be an integer from 1/],
     ['event without event', '{"type":"event"}', /an event must be a JSON object/],
+    ['ack skipped false', '{"type":"ack","index":3,"skipped":false}', /"skipped" of an ack must be true when present/],
+    ['ack skipped as a string', '{"type":"ack","index":3,"skipped":"yes"}', /"skipped" of an ack must be true/],
+    ['display without hz', '{"type":"display"}', /"hz" of a display message must be a number of Hz from 1 to 1000/],
+    ['display hz as a string', '{"type":"display","hz":"60"}', /"hz" of a display message must be a number/],
+    ['display hz 0', '{"type":"display","hz":0}', /from 1 to 1000/],
+    ['display hz just below 1', '{"type":"display","hz":0.999}', /from 1 to 1000/],
+    ['display hz just above 1000', '{"type":"display","hz":1000.001}', /from 1 to 1000/],
+    ['display hz negative', '{"type":"display","hz":-60}', /from 1 to 1000/],
+    ['display hz overflowing to Infinity', '{"type":"display","hz":1e999}', /from 1 to 1000/],
+    ['display hz null', '{"type":"display","hz":null}', /from 1 to 1000/],
   ];
   test.each(cases)('%s is refused', (_what, text, message) => {
     expect(() => parseClientMessage(text)).toThrow(ProtocolError);
     expect(() => parseClientMessage(text)).toThrow(message);
+  });
+
+  test('a display rate from 1 to 1000 Hz is accepted as sent (fractions too); the ends are in range', () => {
+    expect(MIN_DISPLAY_HZ).toBe(1);
+    expect(MAX_DISPLAY_HZ).toBe(1000);
+    for (const hz of [1, 29.97, 59.94, 60, 144, 1000]) {
+      expect(parseClientMessage(JSON.stringify({ type: 'display', hz }))).toEqual({ type: 'display', hz });
+    }
+    // Unknown fields are not copied.
+    expect(parseClientMessage('{"type":"display","hz":60,"x":1}')).toEqual({ type: 'display', hz: 60 });
+  });
+
+  test('an ack may say it skipped the frame undrawn; the longest such ack fits the ack length limit', () => {
+    const text = `{"type":"ack","index":${2 ** 32 - 1},"skipped":true}`;
+    expect(parseClientMessage(text)).toEqual({ type: 'ack', index: 2 ** 32 - 1, skipped: true });
+    expect(text.length).toBeLessThanOrEqual(MAX_ACK_LENGTH);
   });
 
   test('ack 1 and 2^32 - 1 are accepted; an event message carries the parsed event', () => {

@@ -1,5 +1,5 @@
 // The canvas core: size, draw function, scheduling, events and the WebGPU context, over a few
-// backend hooks (_presentFrame, _mayDraw, _applyLogicalSize, _onTitle, _onCursor, _onClose) that
+// backend hooks (_presentFrame, _mayDraw, _maxDrawRate, _applyLogicalSize, _onTitle, _onCursor, _onClose) that
 // the offscreen and remote canvases fill in.
 import { CanvasClosedError, CanvasStateError, InvalidArgumentError } from '../errors.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
@@ -117,6 +117,7 @@ export abstract class CanvasBase {
       draw: async () => this.#reportDrawResult(await this.#drawOnce()),
       flushEvents: () => this.#events.flush(),
       mayDraw: () => !this.#closed && this._mayDraw(),
+      maxDrawRate: () => this._maxDrawRate(),
     }, options);
   }
 
@@ -253,6 +254,14 @@ export abstract class CanvasBase {
   /** Backend hook: false while drawing would be wasted (no view, backpressure). Default true. */
   protected _mayDraw(): boolean {
     return true;
+  }
+
+  /**
+   * Backend hook: most draws a second worth making in any scheduled mode (what the displays it is
+   * shown on can show); Infinity (the default) for no limit. Call `_wake()` when it changes.
+   */
+  protected _maxDrawRate(): number {
+    return Infinity;
   }
 
   /** Backend hook: call when `_mayDraw()` may have turned true. */

@@ -17,6 +17,10 @@ export interface ScheduleOptions {
    * - `continuous`: draw `maxFps` times a second.
    * - `fastest`: draw as fast as frames can be presented.
    * - `manual`: draw only on `forceDraw()` (and after a size change).
+   *
+   * In every mode but manual the canvas also draws no more often than it can be shown: a
+   * RemoteCanvas no faster than the display refresh of its fastest visible view (once all its
+   * visible views reported one).
    */
   updateMode?: UpdateMode;
   /** Ondemand only: draw at least this often, even without requests. Default 0 (off). */
@@ -33,7 +37,19 @@ export interface SchedulerHooks {
   flushEvents(): void;
   /** False while drawing would be wasted (no visible view, too many frames unacknowledged). */
   mayDraw(): boolean;
+  /**
+   * Most draws a second worth making whatever the mode (the fastest display the canvas is shown
+   * on: more frames than that are never seen); Infinity for no such limit. Asked before every
+   * draw, so a change takes effect at the next one (call `wake()` to apply it sooner). Manual
+   * mode and forced draws ignore it. Default: no limit.
+   */
+  maxDrawRate?(): number;
 }
+
+// Timers fire up to about a millisecond late; a rate cap aims that much early so that the frames
+// drawn per second reach the cap rather than falling a few short of it (a 60 Hz display would
+// otherwise get 57 frames a second, and show a repeated frame several times a second).
+const CAP_SLACK_MS = 1;
 
 /** Validates and fills in schedule options. */
 export function resolveScheduleOptions(o: ScheduleOptions = {}): Required<ScheduleOptions> {
@@ -168,13 +184,22 @@ export class Scheduler {
       if (updateMode === 'ondemand' && minFps > 0) this.#schedule(1000 / minFps - sinceLast);
       return;
     }
-    const interval = updateMode === 'fastest' || updateMode === 'manual' ? 0 : 1000 / maxFps;
+    const interval = this.#interval(updateMode, maxFps);
     if (sinceLast < interval) {
       this.#schedule(interval - sinceLast);
       return;
     }
     if (!this.#hooks.mayDraw()) return; // the canvas calls wake() when it may draw again
     void this.#run();
+  }
+
+  /** Least time between draw starts, ms: the mode's own (1/maxFps) or the draw rate cap, whichever is longer. */
+  #interval(updateMode: UpdateMode, maxFps: number): number {
+    if (updateMode === 'manual') return 0;
+    const own = updateMode === 'fastest' ? 0 : 1000 / maxFps;
+    const cap = this.#hooks.maxDrawRate?.() ?? Infinity;
+    if (!(cap > 0) || !Number.isFinite(cap)) return own;
+    return Math.max(own, 1000 / cap - CAP_SLACK_MS);
   }
 
   #run(draw: () => Promise<void> = this.#hooks.draw): Promise<void> {

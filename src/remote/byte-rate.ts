@@ -7,7 +7,8 @@
 export const MAX_VIEW_BYTES_PER_SECOND = 1024 * 1024;
 
 /**
- * Longest acknowledgement accepted, in characters: `{"type":"ack","index":4294967295}` is 33.
+ * Longest acknowledgement accepted, in characters: `{"type":"ack","index":4294967295}` is 33,
+ * with `"skipped":true` 48.
  * A longer message that starts like an ack is refused unparsed (never exempt from the rates).
  */
 export const MAX_ACK_LENGTH = 64;

@@ -3,7 +3,8 @@
 // which view's size the canvas follows, and the public API. Encoding and sending frames is the
 // FrameStream's job (stream.ts), notebook outputs are display.ts's, connections are the View's.
 // Frames are pulled: a draw happens only when one was requested, some view is visible, and some
-// visible view has room under maxBufferedFrames.
+// visible view has room under maxBufferedFrames; and no more often than the fastest visible
+// view's display refreshes (views report their rate), since more frames than that go unseen.
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CanvasBase, type Cursor, type Frame } from '../canvas/base.js';
@@ -142,7 +143,12 @@ export class RemoteCanvas extends CanvasBase {
     return this.#views.size;
   }
 
-  /** Frame statistics, per view. */
+  /**
+   * Frame statistics, per view. Per view, `fps` counts the frames the view showed (acknowledged
+   * as drawn on its canvas, not skipped for a newer one) and `drawnFps` the frames drawn for it,
+   * both over the one second before this call; `displayHz` is the refresh rate its display
+   * reported, which caps how often the canvas draws (the fastest visible view's).
+   */
   stats(): RemoteCanvasStats {
     const stream = this.#stream.stats();
     return {
@@ -249,6 +255,21 @@ export class RemoteCanvas extends CanvasBase {
     return this.#stream.mayDraw();
   }
 
+  /**
+   * The fastest display among the visible views: more frames a second than that no view can
+   * show. No limit while a visible view has not reported its rate (it may be the fastest), nor
+   * without visible views (nothing draws then anyway).
+   */
+  protected override _maxDrawRate(): number {
+    let fastest = 0;
+    for (const v of this.#views.values()) {
+      if (!v.visible) continue;
+      if (v.displayHz === undefined) return Infinity;
+      fastest = Math.max(fastest, v.displayHz);
+    }
+    return fastest > 0 ? fastest : Infinity;
+  }
+
   protected override _presentFrame(frame: Frame): Promise<void> {
     return this.#stream.present(frame);
   }
@@ -308,6 +329,7 @@ export class RemoteCanvas extends CanvasBase {
       onResize: (v, becameVisible) => this.#onViewResize(v, becameVisible),
       onAck: () => this._wake(),
       onClose: (v) => this.#onViewClose(v),
+      onDisplay: () => this._wake(),
     }, this.#maxBufferedFrames, this.#adaptive ? { quality: this.#quality } : undefined);
     this.#views.set(view.id, view);
     view.sendJson({

@@ -278,10 +278,27 @@ export type ServerMessage = HelloMessage | TitleMessage | CursorMessage | CssSiz
 
 /** View -> server: an input event (see the event vocabulary; validated by {@link parseEvent}). */
 export interface EventMessage { type: 'event'; event: WireEvent }
-/** View -> server: frame `index` was decoded and drawn (or skipped for a newer one). */
-export interface AckMessage { type: 'ack'; index: number }
+/**
+ * View -> server: frame `index` was decoded and drawn on the view's canvas, or, with `skipped`,
+ * dropped undrawn because a newer frame arrived while it waited (it settles the frame all the same).
+ */
+export interface AckMessage { type: 'ack'; index: number; skipped?: true }
+
+/** Slowest display refresh a view may report, Hz. */
+export const MIN_DISPLAY_HZ = 1;
+/** Fastest display refresh a view may report, Hz (the fastest monitors sold run at 500-540). */
+export const MAX_DISPLAY_HZ = 1000;
+
+/**
+ * View -> server: the refresh rate of the display the view is shown on, as the view measured it
+ * (the median interval of `requestAnimationFrame`), `hz` from {@link MIN_DISPLAY_HZ} to
+ * {@link MAX_DISPLAY_HZ}. A view sends it when it has measured one and again when it changes; the
+ * canvas then draws no more often than its fastest visible view can show.
+ */
+export interface DisplayMessage { type: 'display'; hz: number }
+
 /** Any JSON message from a view, after validation. */
-export type ClientMessage = { type: 'event'; event: WireEvent } | AckMessage;
+export type ClientMessage = { type: 'event'; event: WireEvent } | AckMessage | DisplayMessage;
 
 /**
  * A message (from a view, or a malformed frame from a server) that breaks the protocol; the
@@ -419,10 +436,28 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'event':
       return { type: 'event', event: parseEvent(raw.event) };
     case 'ack':
-      return { type: 'ack', index: int(raw, 'index', 1, 2 ** 32 - 1) };
+      return parseAck(raw);
+    case 'display':
+      return { type: 'display', hz: displayHz(raw) };
     default:
-      throw new ProtocolError(`unknown message type ${JSON.stringify(raw.type)?.slice(0, 40)}; valid: event, ack`);
+      throw new ProtocolError(`unknown message type ${JSON.stringify(raw.type)?.slice(0, 40)}; valid: event, ack, display`);
   }
+}
+
+function parseAck(raw: Record<string, unknown>): AckMessage {
+  const index = int(raw, 'index', 1, 2 ** 32 - 1);
+  if (raw.skipped === undefined) return { type: 'ack', index };
+  if (raw.skipped !== true) throw new ProtocolError('field "skipped" of an ack must be true when present');
+  return { type: 'ack', index, skipped: true };
+}
+
+/** A display rate: a finite number of Hz in range (not clamped: a rate outside is a broken view). */
+function displayHz(raw: Record<string, unknown>): number {
+  const v = raw.hz;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < MIN_DISPLAY_HZ || v > MAX_DISPLAY_HZ) {
+    throw new ProtocolError(`field "hz" of a display message must be a number of Hz from ${MIN_DISPLAY_HZ} to ${MAX_DISPLAY_HZ}`);
+  }
+  return v;
 }
 
 /** The websocket path of a canvas: `/ws/<canvasId>`; the token and version go in the query. */

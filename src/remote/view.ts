@@ -1,5 +1,6 @@
 // One view of a RemoteCanvas: its channel (a websocket or a comm), its frame accounting (sent,
-// acknowledged, the newest frame waiting for room), its size and visibility, and its statistics.
+// acknowledged, the newest frame waiting for room), its size, visibility and display rate, and its
+// statistics.
 // Each view accounts for itself, so a slow view never holds back a fast one. A view handles what
 // concerns only its connection itself: its size reports and its own close never go through the
 // canvas's public handleEvent.
@@ -32,10 +33,24 @@ export interface ViewStats {
   framesSent: number;
   /** Frames it acknowledged (an ack also settles the older frames it skipped: counted once). */
   framesAcked: number;
+  /**
+   * Frames it showed: acknowledged as drawn on its canvas (not skipped undrawn for a newer frame).
+   * A frame drawn there shows at the page's next repaint; the canvas's pacing to the view's
+   * display (`displayHz`) keeps two frames from landing between two repaints.
+   */
+  framesShown: number;
   /** Frames replaced by a newer one before they could be sent (the view was behind). */
   framesDropped: number;
-  /** Frames acknowledged in the last second. */
+  /** Frames it showed (see `framesShown`) in the last second: one-second window ending now. */
   fps: number;
+  /**
+   * Frames the canvas drew for it in the last second (the same window): every frame offered to it,
+   * sent or dropped for a newer one, lossless refreshes included. `drawnFps` well above `fps`
+   * is work the view never showed.
+   */
+  drawnFps: number;
+  /** The refresh rate of its display as it reported it, Hz; absent until it reports one. */
+  displayHz?: number;
   /** Mean time from send to acknowledgement over the last 30 frames, ms. */
   roundtripMs: number;
   /** Bytes sent in the last second. */
@@ -60,6 +75,8 @@ export interface ViewHooks {
   onAck(view: View): void;
   /** The view closed (either side); called once. */
   onClose(view: View): void;
+  /** The view reported a new refresh rate of its display (see {@link View.displayHz}). */
+  onDisplay?(view: View): void;
 }
 
 // Bytes the channel may hold unsent before the view counts as full even within maxBufferedFrames.
@@ -76,6 +93,9 @@ const ACK_PREFIX = '{"type":"ack"';
 const MAX_PENDING_PATCHES = 8;
 
 let nextViewId = 1;
+
+// The window of the per-second statistics (fps, drawnFps, bytesPerSecond), ms.
+const STATS_WINDOW_MS = 1000;
 
 /** Index of the first record (in time order) whose time is >= `t`. */
 function firstAtOrAfter<T>(records: readonly T[], time: (r: T) => number, t: number): number {
@@ -107,8 +127,11 @@ export class View {
   #open = true;
   #sent = 0;
   #acked = 0;
+  #shown = 0;
   #dropped = 0;
-  readonly #ackTimes: number[] = [];
+  #displayHz: number | undefined;
+  readonly #shownTimes: number[] = [];
+  readonly #offerTimes: number[] = [];
   readonly #roundtrips: number[] = [];
   readonly #sentBytes: [number, number][] = [];
   #windowStart = 0;
@@ -137,6 +160,11 @@ export class View {
   /** Open, and not reported hidden (a 0x0 size). */
   get visible(): boolean {
     return this.#open && (this.#size === undefined || (this.#size.pwidth > 0 && this.#size.pheight > 0));
+  }
+
+  /** The refresh rate of the view's display as it last reported it (Hz); undefined until then. */
+  get displayHz(): number | undefined {
+    return this.#displayHz;
   }
 
   /** False once closed, by either side. */
@@ -177,6 +205,9 @@ export class View {
       if (last !== frame.baseIndex || this.#pending.length >= MAX_PENDING_PATCHES) return false;
     }
     this.#lastOffered = frame.index;
+    const now = performance.now();
+    this.#forgetOld(now);
+    this.#offerTimes.push(now);
     if (this.#pending.length === 0 && this.hasRoom()) {
       this.#send(frame);
     } else {
@@ -209,8 +240,11 @@ export class View {
       visible: this.visible,
       framesSent: this.#sent,
       framesAcked: this.#acked,
+      framesShown: this.#shown,
       framesDropped: this.#dropped,
-      fps: this.#ackTimes.length,
+      fps: this.#shownTimes.length,
+      drawnFps: this.#offerTimes.length,
+      ...(this.#displayHz !== undefined ? { displayHz: this.#displayHz } : {}),
       roundtripMs: rt.length > 0 ? rt.reduce((a, b) => a + b, 0) / rt.length : 0,
       bytesPerSecond: this.#sentBytes.reduce((a, [, b]) => a + b, 0),
       ...(this.adaptive ? { adaptive: this.adaptive.state() } : {}),
@@ -218,15 +252,15 @@ export class View {
   }
 
   /**
-   * Drops acknowledgement and send records older than the one-second stats window (`exact`), or,
+   * Drops shown, offer and send records older than the one-second stats window (`exact`), or,
    * when recording, once the oldest is 1.25 s old (a splice every quarter second, not a shift per
    * frame). Not only in stats(): a kernel that never asks for stats streams for hours.
    */
   #forgetOld(now: number, exact = false): void {
-    const cutoff = now - 1000;
-    const keepFrom = exact ? cutoff : now - 1250;
-    if (this.#ackTimes.length > 0 && this.#ackTimes[0]! < keepFrom) {
-      this.#ackTimes.splice(0, firstAtOrAfter(this.#ackTimes, (t) => t, cutoff));
+    const cutoff = now - STATS_WINDOW_MS;
+    const keepFrom = exact ? cutoff : now - STATS_WINDOW_MS * 1.25;
+    for (const times of [this.#shownTimes, this.#offerTimes]) {
+      if (times.length > 0 && times[0]! < keepFrom) times.splice(0, firstAtOrAfter(times, (t) => t, cutoff));
     }
     if (this.#sentBytes.length > 0 && this.#sentBytes[0]![0] < keepFrom) {
       this.#sentBytes.splice(0, firstAtOrAfter(this.#sentBytes, (r) => r[0], cutoff));
@@ -244,7 +278,7 @@ export class View {
     this.channel.send(frame.data);
   }
 
-  #ack(index: number): void {
+  #ack(index: number, skipped: boolean): void {
     const sentAt = this.#unacked.get(index);
     if (sentAt === undefined) {
       this.#reportBad(new ProtocolError(index <= this.#highestAcked
@@ -259,7 +293,10 @@ export class View {
     const now = performance.now();
     this.#acked++;
     this.#forgetOld(now);
-    this.#ackTimes.push(now);
+    if (!skipped) {
+      this.#shown++;
+      this.#shownTimes.push(now);
+    }
     this.#roundtrips.push(now - sentAt);
     if (this.#roundtrips.length > 30) this.#roundtrips.shift();
     while (this.#pending.length > 0 && this.hasRoom()) this.#send(this.#pending.shift()!);
@@ -292,8 +329,16 @@ export class View {
     }
     // Acks are never rate limited: they are bounded by the frames sent, and a dropped ack would
     // stall this view for good.
-    if (message.type === 'ack') this.#ack(message.index);
-    else if (this.#withinRate()) this.#onEvent(message.event);
+    if (message.type === 'ack') this.#ack(message.index, message.skipped === true);
+    else if (!this.#withinRate()) return;
+    else if (message.type === 'display') this.#onDisplay(message.hz);
+    else this.#onEvent(message.event);
+  }
+
+  #onDisplay(hz: number): void {
+    if (hz === this.#displayHz) return;
+    this.#displayHz = hz;
+    this.#hooks.onDisplay?.(this);
   }
 
   #onEvent(event: WireEvent): void {

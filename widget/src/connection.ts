@@ -5,7 +5,7 @@
 // the notebook does; the direct routes then get a short time to answer.
 import {
   CANVAS_CLOSED_REASON, CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION,
-  type AckMessage, type EventMessage, type HelloMessage, type ServerMessage,
+  type AckMessage, type DisplayMessage, type EventMessage, type HelloMessage, type ServerMessage,
 } from '../../src/remote/protocol.js';
 import type { JupyterPath, SocketLike } from './jupyter-path.js';
 import { probeRoute, routeConfirmed, type Probe } from './probe.js';
@@ -40,8 +40,11 @@ export interface ConnectionEvents {
   state(state: ConnectionState): void;
   /** Every JSON message, hello included (after the state turned live). */
   message(message: ServerMessage): void;
-  /** A binary frame; `ack` reaches only the socket the frame came from. */
-  frame(data: ArrayBuffer, ack: (index: number) => void): void;
+  /**
+   * A binary frame; `ack` reaches only the socket the frame came from (`skipped`: the frame was
+   * dropped undrawn for a newer one).
+   */
+  frame(data: ArrayBuffer, ack: (index: number, skipped?: boolean) => void): void;
 }
 
 // Retrying these cannot succeed: the server will answer the same way again.
@@ -121,7 +124,7 @@ export class Connection {
   }
 
   /** Sends a message if the connection is live; returns whether it went out. */
-  send(message: EventMessage | AckMessage): boolean {
+  send(message: EventMessage | AckMessage | DisplayMessage): boolean {
     const socket = this.socket;
     if (!this.live || !socket || socket.readyState !== OPEN) return false;
     const text = JSON.stringify(message);
@@ -211,8 +214,9 @@ export class Connection {
   private receive(socket: SocketLike, data: unknown): void {
     if (data instanceof ArrayBuffer) {
       // Frames before the hello would belong to a canvas not yet checked; the server sends none.
-      if (this.live) this.on.frame(data, (index) => {
-        if (socket === this.socket) this.send({ type: 'ack', index });
+      if (this.live) this.on.frame(data, (index, skipped) => {
+        // `type` first, and `skipped` only when true: the server parses short acks first.
+        if (socket === this.socket) this.send(skipped ? { type: 'ack', index, skipped: true } : { type: 'ack', index });
       });
       return;
     }

@@ -1,7 +1,8 @@
 // Decoding and drawing of frames. The server sends no more frames than the view acknowledges
 // (backpressure), so acknowledgements must never be lost: a frame is acknowledged either after it
 // was decoded and drawn (so the server's round trip includes the decode, which jupyter_rfb hides
-// by acking on img.src), or at once when a newer frame makes it stale.
+// by acking on img.src), or at once when a newer frame makes it stale (an ack marked `skipped`, so
+// the server counts only drawn frames as shown).
 import { decodeFrameMessage, type FrameHeader, type FramePart } from '../../src/remote/protocol.js';
 
 /** Counters of a view's frames, for tests and diagnostics (`WidgetHandle.stats()`). */
@@ -25,7 +26,7 @@ interface Frame {
   header: FrameHeader;
   image: Uint8Array;
   parts: FramePart[];
-  ack: (index: number) => void;
+  ack: (index: number, skipped?: boolean) => void;
 }
 
 /**
@@ -48,7 +49,7 @@ export class FrameView {
     this.ctx = canvas.getContext('2d');
   }
 
-  push(message: ArrayBuffer, ack: (index: number) => void): void {
+  push(message: ArrayBuffer, ack: (index: number, skipped?: boolean) => void): void {
     if (this.closed) return;
     let frame: Frame;
     try {
@@ -76,7 +77,7 @@ export class FrameView {
 
   private skip(frame: Frame): void {
     this.stats.framesSkipped++;
-    frame.ack(frame.header.index);
+    frame.ack(frame.header.index, true);
   }
 
   private async draw(frame: Frame): Promise<void> {

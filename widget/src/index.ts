@@ -3,6 +3,7 @@
 import type { ServerMessage } from '../../src/remote/protocol.js';
 import { Connection } from './connection.js';
 import { checkCommRoute, jupyterPath, type JupyterPath } from './jupyter-path.js';
+import { watchDisplayRate } from './display-rate.js';
 import { createDom } from './dom.js';
 import { FrameView, type FrameStats } from './frames.js';
 import { now } from './input.js';
@@ -84,8 +85,8 @@ export interface WidgetHandle {
    * for good: canvas closed, kernel restarted) or 'closed' (also the root's data-status).
    */
   readonly status: string;
-  /** A copy of the view's frame counters. */
-  stats(): FrameStats;
+  /** A copy of the view's frame counters, and the display rate it measured and reported (Hz). */
+  stats(): FrameStats & { displayHz?: number };
 }
 
 function setCssSize(root: HTMLElement, width: string | number | undefined, height: string | number | undefined): void {
@@ -212,6 +213,8 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
   const queue = new EventQueue((event) => connection?.send({ type: 'event', event }), throttleMs);
   const push = queue.push.bind(queue);
   const size = watchSize(root, push, signal);
+  // The canvas draws no more often than the fastest visible view's display refreshes.
+  const display = watchDisplayRate(root.ownerDocument.defaultView ?? window, (hz) => connection?.send({ type: 'display', hz }), signal);
   attachPointer({
     root, textarea,
     reference: () => (showingSnapshot && snapshot ? snapshot : canvas),
@@ -232,6 +235,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
         if (typeof message.cursor === 'string') root.style.cursor = canvas.style.cursor = message.cursor;
         // A new connection knows nothing of this view yet.
         size.resend();
+        display.resend();
         if (root.ownerDocument.activeElement === textarea) push({ type: 'focus_in', timestamp: now() });
         break;
       case 'title':
@@ -274,7 +278,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     get status() {
       return status.status;
     },
-    stats: () => ({ ...frames.stats }),
+    stats: () => ({ ...frames.stats, ...(display.hz !== undefined ? { displayHz: display.hz } : {}) }),
   };
 }
 
