@@ -19,6 +19,8 @@ interface FakeCanvas {
   finish(): void;
   /** Makes the next draw reject with this error. */
   failNext: Error | undefined;
+  /** What maxDrawRate() answers (default Infinity: no cap). */
+  maxDrawRate: number;
 }
 
 let schedulers: Scheduler[] = [];
@@ -26,7 +28,7 @@ let schedulers: Scheduler[] = [];
 function fakeCanvas(options: ScheduleOptions = {}): FakeCanvas {
   let finish: (() => void) | undefined;
   const c: FakeCanvas = {
-    draws: [], flushes: 0, mayDraw: true, hold: false, failNext: undefined,
+    draws: [], flushes: 0, mayDraw: true, hold: false, failNext: undefined, maxDrawRate: Infinity,
     finish: () => { finish?.(); finish = undefined; },
     scheduler: undefined as unknown as Scheduler,
   };
@@ -40,6 +42,7 @@ function fakeCanvas(options: ScheduleOptions = {}): FakeCanvas {
     },
     flushEvents: () => { c.flushes++; },
     mayDraw: () => c.mayDraw,
+    maxDrawRate: () => c.maxDrawRate,
   }, options);
   schedulers.push(c.scheduler);
   return c;
@@ -58,6 +61,54 @@ afterEach(async () => {
   for (const s of schedulers.splice(0)) void s.stop();
   vi.useRealTimers();
   capture.restore();
+});
+
+describe('draw rate cap (maxDrawRate: the displays a canvas is shown on)', () => {
+  // The cap aims a millisecond early (timers fire late), so exact fake timers draw a little more
+  // often than the cap: 1000 ms / (20 - 1) ms = 52 draws for 50 a second.
+  test('fastest draws no more often than the cap', async () => {
+    const c = fakeCanvas({ updateMode: 'fastest' });
+    c.maxDrawRate = 50;
+    await advance(1000);
+    expect(c.draws.length).toBeGreaterThanOrEqual(50);
+    expect(c.draws.length).toBeLessThanOrEqual(53);
+  });
+
+  test('continuous with maxFps above the cap is capped; below it keeps its own rate', async () => {
+    const fast = fakeCanvas({ updateMode: 'continuous', maxFps: 200 });
+    const slow = fakeCanvas({ updateMode: 'continuous', maxFps: 20 });
+    fast.maxDrawRate = slow.maxDrawRate = 50;
+    await advance(999); // the draw at 0 and 19 more 50 ms later
+    expect(fast.draws.length).toBeGreaterThanOrEqual(50);
+    expect(fast.draws.length).toBeLessThanOrEqual(53);
+    expect(slow.draws.length).toBe(20);
+  });
+
+  test('a new cap takes effect at the next draw; Infinity, 0 and NaN mean none', async () => {
+    const c = fakeCanvas({ updateMode: 'continuous', maxFps: 100 });
+    c.maxDrawRate = 10;
+    await advance(999); // every 99 ms from 0: 11 draws
+    expect(c.draws.length).toBeGreaterThanOrEqual(10);
+    expect(c.draws.length).toBeLessThanOrEqual(11);
+    for (const none of [Infinity, 0, Number.NaN]) {
+      c.maxDrawRate = none;
+      c.draws.length = 0;
+      c.scheduler.wake();
+      await advance(1000);
+      expect(c.draws.length).toBeGreaterThanOrEqual(99);
+    }
+  });
+
+  test('forced draws and manual mode ignore it', async () => {
+    const c = fakeCanvas({ updateMode: 'manual' });
+    c.maxDrawRate = 1;
+    await c.scheduler.drawNow();
+    await c.scheduler.drawNow();
+    expect(c.draws.length).toBe(2);
+    c.scheduler.sizeChanged();
+    await advance(1);
+    expect(c.draws.length).toBe(3);
+  });
 });
 
 describe('ondemand', () => {
