@@ -40,8 +40,19 @@ export interface DisplayRateWatch {
   resend(): void;
 }
 
+/**
+ * The little of a window the measurement uses (a `Window` is one); declared here so that the
+ * pure parts of this module also type-check in the project's Node build, which has no DOM lib.
+ */
+export interface FrameSource {
+  requestAnimationFrame(callback: (time: number) => void): number;
+  readonly document: {
+    addEventListener(type: 'visibilitychange', listener: () => void, options: { signal: AbortSignal }): void;
+  };
+}
+
 /** Measures the display rate of `win` now and every few seconds, calling `report` when it changes. */
-export function watchDisplayRate(win: Window, report: (hz: number) => void, signal: AbortSignal): DisplayRateWatch {
+export function watchDisplayRate(win: FrameSource, report: (hz: number) => void, signal: AbortSignal): DisplayRateWatch {
   let last: number | undefined;
   let intervals: number[] = [];
   let previous: number | undefined;
