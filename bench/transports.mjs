@@ -5,7 +5,14 @@
 // does outside Notebook 6). Frames per second at the client; roundtrip (send -> acknowledgement)
 // from the canvas's own statistics.
 //
-//   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720 --buffered 2 --server notebook|jupyter_server]
+// --comm says how the Jupyter path's client talks to the kernel (several: each in turn, per size):
+//   widget  as the widget's own websocket does: acknowledgements marked COMM_METADATA.noStatus (no
+//           busy/idle statuses) and the comm's messages asked on the shell channel (replyOnShell)
+//   iopub   the same marks but frames on iopub (as through Notebook 6's own connection)
+//   plain   unmarked comm messages: busy/idle around every acknowledgement, frames on iopub (as
+//           before this round, and as ipykernel does for jupyter_rfb)
+//
+//   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720 --buffered 2 --server notebook|jupyter_server --comm widget,iopub,plain]
 //
 // Needs `node scripts/setup.mjs --jupyter` (Jupyter Notebook 6 for /usr/bin/python3, notebooks/node_modules);
 // --server jupyter_server needs `--jupyter-tests` (python3-jupyter-server).
@@ -17,9 +24,12 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { decodeFrameMessage, PROTOCOL_VERSION } from '../dist/index.js';
+import { COMM_METADATA, decodeFrameMessage, PROTOCOL_VERSION } from '../dist/index.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' }, server: { type: 'string', default: 'notebook' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' }, server: { type: 'string', default: 'notebook' }, comm: { type: 'string', default: 'widget' } } });
+const COMM_MODES = ['widget', 'iopub', 'plain'];
+const commModes = values.comm.split(',');
+for (const m of commModes) if (!COMM_MODES.includes(m)) throw new Error(`--comm ${m}: allowed ${COMM_MODES.join(', ')}`);
 if (values.server !== 'notebook' && values.server !== 'jupyter_server') throw new Error('--server must be notebook (Notebook 6) or jupyter_server (what JupyterLab runs on)');
 const buffered = Number(values.buffered); // maxBufferedFrames of the canvas
 const seconds = Number(values.seconds);
@@ -75,11 +85,11 @@ function parseJupyter(data, isBinary) {
 }
 const listeners = new Set();
 channels.on('message', (data, isBinary) => { const msg = parseJupyter(data, isBinary); for (const l of listeners) l(msg); });
-function shell(msgType, content) {
+function shell(msgType, content, metadata = {}) {
   const msgId = hex();
   channels.send(JSON.stringify({
     header: { msg_id: msgId, msg_type: msgType, username: '', session, date: new Date().toISOString(), version: '5.3' },
-    parent_header: {}, metadata: {}, content, buffers: [], channel: 'shell',
+    parent_header: {}, metadata, content, buffers: [], channel: 'shell',
   }));
   return msgId;
 }
@@ -169,27 +179,37 @@ await canvas.show();`);
   await new Promise((r) => ws.once('close', r));
   await new Promise((r) => setTimeout(r, 500));
 
-  step('jupyter');
-  // The Jupyter path: comm messages through the Jupyter server's kernel channels.
-  const commId = hex();
-  let open = true;
-  const commMsg = (data) => { if (open) shell('comm_msg', { comm_id: commId, data }); };
-  const viaJupyter = await watch((f) => {
-    listeners.add((msg) => {
-      if (msg.msg_type === 'comm_msg' && msg.content.comm_id === commId && msg.buffers?.length > 0) {
-        f(msg.buffers[0], (index) => commMsg({ text: JSON.stringify({ type: 'ack', index }) }));
-      }
+  const rows = [['direct websocket', direct]];
+  for (const mode of commModes) {
+    step(`jupyter (${mode})`);
+    // The Jupyter path: comm messages through the Jupyter server's kernel channels.
+    const commId = hex();
+    let open = true;
+    const marks = mode === 'plain' ? {} : { [COMM_METADATA.noStatus]: true };
+    const commMsg = (data) => { if (open) shell('comm_msg', { comm_id: commId, data }, marks); };
+    let listener;
+    const viaJupyter = await watch((f) => {
+      listener = (msg) => {
+        if (msg.msg_type === 'comm_msg' && msg.content.comm_id === commId && msg.buffers?.length > 0) {
+          f(msg.buffers[0], (index) => commMsg({ text: JSON.stringify({ type: 'ack', index }) }));
+        }
+      };
+      listeners.add(listener);
+      shell('comm_open', { comm_id: commId, target_name: server.comm.target, data: { canvasId: server.comm.canvasId, token: server.token, protocol: PROTOCOL_VERSION } },
+        mode === 'widget' ? { [COMM_METADATA.replyOnShell]: true } : {});
+      setTimeout(() => commMsg({ text: JSON.stringify(resizeEvent(w, h)) }), 200);
     });
-    shell('comm_open', { comm_id: commId, target_name: server.comm.target, data: { canvasId: server.comm.canvasId, token: server.token, protocol: PROTOCOL_VERSION } });
-    setTimeout(() => commMsg({ text: JSON.stringify(resizeEvent(w, h)) }), 200);
-  });
-  viaJupyter.roundtripMs = await roundtrip();
-  shell('comm_close', { comm_id: commId, data: {} });
-  open = false;
+    viaJupyter.roundtripMs = await roundtrip();
+    listeners.delete(listener);
+    shell('comm_close', { comm_id: commId, data: {} });
+    open = false;
+    rows.push([`Jupyter comms (kernel channels websocket, --comm ${mode})`, viaJupyter]);
+    await new Promise((r) => setTimeout(r, 500));
+  }
   step('close');
   await execute('(globalThis as any).benchCanvas.close(); (globalThis as any).benchScene.destroy();');
 
-  for (const [transport, r] of [['direct websocket', direct], ['Jupyter comms (kernel channels websocket)', viaJupyter]]) {
+  for (const [transport, r] of rows) {
     const row = { size: `${w}x${h}`, transport, server: values.server, maxBufferedFrames: buffered, machine, ...r };
     results.push(row);
     console.log(`${row.size} ${transport} (${buffered} frames in flight): ${r.fps} fps, roundtrip ${r.roundtripMs} ms, ${r.MBps} MB/s`);

@@ -11,6 +11,25 @@
 //    failed). Comm messages are handled here; the others go on to tslab without their buffers.
 //  - a shutdown_request first closes every open comm, so views learn that the kernel is going.
 //
+// Small messages stall the Jupyter server's kernel websocket: it leaves TCP_NODELAY off, so a
+// small write behind unacknowledged data waits for the browser's delayed ACK (~40 ms). Two rules
+// keep a view's frames and acknowledgements free of them (measured: 35 -> 180 fps through a stock
+// Notebook 6 server, README "Design"):
+//  - A comm_msg whose metadata says `dawn_rfb_no_status: true` (the widget's acknowledgements and
+//    events) is handled without the busy / idle statuses around it. The protocol asks for them
+//    around every request so that a front end can tell when its request is done; these messages
+//    have no reply and nobody waits on them, and three small messages per frame were the stall.
+//    Every other request (comm_open, comm_close, comm_info_request, an unmarked comm_msg) keeps
+//    them, so a front end that waits for idle (JupyterLab's futures) is never left waiting.
+//  - A comm opened with metadata `dawn_rfb_reply_on_shell: true` (the widget's own kernel
+//    websocket) gets its messages on the shell channel, addressed to the connection that opened
+//    it: the server passes shell messages only to that websocket, where iopub goes to every
+//    client of the kernel (in JupyterLab each frame crossed the user's link twice). Shell
+//    messages are also outside the server's iopub rate limit.
+// Comm messages on iopub are kept under the server's iopub message rate limit (IOPUB_BUDGET):
+// without statuses, nothing resets the server's count any more, and a message past the limit is
+// dropped by the server, which would leave a view waiting for a frame forever.
+//
 // The registry is `globalThis[Symbol.for('dawn-rfb.kernel-comms')]` (see src/remote/comms.ts for
 // its documented shape); the library looks it up and never imports this file.
 'use strict';
@@ -28,6 +47,14 @@ const UNKNOWN_CANVAS_REASON = 'no such canvas in this kernel (the kernel restart
 const IOPUB_HIGH_WATER_MARK = 100_000;
 // Comm ids and target names are short strings in every front end (uuid hex).
 const MAX_ID = 256;
+// The metadata keys above; src/remote/protocol.ts declares the same (test/comm-kernel.test.ts
+// checks that they agree).
+const NO_STATUS = 'dawn_rfb_no_status';
+const REPLY_ON_SHELL = 'dawn_rfb_reply_on_shell';
+// Notebook 6 and jupyter_server drop iopub messages past `iopub_msg_rate_limit` (1000 a second,
+// averaged over `rate_limit_window`, 3 s); statuses do not count. Comm messages keep to 80% of it,
+// leaving room for the cells' own output.
+const IOPUB_BUDGET = { messages: 2400, windowMs: 3000 };
 
 /** Writes to the kernel's own stderr (Jupyter's log), not to the running cell's output. */
 function makeLogger(write) {
@@ -47,6 +74,41 @@ function byteLength(frames) {
   let n = 0;
   for (const f of frames) n += typeof f === 'string' ? Buffer.byteLength(f) : f.byteLength;
   return n;
+}
+
+/**
+ * Sends through `send(frames)` at most `budget.messages` per `budget.windowMs`, in order: sends
+ * past the budget wait (their bytes counted in `stats.queuedBytes`) until the window has room.
+ */
+function rateBudgeted(send, stats, budget = IOPUB_BUDGET) {
+  const times = []; // when the last sends went out, oldest first (at most budget.messages)
+  const pending = []; // [frames, bytes] waiting for room, in order
+  let timer;
+  const room = (now) => {
+    while (times.length > 0 && now - times[0] >= budget.windowMs) times.shift();
+    return times.length < budget.messages;
+  };
+  const flush = () => {
+    timer = undefined;
+    while (pending.length > 0 && room(Date.now())) {
+      const [frames, bytes] = pending.shift();
+      stats.queuedBytes -= bytes;
+      times.push(Date.now());
+      send(frames);
+    }
+    if (pending.length > 0) timer = setTimeout(flush, Math.max(1, times[0] + budget.windowMs - Date.now()));
+  };
+  return (frames) => {
+    if (pending.length === 0 && room(Date.now())) {
+      times.push(Date.now());
+      return send(frames);
+    }
+    const bytes = byteLength(frames);
+    stats.queuedBytes += bytes;
+    pending.push([frames, bytes]);
+    if (timer === undefined) flush();
+    return undefined;
+  };
 }
 
 /**
@@ -151,23 +213,34 @@ function installComms(jupyter, options = {}) {
     return key ? hmac.digest('hex') : '';
   }
 
-  /** Sends a message; `parent` is the header it answers (or the comm's opening message). */
-  function send(sock, identities, msgType, parent, content, buffers = []) {
+  /** The frames of a signed message; `parent` is the header it answers (or the comm's opening message). */
+  function frames(identities, msgType, parent, content, buffers = []) {
     const header = {
       msg_id: randomBytes(16).toString('hex'), msg_type: msgType, session,
       username: typeof parent?.username === 'string' ? parent.username : 'kernel',
       date: new Date().toISOString(), version: '5.3',
     };
     const body = [JSON.stringify(header), JSON.stringify(parent ?? {}), '{}', JSON.stringify(content)].map((s) => Buffer.from(s));
-    const frames = [...identities, DELIM, Buffer.from(sign(server.connInfo.key, body)), ...body, ...buffers.map(toBuffer)];
-    return sock.send(frames);
+    return [...identities, DELIM, Buffer.from(sign(server.connInfo.key, body)), ...body, ...buffers.map(toBuffer)];
+  }
+
+  function send(sock, identities, msgType, parent, content, buffers) {
+    return sock.send(frames(identities, msgType, parent, content, buffers));
   }
 
   const iopub = (msgType, parent, content, buffers) => send(server.iopub, [], msgType, parent, content, buffers);
+  // Comm messages on iopub, kept under the server's rate limit (created once iopub is bound).
+  let iopubBudgeted;
+  const commIopub = (msgType, parent, content, buffers) => {
+    iopubBudgeted ??= rateBudgeted((f) => server.iopub.send(f), stats);
+    return iopubBudgeted(frames([], msgType, parent, content, buffers));
+  };
 
   class Comm {
-    constructor(id, targetName, parent) {
+    /** `replyTo`: the shell identities of the connection that opened it, for a comm that asked for replies on shell. */
+    constructor(id, targetName, parent, replyTo) {
       this.id = id;
+      this.replyTo = replyTo;
       this.targetName = targetName;
       this.closed = false;
       this.onMessage = null;
@@ -175,7 +248,7 @@ function installComms(jupyter, options = {}) {
       this.parent = parent; // the comm_open header: replies go to its session
     }
 
-    /** Bytes waiting in the kernel's iopub send queue (shared by every comm). */
+    /** Bytes waiting in the kernel's iopub and shell send queues (shared by every comm). */
     get bufferedAmount() {
       return stats.queuedBytes;
     }
@@ -183,12 +256,17 @@ function installComms(jupyter, options = {}) {
     send(data, buffers = []) {
       if (this.closed) return;
       if (!Array.isArray(buffers)) throw new TypeError('comm.send(data, buffers): buffers must be an array');
-      iopub('comm_msg', this.parent, { comm_id: this.id, data: data ?? {} }, buffers);
+      this.#send('comm_msg', { comm_id: this.id, data: data ?? {} }, buffers);
+    }
+
+    #send(msgType, content, buffers) {
+      if (this.replyTo) send(server.shell, this.replyTo, msgType, this.parent, content, buffers);
+      else commIopub(msgType, this.parent, content, buffers);
     }
 
     close(data = {}) {
       if (this.closed) return;
-      iopub('comm_close', this.parent, { comm_id: this.id, data });
+      this.#send('comm_close', { comm_id: this.id, data });
       this.#closed(data);
     }
 
@@ -250,10 +328,10 @@ function installComms(jupyter, options = {}) {
       if (!open) {
         // As ipykernel does: the front end learns at once that nobody listens.
         log(`comm_open for unknown target ${JSON.stringify(String(name).slice(0, 64))}; closing it (targets: ${[...targets.keys()].join(', ') || 'none'})`);
-        iopub('comm_close', header, { comm_id: id, data: {} });
+        commIopub('comm_close', header, { comm_id: id, data: {} });
         return;
       }
-      const comm = new Comm(id, name, header);
+      const comm = new Comm(id, name, header, msg.metadata[REPLY_ON_SHELL] === true ? msg.identities : undefined);
       comms.set(id, comm);
       callUser(`comm target ${name}`, () => open(comm, data, msg.buffers));
       return;
@@ -285,7 +363,7 @@ function installComms(jupyter, options = {}) {
     // handleShellMessage below swaps for its stand-in).
     for (const name of ['iopub', 'shell', 'control']) {
       if (sock === this[name] && !proxies.has(sock)) {
-        const proxy = queueSends(sock, name === 'iopub' ? stats : { queuedBytes: 0 }, log, name);
+        const proxy = queueSends(sock, name === 'control' ? { queuedBytes: 0 } : stats, log, name);
         proxies.set(sock, proxy);
         this[name] = proxy;
       }
@@ -313,6 +391,10 @@ function installComms(jupyter, options = {}) {
       if (type === 'shutdown_request') await closeAll();
       return handleShellMessage.call(this, sock, ...msg.withoutBuffers);
     }
+    if (type === 'comm_msg' && msg.metadata[NO_STATUS] === true) {
+      handleComm(sock, msg);
+      return;
+    }
     iopub('status', msg.header, { execution_state: 'busy' });
     try {
       handleComm(sock, msg);
@@ -323,7 +405,7 @@ function installComms(jupyter, options = {}) {
 
   async function closeAll() {
     for (const comm of [...comms.values()]) comm.close({ code: 1001, reason: 'the kernel is shutting down' });
-    if (typeof server?.iopub?.drained === 'function') await server.iopub.drained();
+    for (const name of ['iopub', 'shell']) if (typeof server?.[name]?.drained === 'function') await server[name].drained();
   }
 
   const kernelId = /kernel-([^/\\]+)\.json$/.exec(options.configPath ?? '')?.[1];
@@ -346,4 +428,4 @@ function installComms(jupyter, options = {}) {
   return [];
 }
 
-module.exports = { installComms, REGISTRY };
+module.exports = { installComms, REGISTRY, NO_STATUS, REPLY_ON_SHELL, IOPUB_BUDGET, rateBudgeted };

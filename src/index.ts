@@ -27,7 +27,7 @@ export { CanvasBase, CURSORS, type Cursor, type CanvasOptions, type Frame } from
 export { OffscreenCanvas } from './canvas/offscreen.js';
 export { encodeFrame, encodeFrameParts, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat, type EncodeOptions, type EncodedImage, type EncodedParts } from './remote/encoder.js';
 export {
-  PROTOCOL_VERSION, MAX_FRAME_PARTS, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
+  PROTOCOL_VERSION, MAX_FRAME_PARTS, COMM_METADATA, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
   MIN_DISPLAY_HZ, MAX_DISPLAY_HZ,
   encodeFrameHeader, decodeFrameMessage, parseClientMessage, parseEvent, socketPath,
   type FrameHeader, type FramePart, type FramePartLayout, type DecodedFrameMessage, type ServerMessage, type ClientMessage, type DisplayMessage, type HelloMessage, type WireEvent, type WireEventType,

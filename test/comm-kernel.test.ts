@@ -57,6 +57,27 @@ test('buffers travel both ways: open with buffers, echo with buffers, busy/idle 
   expect(report.echoStatuses).toEqual(['busy', 'idle']);
 });
 
+test('a comm_msg marked dawn_rfb_no_status is handled with no busy/idle statuses; unmarked ones keep them', () => {
+  // The widget marks its acknowledgements so: three small websocket messages per frame stalled the
+  // Jupyter server's socket on Nagle's algorithm.
+  expect(report.noStatus).toEqual({ echo: { echo: { ack: 1 }, sizes: [] }, statuses: [], plainStatuses: ['busy', 'idle'] });
+});
+
+test('a comm opened with dawn_rfb_reply_on_shell gets its messages on shell, none on iopub', () => {
+  expect(report.replyOnShell).toEqual({
+    opened: { opened: { shell: true }, sizes: [], first: [] },
+    echo: { echo: { via: 'shell' }, sizes: [3] }, buffers: ['030201'],
+    iopubCommMsgs: 0, statuses: [],
+  });
+});
+
+test('the kernel comm layer reads the metadata names the protocol module declares', async () => {
+  const { COMM_METADATA } = await import('../src/remote/protocol.js');
+  const { createRequire } = await import('node:module');
+  const comms = createRequire(import.meta.url)('../kernel-ext/comms.cjs') as { NO_STATUS: string; REPLY_ON_SHELL: string };
+  expect({ noStatus: comms.NO_STATUS, replyOnShell: comms.REPLY_ON_SHELL }).toEqual(COMM_METADATA);
+});
+
 test('a burst of 2,500 buffered messages arrives complete, in order, intact', () => {
   expect(report.burst).toMatchObject({ count: 2500, inOrder: true, intact: true });
 });

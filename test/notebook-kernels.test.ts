@@ -220,7 +220,7 @@ describe('kernelspec command line', () => {
     expect(unwritable.code).toBe(1);
     expect(unwritable.stderr).toMatch(/cannot install the kernelspec into .*a-file.*ENOTDIR.*--user/);
     const unknown = await fail('install', '--bogus');
-    expect(unknown.code).toBe(1);
+    expect(unknown.code, 'a usage error exits 2, as in every command').toBe(2);
     expect(unknown.stderr).toContain("unknown option '--bogus'");
     const both = await fail('install', '--user', '--prefix', prefix);
     expect(both.stderr).toContain('either --user or --prefix, not both');

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { PROTOCOL_VERSION, type CanvasEvent } from '../src/index.js';
+import { STALLED_AFTER_MS } from '../src/remote/view.js';
 import { cleanup, expectSolid, frameWithColor, makeSolidCanvas, openView, plain, sleep, until } from './helpers/remote.js';
 
 const TOL = 12; // JPEG / WebP per-channel tolerance
@@ -167,6 +168,27 @@ describe('view resize', () => {
     expect([meta.width, meta.height]).toEqual([60, 45]);
     expect(canvas.getPhysicalSize()).toEqual([60, 45]);
     expect(canvas.getPixelRatio()).toBe(1.5);
+  });
+
+  it('the oldest view decides the size, unless it never acknowledged its frames (a view left behind)', async () => {
+    const { canvas } = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity });
+    // A live older view keeps the size when a newer one asks for another.
+    const live = await openView(canvas, { size: { width: 40, height: 30 } });
+    await live.waitFor(() => live.lastFrame()?.header.width === 40, 3000, 'a 40-wide frame');
+    const newer = await openView(canvas, { size: { width: 20, height: 10 } });
+    await newer.nextFrame();
+    expect(canvas.getPhysicalSize()).toEqual([40, 30]);
+    live.close();
+    newer.close();
+    await until(() => canvas.stats().views.length === 0, 3000, 'the views gone');
+    // An older view that never acknowledges (Notebook 7 left one behind) stops deciding once its
+    // first frame has waited STALLED_AFTER_MS: the newer view's size is followed.
+    const stale = await openView(canvas, { autoAck: false, size: { width: 36, height: 24 } });
+    await stale.waitFor(() => stale.lastFrame()?.header.width === 36, 3000, 'a 36-wide frame');
+    await sleep(STALLED_AFTER_MS + 100); // the rule is about time: a frame unacknowledged for that long
+    const fresh = await openView(canvas, { size: { width: 30, height: 20 } });
+    await fresh.waitFor(() => fresh.lastFrame()?.header.width === 30, 3000, 'a 30-wide frame for the live view');
+    expect(canvas.getPhysicalSize()).toEqual([30, 20]);
   });
 
   it('a resize beyond maxTextureDimension2D is fitted to it, keeping the aspect ratio', async () => {

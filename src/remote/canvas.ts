@@ -349,10 +349,20 @@ export class RemoteCanvas extends CanvasBase {
     this._wake();
   }
 
-  /** The view whose size the canvas follows: the oldest visible view that reported a size. */
+  /**
+   * The view whose size the canvas follows: the oldest visible view that reported a size and is
+   * not stalled (it never acknowledged a frame that went out seconds ago); the oldest visible one
+   * when all are.
+   */
   #primaryView(): View | undefined {
-    for (const v of this.#views.values()) if (v.visible && v.size) return v;
-    return undefined;
+    const now = performance.now();
+    let fallback: View | undefined;
+    for (const v of this.#views.values()) {
+      if (!v.visible || !v.size) continue;
+      if (!v.stalled(now)) return v;
+      fallback ??= v;
+    }
+    return fallback;
   }
 
   /**

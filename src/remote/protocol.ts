@@ -19,6 +19,17 @@ export * from '../events/vocabulary.js';
 /** Protocol version; a view refuses a server that speaks another. */
 export const PROTOCOL_VERSION = 3;
 
+/**
+ * Jupyter message metadata the widget sets on the Jupyter path and the dawn-rfb kernel's comm
+ * layer (kernel-ext/comms.cjs, which declares the same names) reads:
+ * - `noStatus` on a comm_msg: handle it without busy / idle statuses (acknowledgements and
+ *   events: no reply, nobody waits on them; three small messages per frame stalled the Jupyter
+ *   server's websocket on Nagle's algorithm).
+ * - `replyOnShell` on a comm_open: send this comm's messages on the shell channel to the
+ *   connection that opened it (only that websocket gets them; iopub goes to every client).
+ */
+export const COMM_METADATA = Object.freeze({ noStatus: 'dawn_rfb_no_status', replyOnShell: 'dawn_rfb_reply_on_shell' } as const);
+
 /** Largest message a view may send, in bytes; the server refuses bigger ones. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 

@@ -109,6 +109,9 @@ function firstAtOrAfter<T>(records: readonly T[], time: (r: T) => number, t: num
   return lo;
 }
 
+/** How long a view's first frame may go unacknowledged before {@link View.stalled} says so. */
+export const STALLED_AFTER_MS = 2000;
+
 /** A view (one connection) of a canvas. */
 export class View {
   readonly id = `v${nextViewId++}`;
@@ -185,6 +188,17 @@ export class View {
     const window = this.adaptive?.state().window ?? this.maxBufferedFrames;
     return this.visible && this.#unacked.size + extra < window
       && this.channel.bufferedAmount < MAX_CHANNEL_BUFFER;
+  }
+
+  /**
+   * Never acknowledged a frame, and its oldest unacknowledged frame went out at least
+   * `STALLED_AFTER_MS` before `now`: a view that does not show what it gets (an output a front
+   * end mounted and left behind: seen in Notebook 7), which must not decide the canvas's size.
+   */
+  stalled(now = performance.now()): boolean {
+    if (this.#acked > 0) return false;
+    for (const sentAt of this.#unacked.values()) return now - sentAt >= STALLED_AFTER_MS; // oldest first
+    return false;
   }
 
   /** Index of the newest frame offered to this view (sent or waiting for room); 0 for none. */

@@ -42,19 +42,27 @@ class Driver:
     def __init__(self, kc):
         self.kc = kc
         self.iopub = []  # messages read but not yet consumed
+        self.shell = []  # shell messages read but not yet consumed
 
-    def send(self, msg_type, content, buffers=None):
-        msg = self.kc.session.msg(msg_type, content)
+    def send(self, msg_type, content, buffers=None, metadata=None):
+        msg = self.kc.session.msg(msg_type, content, metadata=metadata or {})
         self.kc.session.send(self.kc.shell_channel.socket, msg, buffers=buffers or [])
         return msg['header']['msg_id']
 
-    def shell_reply(self, msg_id, timeout=30):
+    def wait_shell(self, pred, timeout=30):
+        for i, m in enumerate(self.shell):
+            if pred(m):
+                return self.shell.pop(i)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            reply = self.kc.get_shell_msg(timeout=max(0.01, end - time.monotonic()))
-            if reply['parent_header'].get('msg_id') == msg_id:
-                return reply
-        raise TimeoutError(f'no shell reply to {msg_id}')
+            m = self.kc.get_shell_msg(timeout=max(0.01, end - time.monotonic()))
+            if pred(m):
+                return m
+            self.shell.append(m)
+        raise TimeoutError('no matching shell message')
+
+    def shell_reply(self, msg_id, timeout=30):
+        return self.wait_shell(lambda m: m['parent_header'].get('msg_id') == msg_id, timeout)
 
     def wait_iopub(self, pred, timeout=30):
         for i, m in enumerate(self.iopub):
@@ -138,6 +146,40 @@ def main():
         idle = d.wait_iopub(lambda m: m['msg_type'] == 'status' and m['parent_header'].get('msg_id') == mid
                             and m['content']['execution_state'] == 'idle')
         report['echoStatuses'] = d.statuses(mid) + [idle['content']['execution_state']]
+
+        # an acknowledgement-like comm_msg marked dawn_rfb_no_status: handled, echoed, no statuses.
+        # (iopub is ordered: once the unmarked message's idle is here, any status of the marked
+        # one would be too.)
+        marked = d.send('comm_msg', {'comm_id': cid, 'data': {'ack': 1}}, metadata={'dawn_rfb_no_status': True})
+        marked_echo = d.comm_msgs(cid, 1)[0]
+        plain = d.send('comm_msg', {'comm_id': cid, 'data': {'plain': 1}})
+        d.comm_msgs(cid, 1)
+        d.wait_iopub(lambda m: m['msg_type'] == 'status' and m['parent_header'].get('msg_id') == plain
+                     and m['content']['execution_state'] == 'idle')
+        report['noStatus'] = {'echo': marked_echo['content']['data'], 'statuses': d.statuses(marked),
+                              'plainStatuses': d.statuses(plain) + ['idle']}
+
+        # a comm opened with dawn_rfb_reply_on_shell: its messages come on shell, to this client
+        # only, none on iopub
+        scid = uuid.uuid4().hex
+        sopen = d.send('comm_open', {'comm_id': scid, 'target_name': 'echo', 'data': {'shell': True}},
+                       metadata={'dawn_rfb_reply_on_shell': True})
+        on_shell = lambda m: m['msg_type'] == 'comm_msg' and m['content'].get('comm_id') == scid
+        opened_on_shell = d.wait_shell(on_shell)
+        d.wait_iopub(lambda m: m['msg_type'] == 'status' and m['parent_header'].get('msg_id') == sopen
+                     and m['content']['execution_state'] == 'idle')
+        smid = d.send('comm_msg', {'comm_id': scid, 'data': {'via': 'shell'}}, buffers=[b'\x01\x02\x03'],
+                      metadata={'dawn_rfb_no_status': True})
+        echo_on_shell = d.wait_shell(on_shell)
+        d.send('comm_close', {'comm_id': scid, 'data': {}})
+        status, _ = d.execute("console.log('after shell comm')")  # iopub up to here has been read
+        report['replyOnShell'] = {
+            'opened': opened_on_shell['content']['data'],
+            'echo': echo_on_shell['content']['data'],
+            'buffers': [bytes(b).hex() for b in echo_on_shell['buffers']],
+            'iopubCommMsgs': sum(1 for m in d.iopub if m['content'].get('comm_id') == scid),
+            'statuses': d.statuses(smid),
+        }
 
         # a burst past 2,000 frames: every one arrives, in order, intact
         t0 = time.monotonic()

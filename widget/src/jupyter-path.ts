@@ -10,7 +10,13 @@
 //    `<base>api/kernels/<kernel id>/channels` of the page's origin, with a fresh session id (the
 //    page's would replace the notebook's own connection) and the page's token.
 // Either way the result looks like the subset of a WebSocket that Connection uses.
-import { CloseCode, PROTOCOL_VERSION } from '../../src/remote/protocol.js';
+//
+// Messages to the kernel are marked `COMM_METADATA.noStatus`, so the kernel answers them with no
+// busy / idle statuses: three small websocket messages per frame stalled the server's socket on
+// Nagle's algorithm (35 fps -> 180 fps once gone). Our own websocket also asks for the comm's
+// messages on the shell channel (`COMM_METADATA.replyOnShell`): the server routes those to this
+// connection only, where iopub frames would also cross the link to the page's own connection.
+import { CloseCode, COMM_METADATA, PROTOCOL_VERSION } from '../../src/remote/protocol.js';
 import type { CommRoute } from './urls.js';
 import { kernelChannelsUrl, parseBinaryJupyterMessage, type JupyterMessage } from './jupyter-wire.js';
 
@@ -38,7 +44,7 @@ export function checkCommRoute(route: unknown): asserts route is CommRoute {
 
 interface Nb6Comm {
   comm_id: string;
-  send(data: unknown): void;
+  send(data: unknown, callbacks?: unknown, metadata?: Record<string, unknown>): void;
   close(data?: unknown): void;
   on_msg(cb: (msg: { content: { data: Record<string, unknown> }; buffers?: DataView[] }) => void): void;
   on_close(cb: (msg: { content: { data: Record<string, unknown> } }) => void): void;
@@ -130,7 +136,7 @@ class Notebook6Link extends JupyterLink {
   }
 
   send(text: string): void {
-    if (this.readyState === OPEN) this.comm.send({ text });
+    if (this.readyState === OPEN) this.comm.send({ text }, undefined, { [COMM_METADATA.noStatus]: true });
   }
 
   close(code: number = CloseCode.normal, reason = ''): void {
@@ -163,16 +169,16 @@ class KernelSocketLink extends JupyterLink {
     super();
     this.socket = new WebSocket(url);
     this.socket.binaryType = 'arraybuffer';
-    this.socket.onopen = () => this.shell('comm_open', { comm_id: this.commId, target_name: route.target, data: { canvasId: route.canvasId, token, protocol: PROTOCOL_VERSION } });
+    this.socket.onopen = () => this.shell('comm_open', { comm_id: this.commId, target_name: route.target, data: { canvasId: route.canvasId, token, protocol: PROTOCOL_VERSION } }, { [COMM_METADATA.replyOnShell]: true });
     this.socket.onmessage = (e) => this.receive(e.data);
     this.socket.onclose = (e) => this.ended(e.code === 1000 ? 1006 : e.code, e.reason || 'the connection to the Jupyter server closed');
   }
 
-  private shell(msgType: string, content: Record<string, unknown>): void {
+  private shell(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     this.socket.send(JSON.stringify({
       header: { msg_id: randomHex(16), msg_type: msgType, username: '', session: this.session, date: new Date().toISOString(), version: '5.3' },
-      parent_header: {}, metadata: {}, content, buffers: [], channel: 'shell',
+      parent_header: {}, metadata, content, buffers: [], channel: 'shell',
     }));
   }
 
@@ -186,14 +192,15 @@ class KernelSocketLink extends JupyterLink {
         msg = undefined;
       }
     }
-    if (!msg || msg.channel !== 'iopub') return;
+    if (!msg || (msg.channel !== 'iopub' && msg.channel !== 'shell')) return;
     const type = msg.header?.msg_type;
-    if (type === 'status' && (msg.content?.execution_state === 'restarting' || msg.content?.execution_state === 'dead')) {
+    if (msg.channel === 'iopub' && type === 'status' && (msg.content?.execution_state === 'restarting' || msg.content?.execution_state === 'dead')) {
       this.ended(1001, 'the kernel restarted or stopped');
       this.socket.close();
       return;
     }
-    // iopub reaches every client of the kernel: only our comm's messages are ours.
+    // Our comm's messages come on shell (routed to us alone); iopub reaches every client of the
+    // kernel, and carries the kernel's comm_close for a target it does not know.
     if (msg.content?.comm_id !== this.commId) return;
     if (type === 'comm_msg') this.commMessage(msg.content.data, msg.buffers);
     else if (type === 'comm_close') {
@@ -203,7 +210,7 @@ class KernelSocketLink extends JupyterLink {
   }
 
   send(text: string): void {
-    if (this.readyState === OPEN) this.shell('comm_msg', { comm_id: this.commId, data: { text } });
+    if (this.readyState === OPEN) this.shell('comm_msg', { comm_id: this.commId, data: { text } }, { [COMM_METADATA.noStatus]: true });
   }
 
   close(code: number = CloseCode.normal, reason = ''): void {
