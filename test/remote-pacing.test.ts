@@ -46,6 +46,17 @@ describe('pacing to the display', () => {
   });
 });
 
+describe('pacing and stalled views', () => {
+  it('a view that never acknowledged a frame (it shows nothing) does not lift the pace', async () => {
+    const s = await makeSolidCanvas({ size: [64, 48], updateMode: 'fastest', losslessDelayMs: Infinity });
+    const live = await openView(s.canvas, { size: { width: 64, height: 48 } });
+    live.send({ type: 'display', hz: 20 });
+    await openView(s.canvas, { autoAck: false, size: { width: 64, height: 48 } }); // reports no rate, acks nothing
+    await sleep(2200); // it counts as stalled 2 s after its first frame went out
+    expect(await drawsOver(s, 1000)).toBeLessThanOrEqual(23);
+  });
+});
+
 describe('per-view stats', () => {
   it('count shown frames (acknowledged as drawn) apart from skipped and drawn ones', async () => {
     const s = await makeSolidCanvas({ size: [64, 48], maxBufferedFrames: 2, losslessDelayMs: Infinity });

@@ -258,12 +258,14 @@ export class RemoteCanvas extends CanvasBase {
   /**
    * The fastest display among the visible views: more frames a second than that no view can
    * show. No limit while a visible view has not reported its rate (it may be the fastest), nor
-   * without visible views (nothing draws then anyway).
+   * without visible views (nothing draws then anyway). A stalled view (it never acknowledged a
+   * frame: it shows nothing) does not count, as it does not decide the size either.
    */
   protected override _maxDrawRate(): number {
     let fastest = 0;
+    const now = performance.now();
     for (const v of this.#views.values()) {
-      if (!v.visible) continue;
+      if (!v.visible || v.stalled(now)) continue;
       if (v.displayHz === undefined) return Infinity;
       fastest = Math.max(fastest, v.displayHz);
     }
