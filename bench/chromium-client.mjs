@@ -61,31 +61,42 @@ export async function openView(browser, url, [width, height]) {
 }
 
 /**
- * A Jupyter Notebook 6 page at `url` (a notebook with the dawn-rfb kernel): runs `code` in a new
- * cell, waits for the view it shows to be live with a frame drawn, and resolves with the handle
- * and the view's `data-transport` (`direct` or `jupyter`: which route the widget took) and the
- * kernel's id. The notebook's column is widened so the canvas shows at one CSS pixel per pixel.
+ * A notebook page at `url` (a notebook with the dawn-rfb kernel) of `frontEnd`: 'notebook6'
+ * (Jupyter Notebook 6: `code` runs in a new cell) or 'lab4' (the tests' JupyterLab 4: the notebook's
+ * cells, which hold `code`, are run). Waits for the view it shows to be live with a frame drawn,
+ * and resolves with the handle, the view's `data-transport` (`direct` or `jupyter`: which route the
+ * widget took), its frame size and the kernel's id. The notebook's column is widened (Notebook 6)
+ * so the canvas shows at one CSS pixel per pixel.
  */
-export async function openNotebookView(browser, url, [width, height], code) {
+export async function openNotebookView(browser, url, [width, height], code, frontEnd = 'notebook6') {
   const page = await browser.newPage({ viewport: { width: width + 400, height: height + 400 }, deviceScaleFactor: 1 });
   await page.addInitScript(RECORDER);
   await page.goto(url);
-  await page.waitForFunction(() => Boolean(window.Jupyter?.notebook?._fully_loaded && window.Jupyter.notebook.kernel?.is_connected()), null, { timeout: 60_000 });
-  await page.addStyleTag({ content: '#notebook-container { width: auto !important; } #header { display: none !important; }' });
-  const kernelId = await page.evaluate((text) => {
-    const nb = window.Jupyter.notebook;
-    nb.set_autosave_interval(0);
-    const cell = nb.insert_cell_at_index('code', 0);
-    cell.set_text(text);
-    cell.execute();
-    return nb.kernel.id;
-  }, code);
+  let kernelId;
+  if (frontEnd === 'lab4') {
+    await page.waitForFunction(() => document.body.dataset.labReady === 'true', null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.lab.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle', null, { timeout: 60_000 });
+    kernelId = await page.evaluate(() => {
+      void window.lab.commands.execute('notebook:run-all-cells');
+      return window.lab.shell.currentWidget.sessionContext.session.kernel.id;
+    });
+  } else {
+    await page.waitForFunction(() => Boolean(window.Jupyter?.notebook?._fully_loaded && window.Jupyter.notebook.kernel?.is_connected()), null, { timeout: 60_000 });
+    await page.addStyleTag({ content: '#notebook-container { width: auto !important; } #header { display: none !important; }' });
+    kernelId = await page.evaluate((text) => {
+      const nb = window.Jupyter.notebook;
+      nb.set_autosave_interval(0);
+      const cell = nb.insert_cell_at_index('code', 0);
+      cell.set_text(text);
+      cell.execute();
+      return nb.kernel.id;
+    }, code);
+  }
   const output = page.locator('.dawn-rfb-output[data-status="live"][data-frame-index]');
   try {
     await output.first().waitFor({ timeout: 60_000 });
   } catch (e) {
-    const texts = await page.evaluate(() => window.Jupyter.notebook.get_cells().flatMap((c) => c.output_area?.outputs ?? [])
-      .map((o) => o.text ?? o.evalue ?? '').join('\n'));
+    const texts = await page.evaluate(() => document.querySelector('.jp-OutputArea, .output_area')?.parentElement?.innerText ?? '');
     throw new Error(`the notebook's view did not go live: ${e.message}; cell output: ${texts}`);
   }
   const transport = await output.first().getAttribute('data-transport');

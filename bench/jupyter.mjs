@@ -1,11 +1,11 @@
 // The benchmarks' Jupyter pieces, shared by bench/transports.mjs, bench/pipeline.mjs
-// (--transports jupyter) and its Node client: start Debian's Jupyter (Notebook 6, or
-// jupyter_server) with the dawn-rfb kernelspec in a throwaway prefix, and a client of a kernel's
+// (--transports jupyter,jupyterlab4) and its Node client: start Debian's Jupyter (Notebook 6,
+// jupyter_server, or the tests' JupyterLab 4 front end of test/lab4/ on jupyter_server) with the dawn-rfb kernelspec in a throwaway prefix, and a client of a kernel's
 // channels websocket (execute cells, send and receive comm messages) as the widget's own
 // websocket talks it. One copy, so every benchmark speaks the kernel protocol the same way.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +25,8 @@ export function freePort() {
 
 /**
  * Starts Jupyter with the dawn-rfb kernelspec installed in a temporary prefix.
- * `server`: 'notebook' (Notebook 6) or 'jupyter_server'; `kernelEnv`: extra environment of the
+ * `server`: 'notebook' (Notebook 6), 'jupyter_server', or 'lab4' (test/lab4/main.py: JupyterLab 4
+ * on jupyter_server, built by `node scripts/setup.mjs --jupyter-tests`); `kernelEnv`: extra environment of the
  * server and so of its kernels (e.g. DAWN_RFB_URL_TEMPLATE); `remoteAccess`: accept Host names
  * that are not loopback (a client behind an emulated link reaches it by a 10.x address).
  */
@@ -36,7 +37,9 @@ export async function startJupyter({ server = 'notebook', kernelEnv = {}, remote
   for (const d of ['data', 'runtime', 'config']) mkdirSync(join(prefix, d));
   const port = await freePort();
   const app = server === 'notebook' ? 'NotebookApp' : 'ServerApp';
-  const args = ['-m', server, '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--${app}.port_retries=0`,
+  const lab4 = join(root, 'test', 'lab4');
+  if (server === 'lab4' && !existsSync(join(lab4, 'build', 'bundle.js'))) throw new Error(`no JupyterLab 4 build in ${lab4}/build: run \`node scripts/setup.mjs --browser --jupyter-tests\``);
+  const args = [...(server === 'lab4' ? [join(lab4, 'main.py')] : ['-m', server]), '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--${app}.port_retries=0`,
     `--${app}.${server === 'notebook' ? 'notebook_dir' : 'root_dir'}=${join(root, 'notebooks')}`, `--${app}.token=${token}`];
   if (remoteAccess) args.push(`--${app}.allow_remote_access=True`);
   if (process.getuid?.() === 0) args.push('--allow-root');

@@ -2,8 +2,9 @@
 // standard scene on Dawn, encodes with sharp and streams to a real client, which decodes, draws
 // and acknowledges: a Node client (sharp decode, own process) or headless Chromium with the real
 // widget. Over the direct websocket to the canvas's server, or (--transports jupyter) through a
-// stock Jupyter Notebook 6 server: the canvas then lives in a dawn-rfb kernel and the view takes
-// the Jupyter path (Chromium: the real widget in a real notebook page, its direct route made
+// stock Jupyter Notebook 6 server, or (jupyterlab4) the tests' JupyterLab 4 front end on Debian's
+// jupyter_server (test/lab4/): the canvas then lives in a dawn-rfb kernel and the view takes the
+// Jupyter path (Chromium: the real widget in a real notebook page, its direct route made
 // unreachable; Node: comms over a kernel channels websocket, as the widget's own websocket speaks
 // them). Optionally over an emulated slow link (bench/link.mjs). Per run: painted frames per
 // second, input latency from a pointer event in the client to the first painted frame that
@@ -41,7 +42,9 @@ const HELP = `Usage: npm run bench -- [options]
   --clients LIST    node,chromium
   --links LIST      none, or RATE(k|m)bit/RTTms such as 20mbit/40ms,5mbit/100ms
   --transports LIST direct (the canvas's own websocket; default), jupyter (the Jupyter path
-                    through a stock Jupyter Notebook 6 server, the canvas in a dawn-rfb kernel)
+                    through a stock Jupyter Notebook 6 server, the canvas in a dawn-rfb kernel),
+                    jupyterlab4 (the same through JupyterLab 4 on jupyter_server: test/lab4/,
+                    built by \`node scripts/setup.mjs --browser --jupyter-tests\`)
   --seconds N       measured seconds per run (default 5; runs over a slow link: --link-seconds, default 20)
   --soak N          frames of the RSS run (Node client, cube 640x480 JPEG; default 10000; 0 skips it)
   --adaptive on|off the canvas's adaptive rate control (default on; off to compare)
@@ -93,7 +96,12 @@ function parseSize(s) {
   return s;
 }
 
-const TRANSPORTS = ['direct', 'jupyter'];
+const TRANSPORTS = ['direct', 'jupyter', 'jupyterlab4'];
+/** The Jupyter transports: the server (bench/jupyter.mjs) and the front end Chromium opens. */
+const JUPYTER = {
+  jupyter: { server: 'notebook', frontEnd: 'notebook6', name: 'notebook 6', page: (p) => `/notebooks/${p}` },
+  jupyterlab4: { server: 'lab4', frontEnd: 'lab4', name: 'jupyterlab 4.6 (jupyter_server 1.23)', page: (p) => `/lab/tree/${p}` },
+};
 
 /** The runs to do: {scene, size, format, client, link, transport}. */
 function plan() {
@@ -245,13 +253,13 @@ async function directSide(run, size, spec) {
   return side;
 }
 
-/** The one Jupyter Notebook 6 server of this benchmark, its kernels' direct route unreachable. */
-let jupyter;
-async function jupyterServer() {
+/** The Jupyter servers of this benchmark (one per kind, kept for its runs), their kernels' direct route unreachable. */
+const jupyters = new Map();
+async function jupyterServer(kind) {
   // A closed port as the kernels' canvas URL, as behind a tunnel that forwards only Jupyter's
   // port: the widget cannot reach the canvas's server and takes the Jupyter path.
-  jupyter ??= await startJupyter({ kernelEnv: { DAWN_RFB_URL_TEMPLATE: `ws://127.0.0.1:${await freePort()}` }, remoteAccess: true });
-  return jupyter;
+  if (!jupyters.has(kind)) jupyters.set(kind, await startJupyter({ server: kind, kernelEnv: { DAWN_RFB_URL_TEMPLATE: `ws://127.0.0.1:${await freePort()}` }, remoteAccess: true }));
+  return jupyters.get(kind);
 }
 
 /** The cell that shows the run's canvas from the kernel (bench/bench-canvas.mjs, loaded there). */
@@ -269,7 +277,8 @@ await (globalThis as any).benchRun.canvas.show();`;
  * over a channels websocket of its own too (start, stop, idle), as a second client would.
  */
 async function jupyterSide(run, size, spec) {
-  const server = await jupyterServer();
+  const kind = JUPYTER[run.transport];
+  const server = await jupyterServer(kind.server);
   const side = {};
   let kernelId;
   let folder;
@@ -301,10 +310,12 @@ async function jupyterSide(run, size, spec) {
       const name = `bench-${randomBytes(6).toString('hex')}`;
       folder = join(fileURLToPath(new URL('../notebooks/', import.meta.url)), name);
       mkdirSync(folder);
-      writeFileSync(join(folder, 'bench.ipynb'), JSON.stringify({ nbformat: 4, nbformat_minor: 5, cells: [],
+      const code = kernelCell(run, size);
+      const cells = kind.frontEnd === 'lab4' ? [{ cell_type: 'code', id: 'bench', metadata: {}, execution_count: null, outputs: [], source: code }] : [];
+      writeFileSync(join(folder, 'bench.ipynb'), JSON.stringify({ nbformat: 4, nbformat_minor: 5, cells,
         metadata: { kernelspec: { name: 'dawn-rfb', display_name: 'dawn-rfb', language: 'typescript' } } }));
       const chromium = await chromiumFor(side.link); // (loads openNotebookView)
-      side.view = await openNotebookView(chromium, server.api(`/notebooks/${name}/bench.ipynb`, host), size, kernelCell(run, size));
+      side.view = await openNotebookView(chromium, server.api(kind.page(`${name}/bench.ipynb`), host), size, code, kind.frontEnd);
       kernelId = side.view.kernelId;
       if (side.view.transport !== 'jupyter') throw new Error(`the notebook's view took the ${side.view.transport} route, not the Jupyter path`);
       control = await kernelChannels(server.channelsUrl(kernelId));
@@ -328,11 +339,11 @@ async function runOne(run) {
   const size = run.size.split('x').map(Number);
   const seconds = Number(run.link === 'none' ? opt.seconds : opt['link-seconds']);
   const load = [os.loadavg()[0]];
-  const side = await (run.transport === 'jupyter' ? jupyterSide : directSide)(run, size, parseLink(run.link));
+  const side = await (JUPYTER[run.transport] ? jupyterSide : directSide)(run, size, parseLink(run.link));
   const { link, client, view } = side;
   try {
     await sleep(1000); // warm-up
-    const browserCpu = () => treeCpuSeconds(process.pid, true) - (jupyter ? treeCpuSeconds(jupyter.pid) : 0);
+    const browserCpu = () => treeCpuSeconds(process.pid, true) - [...jupyters.values()].reduce((sum, j) => sum + treeCpuSeconds(j.pid), 0);
     const browserCpu0 = view ? browserCpu() : 0;
     const t0 = performance.now();
     await side.start();
@@ -371,7 +382,7 @@ async function runOne(run) {
     const roundtripMs = canvas.roundtripMs;
     return {
       scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, transport: run.transport,
-      ...(run.transport === 'jupyter' ? { jupyterServer: 'notebook 6', route: view ? `notebook page, data-transport=${view.transport}` : 'kernel channels websocket, comm replyOnShell' } : {}),
+      ...(JUPYTER[run.transport] ? { jupyterServer: JUPYTER[run.transport].name, route: view ? `notebook page, data-transport=${view.transport}` : 'kernel channels websocket, comm replyOnShell' } : {}),
       ...(view?.frameSize ? { frameSize: view.frameSize } : {}),
       adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', maxFrameParts: opt.parts ? Number(opt.parts) : Math.min(8, os.availableParallelism()), maxBufferedFrames: opt.buffered ? Number(opt.buffered) : 2, gpuTileCompare: opt['gpu-compare'], framesComparedOnGpu: canvas.framesComparedOnGpu,
       linkMode: link?.mode ?? 'loopback', linkNote: link?.note,
@@ -392,7 +403,7 @@ async function runOne(run) {
       adaptive: canvas.adaptive && { window: canvas.adaptive.window, quality: canvas.adaptive.quality, scale: canvas.adaptive.scale, baseRttMs: round(canvas.adaptive.baseRttMs), queueDelayMs: round(canvas.adaptive.queueDelayMs) },
       load: [...load, os.loadavg()[0]].map((x) => round(x, 2)),
       machine, adapter,
-      cpuNote: run.transport === 'jupyter'
+      cpuNote: JUPYTER[run.transport]
         ? 'cpu in % of one core over the measured window; server: the kernel process (canvas, encoding, comms), without the Jupyter server; client: Chromium (or the Node client)'
         : 'cpu in % of one core over the measured window; the server process also runs the benchmark driver (Playwright input)',
     };
@@ -452,7 +463,7 @@ function line(r) {
   const l = r.latency;
   const s = r.stages;
   return [
-    `${r.scene.padEnd(5)} ${r.size.padEnd(9)} ${r.format.padEnd(4)} ${r.client.padEnd(8)} ${r.transport.padEnd(7)} ${r.link.padEnd(11)}`,
+    `${r.scene.padEnd(5)} ${r.size.padEnd(9)} ${r.format.padEnd(4)} ${r.client.padEnd(8)} ${r.transport.padEnd(11)} ${r.link.padEnd(11)}`,
     `${String(r.fps).padStart(6)} fps`,
     `lat p50/95/99 ${l.p50}/${l.p95}/${l.p99} ms (1st/last quarter p50 ${l.firstQuarterP50}/${l.lastQuarterP50})`,
     `render ${s.renderMs} readback ${s.readbackMs} encode ${s.encodeMs} rtt ${s.roundtripMs} decode ${s.clientDecodeMs} ms`,
@@ -479,7 +490,7 @@ for (const run of runs) {
   }
 }
 await browser?.close();
-await jupyter?.stop();
+for (const j of jupyters.values()) await j.stop();
 if (Number(opt.soak) > 0) {
   try {
     const r = await soak(Number(opt.soak));
