@@ -31,6 +31,13 @@ export function freePort() {
  * that are not loopback (a client behind an emulated link reaches it by a 10.x address).
  */
 export async function startJupyter({ server = 'notebook', kernelEnv = {}, remoteAccess = false } = {}) {
+  const hint = 'run `node scripts/setup.mjs --browser --jupyter-tests` first';
+  if (!existsSync(join(root, 'notebooks', 'node_modules', 'dawn-rfb', 'package.json'))) throw new Error(`notebooks/node_modules/dawn-rfb is missing (the kernels load dawn-rfb from there): ${hint}`);
+  try {
+    execFileSync('/usr/bin/python3', ['-c', `import ${server === 'notebook' ? 'notebook' : server === 'lab4' ? 'jupyterlab_server' : 'jupyter_server'}`], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`${server === 'notebook' ? 'Jupyter Notebook 6' : server === 'lab4' ? 'jupyterlab_server' : 'jupyter_server'} is not installed for /usr/bin/python3: ${hint}`);
+  }
   const token = hex();
   const prefix = mkdtempSync(join(os.tmpdir(), 'dawn-rfb-bench-'));
   execFileSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'kernel', 'install', '--prefix', prefix]);
