@@ -50,6 +50,7 @@ export class BenchRun {
   #sampler;
   #cpuStart;
   #t0 = 0;
+  #drawn0 = 0;
 
   static async create({ options, scene, device }) {
     const run = new BenchRun();
@@ -70,6 +71,7 @@ export class BenchRun {
     }, 250);
     this.#cpuStart = process.cpuUsage();
     this.#t0 = performance.now();
+    this.#drawn0 = this.canvas.stats().framesDrawn;
     this.canvas.measuring = true;
   }
 
@@ -87,6 +89,7 @@ export class BenchRun {
       encodeMs: mean(this.#samples.encodeMs), roundtripMs: mean(this.#samples.roundtripMs),
       cpuServer: (cpu.user + cpu.system) / 1000 / wallMs,
       framesComparedOnGpu: s.framesComparedOnGpu, framesDrawn: s.framesDrawn, framesPatched: s.framesPatched,
+      framesDrawnMeasured: s.framesDrawn - this.#drawn0,
       adaptive: adaptive && { window: adaptive.window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: adaptive.baseRttMs, queueDelayMs: adaptive.queueDelayMs },
       rssMB: { end: process.memoryUsage().rss / 2 ** 20, peak: process.resourceUsage().maxRSS / 1024 },
     };

@@ -400,6 +400,8 @@ async function runOne(run) {
       rssMB: { end: round(canvas.rssMB.end), peak: round(canvas.rssMB.peak) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
       framesDrawnServer: canvas.framesDrawn, framesPatched: canvas.framesPatched,
+      // Frames the canvas drew per frame the client showed over the measured window (pacing: ~1 when display-bound).
+      drawnPerShown: round(canvas.framesDrawnMeasured / Math.max(1, result.frames), 2),
       adaptive: canvas.adaptive && { window: canvas.adaptive.window, quality: canvas.adaptive.quality, scale: canvas.adaptive.scale, baseRttMs: round(canvas.adaptive.baseRttMs), queueDelayMs: round(canvas.adaptive.queueDelayMs) },
       load: [...load, os.loadavg()[0]].map((x) => round(x, 2)),
       machine, adapter,
@@ -468,6 +470,7 @@ function line(r) {
     `lat p50/95/99 ${l.p50}/${l.p95}/${l.p99} ms (1st/last quarter p50 ${l.firstQuarterP50}/${l.lastQuarterP50})`,
     `render ${s.renderMs} readback ${s.readbackMs} encode ${s.encodeMs} rtt ${s.roundtripMs} decode ${s.clientDecodeMs} ms`,
     `${(r.bytesPerFrame / 1024).toFixed(1)} kB/frame ${(r.bytesPerSecond / 2 ** 20).toFixed(2)} MB/s`,
+    `drawn/shown ${r.drawnPerShown}`,
     `cpu srv ${r.cpu.server}% cli ${r.cpu.client}%`,
     `rss ${r.rssMB.end} MB`,
     r.idleToLosslessMs !== undefined ? `idle->lossless ${r.idleToLosslessMs} ms` : '',

@@ -61,6 +61,7 @@ test('dawn-rfb bench --transports direct,jupyter,jupyterlab4 measures every rout
     expect(r.stages.roundtripMs).toBeGreaterThan(0);
     expect(r.bytesPerFrame).toBeGreaterThan(0);
     expect(r.cpu.server).toBeGreaterThan(0);
+    expect(r.drawnPerShown, `${r.client} ${r.transport}: frames drawn per frame shown`).toBeGreaterThanOrEqual(0.5);
   }
   // The notebook pages' widget took the Jupyter path (its direct route was unreachable), at the canvas's size.
   expect(records[4]).toMatchObject({ jupyterServer: 'notebook 6', route: 'notebook page, data-transport=jupyter', frameSize: '160x128' });
