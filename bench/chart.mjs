@@ -51,7 +51,7 @@ export function chartSvg(records, subtitle) {
   const rows = records.filter((r) => typeof r.fps === 'number' && r.latency && !r.kind);
   const rowH = 22;
   const top = 64;
-  const labelW = 300;
+  const labelW = 380;
   const panelW = 360;
   const gap = 40;
   const width = labelW + 2 * panelW + gap + 140;
@@ -93,7 +93,7 @@ export function chartSvg(records, subtitle) {
   rows.forEach((r, i) => {
     const y = top + i * rowH;
     const color = COLORS[r.client] ?? '#888';
-    const label = `${r.scene} ${r.size} ${r.format} ${r.client}${r.link !== 'none' ? ` @ ${r.link}` : ''}`;
+    const label = `${r.scene} ${r.size} ${r.format} ${r.client}${{ jupyter: ' via nb6', jupyterlab4: ' via lab4' }[r.transport] ?? ''}${r.link !== 'none' ? ` @ ${r.link}` : ''}`;
     out.push(text(labelW - 8, y + 15, label, { anchor: 'end' }));
     out.push(`<rect x="${labelW}" y="${y + 4}" width="${Math.max(1, fx(r.fps) - labelW)}" height="${rowH - 8}" fill="${color}"/>`);
     out.push(text(fx(r.fps) + 4, y + 15, r.fps, { fill: '#333' }));

@@ -1,5 +1,6 @@
 // The benchmark's browser client: headless Chromium (Debian's, driven by playwright-core) showing
-// the canvas's standalone page with the real widget. The page records every frame the widget
+// the canvas's standalone page with the real widget, or a Jupyter Notebook 6 page whose cell shows
+// the canvas from a kernel (the widget as users run it). The page records every frame the widget
 // draws (its `dawn-rfb-frame` event); the drag is real mouse input through the DevTools protocol.
 import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -56,7 +57,60 @@ export async function openView(browser, url, [width, height]) {
   await page.addInitScript(RECORDER);
   await page.goto(url);
   await page.waitForFunction(() => window.dawnRfbView?.stats().framesDrawn > 0, null, { timeout: 60_000 });
-  const box = await page.locator('#view canvas').boundingBox();
+  return viewHandle(page, await page.locator('#view canvas').boundingBox());
+}
+
+/**
+ * A notebook page at `url` (a notebook with the dawn-rfb kernel) of `frontEnd`: 'notebook6'
+ * (Jupyter Notebook 6: `code` runs in a new cell) or 'lab4' (the tests' JupyterLab 4: the notebook's
+ * cells, which hold `code`, are run). Waits for the view it shows to be live with a frame drawn,
+ * and resolves with the handle, the view's `data-transport` (`direct` or `jupyter`: which route the
+ * widget took), its frame size and the kernel's id. The notebook's column is widened (Notebook 6)
+ * so the canvas shows at one CSS pixel per pixel.
+ */
+export async function openNotebookView(browser, url, [width, height], code, frontEnd = 'notebook6') {
+  const page = await browser.newPage({ viewport: { width: width + 400, height: height + 400 }, deviceScaleFactor: 1 });
+  await page.addInitScript(RECORDER);
+  await page.goto(url);
+  let kernelId;
+  if (frontEnd === 'lab4') {
+    await page.waitForFunction(() => document.body.dataset.labReady === 'true', null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.lab.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle', null, { timeout: 60_000 });
+    kernelId = await page.evaluate(() => {
+      void window.lab.commands.execute('notebook:run-all-cells');
+      return window.lab.shell.currentWidget.sessionContext.session.kernel.id;
+    });
+  } else {
+    await page.waitForFunction(() => Boolean(window.Jupyter?.notebook?._fully_loaded && window.Jupyter.notebook.kernel?.is_connected()), null, { timeout: 60_000 });
+    await page.addStyleTag({ content: '#notebook-container { width: auto !important; } #header { display: none !important; }' });
+    kernelId = await page.evaluate((text) => {
+      const nb = window.Jupyter.notebook;
+      nb.set_autosave_interval(0);
+      const cell = nb.insert_cell_at_index('code', 0);
+      cell.set_text(text);
+      cell.execute();
+      return nb.kernel.id;
+    }, code);
+  }
+  const output = page.locator('.dawn-rfb-output[data-status="live"][data-frame-index]');
+  try {
+    await output.first().waitFor({ timeout: 60_000 });
+  } catch (e) {
+    const texts = await page.evaluate(() => document.querySelector('.jp-OutputArea, .output_area')?.parentElement?.innerText ?? '');
+    throw new Error(`the notebook's view did not go live: ${e.message}; cell output: ${texts}`);
+  }
+  const transport = await output.first().getAttribute('data-transport');
+  const canvas = page.locator('.dawn-rfb-output canvas').first();
+  await canvas.scrollIntoViewIfNeeded();
+  const handle = viewHandle(page, await canvas.boundingBox());
+  handle.transport = transport;
+  handle.kernelId = kernelId;
+  handle.frameSize = await output.first().getAttribute('data-frame-size');
+  return handle;
+}
+
+/** Recording and real mouse input on a page whose view's canvas lies at `box`. */
+function viewHandle(page, box) {
   return {
     page,
     box,

@@ -2,14 +2,21 @@
 // there is one): it decodes every frame it draws with sharp, acknowledges it after decoding (as
 // the widget does after drawing), keeps only the newest waiting frame, and drags: pointer events
 // at 60 Hz with the client's clock in their timestamps. Driven over the IPC channel:
-//   parent -> {type: 'start', url} | {type: 'measure'} | {type: 'stop'}
+//   parent -> {type: 'start', url} | {type: 'start', jupyter: {url, comm}} | {type: 'measure'} | {type: 'stop'}
+// With `jupyter` it takes the Jupyter path as the widget's own kernel websocket does: `url` is a
+// kernel channels websocket, `comm` the view's comm route ({target, canvasId, token}); the comm is
+// opened with COMM_METADATA.replyOnShell (frames come on shell, to this connection only) and
+// acknowledgements and events go as comm_msg marked COMM_METADATA.noStatus.
 //   child  -> {type: 'ready'} (first frame drawn) | {type: 'result', ...}
 import WebSocket from 'ws';
 import sharp from 'sharp';
-import { decodeFrameMessage } from '../dist/index.js';
+import { randomBytes } from 'node:crypto';
+import { COMM_METADATA, decodeFrameMessage, PROTOCOL_VERSION } from '../dist/index.js';
+import { kernelChannels } from './jupyter.mjs';
 
 
 let ws;
+let sendText; // sends one JSON text message to the canvas, by whichever route the client took
 let ready = false;
 let measuring = false;
 let recording = true; // keep per-frame records (the RSS run only counts)
@@ -25,7 +32,7 @@ let cpuStart;
 let tStart = 0;
 
 function send(message) {
-  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+  sendText?.(JSON.stringify(message));
 }
 
 async function draw(frame) {
@@ -73,23 +80,47 @@ function startDrag() {
   }, 1000 / 60);
 }
 
+/** A frame arrived: draw it now, or keep it as the newest waiting one. */
+function arrived(data) {
+  const frame = decodeFrameMessage(data);
+  if (!busy) void draw(frame);
+  else {
+    // A frame replaced before it was drawn is skipped; its ack goes out after the ack of the
+    // frame being decoded now (acks are in order: a later ack settles the earlier frames).
+    if (waiting) skipped = waiting.header.index;
+    waiting = frame;
+  }
+}
+
+const resize = (m) => send({ type: 'event', event: { type: 'resize', timestamp: performance.now() / 1000, width: m.width, height: m.height, pwidth: m.width, pheight: m.height, ratio: 1 } });
+
+function startDirect(m) {
+  ws = new WebSocket(m.url, { perMessageDeflate: false });
+  ws.binaryType = 'nodebuffer';
+  sendText = (text) => { if (ws.readyState === WebSocket.OPEN) ws.send(text); };
+  ws.on('open', () => resize(m));
+  ws.on('message', (data, isBinary) => { if (isBinary) arrived(data); });
+  ws.on('error', (e) => console.error(`node client: ${e.message}`));
+}
+
+async function startJupyter(m) {
+  const channels = await kernelChannels(m.jupyter.url);
+  ws = channels.ws;
+  const commId = randomBytes(16).toString('hex');
+  sendText = (text) => channels.shell('comm_msg', { comm_id: commId, data: { text } }, { [COMM_METADATA.noStatus]: true });
+  channels.listeners.add((msg) => {
+    if (msg.msg_type === 'comm_msg' && msg.content.comm_id === commId && msg.buffers?.length > 0) arrived(msg.buffers[0]);
+    if (msg.msg_type === 'comm_close' && msg.content.comm_id === commId) console.error(`node client: the kernel closed the comm: ${JSON.stringify(msg.content.data)}`);
+  });
+  const { target, canvasId, token } = m.jupyter.comm;
+  channels.shell('comm_open', { comm_id: commId, target_name: target, data: { canvasId, token, protocol: PROTOCOL_VERSION } }, { [COMM_METADATA.replyOnShell]: true });
+  resize(m);
+}
+
 process.on('message', (m) => {
   if (m.type === 'start') {
-    ws = new WebSocket(m.url, { perMessageDeflate: false });
-    ws.binaryType = 'nodebuffer';
-    ws.on('open', () => send({ type: 'event', event: { type: 'resize', timestamp: performance.now() / 1000, width: m.width, height: m.height, pwidth: m.width, pheight: m.height, ratio: 1 } }));
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary) return;
-      const frame = decodeFrameMessage(data);
-      if (!busy) void draw(frame);
-      else {
-        // A frame replaced before it was drawn is skipped; its ack goes out after the ack of the
-        // frame being decoded now (acks are in order: a later ack settles the earlier frames).
-        if (waiting) skipped = waiting.header.index;
-        waiting = frame;
-      }
-    });
-    ws.on('error', (e) => console.error(`node client: ${e.message}`));
+    if (m.jupyter) startJupyter(m).catch((e) => console.error(`node client: ${e.message}`));
+    else startDirect(m);
   } else if (m.type === 'measure') {
     measuring = true;
     recording = m.record !== false;

@@ -1,7 +1,12 @@
 // The whole-pipeline benchmark (`npm run bench`, `dawn-rfb bench`): a RemoteCanvas renders a
 // standard scene on Dawn, encodes with sharp and streams to a real client, which decodes, draws
 // and acknowledges: a Node client (sharp decode, own process) or headless Chromium with the real
-// widget. Optionally over an emulated slow link (bench/link.mjs). Per run: painted frames per
+// widget. Over the direct websocket to the canvas's server, or (--transports jupyter) through a
+// stock Jupyter Notebook 6 server, or (jupyterlab4) the tests' JupyterLab 4 front end on Debian's
+// jupyter_server (test/lab4/): the canvas then lives in a dawn-rfb kernel and the view takes the
+// Jupyter path (Chromium: the real widget in a real notebook page, its direct route made
+// unreachable; Node: comms over a kernel channels websocket, as the widget's own websocket speaks
+// them). Optionally over an emulated slow link (bench/link.mjs). Per run: painted frames per
 // second, input latency from a pointer event in the client to the first painted frame that
 // reflects it (p50/p95/p99), stage timings, bytes, CPU of server and client, RSS. Prints a table,
 // writes JSON (--json) and a chart (--chart).
@@ -9,13 +14,18 @@
 //   npm run bench                      # the default set (a few minutes on 2 cores)
 //   npm run bench -- --full            # every scene x size x format x client, and both slow links
 //   npm run bench -- --scenes cube --sizes 1920x1080 --formats jpeg --clients chromium --links none,20mbit/40ms
+//   npm run bench -- --sizes 640x480,1280x720 --transports direct,jupyter --soak 0
 import os from 'node:os';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RemoteCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary } from '../dist/index.js';
 import { createScene, SCENES } from './scenes.mjs';
+import { BenchCanvas, BenchRun } from './bench-canvas.mjs';
+import { freePort, kernelChannels, serverOfView, startJupyter } from './jupyter.mjs';
 import { openLink, parseLink } from './link.mjs';
 import { renderChart } from './chart.mjs';
 
@@ -31,6 +41,10 @@ const HELP = `Usage: npm run bench -- [options]
   --formats LIST    jpeg (q80), webp (q80), png
   --clients LIST    node,chromium
   --links LIST      none, or RATE(k|m)bit/RTTms such as 20mbit/40ms,5mbit/100ms
+  --transports LIST direct (the canvas's own websocket; default), jupyter (the Jupyter path
+                    through a stock Jupyter Notebook 6 server, the canvas in a dawn-rfb kernel),
+                    jupyterlab4 (the same through JupyterLab 4 on jupyter_server: test/lab4/,
+                    built by \`node scripts/setup.mjs --browser --jupyter-tests\`)
   --seconds N       measured seconds per run (default 5; runs over a slow link: --link-seconds, default 20)
   --soak N          frames of the RSS run (Node client, cube 640x480 JPEG; default 10000; 0 skips it)
   --adaptive on|off the canvas's adaptive rate control (default on; off to compare)
@@ -50,7 +64,7 @@ try {
   parsed = parseArgs({
   options: {
     scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
-    links: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
+    links: { type: 'string' }, transports: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
     soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, parts: { type: 'string' }, buffered: { type: 'string' }, 'gpu-compare': { type: 'string', default: 'auto' }, full: { type: 'boolean', default: false },
     json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -82,19 +96,27 @@ function parseSize(s) {
   return s;
 }
 
-/** The runs to do: {scene, size, format, client, link}. */
+const TRANSPORTS = ['direct', 'jupyter', 'jupyterlab4'];
+/** The Jupyter transports: the server (bench/jupyter.mjs) and the front end Chromium opens. */
+const JUPYTER = {
+  jupyter: { server: 'notebook', frontEnd: 'notebook6', name: 'notebook 6', page: (p) => `/notebooks/${p}` },
+  jupyterlab4: { server: 'lab4', frontEnd: 'lab4', name: 'jupyterlab 4.6 (jupyter_server 1.23)', page: (p) => `/lab/tree/${p}` },
+};
+
+/** The runs to do: {scene, size, format, client, link, transport}. */
 function plan() {
   checkList('gpu-compare', [opt['gpu-compare']], ['on', 'off', 'auto']);
   for (const key of ['parts', 'buffered']) {
     if (opt[key] !== undefined && !/^[1-9]\d*$/.test(opt[key])) throw new Error(`--${key}: expected a whole number >= 1, got ${JSON.stringify(opt[key])}`);
   }
   const runs = [];
+  const transports = checkList('transports', list(opt.transports ?? 'direct'), TRANSPORTS);
   const product = (scenes, sizes, formats, clients, links) => {
     for (const link of links) for (const scene of scenes) for (const size of sizes) for (const format of formats) for (const client of clients) {
-      runs.push({ scene, size, format, client, link });
+      for (const transport of transports) runs.push({ scene, size, format, client, link, transport });
     }
   };
-  const custom = opt.scenes || opt.sizes || opt.formats || opt.clients || opt.links;
+  const custom = opt.scenes || opt.sizes || opt.formats || opt.clients || opt.links || opt.transports;
   if (custom || opt.full) {
     const full = opt.full && !custom;
     product(
@@ -142,39 +164,8 @@ function latencies(moves, paints) {
   return out;
 }
 
-/** A RemoteCanvas that times its stages and maps pointer moves to the frames that show them. */
-class BenchCanvas extends RemoteCanvas {
-  measuring = false;
-  renderMs = [];
-  readbackMs = [];
-  moves = [];
-  #pendingMoves = [];
-  #renderStart = 0;
-
-  constructor(options) {
-    super(options);
-    this.addEventHandler((e) => { if (this.measuring) this.#pendingMoves.push(e.timestamp); }, 'pointer_move');
-    this.addEventHandler((e) => {
-      for (const t of this.#pendingMoves) this.moves.push([t, e.timestamp]);
-      this.#pendingMoves = [];
-    }, 'before_draw');
-  }
-
-  drawFrame() {
-    const t0 = performance.now();
-    super.drawFrame();
-    this.#renderStart = performance.now();
-    if (this.measuring) this.renderMs.push(this.#renderStart - t0);
-  }
-
-  _presentFrame(frame) {
-    if (this.measuring) this.readbackMs.push(performance.now() - this.#renderStart);
-    return super._presentFrame(frame);
-  }
-}
-
 /** Starts the Node client process (inside the link's namespace when there is one). */
-function startNodeClient(link, url, [width, height]) {
+function startNodeClient(link, url, [width, height], jupyter) {
   const script = fileURLToPath(new URL('./node-client.mjs', import.meta.url));
   const [cmd, args] = link ? link.wrap(process.execPath, [script]) : [process.execPath, [script]];
   const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -191,7 +182,7 @@ function startNodeClient(link, url, [width, height]) {
     const timer = setTimeout(() => reject(new Error(`node client: no ${type} within ${timeoutMs} ms`)), timeoutMs);
     waiters.push({ type, resolve: (m) => { clearTimeout(timer); resolve(m); } });
   });
-  child.send({ type: 'start', url, width, height });
+  child.send({ type: 'start', url, width, height, jupyter });
   return {
     ready: () => next('ready', 60_000),
     measure: (drag, record = true) => child.send({ type: 'measure', drag, record }),
@@ -212,75 +203,170 @@ preferred.close();
 let browser;
 let launchChromium;
 let openView;
+let openNotebookView;
 let treeCpuSeconds;
 
-async function runOne(run) {
-  const [w, h] = run.size.split('x').map(Number);
-  const seconds = Number(run.link === 'none' ? opt.seconds : opt['link-seconds']);
-  const load = [os.loadavg()[0]];
-  const canvas = new BenchCanvas({
+/** The canvas options of a run. */
+function canvasOptions(run, [w, h]) {
+  return {
     size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', ...FORMATS[run.format],
     ...(opt.parts ? { maxFrameParts: Number(opt.parts) } : {}), ...(opt.buffered ? { maxBufferedFrames: Number(opt.buffered) } : {}),
     gpuTileCompare: { on: true, off: false }[opt['gpu-compare']] ?? 'auto',
-  });
-  const scene = createScene(run.scene, device, format);
-  scene.attach(canvas);
-  let ticking = true;
-  canvas.addEventHandler(() => { if (ticking) scene.tick(); }, 'before_draw');
-  const server = await canvas.server();
-  const spec = parseLink(run.link);
-  const link = spec ? await openLink(spec, { host: '127.0.0.1', port: server.port }) : null;
-  const host = link ? `${link.host}:${link.port}` : `127.0.0.1:${server.port}`;
-  let client;
-  let view;
+  };
+}
+
+/** Chromium, launched through the link's namespace when there is one. */
+async function chromiumFor(link) {
+  // Loaded only for browser runs: playwright-core is a development dependency.
+  ({ launchChromium, openView, openNotebookView, treeCpuSeconds } = await import('./chromium-client.mjs'));
+  browser ??= await launchChromium();
+  if (link) {
+    await browser.close();
+    browser = await launchChromium(link.chromiumPath());
+  }
+  return browser;
+}
+
+/**
+ * The direct transport: the canvas in this process, the client on its own websocket server.
+ * Resolves to {link, client | view, start(), stop() (the canvas's summary), idle(), close()}.
+ */
+async function directSide(run, size, spec) {
+  const bench = await BenchRun.create({ options: canvasOptions(run, size), scene: run.scene, device });
+  const side = { start: () => bench.start(), stop: async () => bench.stop(), idle: async () => { bench.ticking = false; bench.canvas.setUpdateMode('ondemand'); } };
+  side.close = async () => { bench.close(); await side.client?.close(); await side.link?.close(); };
   try {
+    const server = await bench.canvas.server();
+    side.link = spec ? await openLink(spec, { host: '127.0.0.1', port: server.port }) : null;
+    const host = side.link ? `${side.link.host}:${side.link.port}` : `127.0.0.1:${server.port}`;
     if (run.client === 'node') {
-      client = startNodeClient(link, `ws://${host}${canvas.socketPath}`, [w, h]);
-      await client.ready();
+      side.client = startNodeClient(side.link, `ws://${host}${bench.canvas.socketPath}`, size);
+      await side.client.ready();
     } else {
-      // Loaded only for browser runs: playwright-core is a development dependency.
-      ({ launchChromium, openView, treeCpuSeconds } = await import('./chromium-client.mjs'));
-      browser ??= await launchChromium();
-      if (link) {
-        await browser.close();
-        browser = await launchChromium(link.chromiumPath());
-      }
-      view = await openView(browser, `http://${host}/view/${canvas.id}?token=${encodeURIComponent(canvas.token)}`, [w, h]);
+      const chromium = await chromiumFor(side.link); // (loads openView)
+      side.view = await openView(chromium, `http://${host}/view/${bench.canvas.id}?token=${encodeURIComponent(bench.canvas.token)}`, size);
     }
+  } catch (e) {
+    await side.close();
+    throw e;
+  }
+  return side;
+}
+
+/** The Jupyter servers of this benchmark (one per kind, kept for its runs), their kernels' direct route unreachable. */
+const jupyters = new Map();
+async function jupyterServer(kind) {
+  // A closed port as the kernels' canvas URL, as behind a tunnel that forwards only Jupyter's
+  // port: the widget cannot reach the canvas's server and takes the Jupyter path.
+  if (!jupyters.has(kind)) jupyters.set(kind, await startJupyter({ server: kind, kernelEnv: { DAWN_RFB_URL_TEMPLATE: `ws://127.0.0.1:${await freePort()}` }, remoteAccess: true }));
+  return jupyters.get(kind);
+}
+
+/** The cell that shows the run's canvas from the kernel (bench/bench-canvas.mjs, loaded there). */
+function kernelCell(run, size) {
+  const module = fileURLToPath(new URL('./bench-canvas.mjs', import.meta.url));
+  return `const bench: any = require(${JSON.stringify(module)});
+(globalThis as any).benchRun = await bench.BenchRun.create({ options: ${JSON.stringify(canvasOptions(run, size))}, scene: ${JSON.stringify(run.scene)} });
+await (globalThis as any).benchRun.canvas.show();`;
+}
+
+/**
+ * The Jupyter transport: the canvas in a dawn-rfb kernel of a Notebook 6 server. Chromium opens
+ * a notebook page and runs the cell there (the widget in the page, on the Jupyter path); the Node
+ * client takes comms over a kernel channels websocket of its own. This process drives the kernel
+ * over a channels websocket of its own too (start, stop, idle), as a second client would.
+ */
+async function jupyterSide(run, size, spec) {
+  const kind = JUPYTER[run.transport];
+  const server = await jupyterServer(kind.server);
+  const side = {};
+  let kernelId;
+  let folder;
+  let control;
+  side.close = async () => {
+    await side.view?.page.close().catch(() => {});
+    if (control) await control.execute('(globalThis as any).benchRun?.close();').catch(() => {});
+    await control?.close();
+    await side.client?.close();
+    if (kernelId) await server.deleteKernel(kernelId);
+    if (folder) rmSync(folder, { recursive: true, force: true });
+    await side.link?.close();
+  };
+  try {
+    side.link = spec ? await openLink(spec, { host: '127.0.0.1', port: server.port }) : null;
+    const host = side.link ? `${side.link.host}:${side.link.port}` : `127.0.0.1:${server.port}`;
+    if (run.client === 'node') {
+      kernelId = await server.startKernel();
+      control = await kernelChannels(server.channelsUrl(kernelId));
+      const out = await control.execute(kernelCell(run, size));
+      const html = out.displays.find((d) => d['text/html'])?.['text/html'];
+      if (!html) throw new Error(`the kernel showed no view: ${out.error ?? ''} ${out.stderr}`);
+      const view = serverOfView(html);
+      if (!view.comm) throw new Error('the kernel offers no comm route (is the dawn-rfb kernelspec used?)');
+      side.client = startNodeClient(side.link, null, size, { url: server.channelsUrl(kernelId, host), comm: { ...view.comm, token: view.token } });
+      await side.client.ready();
+    } else {
+      // A notebook of its own in a folder of its own under notebooks/, removed afterwards.
+      const name = `bench-${randomBytes(6).toString('hex')}`;
+      folder = join(fileURLToPath(new URL('../notebooks/', import.meta.url)), name);
+      mkdirSync(folder);
+      const code = kernelCell(run, size);
+      const cells = kind.frontEnd === 'lab4' ? [{ cell_type: 'code', id: 'bench', metadata: {}, execution_count: null, outputs: [], source: code }] : [];
+      writeFileSync(join(folder, 'bench.ipynb'), JSON.stringify({ nbformat: 4, nbformat_minor: 5, cells,
+        metadata: { kernelspec: { name: 'dawn-rfb', display_name: 'dawn-rfb', language: 'typescript' } } }));
+      const chromium = await chromiumFor(side.link); // (loads openNotebookView)
+      side.view = await openNotebookView(chromium, server.api(kind.page(`${name}/bench.ipynb`), host), size, code, kind.frontEnd);
+      kernelId = side.view.kernelId;
+      if (side.view.transport !== 'jupyter') throw new Error(`the notebook's view took the ${side.view.transport} route, not the Jupyter path`);
+      control = await kernelChannels(server.channelsUrl(kernelId));
+    }
+  } catch (e) {
+    await side.close();
+    throw e;
+  }
+  const run1 = async (code) => {
+    const out = await control.execute(code);
+    if (out.error) throw new Error(`kernel: ${out.error}`);
+    return out.stdout;
+  };
+  side.start = () => run1('(globalThis as any).benchRun.start();');
+  side.stop = async () => JSON.parse(await run1('console.log(JSON.stringify((globalThis as any).benchRun.stop()));'));
+  side.idle = () => run1("(globalThis as any).benchRun.ticking = false; (globalThis as any).benchRun.canvas.setUpdateMode('ondemand');");
+  return side;
+}
+
+async function runOne(run) {
+  const size = run.size.split('x').map(Number);
+  const seconds = Number(run.link === 'none' ? opt.seconds : opt['link-seconds']);
+  const load = [os.loadavg()[0]];
+  const side = await (JUPYTER[run.transport] ? jupyterSide : directSide)(run, size, parseLink(run.link));
+  const { link, client, view } = side;
+  try {
     await sleep(1000); // warm-up
-    const samples = { encodeMs: [], roundtripMs: [] };
-    const sampler = setInterval(() => {
-      const s = canvas.stats();
-      samples.encodeMs.push(s.encodeMs);
-      if (s.views[0]) samples.roundtripMs.push(s.views[0].roundtripMs);
-    }, 250);
-    const cpuStart = process.cpuUsage();
-    const browserCpu0 = view ? treeCpuSeconds(process.pid, true) : 0;
+    const browserCpu = () => treeCpuSeconds(process.pid, true) - [...jupyters.values()].reduce((sum, j) => sum + treeCpuSeconds(j.pid), 0);
+    const browserCpu0 = view ? browserCpu() : 0;
     const t0 = performance.now();
-    canvas.measuring = true;
+    await side.start();
     let result;
     if (client) {
       client.measure(true);
       await sleep(seconds * 1000);
-      canvas.measuring = false;
       result = await client.stop();
     } else {
       await view.measure();
       await view.drag(t0 + seconds * 1000);
-      canvas.measuring = false;
       result = await view.stop();
     }
+    const canvas = await side.stop();
     const wallMs = performance.now() - t0;
-    clearInterval(sampler);
-    const adaptive = canvas.stats().views[0]?.adaptive;
-    const cpu = process.cpuUsage(cpuStart);
-    const clientCpu = view ? (treeCpuSeconds(process.pid, true) - browserCpu0) * 1000 / wallMs : result.cpu;
+    // Chromium's processes are this process's children; with the Jupyter transport so are the
+    // Jupyter server and its kernel (the server side): they are counted apart.
+    const clientCpu = view ? (browserCpu() - browserCpu0) * 1000 / wallMs : result.cpu;
 
     // After a slow-link run: stop the animation and time the lossless refresh reaching the client.
     let idleToLosslessMs = null;
     if (link && view) {
-      ticking = false;
-      canvas.setUpdateMode('ondemand');
+      await side.idle();
       const idleAt = await view.page.evaluate(() => performance.now());
       idleToLosslessMs = await view.page.waitForFunction(
         (t) => (window.__bench.lastLossless > t ? window.__bench.lastLossless - t : false),
@@ -293,28 +379,35 @@ async function runOne(run) {
     const first = lat.filter(([at]) => at - lat[0]?.[0] < quarter).map(([, ms]) => ms);
     const last = lat.filter(([at]) => lat[lat.length - 1][0] - at < quarter).map(([, ms]) => ms);
     const decodeMs = median(result.decodeMs);
-    const roundtripMs = mean(samples.roundtripMs);
+    const roundtripMs = canvas.roundtripMs;
     return {
-      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', maxFrameParts: opt.parts ? Number(opt.parts) : Math.min(8, os.availableParallelism()), maxBufferedFrames: opt.buffered ? Number(opt.buffered) : 2, gpuTileCompare: opt['gpu-compare'], framesComparedOnGpu: canvas.stats().framesComparedOnGpu,
+      scene: run.scene, size: run.size, format: run.format, client: run.client, link: run.link, transport: run.transport,
+      ...(JUPYTER[run.transport] ? { jupyterServer: JUPYTER[run.transport].name, route: view ? `notebook page, data-transport=${view.transport}` : 'kernel channels websocket, comm replyOnShell' } : {}),
+      ...(view?.frameSize ? { frameSize: view.frameSize } : {}),
+      adaptiveControl: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', maxFrameParts: opt.parts ? Number(opt.parts) : Math.min(8, os.availableParallelism()), maxBufferedFrames: opt.buffered ? Number(opt.buffered) : 2, gpuTileCompare: opt['gpu-compare'], framesComparedOnGpu: canvas.framesComparedOnGpu,
       linkMode: link?.mode ?? 'loopback', linkNote: link?.note,
       seconds: round(wallMs / 1000, 2), frames: result.frames,
       fps: round(result.frames / (wallMs / 1000)),
       latency: { ...percentiles(lat.map(([, ms]) => ms)), firstQuarterP50: round(median(first)), lastQuarterP50: round(median(last)) },
       stages: {
-        renderMs: round(median(canvas.renderMs), 2), readbackMs: round(median(canvas.readbackMs), 2),
-        encodeMs: round(mean(samples.encodeMs), 2), roundtripMs: round(roundtripMs, 2), clientDecodeMs: round(decodeMs, 2),
+        renderMs: round(canvas.renderMs, 2), readbackMs: round(canvas.readbackMs, 2),
+        encodeMs: round(canvas.encodeMs, 2), roundtripMs: round(roundtripMs, 2), clientDecodeMs: round(decodeMs, 2),
         sendMs: round(Math.max(0, roundtripMs - decodeMs), 2),
       },
       bytesPerFrame: Math.round(result.bytes / Math.max(1, result.frames)),
       bytesPerSecond: Math.round(result.bytes / (wallMs / 1000)),
-      cpu: { server: round((cpu.user + cpu.system) / 1000 / wallMs * 100), client: round(clientCpu * 100) },
-      rssMB: { end: round(process.memoryUsage().rss / 2 ** 20), peak: round(process.resourceUsage().maxRSS / 1024) },
+      cpu: { server: round(canvas.cpuServer * 100), client: round(clientCpu * 100) },
+      rssMB: { end: round(canvas.rssMB.end), peak: round(canvas.rssMB.peak) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
-      framesDrawnServer: canvas.stats().framesDrawn, framesPatched: canvas.stats().framesPatched,
-      adaptive: adaptive && { window: adaptive.window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: round(adaptive.baseRttMs), queueDelayMs: round(adaptive.queueDelayMs) },
+      framesDrawnServer: canvas.framesDrawn, framesPatched: canvas.framesPatched,
+      // Frames the canvas drew per frame the client showed over the measured window (pacing: ~1 when display-bound).
+      drawnPerShown: round(canvas.framesDrawnMeasured / Math.max(1, result.frames), 2),
+      adaptive: canvas.adaptive && { window: canvas.adaptive.window, quality: canvas.adaptive.quality, scale: canvas.adaptive.scale, baseRttMs: round(canvas.adaptive.baseRttMs), queueDelayMs: round(canvas.adaptive.queueDelayMs) },
       load: [...load, os.loadavg()[0]].map((x) => round(x, 2)),
       machine, adapter,
-      cpuNote: 'cpu in % of one core over the measured window; the server process also runs the benchmark driver (Playwright input)',
+      cpuNote: JUPYTER[run.transport]
+        ? 'cpu in % of one core over the measured window; server: the kernel process (canvas, encoding, comms), without the Jupyter server; client: Chromium (or the Node client)'
+        : 'cpu in % of one core over the measured window; the server process also runs the benchmark driver (Playwright input)',
     };
   } finally {
     await view?.page.close().catch(() => {});
@@ -322,10 +415,7 @@ async function runOne(run) {
       await browser.close().catch(() => {});
       browser = undefined;
     }
-    canvas.close();
-    await client?.close();
-    scene.destroy();
-    await link?.close();
+    await side.close();
   }
 }
 
@@ -360,7 +450,7 @@ async function soak(frames) {
   await client.close();
   scene.destroy();
   return {
-    scene: 'cube', size: '640x480', format: 'jpeg', client: 'node', link: 'none', kind: 'rss-soak',
+    scene: 'cube', size: '640x480', format: 'jpeg', client: 'node', link: 'none', transport: 'direct', kind: 'rss-soak',
     frames: drawn, seconds: round(seconds), fps: round(drawn / seconds),
     rssMB: { at1000: round(rss1000 / 2 ** 20), end: round(rssEnd / 2 ** 20), peak: round(process.resourceUsage().maxRSS / 1024), growthPct: round((rssEnd / rss1000 - 1) * 100) },
     heapMB: { at1000: round(heap1000 / 2 ** 20), end: round(heapEnd / 2 ** 20) },
@@ -375,11 +465,12 @@ function line(r) {
   const l = r.latency;
   const s = r.stages;
   return [
-    `${r.scene.padEnd(5)} ${r.size.padEnd(9)} ${r.format.padEnd(4)} ${r.client.padEnd(8)} ${r.link.padEnd(11)}`,
+    `${r.scene.padEnd(5)} ${r.size.padEnd(9)} ${r.format.padEnd(4)} ${r.client.padEnd(8)} ${r.transport.padEnd(11)} ${r.link.padEnd(11)}`,
     `${String(r.fps).padStart(6)} fps`,
     `lat p50/95/99 ${l.p50}/${l.p95}/${l.p99} ms (1st/last quarter p50 ${l.firstQuarterP50}/${l.lastQuarterP50})`,
     `render ${s.renderMs} readback ${s.readbackMs} encode ${s.encodeMs} rtt ${s.roundtripMs} decode ${s.clientDecodeMs} ms`,
     `${(r.bytesPerFrame / 1024).toFixed(1)} kB/frame ${(r.bytesPerSecond / 2 ** 20).toFixed(2)} MB/s`,
+    `drawn/shown ${r.drawnPerShown}`,
     `cpu srv ${r.cpu.server}% cli ${r.cpu.client}%`,
     `rss ${r.rssMB.end} MB`,
     r.idleToLosslessMs !== undefined ? `idle->lossless ${r.idleToLosslessMs} ms` : '',
@@ -397,11 +488,12 @@ for (const run of runs) {
     records.push(r);
     console.log(line(r));
   } catch (e) {
-    console.error(`${run.scene} ${run.size} ${run.format} ${run.client} ${run.link}: FAILED: ${e.stack ?? e}`);
+    console.error(`${run.scene} ${run.size} ${run.format} ${run.client} ${run.transport} ${run.link}: FAILED: ${e.stack ?? e}`);
     records.push({ ...run, error: String(e.message ?? e), machine, adapter });
   }
 }
 await browser?.close();
+for (const j of jupyters.values()) await j.stop();
 if (Number(opt.soak) > 0) {
   try {
     const r = await soak(Number(opt.soak));

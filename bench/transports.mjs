@@ -16,15 +16,13 @@
 //
 // Needs `node scripts/setup.mjs --jupyter` (Jupyter Notebook 6 for /usr/bin/python3, notebooks/node_modules);
 // --server jupyter_server needs `--jupyter-tests` (python3-jupyter-server).
-import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { COMM_METADATA, decodeFrameMessage, PROTOCOL_VERSION } from '../dist/index.js';
+import { kernelChannels, serverOfView, startJupyter } from './jupyter.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' }, server: { type: 'string', default: 'notebook' }, comm: { type: 'string', default: 'widget' } } });
 const COMM_MODES = ['widget', 'iopub', 'plain'];
@@ -36,78 +34,12 @@ const seconds = Number(values.seconds);
 const sizes = values.sizes.split(',').map((s) => s.split('x').map(Number));
 const root = resolve(import.meta.dirname, '..');
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
-const token = randomBytes(16).toString('hex');
 const hex = () => randomBytes(16).toString('hex');
 
-function freePort() {
-  return new Promise((r, j) => {
-    const s = createServer();
-    s.once('error', j);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => r(port)); });
-  });
-}
-
 // ---- Jupyter: a server with the dawn-rfb kernelspec, one kernel, our own channels websocket ----
-const prefix = mkdtempSync(join(os.tmpdir(), 'dawn-rfb-bench-'));
-execFileSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'kernel', 'install', '--prefix', prefix]);
-for (const d of ['data', 'runtime', 'config']) mkdirSync(join(prefix, d));
-const port = await freePort();
-const app = values.server === 'notebook' ? 'NotebookApp' : 'ServerApp';
-const args = ['-m', values.server, '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--${app}.port_retries=0`,
-  `--${app}.${values.server === 'notebook' ? 'notebook_dir' : 'root_dir'}=${join(root, 'notebooks')}`, `--${app}.token=${token}`];
-if (process.getuid?.() === 0) args.push('--allow-root');
-const jupyter = spawn('/usr/bin/python3', args, {
-  cwd: join(root, 'notebooks'), stdio: 'ignore',
-  env: { ...process.env, JUPYTER_PATH: join(prefix, 'share', 'jupyter'), JUPYTER_DATA_DIR: join(prefix, 'data'),
-    JUPYTER_RUNTIME_DIR: join(prefix, 'runtime'), JUPYTER_CONFIG_DIR: join(prefix, 'config'), XDG_RUNTIME_DIR: '/tmp' },
-});
-const api = (path) => `http://127.0.0.1:${port}${path}?token=${token}`;
-for (let i = 0; ; i++) {
-  try { if ((await fetch(api('/api/status'))).ok) break; } catch { /* starting */ }
-  if (i > 150) throw new Error('Jupyter did not start');
-  await new Promise((r) => setTimeout(r, 200));
-}
-const kernel = await (await fetch(api('/api/kernels'), { method: 'POST', body: JSON.stringify({ name: 'dawn-rfb' }) })).json();
-const session = hex();
-const channels = new WebSocket(`ws://127.0.0.1:${port}/api/kernels/${kernel.id}/channels?session_id=${session}&token=${token}`);
-await new Promise((r, j) => { channels.once('open', r); channels.once('error', j); });
-
-/** Parses a kernel websocket message: JSON text, or the binary format with buffers. */
-function parseJupyter(data, isBinary) {
-  if (!isBinary) return JSON.parse(String(data));
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const n = view.getUint32(0);
-  const offsets = Array.from({ length: n }, (_, i) => view.getUint32(4 * (i + 1)));
-  offsets.push(data.byteLength);
-  const msg = JSON.parse(data.subarray(offsets[0], offsets[1]).toString('utf8'));
-  msg.buffers = offsets.slice(1, -1).map((o, i) => data.subarray(o, offsets[i + 2]));
-  return msg;
-}
-const listeners = new Set();
-channels.on('message', (data, isBinary) => { const msg = parseJupyter(data, isBinary); for (const l of listeners) l(msg); });
-function shell(msgType, content, metadata = {}) {
-  const msgId = hex();
-  channels.send(JSON.stringify({
-    header: { msg_id: msgId, msg_type: msgType, username: '', session, date: new Date().toISOString(), version: '5.3' },
-    parent_header: {}, metadata, content, buffers: [], channel: 'shell',
-  }));
-  return msgId;
-}
-
-/** Runs code in the kernel; resolves with its stdout, stderr and display_data once idle. */
-function execute(code) {
-  return new Promise((resolveRun) => {
-    const out = { stdout: '', stderr: '', displays: [] };
-    const id = shell('execute_request', { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false });
-    const listener = (msg) => {
-      if (msg.parent_header?.msg_id !== id) return;
-      if (msg.msg_type === 'stream') out[msg.content.name] += msg.content.text;
-      if (msg.msg_type === 'display_data') out.displays.push(msg.content.data);
-      if (msg.msg_type === 'status' && msg.content.execution_state === 'idle') { listeners.delete(listener); resolveRun(out); }
-    };
-    listeners.add(listener);
-  });
-}
+const jupyter = await startJupyter({ server: values.server });
+const kernelId = await jupyter.startKernel();
+const { listeners, shell, execute, close: closeChannels } = await kernelChannels(jupyter.channelsUrl(kernelId));
 
 const setup = await execute(`
 const m: any = require(${JSON.stringify(join(root, 'dist', 'index.js'))});
@@ -163,7 +95,7 @@ canvas.addEventHandler(() => { scene.state.yaw += 0.02; }, 'before_draw');
 await canvas.show();`);
   const html = shown.displays.find((dd) => dd['text/html'])?.['text/html'];
   if (!html) throw new Error(`no output from the kernel: ${shown.stderr}`);
-  const server = JSON.parse(/\n(\[\[.*\]\])\.forEach/.exec(html)[1])[0][1];
+  const server = serverOfView(html);
   if (!server.comm) throw new Error('the kernel offers no comm route (is the dawn-rfb kernelspec used?)');
 
   step('direct');
@@ -218,9 +150,6 @@ await canvas.show();`);
 console.log(`machine: ${machine}\n`);
 for (const r of results) console.log(JSON.stringify(r));
 
-channels.close();
-await fetch(api(`/api/kernels/${kernel.id}`), { method: 'DELETE' }).catch(() => {});
-jupyter.kill('SIGTERM');
-await new Promise((r) => jupyter.once('exit', r));
-rmSync(prefix, { recursive: true, force: true });
+await closeChannels();
+await jupyter.stop();
 process.exit(0);

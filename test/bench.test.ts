@@ -1,6 +1,10 @@
 // The benchmark runs from its command (`dawn-rfb bench`) and writes the JSON records and the
 // chart it promises: a tiny run (one scene, a small size, the Node client, one second), checked
-// for the record's fields, never for its figures (timings belong to the benchmark itself).
+// for the record's fields, never for its figures (timings belong to the benchmark itself). The
+// transport dimension (--transports direct,jupyter,jupyterlab4) runs as briefly in both clients:
+// the Jupyter rows come from a real Notebook 6 server and from JupyterLab 4 (test/lab4/) on
+// jupyter_server, Chromium's from the widget in a notebook page on the Jupyter path (needs
+// `node scripts/setup.mjs --browser --jupyter-tests`).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +39,36 @@ test('dawn-rfb bench writes one JSON record per run and a chart', async () => {
   expect(meta.width).toBeGreaterThan(600);
 }, 150_000);
 
+test('dawn-rfb bench --transports direct,jupyter,jupyterlab4 measures every route in both clients', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dawn-rfb-bench-'));
+  const json = join(dir, 'out.json');
+  const { stdout } = await run(process.execPath, [cli, 'bench', '--scenes', 'cube', '--sizes', '160x128', '--clients', 'node,chromium',
+    '--transports', 'direct,jupyter,jupyterlab4', '--seconds', '1', '--soak', '0', '--json', json, '--chart', join(dir, 'out.png')],
+  { timeout: 240_000, env: { ...process.env, XDG_RUNTIME_DIR: tmpdir() } });
+  expect(stdout).toMatch(/machine: .+\nadapter: .+/);
+  const { records } = JSON.parse(readFileSync(json, 'utf8')) as { records: Record<string, any>[] };
+  expect(records.map((r) => [r.client, r.transport, r.error])).toEqual([
+    ['node', 'direct', undefined], ['node', 'jupyter', undefined], ['node', 'jupyterlab4', undefined],
+    ['chromium', 'direct', undefined], ['chromium', 'jupyter', undefined], ['chromium', 'jupyterlab4', undefined],
+  ]);
+  for (const r of records) {
+    expect(r).toMatchObject({ scene: 'cube', size: '160x128', link: 'none', linkMode: 'loopback' });
+    expect(r.frames, `${r.client} ${r.transport}: frames shown`).toBeGreaterThan(0);
+    expect(r.fps).toBeGreaterThan(0);
+    expect(r.latency.n, `${r.client} ${r.transport}: input latency samples`).toBeGreaterThan(0);
+    expect(r.latency.p50).toBeGreaterThan(0);
+    expect(r.latency.p95).toBeGreaterThanOrEqual(r.latency.p50);
+    expect(r.stages.roundtripMs).toBeGreaterThan(0);
+    expect(r.bytesPerFrame).toBeGreaterThan(0);
+    expect(r.cpu.server).toBeGreaterThan(0);
+    expect(r.drawnPerShown, `${r.client} ${r.transport}: frames drawn per frame shown`).toBeGreaterThanOrEqual(0.5);
+  }
+  // The notebook pages' widget took the Jupyter path (its direct route was unreachable), at the canvas's size.
+  expect(records[4]).toMatchObject({ jupyterServer: 'notebook 6', route: 'notebook page, data-transport=jupyter', frameSize: '160x128' });
+  expect(records[5]).toMatchObject({ jupyterServer: expect.stringMatching(/^jupyterlab 4/), route: 'notebook page, data-transport=jupyter', frameSize: '160x128' });
+  for (const r of [records[1]!, records[2]!]) expect(r.route).toBe('kernel channels websocket, comm replyOnShell');
+}, 300_000);
+
 test('dawn-rfb bench refuses an unknown option or value and says what is allowed', async () => {
   const bad = await run(process.execPath, [cli, 'bench', '--sizes', 'big'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
   expect((bad as { code: number }).code).not.toBe(0);
@@ -42,6 +76,7 @@ test('dawn-rfb bench refuses an unknown option or value and says what is allowed
   for (const [args, message] of [
     [['--gpu-compare', 'maybe'], /--gpu-compare: unknown "maybe"; valid: on, off, auto/],
     [['--parts', '0'], /--parts: expected a whole number >= 1, got "0"/],
+    [['--transports', 'comms'], /--transports: unknown "comms"; valid: direct, jupyter, jupyterlab4/],
   ] as const) {
     const e = await run(process.execPath, [cli, 'bench', ...args], { timeout: 30_000 }).catch((x: { code: number; stderr: string }) => x);
     expect((e as { code: number }).code).not.toBe(0);
