@@ -2,50 +2,20 @@
 // counts as one (a long message starting like an ack is refused unparsed, and counts against the
 // rate); and a byte budget per view and second bounds what big ordinary messages cost. Each case
 // asserts what the input produced, then that the view still works (one valid message, waited for).
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CanvasEvent } from '../src/index.js';
 import { MAX_ACK_LENGTH, MAX_VIEW_BYTES_PER_SECOND } from '../src/remote/byte-rate.js';
-import { makeBystander } from './helpers/adversarial.js';
+import { floodFromChild, makeBystander } from './helpers/adversarial.js';
 import { captureReports, cleanup, makeSolidCanvas, openView, until } from './helpers/remote.js';
 
 afterEach(cleanup);
 
-const root = resolve(import.meta.dirname, '..');
 const messagesOf = (capture: ReturnType<typeof captureReports>): string[] => capture.reports.map((r) => (r as unknown as { message: string }).message);
 
 /** A key_down message (key_down events are never merged, so each one sent is one delivered). */
 const keyDown = (key: string, pad = 0): string => JSON.stringify({
   type: 'event', event: { type: 'key_down', timestamp: 1, key, modifiers: [] }, ...(pad > 0 ? { pad: 'x'.repeat(pad) } : {}),
 });
-
-/**
- * A websocket client in a child process (its sending must not share this event loop) that sends
- * `message` as fast as the server reads, for `seconds`; resolves with the number it sent.
- */
-function flood(url: string, message: string, seconds: number): Promise<number> {
-  const code = `
-    import WebSocket from 'ws';
-    const ws = new WebSocket(${JSON.stringify(url)});
-    let sent = 0;
-    ws.on('error', (e) => { console.error(e.message); process.exit(2); });
-    ws.on('open', () => {
-      const end = Date.now() + ${seconds * 1000};
-      const timer = setInterval(() => {
-        if (Date.now() > end) { clearInterval(timer); console.log(sent); ws.terminate(); return; }
-        for (let i = 0; i < 100 && ws.bufferedAmount < 4 * 2 ** 20; i++) { ws.send(${JSON.stringify(message)}); sent++; }
-      }, 5);
-    });`;
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (status) => (status === 0 ? res(Number(out.trim())) : rej(new Error(`flood client failed: ${err}`))));
-  });
-}
 
 describe('acknowledgements', () => {
   it('a long message that starts like an ack is refused unparsed: it settles no frame; a short ack then does', async () => {
@@ -109,7 +79,7 @@ describe('the byte budget per view', () => {
       const message = keyDown('flood', 16_000);
       const seconds = 3;
       const started = performance.now();
-      const sent = await flood(`ws://127.0.0.1:${port}${s.canvas.socketPath}`, message, seconds);
+      const sent = await floodFromChild(`ws://127.0.0.1:${port}${s.canvas.socketPath}`, message, seconds);
       const elapsed = (performance.now() - started) / 1000;
       const perSecond = Math.floor(MAX_VIEW_BYTES_PER_SECOND / message.length);
       console.log(`byte flood: ${sent} messages of ${message.length} bytes sent in ${seconds} s; ${delivered} delivered (budget ${perSecond} a second)`);

@@ -3,52 +3,20 @@
 // and without a token, views that never acknowledge or never read, half-open HTTP requests
 // (slowloris), and 100 abrupt disconnects in the middle of frames. After each: the process is
 // alive, the other views keep receiving frames, and memory is bounded.
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCode, PROTOCOL_VERSION, type CanvasEvent } from '../src/index.js';
-import { makeBystander, settledMemory } from './helpers/adversarial.js';
+import { floodFromChild, makeBystander, settledMemory } from './helpers/adversarial.js';
 import { captureReports, cleanup, makeSolidCanvas, openView, sleep, until } from './helpers/remote.js';
 
 afterEach(cleanup);
 
 const MB = 2 ** 20;
-const root = resolve(import.meta.dirname, '..');
 
 /** Reports other than a peer going away are failures here. */
 const unexpected = (reports: { message: string }[]): string[] =>
   reports.map((r) => r.message).filter((m) => !/ECONNRESET|EPIPE|more than \d+ (events|bytes of messages)/.test(m));
-
-/**
- * Runs a websocket client in a child process (so its sending does not share this event loop
- * with the server) that sends `perTick` messages every 10 ms for `seconds`; resolves with the
- * number of messages it sent.
- */
-function flood(url: string, message: string, perTick: number, seconds: number): Promise<number> {
-  const code = `
-    import WebSocket from 'ws';
-    const ws = new WebSocket(${JSON.stringify(url)});
-    let sent = 0;
-    ws.on('error', (e) => { console.error(e.message); process.exit(2); });
-    ws.on('open', () => {
-      const end = Date.now() + ${seconds * 1000};
-      const timer = setInterval(() => {
-        if (Date.now() > end) { clearInterval(timer); console.log(sent); ws.terminate(); return; }
-        if (ws.bufferedAmount > 4 * 2 ** 20) return; // the server reads slower than we write
-        for (let i = 0; i < ${perTick}; i++) { ws.send(${JSON.stringify(message)}); sent++; }
-      }, 10);
-    });`;
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (status) => (status === 0 ? res(Number(out.trim())) : rej(new Error(`flood client failed: ${err}`))));
-  });
-}
 
 describe('an event flood: 10^5 events per second from one view for 5 s', () => {
   it('is rate limited; a second view of the same canvas keeps its frame rate; memory bounded', async () => {
@@ -67,7 +35,7 @@ describe('an event flood: 10^5 events per second from one view for 5 s', () => {
       const { port } = await s.canvas.server();
       const move = JSON.stringify({ type: 'event', event: { type: 'pointer_move', timestamp: 1, x: 3, y: 4, button: 0, buttons: [], modifiers: [], touches: {} } });
       const start = watcher.frames.length;
-      const sent = await flood(`ws://127.0.0.1:${port}${s.canvas.socketPath}`, move, 1000, 5);
+      const sent = await floodFromChild(`ws://127.0.0.1:${port}${s.canvas.socketPath}`, move, 5, { perTick: 1000, intervalMs: 10 });
       const floodFps = (watcher.frames.length - start) / 5;
       console.log(`event flood: ${sent} messages sent in 5 s; ${delivered} pointer_move delivered; watcher ${baselineFps} fps before, ${floodFps} fps during`);
       // The client really sent a flood (it aims at 10^5 a second; it stops writing only when the

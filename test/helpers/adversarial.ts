@@ -1,11 +1,16 @@
 // Helpers of the adversarial suites: a "bystander" canvas whose view must keep receiving frames
 // whatever an attacker does, forced garbage collection for memory bounds, and raw HTTP/TCP
-// requests with headers a browser would not let a page choose.
+// requests with headers a browser would not let a page choose, and a flooding client in a child
+// process.
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { resolve } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { expect } from 'vitest';
 import { makeSolidCanvas, openView, sleep, type SolidCanvas, type ViewClient } from './remote.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
 
 v8.setFlagsFromString('--expose-gc');
 const gcFunction = vm.runInNewContext('gc') as () => void;
@@ -92,4 +97,33 @@ export function rawRequest(port: number, request: string, ms = 3000): Promise<Ra
 /** A GET with the given Host header (null: none) and `Connection: close`. */
 export function get(port: number, path: string, host: string | null = `127.0.0.1:${port}`, extra = ''): Promise<RawResponse> {
   return rawRequest(port, `GET ${path} HTTP/1.1\r\n${host === null ? '' : `Host: ${host}\r\n`}${extra}Connection: close\r\n\r\n`);
+}
+
+/**
+ * A websocket client in a child process (its sending must not share this event loop with the
+ * server) that sends `message` to `url` for `seconds`: up to `perTick` every `intervalMs`, never
+ * with more than 4 MiB waiting in its socket (the server reads slower than it writes). Resolves
+ * with the number of messages it sent.
+ */
+export function floodFromChild(url: string, message: string, seconds: number, { perTick = 100, intervalMs = 5 } = {}): Promise<number> {
+  const code = `
+    import WebSocket from 'ws';
+    const ws = new WebSocket(${JSON.stringify(url)});
+    let sent = 0;
+    ws.on('error', (e) => { console.error(e.message); process.exit(2); });
+    ws.on('open', () => {
+      const end = Date.now() + ${seconds * 1000};
+      const timer = setInterval(() => {
+        if (Date.now() > end) { clearInterval(timer); console.log(sent); ws.terminate(); return; }
+        for (let i = 0; i < ${perTick} && ws.bufferedAmount < 4 * 2 ** 20; i++) { ws.send(${JSON.stringify(message)}); sent++; }
+      }, ${intervalMs});
+    });`;
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (status) => (status === 0 ? res(Number(out.trim())) : rej(new Error(`flood client failed: ${err}`))));
+  });
 }
