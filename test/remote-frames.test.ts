@@ -184,7 +184,10 @@ describe('view resize', () => {
     // An older view that never acknowledges (Notebook 7 left one behind) stops deciding once its
     // first frame has waited STALLED_AFTER_MS: the newer view's size is followed.
     const stale = await openView(canvas, { autoAck: false, size: { width: 36, height: 24 } });
-    await stale.waitFor(() => stale.lastFrame()?.header.width === 36, 3000, 'a 36-wide frame');
+    // Its size is sent after the hello, so its frames may all be at the previous size (it never
+    // acknowledges, so no later frame reaches it); the canvas following it is what counts here.
+    await stale.waitFor(() => stale.frames.length > 0, 3000, 'a first frame');
+    await until(() => canvas.getPhysicalSize()[0] === 36, 3000, 'the canvas at the stale view\'s 36x24');
     await sleep(STALLED_AFTER_MS + 100); // the rule is about time: a frame unacknowledged for that long
     const fresh = await openView(canvas, { size: { width: 30, height: 20 } });
     await fresh.waitFor(() => fresh.lastFrame()?.header.width === 30, 3000, 'a 30-wide frame for the live view');
