@@ -1,21 +1,30 @@
-// The event vocabulary, defined once: event types and fields, the limits a view's events must
-// keep to, modifier order, and the rule for merging events where only the latest state matters.
-// The canvas's queue (src/canvas/emitter.ts), the wire protocol's validation
-// (src/remote/protocol.ts) and the browser widget's throttle all use it, so they cannot drift
-// apart. Names and fields follow the jupyter_rfb / rendercanvas event spec (snake_case), so
-// handlers written for those port over unchanged.
+// The event vocabulary, defined once: event types and fields, the field table that says what each
+// field must be (EVENT_FIELDS: types, ranges, lengths, clamps), modifier order, and the merge table
+// (EVENTS_THAT_MERGE) for events where only the latest state matters. The canvas's checks
+// (src/canvas/events.ts checkEvent), the wire protocol's validation (src/remote/protocol.ts
+// parseEvent, through readEventFields here) and the browser widget's throttle (mergeEvents) all
+// read these tables, so they cannot drift apart: a limit changed here changes what the canvas
+// and the server accept alike. Names and fields follow the jupyter_rfb / rendercanvas event spec
+// (snake_case), so handlers written for those port over unchanged.
 //
-// A leaf: it imports nothing, and runs in Node and in the browser bundle alike.
+// A leaf: it imports nothing (the callers turn the problems it finds into their own typed
+// errors), and runs in Node and in the browser bundle alike.
 
 /** Keyboard modifiers, always listed in this order. */
 export type Modifier = 'Alt' | 'Control' | 'Meta' | 'Shift';
 /** The order modifiers are listed in. */
 export const MODIFIER_ORDER: readonly Modifier[] = ['Alt', 'Control', 'Meta', 'Shift'];
 
-/** Mouse buttons: 0 none, 1 left, 2 right, 3 middle, 4 back, 5 forward. */
+/**
+ * Mouse buttons: 0 none, 1 left, 2 right, 3 middle, 4 back, 5 forward. A pointer event's `button`
+ * (the one that changed) may be 0; its `buttons` (those held) are 1..5 only, as in jupyter_rfb,
+ * whose views build the list from the DOM `buttons` bitmask: "none" is an empty list.
+ */
 export type Button = 0 | 1 | 2 | 3 | 4 | 5;
 /** The highest button number. */
 export const MAX_BUTTON = 5;
+/** The buttons a `buttons` list may hold, in order: 1..{@link MAX_BUTTON} (0, none, is never held). */
+export const HELD_BUTTONS: readonly Button[] = [1, 2, 3, 4, 5];
 
 /** Fields every event has. */
 export interface BaseEvent {
@@ -52,7 +61,7 @@ export interface PointerEvent extends BaseEvent {
   y: number;
   /** The button that changed (0 for moves). */
   button: Button;
-  /** Buttons held, sorted. */
+  /** Buttons held (1..5, never 0), sorted. */
   buttons: Button[];
   modifiers: Modifier[];
   /** Number of touch points (0 for a mouse). */
@@ -132,8 +141,6 @@ export const WIRE_EVENT_TYPES: readonly WireEventType[] = [
 ];
 /** Every event type, in spec order. */
 export const EVENT_TYPES: readonly EventType[] = [...WIRE_EVENT_TYPES, 'before_draw'];
-/** Event types that {@link mergeEvents} may merge (rendercanvas's `_EVENTS_THAT_MERGE`). */
-export const EVENTS_THAT_MERGE: readonly EventType[] = ['pointer_move', 'wheel', 'resize'];
 
 // ---- limits on what a view sends (the server rejects more; the widget never sends more) ----
 
@@ -147,6 +154,10 @@ export const MAX_TEXT_LENGTH = 256;
 export const MAX_INPUT_TYPE_LENGTH = 64;
 /** Coordinates and deltas beyond ± this are clamped (a view is never a million pixels wide). */
 export const MAX_COORDINATE = 1e6;
+/** Largest physical size (`pwidth`, `pheight`) and touch pointer id. */
+export const MAX_PHYSICAL = 2 ** 31;
+/** Smallest and largest pixel ratio a view's resize keeps; others are clamped to these. */
+export const RATIO_RANGE: readonly [number, number] = [0.01, 100];
 
 const TYPE_SET = new Set<string>(EVENT_TYPES);
 
@@ -155,27 +166,266 @@ export function isEventType(type: unknown): type is EventType {
   return typeof type === 'string' && TYPE_SET.has(type);
 }
 
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+// ---- the field table ------------------------------------------------------------------------
+
+/**
+ * What one field of an event must be. `checkEvent` (the canvas) refuses an event whose field breaks
+ * its spec, and `parseEvent` (the wire) refuses the same ones; what the wire accepts it also
+ * cleans: numbers pulled into `clamp`, sets in spec order without repeats, a `countOf` field
+ * computed instead of read. The canvas takes accepted values as given (a caller's coordinates
+ * beyond the clamp are its own business; only what comes off the wire is untrusted). Every field
+ * is required: the spec has no optional event field.
+ */
+export type FieldSpec<N extends string = string> =
+  | NumberField<N> | IntegerField<N> | StringField<N> | BooleanField<N> | SetField<N> | TouchesField<N>;
+
+/** A finite number; at least `min` (above it, with `exclusiveMin`); on the wire clamped to `clamp`. */
+export interface NumberField<N extends string = string> {
+  kind: 'number';
+  name: N;
+  min?: number;
+  exclusiveMin?: boolean;
+  /** Where the wire clamps an accepted value to: [low, high]. */
+  clamp?: readonly [number, number];
+  /** The unit, shown in messages ("seconds"). */
+  unit?: string;
+}
+/** An integer from `min` to `max`; with `countOf`, the wire sets it to that field's entry count. */
+export interface IntegerField<N extends string = string> {
+  kind: 'integer';
+  name: N;
+  min: number;
+  max: number;
+  /** The field whose entries this counts (`ntouches` counts `touches`): derived on the wire. */
+  countOf?: string;
+}
+/** A string of at most `maxLength` UTF-16 code units. */
+export interface StringField<N extends string = string> {
+  kind: 'string';
+  name: N;
+  maxLength: number;
+}
+/** true or false. */
+export interface BooleanField<N extends string = string> {
+  kind: 'boolean';
+  name: N;
+}
+/** An array of at most `maxLength` entries, each one of `values`; the wire returns them in `values` order, once each. */
+export interface SetField<N extends string = string> {
+  kind: 'set';
+  name: N;
+  values: readonly (string | number)[];
+  maxLength: number;
+  /** What the entries are, for messages ("button numbers"); the values are listed without it. */
+  noun?: string;
+}
+/** An object of at most `maxCount` points keyed by integer id 0..`maxId`, each with `fields`. */
+export interface TouchesField<N extends string = string> {
+  kind: 'touches';
+  name: N;
+  maxCount: number;
+  maxId: number;
+  fields: readonly FieldSpec[];
+}
+
+const number = <N extends string>(name: N, o: Omit<NumberField, 'kind' | 'name'> = {}): NumberField<N> => ({ kind: 'number', name, ...o });
+const integer = <N extends string>(name: N, min: number, max: number, countOf?: string): IntegerField<N> =>
+  ({ kind: 'integer', name, min, max, ...(countOf === undefined ? {} : { countOf }) });
+const string = <N extends string>(name: N, maxLength: number): StringField<N> => ({ kind: 'string', name, maxLength });
+
+const COORDINATE: Omit<NumberField, 'kind' | 'name'> = { clamp: [-MAX_COORDINATE, MAX_COORDINATE] };
+const TIMESTAMP = number('timestamp', { unit: 'seconds', clamp: [0, Number.MAX_VALUE] });
+const X = number('x', COORDINATE);
+const Y = number('y', COORDINATE);
+const BUTTONS: SetField<'buttons'> = { kind: 'set', name: 'buttons', values: HELD_BUTTONS, maxLength: MAX_BUTTON, noun: 'button numbers' };
+const MODIFIERS: SetField<'modifiers'> = { kind: 'set', name: 'modifiers', values: MODIFIER_ORDER, maxLength: MODIFIER_ORDER.length };
+const KEY = [TIMESTAMP, string('key', MAX_KEY_LENGTH), MODIFIERS] as const;
+const SIMPLE = [TIMESTAMP] as const;
+
+/** The fields of one touch point of a pointer event's `touches`. */
+export const TOUCH_FIELDS: readonly FieldSpec<keyof Touch>[] = [X, Y, number('pressure', { clamp: [0, 1] })];
+
+const POINTER = [
+  TIMESTAMP, X, Y, integer('button', 0, MAX_BUTTON), BUTTONS, MODIFIERS, integer('ntouches', 0, MAX_TOUCHES, 'touches'),
+  { kind: 'touches', name: 'touches', maxCount: MAX_TOUCHES, maxId: MAX_PHYSICAL, fields: TOUCH_FIELDS } as TouchesField<'touches'>,
+] as const;
+
+/** The names of an event type's fields (all but `type`). */
+export type FieldName<T extends EventType> = Exclude<keyof EventMap[T], 'type'> & string;
+/** A field table: the specs of every field of every event type. */
+export type FieldTable = { readonly [T in EventType]: readonly FieldSpec<FieldName<T>>[] };
+
+const TABLE = {
+  resize: [TIMESTAMP, number('width', { min: 0, clamp: [0, MAX_COORDINATE] }), number('height', { min: 0, clamp: [0, MAX_COORDINATE] }),
+    integer('pwidth', 0, MAX_PHYSICAL), integer('pheight', 0, MAX_PHYSICAL),
+    number('ratio', { min: 0, exclusiveMin: true, clamp: RATIO_RANGE })],
+  pointer_down: POINTER, pointer_up: POINTER, pointer_move: POINTER, pointer_enter: POINTER, pointer_leave: POINTER, double_click: POINTER,
+  wheel: [TIMESTAMP, X, Y, number('dx', COORDINATE), number('dy', COORDINATE), BUTTONS, MODIFIERS],
+  key_down: KEY, key_up: KEY,
+  char: [TIMESTAMP, string('data', MAX_TEXT_LENGTH), { kind: 'boolean', name: 'is_composing' } as BooleanField<'is_composing'>,
+    string('input_type', MAX_INPUT_TYPE_LENGTH)],
+  focus_in: SIMPLE, focus_out: SIMPLE, close: SIMPLE, before_draw: SIMPLE,
+} as const satisfies FieldTable;
+
+// Compile-time completeness: a field added to an event interface but not to the table fails here.
+type Unlisted = { [T in EventType]: Exclude<FieldName<T>, (typeof TABLE)[T][number]['name']> }[EventType];
+const tableIsComplete: [Unlisted] extends [never] ? true : Unlisted = true;
+void tableIsComplete;
+
+/**
+ * Every field of every event type and what it must be, in spec order: the one table that the
+ * canvas's `checkEvent` and the wire's `parseEvent` both read (see {@link FieldSpec}).
+ */
+export const EVENT_FIELDS: FieldTable = TABLE;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isIntegerRun(values: readonly (string | number)[]): values is readonly number[] {
+  return values.length > 2 && values.every((v, i) => typeof v === 'number' && Number.isInteger(v) && (i === 0 || v === (values[i - 1] as number) + 1));
+}
+
+/** What a field must be, in words, as error messages say it: "an integer from 0 to 5". */
+export function describeField(spec: FieldSpec): string {
+  switch (spec.kind) {
+    case 'number': {
+      const bound = spec.min === undefined ? '' : ` ${spec.exclusiveMin ? '>' : '>='} ${spec.min}`;
+      return `a finite number${bound}${spec.unit ? ` (${spec.unit})` : ''}`;
+    }
+    case 'integer':
+      return `an integer from ${spec.min} to ${spec.max}`;
+    case 'string':
+      return `a string of at most ${spec.maxLength} characters`;
+    case 'boolean':
+      return 'a boolean';
+    case 'set': {
+      const values = isIntegerRun(spec.values) ? `${spec.values[0]}..${spec.values[spec.values.length - 1]}` : spec.values.map((v) => JSON.stringify(v)).join(', ');
+      return `an array of ${spec.noun ? `${spec.noun} ` : ''}${values} (at most ${spec.maxLength} entries)`;
+    }
+    case 'touches':
+      return `an object of at most ${spec.maxCount} touch points keyed by integer pointer id 0..${spec.maxId}, each { ${spec.fields.map((f) => f.name).join(', ')} }`;
+  }
+}
+
+/** A field of an event that breaks its spec in {@link EVENT_FIELDS}. */
+export interface FieldProblem {
+  /** Which field, quoted: `"x"`, or `"pressure" of each touch point` for a field inside `touches`. */
+  field: string;
+  /** What it must be ({@link describeField}). */
+  expected: string;
+  /** The value given; undefined when the field is missing. */
+  got: unknown;
+}
+
+/** What {@link readEventFields} found. */
+export interface ReadFields {
+  /** The fields by name, cleaned as the wire cleans them (undefined where a field broke its spec). */
+  fields: Record<string, unknown>;
+  /** Every field that broke its spec, in table order; empty when the event is valid. */
+  problems: FieldProblem[];
+}
+
+function readField(spec: FieldSpec, v: unknown, field: string, problems: FieldProblem[]): unknown {
+  const bad = (): undefined => {
+    problems.push({ field, expected: describeField(spec), got: v });
+    return undefined;
+  };
+  switch (spec.kind) {
+    case 'number': {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return bad();
+      if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) return bad();
+      return spec.clamp ? Math.min(spec.clamp[1], Math.max(spec.clamp[0], v)) : v;
+    }
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) && v >= spec.min && v <= spec.max ? v : bad();
+    case 'string':
+      return typeof v === 'string' && v.length <= spec.maxLength ? v : bad();
+    case 'boolean':
+      return typeof v === 'boolean' ? v : bad();
+    case 'set': {
+      const values = spec.values as readonly unknown[];
+      if (!Array.isArray(v) || v.length > spec.maxLength || !v.every((x) => values.includes(x))) return bad();
+      return values.filter((x) => v.includes(x)); // spec order, once each
+    }
+    case 'touches': {
+      if (!isRecord(v) || Object.keys(v).length > spec.maxCount) return bad();
+      const out: Record<number, Record<string, unknown>> = {};
+      for (const [key, point] of Object.entries(v)) {
+        const id = Number(key);
+        if (!Number.isInteger(id) || String(id) !== key || id < 0 || id > spec.maxId || !isRecord(point)) return bad();
+        out[id] = readFields(spec.fields, point, ' of each touch point', problems);
+      }
+      return out;
+    }
+  }
+}
+
+function readFields(specs: readonly FieldSpec[], raw: Record<string, unknown>, where: string, problems: FieldProblem[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of specs) out[spec.name] = readField(spec, raw[spec.name], `"${spec.name}"${where}`, problems);
+  return out;
 }
 
 /**
- * Merges `next` into `last` when only the latest state matters, or returns undefined:
+ * Reads the fields of an event of type `type` from `raw` by {@link EVENT_FIELDS}: every field
+ * that breaks its spec, and the fields cleaned (clamped, sets in spec order, only the table's
+ * fields). With `derive` (the wire), a `countOf` field is not read but set to the entry count of
+ * the field it counts, so a view cannot send a touch count that disagrees with its touches.
+ */
+export function readEventFields(type: EventType, raw: Readonly<Record<string, unknown>>, derive = false): ReadFields {
+  const problems: FieldProblem[] = [];
+  const specs: readonly FieldSpec[] = EVENT_FIELDS[type];
+  const read = derive ? specs.filter((s) => !(s.kind === 'integer' && s.countOf !== undefined)) : specs;
+  const cleaned = readFields(read, raw, '', problems);
+  const fields: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const counted = derive && spec.kind === 'integer' ? spec.countOf : undefined;
+    fields[spec.name] = counted === undefined ? cleaned[spec.name] : Object.keys((cleaned[counted] as object | undefined) ?? {}).length;
+  }
+  return { fields, problems };
+}
+
+// ---- the merge table ------------------------------------------------------------------------
+
+/**
+ * How two consecutive events of one type merge: only when every `match` field is equal (arrays
+ * element by element), into the later event with every `sum` field added up.
+ */
+export interface MergeRule<T extends EventType = EventType> {
+  match: readonly FieldName<T>[];
+  sum: readonly FieldName<T>[];
+}
+
+/**
+ * The event types that {@link mergeEvents} merges and how (rendercanvas's `_EVENTS_THAT_MERGE`):
  * pointer_move on equal buttons/modifiers/ntouches (latest wins), wheel on equal
  * buttons/modifiers (deltas summed, latest position), resize (latest wins). Merging across a
  * button or modifier change would hide that change from handlers.
  */
+export const EVENTS_THAT_MERGE: { readonly [T in EventType]?: MergeRule<T> } = {
+  pointer_move: { match: ['buttons', 'modifiers', 'ntouches'], sum: [] },
+  wheel: { match: ['buttons', 'modifiers'], sum: ['dx', 'dy'] },
+  resize: { match: [], sum: [] },
+};
+
+function same(a: unknown, b: unknown): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * Merges `next` into `last` by {@link EVENTS_THAT_MERGE}, or returns undefined (different types,
+ * a type that does not merge, or a `match` field that differs). Without `sum` fields the result
+ * is `next` itself.
+ */
 export function mergeEvents<E extends CanvasEvent>(last: CanvasEvent, next: E): E | undefined {
-  if (last.type !== next.type) return undefined;
-  if (next.type === 'resize') return next;
-  if (next.type === 'pointer_move' && last.type === 'pointer_move') {
-    const same = sameList(last.buttons, next.buttons) && sameList(last.modifiers, next.modifiers)
-      && last.ntouches === next.ntouches;
-    return same ? next : undefined;
-  }
-  if (next.type === 'wheel' && last.type === 'wheel') {
-    const same = sameList(last.buttons, next.buttons) && sameList(last.modifiers, next.modifiers);
-    return same ? { ...next, dx: last.dx + next.dx, dy: last.dy + next.dy } : undefined;
-  }
-  return undefined;
+  if (last.type !== next.type || !Object.prototype.hasOwnProperty.call(EVENTS_THAT_MERGE, next.type)) return undefined;
+  const rule = EVENTS_THAT_MERGE[next.type] as MergeRule;
+  const [a, b] = [last as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>];
+  if (!rule.match.every((k) => same(a[k], b[k]))) return undefined;
+  if (rule.sum.length === 0) return next;
+  const merged: Record<string, unknown> = { ...b };
+  for (const k of rule.sum) merged[k] = (a[k] as number) + (b[k] as number);
+  return merged as E;
 }
