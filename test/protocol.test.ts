@@ -42,8 +42,11 @@ describe('parseEvent: limits, just inside and just outside', () => {
     [`input_type of ${MAX_INPUT_TYPE_LENGTH} vs ${MAX_INPUT_TYPE_LENGTH + 1}`, char({ input_type: 'i'.repeat(MAX_INPUT_TYPE_LENGTH) }), char({ input_type: 'i'.repeat(MAX_INPUT_TYPE_LENGTH + 1) }), /"input_type" must be a string of at most 64/],
     ['button 5 vs 6', pointer({ button: 5 }), pointer({ button: 6 }), /"button" must be an integer from 0 to 5/],
     ['button 0 vs -1', pointer({ button: 0 }), pointer({ button: -1 }), /"button" must be an integer from 0 to 5/],
-    ['buttons [1..5] vs [6]', pointer({ buttons: [5, 4, 3, 2, 1] }), pointer({ buttons: [6] }), /"buttons" must be a list of button numbers 1..5/],
-    ['4 modifiers vs 5', key({ modifiers: ['Shift', 'Meta', 'Control', 'Alt'] }), key({ modifiers: ['Shift', 'Meta', 'Control', 'Alt', 'Alt'] }), /"modifiers" must be a list of Alt, Control, Meta, Shift/],
+    ['buttons [1..5] vs [6]', pointer({ buttons: [5, 4, 3, 2, 1] }), pointer({ buttons: [6] }), /"buttons" must be an array of button numbers 1\.\.5 \(at most 5 entries\)/],
+    ['buttons [1] vs [0] (0 is no button: never held)', pointer({ buttons: [1] }), pointer({ buttons: [0] }), /"buttons" must be an array of button numbers 1\.\.5/],
+    ['4 modifiers vs 5', key({ modifiers: ['Shift', 'Meta', 'Control', 'Alt'] }), key({ modifiers: ['Shift', 'Meta', 'Control', 'Alt', 'Alt'] }), /"modifiers" must be an array of "Alt", "Control", "Meta", "Shift" \(at most 4 entries\)/],
+    ['ratio just above 0 vs 0', resize({ ratio: Number.MIN_VALUE }), resize({ ratio: 0 }), /"ratio" must be a finite number > 0/],
+    ['width 0 vs -1', resize({ width: 0 }), resize({ width: -1 }), /"width" must be a finite number >= 0/],
     ['pwidth 2^31 vs 2^31 + 1', resize({ pwidth: 2 ** 31 }), resize({ pwidth: 2 ** 31 + 1 }), /"pwidth" must be an integer from 0 to 2147483648/],
     ['pheight 0 vs -1', resize({ pheight: 0 }), resize({ pheight: -1 }), /"pheight" must be an integer from 0 to/],
     ['timestamp 0 vs NaN', key({ timestamp: 0 }), key({ timestamp: Number.NaN }), /"timestamp" must be a finite number/],
@@ -68,12 +71,13 @@ describe('parseEvent: each field rejected', () => {
     ['x a string', pointer({ x: '1' }), /"x" must be a finite number/],
     ['y infinite', pointer({ y: Infinity }), /"y" must be a finite number/],
     ['button 1.5', pointer({ button: 1.5 }), /"button" must be an integer/],
-    ['buttons not a list', pointer({ buttons: 1 }), /"buttons" must be a list/],
-    ['modifiers unknown name', pointer({ modifiers: ['Hyper'] }), /"modifiers" must be a list of Alt, Control, Meta, Shift/],
+    ['buttons not a list', pointer({ buttons: 1 }), /"buttons" must be an array/],
+    ['modifiers unknown name', pointer({ modifiers: ['Hyper'] }), /"modifiers" must be an array of "Alt", "Control", "Meta", "Shift"/],
     ['touches a list', pointer({ touches: [] }), /"touches" must be an object/],
     ['touch id not an integer', pointer({ touches: { a: { x: 1, y: 1, pressure: 0 } } }), /keyed by integer pointer id/],
     ['touch point not an object', pointer({ touches: { 1: 5 } }), /keyed by integer pointer id/],
-    ['touch pressure missing', pointer({ touches: { 1: { x: 1, y: 1 } } }), /"pressure" must be a finite number/],
+    ['touch pressure missing', pointer({ touches: { 1: { x: 1, y: 1 } } }), /"pressure" of each touch point must be a finite number/],
+    ['touch id not canonical', pointer({ touches: { '01': { x: 1, y: 1, pressure: 0 } } }), /keyed by integer pointer id 0\.\.2147483648/],
     ['wheel dx missing', wheel({ dx: undefined }), /"dx" must be a finite number/],
     ['wheel dy null', wheel({ dy: null }), /"dy" must be a finite number/],
     ['key not a string', key({ key: 65 }), /"key" must be a string/],
@@ -100,11 +104,13 @@ describe('parseEvent: what comes out', () => {
     if (e.type === 'pointer_down') expect(e.buttons[0]).toBe(1);
   });
 
-  test('coordinates and deltas are clamped to ±MAX_COORDINATE, pressure to 0..1, ratio to 0.01..100', () => {
+  test('coordinates and deltas are clamped to ±MAX_COORDINATE, pressure to 0..1, ratio (> 0) to 0.01..100', () => {
     expect(parseEvent(wheel({ x: -1e9, dy: 1e12 }))).toMatchObject({ x: -MAX_COORDINATE, dy: MAX_COORDINATE });
     expect(parseEvent(pointer({ touches: { 3: { x: 1, y: 1, pressure: 7 } } }))).toMatchObject({ touches: { 3: { pressure: 1 } } });
     expect(parseEvent(resize({ ratio: 1000 }))).toMatchObject({ ratio: 100 });
-    expect(parseEvent(resize({ ratio: 0 }))).toMatchObject({ ratio: 0.01 });
+    expect(parseEvent(resize({ ratio: 0.001 }))).toMatchObject({ ratio: 0.01 });
+    expect(parseEvent(resize({ width: 2e6 }))).toMatchObject({ width: MAX_COORDINATE });
+    expect(parseEvent(key({ timestamp: -5 }))).toMatchObject({ timestamp: 0 });
   });
 
   test('every wire type parses; focus and close carry only type and timestamp', () => {

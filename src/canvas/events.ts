@@ -1,10 +1,11 @@
-// The event types a canvas receives. The vocabulary itself (types, fields, limits, the merge
-// rule) is defined once in src/events/vocabulary.ts, shared with the wire protocol and the browser
-// widget; this module adds what only the canvas needs: type and field checks that throw, and its
-// clock.
+// The event types a canvas receives. The vocabulary itself (types, the field table, limits, the
+// merge table) is defined once in src/events/vocabulary.ts, shared with the wire protocol and the
+// browser widget; this module adds what only the canvas needs: type and field checks that throw
+// (reading the same field table as the wire's parseEvent, so both accept the same events), and
+// its clock.
 import { InvalidArgumentError, UnknownEventTypeError } from '../errors.js';
 import {
-  EVENT_TYPES, isEventType, MAX_BUTTON, MODIFIER_ORDER, type CanvasEvent, type EventType, type Touch,
+  EVENT_TYPES, isEventType, readEventFields, type CanvasEvent, type EventType, type FieldProblem,
 } from '../events/vocabulary.js';
 
 export * from '../events/vocabulary.js';
@@ -24,41 +25,27 @@ export function now(): number {
 
 // ---- field checks of events given to handleEvent --------------------------------------------
 
-type FieldCheck = [name: string, expected: string, ok: (v: unknown) => boolean];
+/** A value as a message shows it: JSON where it has one, cut short; NaN and Infinity as such. */
+function shown(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    text = undefined;
+  }
+  text ??= String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
 
-const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-const nonNegative = (v: unknown): boolean => finite(v) && (v as number) >= 0;
-const isButton = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_BUTTON;
-const buttonList = (v: unknown): boolean => Array.isArray(v) && v.every(isButton);
-const modifierList = (v: unknown): boolean => Array.isArray(v) && v.every((m) => (MODIFIER_ORDER as readonly unknown[]).includes(m));
-const touchMap = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v)
-  && Object.values(v as object).every((t) => t !== null && typeof t === 'object' && finite((t as Touch).x) && finite((t as Touch).y));
-
-const BUTTONS: FieldCheck = ['buttons', 'an array of buttons 0..5', buttonList];
-const MODIFIERS: FieldCheck = ['modifiers', `an array of ${MODIFIER_ORDER.map((m) => `"${m}"`).join(', ')}`, modifierList];
-const XY: FieldCheck[] = [['x', 'a finite number', finite], ['y', 'a finite number', finite]];
-const POINTER: FieldCheck[] = [...XY, ['button', 'an integer 0..5', isButton], BUTTONS, MODIFIERS,
-  ['ntouches', 'an integer >= 0', (v) => Number.isInteger(v) && (v as number) >= 0],
-  ['touches', 'an object of pointer id -> { x, y, pressure }', touchMap]];
-const FIELDS: Record<EventType, FieldCheck[]> = {
-  resize: [['width', 'a number >= 0', nonNegative], ['height', 'a number >= 0', nonNegative],
-    ['pwidth', 'an integer >= 0', (v) => Number.isInteger(v) && (v as number) >= 0],
-    ['pheight', 'an integer >= 0', (v) => Number.isInteger(v) && (v as number) >= 0],
-    ['ratio', 'a number > 0', (v) => finite(v) && (v as number) > 0]],
-  pointer_down: POINTER, pointer_up: POINTER, pointer_move: POINTER, pointer_enter: POINTER,
-  pointer_leave: POINTER, double_click: POINTER,
-  wheel: [...XY, ['dx', 'a finite number', finite], ['dy', 'a finite number', finite], BUTTONS, MODIFIERS],
-  key_down: [['key', 'a string (KeyboardEvent.key)', (v) => typeof v === 'string'], MODIFIERS],
-  key_up: [['key', 'a string (KeyboardEvent.key)', (v) => typeof v === 'string'], MODIFIERS],
-  char: [['data', 'a string', (v) => typeof v === 'string'], ['is_composing', 'a boolean', (v) => typeof v === 'boolean'],
-    ['input_type', 'a string', (v) => typeof v === 'string']],
-  focus_in: [], focus_out: [], close: [], before_draw: [],
-};
+const problemText = (p: FieldProblem): string => `${p.field} must be ${p.expected}, got ${shown(p.got)}`;
 
 /**
- * Throws unless `event` is a complete event of a known type: {@link UnknownEventTypeError} for
- * the type, {@link InvalidArgumentError} naming each missing or malformed field and what it
- * must be (e.g. a `pointer_move` without `buttons`).
+ * Throws unless `event` is a complete event of a known type whose every field keeps to the event
+ * field table (`EVENT_FIELDS`, the one the wire's `parseEvent` reads too): {@link UnknownEventTypeError}
+ * for the type, {@link InvalidArgumentError} naming each missing or malformed field, what it must
+ * be and what it was (e.g. a `pointer_move` without `buttons`, or one holding button 0).
  */
 export function checkEvent(event: unknown): asserts event is CanvasEvent {
   if (event === null || typeof event !== 'object') {
@@ -66,8 +53,6 @@ export function checkEvent(event: unknown): asserts event is CanvasEvent {
   }
   const e = event as Record<string, unknown>;
   checkEventType(e.type);
-  const problems = [['timestamp', 'a finite number (seconds)', finite] as FieldCheck, ...FIELDS[e.type]]
-    .filter(([name, , ok]) => !ok(e[name]))
-    .map(([name, expected]) => `"${name}" must be ${expected}, got ${e[name] === undefined ? 'nothing' : JSON.stringify(e[name])}`);
-  if (problems.length > 0) throw new InvalidArgumentError(`bad "${e.type}" event: ${problems.join('; ')}`);
+  const { problems } = readEventFields(e.type, e);
+  if (problems.length > 0) throw new InvalidArgumentError(`bad "${e.type}" event: ${problems.map(problemText).join('; ')}`);
 }

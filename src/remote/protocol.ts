@@ -7,11 +7,7 @@
 // control messages. View -> server: JSON only. Everything a view sends is untrusted: the parse
 // functions here validate every field and copy only what they checked.
 import { DawnRfbError, InvalidArgumentError } from '../errors.js';
-import {
-  MAX_BUTTON, MAX_COORDINATE, MAX_INPUT_TYPE_LENGTH, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES,
-  MODIFIER_ORDER, WIRE_EVENT_TYPES,
-  type Button, type Modifier, type PointerEvent, type Touch, type WireEvent,
-} from '../events/vocabulary.js';
+import { readEventFields, WIRE_EVENT_TYPES, type WireEvent } from '../events/vocabulary.js';
 
 // The widget imports the vocabulary from here, so it shares exactly one module with src.
 export * from '../events/vocabulary.js';
@@ -321,12 +317,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function num(o: Record<string, unknown>, key: string, min = -MAX_COORDINATE, max = MAX_COORDINATE): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ProtocolError(`field "${key}" must be a finite number`);
-  return Math.min(max, Math.max(min, v));
-}
-
 function int(o: Record<string, unknown>, key: string, min: number, max: number): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -335,55 +325,15 @@ function int(o: Record<string, unknown>, key: string, min: number, max: number):
   return v;
 }
 
-function str(o: Record<string, unknown>, key: string, maxLength: number): string {
-  const v = o[key];
-  if (typeof v !== 'string' || v.length > maxLength) throw new ProtocolError(`field "${key}" must be a string of at most ${maxLength} characters`);
-  return v;
-}
-
-function bool(o: Record<string, unknown>, key: string): boolean {
-  const v = o[key];
-  if (typeof v !== 'boolean') throw new ProtocolError(`field "${key}" must be a boolean`);
-  return v;
-}
-
-function modifiers(o: Record<string, unknown>): Modifier[] {
-  const v = o.modifiers;
-  if (!Array.isArray(v) || v.length > MODIFIER_ORDER.length || !v.every((m) => MODIFIER_ORDER.includes(m as Modifier))) {
-    throw new ProtocolError(`field "modifiers" must be a list of ${MODIFIER_ORDER.join(', ')}`);
-  }
-  return MODIFIER_ORDER.filter((m) => v.includes(m)); // spec order, no duplicates
-}
-
-function isButton(b: unknown): b is Button {
-  return Number.isInteger(b) && (b as number) >= 1 && (b as number) <= MAX_BUTTON;
-}
-
-function buttons(o: Record<string, unknown>): Button[] {
-  const v = o.buttons;
-  if (!Array.isArray(v) || v.length > MAX_BUTTON || !v.every(isButton)) {
-    throw new ProtocolError(`field "buttons" must be a list of button numbers 1..${MAX_BUTTON}`);
-  }
-  return [...new Set(v)].sort((a, b) => a - b);
-}
-
-function touches(o: Record<string, unknown>): Record<number, Touch> {
-  const v = o.touches;
-  if (!isRecord(v) || Object.keys(v).length > MAX_TOUCHES) throw new ProtocolError(`field "touches" must be an object of at most ${MAX_TOUCHES} touch points`);
-  const out: Record<number, Touch> = {};
-  for (const [k, t] of Object.entries(v)) {
-    const id = Number(k);
-    if (!Number.isInteger(id) || id < 0 || id > 2 ** 31 || !isRecord(t)) throw new ProtocolError('touch points must be keyed by integer pointer id with {x, y, pressure}');
-    out[id] = { x: num(t, 'x'), y: num(t, 'y'), pressure: num(t, 'pressure', 0, 1) };
-  }
-  return out;
-}
-
 /**
- * Validates an event from a view and returns a clean, typed copy (only known fields;
- * coordinates clamped to ±{@link MAX_COORDINATE}; modifiers in spec order; buttons sorted, no
- * duplicates). Throws {@link ProtocolError} saying which field broke which rule. Resize sizes are
- * returned as sent (>= 0); the canvas clamps them to its device.
+ * Validates an event from a view and returns a clean, typed copy, by the event field table
+ * (`EVENT_FIELDS`, which the canvas's `checkEvent` reads too, so whatever this accepts the canvas
+ * accepts): only the table's fields; coordinates and deltas clamped to ±`MAX_COORDINATE`, a
+ * negative timestamp to 0, pressure to 0..1, ratio to `RATIO_RANGE`; modifiers in spec order and
+ * buttons sorted, each once; `ntouches` counted from `touches`. Throws {@link ProtocolError}
+ * saying which field broke which rule (the first one; the message carries no value, so the
+ * server's reports of a broken view stay one per kind of problem). Physical resize sizes are
+ * returned as sent (integers 0..`MAX_PHYSICAL`); the canvas clamps them to its device.
  */
 export function parseEvent(raw: unknown): WireEvent {
   if (!isRecord(raw)) throw new ProtocolError('an event must be a JSON object');
@@ -392,43 +342,10 @@ export function parseEvent(raw: unknown): WireEvent {
   if (known === undefined) {
     throw new ProtocolError(`unknown event type ${JSON.stringify(type)?.slice(0, 40)}; valid: ${WIRE_EVENT_TYPES.join(', ')}`);
   }
-  const timestamp = num(raw, 'timestamp', 0, Number.MAX_VALUE);
-  switch (known) {
-    case 'resize':
-      return {
-        type: known, timestamp,
-        width: num(raw, 'width', 0), height: num(raw, 'height', 0),
-        pwidth: int(raw, 'pwidth', 0, 2 ** 31), pheight: int(raw, 'pheight', 0, 2 ** 31),
-        ratio: num(raw, 'ratio', 0.01, 100),
-      };
-    case 'wheel':
-      return {
-        type: known, timestamp, x: num(raw, 'x'), y: num(raw, 'y'), dx: num(raw, 'dx'), dy: num(raw, 'dy'),
-        buttons: buttons(raw), modifiers: modifiers(raw),
-      };
-    case 'key_down':
-    case 'key_up':
-      return { type: known, timestamp, key: str(raw, 'key', MAX_KEY_LENGTH), modifiers: modifiers(raw) };
-    case 'char':
-      return {
-        type: known, timestamp, data: str(raw, 'data', MAX_TEXT_LENGTH), is_composing: bool(raw, 'is_composing'),
-        input_type: str(raw, 'input_type', MAX_INPUT_TYPE_LENGTH),
-      };
-    case 'focus_in':
-    case 'focus_out':
-    case 'close':
-      return { type: known, timestamp };
-    default:
-      return parsePointer(known, timestamp, raw);
-  }
-}
-
-function parsePointer(type: PointerEvent['type'], timestamp: number, raw: Record<string, unknown>): PointerEvent {
-  const t = touches(raw);
-  return {
-    type, timestamp, x: num(raw, 'x'), y: num(raw, 'y'), button: int(raw, 'button', 0, MAX_BUTTON) as Button,
-    buttons: buttons(raw), modifiers: modifiers(raw), ntouches: Object.keys(t).length, touches: t,
-  };
+  const { fields, problems } = readEventFields(known, raw, true);
+  const first = problems[0];
+  if (first !== undefined) throw new ProtocolError(`field ${first.field} must be ${first.expected}`);
+  return { type: known, ...fields } as WireEvent;
 }
 
 /**
