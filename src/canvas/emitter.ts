@@ -1,16 +1,16 @@
 // The event queue and handler registry of a canvas. Events are queued as they arrive, merged where
-// only the latest state matters (the vocabulary's mergeEvents: moves, wheel deltas, resizes), and
-// dispatched in arrival order when the canvas flushes: before each draw, and when it is idle.
+// only the latest state matters (the vocabulary's merge table EVENTS_THAT_MERGE, read by its
+// mergeEvents: moves, wheel deltas, resizes), and dispatched in arrival order when the canvas
+// flushes: before each draw, and when it is idle.
 import { InvalidArgumentError, UnknownEventTypeError } from '../errors.js';
 import { reportError, reportRejection } from '../report.js';
 import { checkEvent, checkEventType, mergeEvents as mergeRule, type CanvasEvent, type EventOf, type EventType } from './events.js';
 
-// The merge rule is part of the shared event vocabulary (the widget's throttle uses it too).
 /**
  * The queue's merge rule, for callers of the public API: the event that replaces `last` and
  * `next` in a queue (the latest move or resize, wheels with summed deltas), or undefined when
- * the two do not merge. The rule itself lives in the shared event vocabulary (the widget's
- * throttle uses it too); this checks its arguments first.
+ * the two do not merge. The rule is data, `EVENTS_THAT_MERGE` in the shared event vocabulary
+ * (the widget's throttle merges by it too); this checks its arguments first.
  * @throws {UnknownEventTypeError} when either argument is not an event object of a known type.
  */
 export function mergeEvents<E extends CanvasEvent>(last: CanvasEvent, next: E): E | undefined {
