@@ -254,7 +254,7 @@ describe('EVENTS_THAT_MERGE drives mergeEvents', () => {
     for (const field of rule.sum) expect(merged[field]).toBe((a as never)[field] + (b as never)[field]);
     expect(merged.timestamp).toBe(2);
     for (const field of rule.match) {
-      const spec = EVENT_FIELDS[type].find((s) => s.name === field)!;
+      const spec = (EVENT_FIELDS[type] as readonly FieldSpec[]).find((s) => s.name === field)!;
       const changed = { ...b, [field]: otherValue(spec) } as CanvasEvent;
       expect(() => checkEvent(changed)).not.toThrow();
       expect(mergeEvents(a, changed), `${type} with another ${field}`).toBeUndefined();

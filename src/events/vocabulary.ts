@@ -181,57 +181,58 @@ export type FieldSpec<N extends string = string> =
 
 /** A finite number; at least `min` (above it, with `exclusiveMin`); on the wire clamped to `clamp`. */
 export interface NumberField<N extends string = string> {
-  kind: 'number';
-  name: N;
-  min?: number;
-  exclusiveMin?: boolean;
+  readonly kind: 'number';
+  readonly name: N;
+  readonly min?: number;
+  readonly exclusiveMin?: boolean;
   /** Where the wire clamps an accepted value to: [low, high]. */
-  clamp?: readonly [number, number];
+  readonly clamp?: readonly [number, number];
   /** The unit, shown in messages ("seconds"). */
-  unit?: string;
+  readonly unit?: string;
 }
 /** An integer from `min` to `max`; with `countOf`, the wire sets it to that field's entry count. */
 export interface IntegerField<N extends string = string> {
-  kind: 'integer';
-  name: N;
-  min: number;
-  max: number;
+  readonly kind: 'integer';
+  readonly name: N;
+  readonly min: number;
+  readonly max: number;
   /** The field whose entries this counts (`ntouches` counts `touches`): derived on the wire. */
-  countOf?: string;
+  readonly countOf?: string;
 }
 /** A string of at most `maxLength` UTF-16 code units. */
 export interface StringField<N extends string = string> {
-  kind: 'string';
-  name: N;
-  maxLength: number;
+  readonly kind: 'string';
+  readonly name: N;
+  readonly maxLength: number;
 }
 /** true or false. */
 export interface BooleanField<N extends string = string> {
-  kind: 'boolean';
-  name: N;
+  readonly kind: 'boolean';
+  readonly name: N;
 }
 /** An array of at most `maxLength` entries, each one of `values`; the wire returns them in `values` order, once each. */
 export interface SetField<N extends string = string> {
-  kind: 'set';
-  name: N;
-  values: readonly (string | number)[];
-  maxLength: number;
+  readonly kind: 'set';
+  readonly name: N;
+  readonly values: readonly (string | number)[];
+  readonly maxLength: number;
   /** What the entries are, for messages ("button numbers"); the values are listed without it. */
-  noun?: string;
+  readonly noun?: string;
 }
 /** An object of at most `maxCount` points keyed by integer id 0..`maxId`, each with `fields`. */
 export interface TouchesField<N extends string = string> {
-  kind: 'touches';
-  name: N;
-  maxCount: number;
-  maxId: number;
-  fields: readonly FieldSpec[];
+  readonly kind: 'touches';
+  readonly name: N;
+  readonly maxCount: number;
+  readonly maxId: number;
+  readonly fields: readonly FieldSpec[];
 }
 
-const number = <N extends string>(name: N, o: Omit<NumberField, 'kind' | 'name'> = {}): NumberField<N> => ({ kind: 'number', name, ...o });
-const integer = <N extends string>(name: N, min: number, max: number, countOf?: string): IntegerField<N> =>
+// Marked free of side effects so that a bundle that never reads the table (the widget) drops it.
+const number = /* @__NO_SIDE_EFFECTS__ */ <N extends string>(name: N, o: Omit<NumberField, 'kind' | 'name'> = {}): NumberField<N> => ({ kind: 'number', name, ...o });
+const integer = /* @__NO_SIDE_EFFECTS__ */ <N extends string>(name: N, min: number, max: number, countOf?: string): IntegerField<N> =>
   ({ kind: 'integer', name, min, max, ...(countOf === undefined ? {} : { countOf }) });
-const string = <N extends string>(name: N, maxLength: number): StringField<N> => ({ kind: 'string', name, maxLength });
+const string = /* @__NO_SIDE_EFFECTS__ */ <N extends string>(name: N, maxLength: number): StringField<N> => ({ kind: 'string', name, maxLength });
 
 const COORDINATE: Omit<NumberField, 'kind' | 'name'> = { clamp: [-MAX_COORDINATE, MAX_COORDINATE] };
 const TIMESTAMP = number('timestamp', { unit: 'seconds', clamp: [0, Number.MAX_VALUE] });
@@ -267,10 +268,11 @@ const TABLE = {
   focus_in: SIMPLE, focus_out: SIMPLE, close: SIMPLE, before_draw: SIMPLE,
 } as const satisfies FieldTable;
 
-// Compile-time completeness: a field added to an event interface but not to the table fails here.
+// Compile-time completeness: a field added to an event interface but not to the table fails to
+// compile here ("does not satisfy the constraint 'never'").
 type Unlisted = { [T in EventType]: Exclude<FieldName<T>, (typeof TABLE)[T][number]['name']> }[EventType];
-const tableIsComplete: [Unlisted] extends [never] ? true : Unlisted = true;
-void tableIsComplete;
+type NoneUnlisted<U extends never> = U;
+type TableIsComplete = NoneUnlisted<Unlisted>;
 
 /**
  * Every field of every event type and what it must be, in spec order: the one table that the
@@ -393,8 +395,8 @@ export function readEventFields(type: EventType, raw: Readonly<Record<string, un
  * element by element), into the later event with every `sum` field added up.
  */
 export interface MergeRule<T extends EventType = EventType> {
-  match: readonly FieldName<T>[];
-  sum: readonly FieldName<T>[];
+  readonly match: readonly FieldName<T>[];
+  readonly sum: readonly FieldName<T>[];
 }
 
 /**
