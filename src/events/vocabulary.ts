@@ -322,50 +322,66 @@ export interface FieldProblem {
 
 /** What {@link readEventFields} found. */
 export interface ReadFields {
-  /** The fields by name, cleaned as the wire cleans them (undefined where a field broke its spec). */
+  /**
+   * The event as the wire cleans it: `type`, then the table's fields by name, in table order
+   * (undefined where a field broke its spec).
+   */
   fields: Record<string, unknown>;
   /** Every field that broke its spec, in table order; empty when the event is valid. */
   problems: FieldProblem[];
 }
 
-function readField(spec: FieldSpec, v: unknown, field: string, problems: FieldProblem[]): unknown {
-  const bad = (): undefined => {
-    problems.push({ field, expected: describeField(spec), got: v });
-    return undefined;
-  };
+const BAD = Symbol('bad');
+
+/** The value of one field, cleaned; BAD when it breaks its spec (nested problems go to `problems`). */
+function readValue(spec: FieldSpec, v: unknown, problems: FieldProblem[]): unknown {
   switch (spec.kind) {
-    case 'number': {
-      if (typeof v !== 'number' || !Number.isFinite(v)) return bad();
-      if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) return bad();
+    case 'number':
+      if (typeof v !== 'number' || !Number.isFinite(v)) return BAD;
+      if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) return BAD;
       return spec.clamp ? Math.min(spec.clamp[1], Math.max(spec.clamp[0], v)) : v;
-    }
     case 'integer':
-      return typeof v === 'number' && Number.isInteger(v) && v >= spec.min && v <= spec.max ? v : bad();
+      return typeof v === 'number' && Number.isInteger(v) && v >= spec.min && v <= spec.max ? v : BAD;
     case 'string':
-      return typeof v === 'string' && v.length <= spec.maxLength ? v : bad();
+      return typeof v === 'string' && v.length <= spec.maxLength ? v : BAD;
     case 'boolean':
-      return typeof v === 'boolean' ? v : bad();
+      return typeof v === 'boolean' ? v : BAD;
     case 'set': {
+      if (!Array.isArray(v) || v.length > spec.maxLength) return BAD;
       const values = spec.values as readonly unknown[];
-      if (!Array.isArray(v) || v.length > spec.maxLength || !v.every((x) => values.includes(x))) return bad();
-      return values.filter((x) => v.includes(x)); // spec order, once each
+      for (const x of v) if (!values.includes(x)) return BAD;
+      return v.length === 0 ? [] : values.filter((x) => v.includes(x)); // spec order, once each
     }
     case 'touches': {
-      if (!isRecord(v) || Object.keys(v).length > spec.maxCount) return bad();
+      if (!isRecord(v)) return BAD;
+      const keys = Object.keys(v);
+      if (keys.length > spec.maxCount) return BAD;
       const out: Record<number, Record<string, unknown>> = {};
-      for (const [key, point] of Object.entries(v)) {
+      for (const key of keys) {
         const id = Number(key);
-        if (!Number.isInteger(id) || String(id) !== key || id < 0 || id > spec.maxId || !isRecord(point)) return bad();
-        out[id] = readFields(spec.fields, point, ' of each touch point', problems);
+        const point = v[key];
+        if (!Number.isInteger(id) || String(id) !== key || id < 0 || id > spec.maxId || !isRecord(point)) return BAD;
+        out[id] = readFields(spec.fields, point, ' of each touch point', problems, false);
       }
       return out;
     }
   }
 }
 
-function readFields(specs: readonly FieldSpec[], raw: Record<string, unknown>, where: string, problems: FieldProblem[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const spec of specs) out[spec.name] = readField(spec, raw[spec.name], `"${spec.name}"${where}`, problems);
+function readFields(
+  specs: readonly FieldSpec[], raw: Readonly<Record<string, unknown>>, where: string, problems: FieldProblem[], derive: boolean,
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
+  for (const spec of specs) {
+    if (derive && spec.kind === 'integer' && spec.countOf !== undefined) {
+      out[spec.name] = undefined; // set once what it counts is read; here to keep the table's order
+      continue;
+    }
+    const v = raw[spec.name];
+    const value = readValue(spec, v, problems);
+    if (value === BAD) problems.push({ field: `"${spec.name}"${where}`, expected: describeField(spec), got: v });
+    out[spec.name] = value === BAD ? undefined : value;
+  }
   return out;
 }
 
@@ -378,12 +394,11 @@ function readFields(specs: readonly FieldSpec[], raw: Record<string, unknown>, w
 export function readEventFields(type: EventType, raw: Readonly<Record<string, unknown>>, derive = false): ReadFields {
   const problems: FieldProblem[] = [];
   const specs: readonly FieldSpec[] = EVENT_FIELDS[type];
-  const read = derive ? specs.filter((s) => !(s.kind === 'integer' && s.countOf !== undefined)) : specs;
-  const cleaned = readFields(read, raw, '', problems);
-  const fields: Record<string, unknown> = {};
-  for (const spec of specs) {
-    const counted = derive && spec.kind === 'integer' ? spec.countOf : undefined;
-    fields[spec.name] = counted === undefined ? cleaned[spec.name] : Object.keys((cleaned[counted] as object | undefined) ?? {}).length;
+  const fields = readFields(specs, raw, '', problems, derive, { type });
+  if (derive) {
+    for (const spec of specs) {
+      if (spec.kind === 'integer' && spec.countOf !== undefined) fields[spec.name] = Object.keys((fields[spec.countOf] as object | undefined) ?? {}).length;
+    }
   }
   return { fields, problems };
 }

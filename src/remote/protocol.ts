@@ -345,7 +345,7 @@ export function parseEvent(raw: unknown): WireEvent {
   const { fields, problems } = readEventFields(known, raw, true);
   const first = problems[0];
   if (first !== undefined) throw new ProtocolError(`field ${first.field} must be ${first.expected}`);
-  return { type: known, ...fields } as WireEvent;
+  return fields as unknown as WireEvent;
 }
 
 /**
