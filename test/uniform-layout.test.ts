@@ -5,12 +5,10 @@
 // the shaders and the renderer now share.
 import { describe, expect, test } from 'vitest';
 import {
-  getDefaultDevice, InvalidArgumentError, LineMaterial, Material, MeshBasicMaterial, MeshPhongMaterial, PointsMaterial,
-  readBuffer, setReporter,
+  getDefaultDevice, InvalidArgumentError, LineMaterial, Material, MATERIAL_UNIFORM_BYTES, MeshBasicMaterial, MeshPhongMaterial,
+  PointsMaterial, readBuffer, setReporter, UniformLayout, UniformValueError, UniformWriter, UnknownUniformFieldError,
+  type UniformField, type UniformFields,
 } from '../src/index.js';
-import { UniformValueError, UnknownUniformFieldError } from '../src/resources/errors.js';
-import { MATERIAL_UNIFORM_BYTES } from '../src/resources/material.js';
-import { UniformLayout, UniformWriter, type UniformField, type UniformFields } from '../src/resources/uniform-layout.js';
 import { BufferUsage, ShaderStage } from '../src/resources/usage.js';
 import { CAMERA_UNIFORMS, OBJECT_UNIFORMS, shaderCode } from '../src/resources/wgsl.js';
 import { thrown } from './helpers/common.js';
