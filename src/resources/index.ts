@@ -1,5 +1,9 @@
 // The resources layer's public API (re-exported by src/index.ts).
-export { DeviceMismatchError } from './errors.js';
+export { DeviceMismatchError, UnknownUniformFieldError, UniformValueError } from './errors.js';
+export {
+  UniformLayout, UniformWriter,
+  type UniformField, type UniformFields, type UniformType, type UniformElementType, type UniformScalar, type UniformVector, type UniformMatrix,
+} from './uniform-layout.js';
 export { parseFormat, type BufferData, type ParsedFormat } from './format.js';
 export { Buffer, type BufferOptions, type BufferWrite } from './buffer.js';
 export {

@@ -1,11 +1,15 @@
 // pygfx-style materials. Cheap properties (colour, opacity, alpha test, clipping planes, sizes)
-// live in a uniform Buffer, so changing them uploads 192 bytes and rebuilds nothing; the others
-// (alpha config, depth state, pickWrite) shape the pipeline and are part of `pipelineKey`.
+// live in a uniform Buffer, so changing them uploads 176 or 192 bytes and rebuilds nothing; the
+// others (alpha config, depth state, pickWrite) shape the pipeline and are part of `pipelineKey`.
+// The uniform fields are declared once per class as a field table (`uniformLayout`, as pygfx's
+// `uniform_type`; a subclass extends its base's), written by name; the shader's struct is
+// generated from the same table (uniform-layout.ts), so no offset is written down twice.
 import { InvalidArgumentError } from '../errors.js';
 import { autoDepthWrite, autoRenderQueue, normalizeConfig, presetConfig, type AlphaConfig, type AlphaMethod, type AlphaMode } from './alpha.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { Buffer } from './buffer.js';
 import { describe } from './format.js';
+import { UniformLayout, UniformWriter } from './uniform-layout.js';
 import { BufferUsage } from './usage.js';
 
 /** Comparison operators of depthCompare and alphaCompare. */
@@ -22,8 +26,25 @@ export type Color = readonly [number, number, number, number?];
 
 /** The most clipping planes a material can have. */
 export const MAX_CLIPPING_PLANES = 8;
-/** Bytes of a material's uniform buffer. */
-export const MATERIAL_UNIFORM_BYTES = 192;
+
+/**
+ * The uniform fields of every material (pygfx's `Material.uniform_type`), in struct order:
+ * alphaCompare is the index of the operator in {@link COMPARES}; clipAll is 1 for "ALL"; planes
+ * past clipCount are zero. Subclasses with fields of their own extend it.
+ */
+const MATERIAL_UNIFORMS = new UniformLayout('Material', {
+  color: 'vec4f', opacity: 'f32', alphaTest: 'f32', alphaCompare: 'u32', clipCount: 'u32', clipAll: 'u32',
+  planes: `array<vec4f, ${MAX_CLIPPING_PLANES}>`,
+});
+/** A field of the base material uniform struct. */
+type MaterialUniformName = typeof MATERIAL_UNIFORMS extends UniformLayout<infer N> ? N : never;
+
+/**
+ * Bytes of the base material uniform struct (176: what MeshBasicMaterial and LineMaterial
+ * upload). A subclass with fields of its own has more: its `uniformLayout.byteSize` (192 for
+ * MeshPhongMaterial and PointsMaterial).
+ */
+export const MATERIAL_UNIFORM_BYTES = MATERIAL_UNIFORMS.byteSize;
 
 /** The names of {@link MaterialOptions}, for the unknown-option check. */
 const MATERIAL_OPTION_NAMES = optionNames<MaterialOptions>({
@@ -75,10 +96,17 @@ function compare(name: string, v: unknown): Compare {
 export abstract class Material {
   /** Which shader family draws it. */
   abstract readonly kind: 'basic' | 'phong' | 'points' | 'line';
-  /** The uniform buffer holding the cheap properties (192 bytes). */
+  /**
+   * The uniform fields of this class, in struct order (pygfx's `uniform_type`): the offsets, byte
+   * size and WGSL struct of its uniform buffer. A subclass with fields of its own overrides it
+   * with `Base.uniformLayout.extend(name, { field: type })`, which keeps the base's offsets.
+   */
+  static readonly uniformLayout: UniformLayout = MATERIAL_UNIFORMS;
+  /** This material's uniform layout (its class's `uniformLayout`). */
+  readonly uniformLayout: UniformLayout;
+  /** The uniform buffer holding the cheap properties (`uniformLayout.byteSize` bytes). */
   readonly uniformBuffer: Buffer;
-  readonly #f32: Float32Array;
-  readonly #u32: Uint32Array;
+  readonly #uniforms: UniformWriter<MaterialUniformName>;
   #planes: Plane[] = [];
   #clippingMode: 'ANY' | 'ALL' = 'ANY';
   #alpha: ReturnType<typeof presetConfig> = presetConfig('auto');
@@ -91,10 +119,11 @@ export abstract class Material {
   #color: [number, number, number, number] = [1, 1, 1, 1];
 
   constructor(options: MaterialOptions = {}) {
-    const data = new ArrayBuffer(MATERIAL_UNIFORM_BYTES);
-    this.#f32 = new Float32Array(data);
-    this.#u32 = new Uint32Array(data);
-    this.uniformBuffer = new Buffer(this.#f32, { label: 'dawn-rfb material uniforms', usage: BufferUsage.UNIFORM });
+    // The concrete class's layout: a subclass's fields are written by its own constructor.
+    this.uniformLayout = new.target.uniformLayout;
+    this.#uniforms = new UniformWriter(this.uniformLayout as UniformLayout<MaterialUniformName>);
+    // Items are floats: updateRange takes a field's offset and size divided by 4.
+    this.uniformBuffer = new Buffer(new Float32Array(this.#uniforms.data), { label: 'dawn-rfb material uniforms', usage: BufferUsage.UNIFORM });
     this.color = options.color ?? [1, 1, 1, 1];
     this.opacity = options.opacity ?? 1;
     this.alphaTest = options.alphaTest ?? 0;
@@ -119,27 +148,23 @@ export abstract class Material {
       throw new InvalidArgumentError(`color must be [r, g, b] or [r, g, b, a] numbers (linear 0..1), got ${describe(c)}`);
     }
     this.#color = [c[0], c[1], c[2], c[3] ?? 1];
-    this.#f32.set(this.#color, 0);
-    this.uniformBuffer.updateRange(0, 4); // items are floats
+    this.#set('color', this.#color);
   }
 
   /** Opacity 0..1. */
   get opacity(): number {
-    return this.#f32[4]!;
+    return this.#get('opacity');
   }
   set opacity(v: number) {
-    this.#f32[4] = unit('opacity', v);
-    this.uniformBuffer.updateRange(4, 1);
+    this.#set('opacity', unit('opacity', v));
   }
 
   /** Alpha test threshold 0..1 (0 = off). */
   get alphaTest(): number {
-    return this.#f32[5]!;
+    return this.#get('alphaTest');
   }
   set alphaTest(v: number) {
-    this.#f32[5] = unit('alphaTest', v);
-    this.uniformBuffer.updateRange(5, 1);
-    this.#alphaCompareCode();
+    this.#set('alphaTest', unit('alphaTest', v));
   }
 
   /** The alpha test's comparison. */
@@ -148,7 +173,7 @@ export abstract class Material {
   }
   set alphaCompare(v: Compare) {
     this.#alphaCompare = compare('alphaCompare', v);
-    this.#alphaCompareCode();
+    this.#set('alphaCompare', COMPARES.indexOf(this.#alphaCompare));
   }
 
   /** Clipping planes (world space). */
@@ -165,9 +190,10 @@ export abstract class Material {
       }
     }
     this.#planes = planes.map((p) => [p[0], p[1], p[2], p[3]] as const);
-    this.#u32[6] = planes.length;
-    this.#planes.forEach((p, i) => this.#f32.set(p, 16 + i * 4));
-    this.uniformBuffer.updateFull();
+    const flat = new Array<number>(MAX_CLIPPING_PLANES * 4).fill(0);
+    this.#planes.forEach((p, i) => flat.splice(i * 4, 4, ...p));
+    this.#set('clipCount', this.#planes.length);
+    this.#set('planes', flat);
   }
   /** Number of clipping planes. */
   get clippingPlaneCount(): number {
@@ -182,8 +208,7 @@ export abstract class Material {
     const m = typeof v === 'string' ? v.toUpperCase() : v;
     if (m !== 'ANY' && m !== 'ALL') throw new InvalidArgumentError(`clippingMode must be "ANY" or "ALL", got ${describe(v)}`);
     this.#clippingMode = m;
-    this.#u32[7] = m === 'ALL' ? 1 : 0;
-    this.uniformBuffer.updateRange(7, 1);
+    this.#set('clipAll', m === 'ALL' ? 1 : 0);
   }
 
   /** The alpha preset, or "custom" for a config no preset matches. */
@@ -275,19 +300,25 @@ export abstract class Material {
     return null;
   }
 
-  /** @internal Float slots 8..15 of the uniform buffer for subclasses (slot 3 = float 11 is alphaCompare). */
-  protected setSlot(i: number, v: number): void {
-    this.#f32[8 + i] = v;
-    this.uniformBuffer.updateRange(8 + i, 1);
+  /**
+   * @internal Writes the scalar uniform field `name` of this class's layout (a subclass's own
+   * field) and marks its bytes for upload.
+   * @throws {UnknownUniformFieldError} when the class's layout does not declare it.
+   */
+  protected setUniform(name: string, v: number): void {
+    this.#set(name as MaterialUniformName, v);
   }
-  /** @internal Reads a subclass slot. */
-  protected slot(i: number): number {
-    return this.#f32[8 + i]!;
+  /** @internal Reads the scalar uniform field `name` back (as stored: f32 rounding). */
+  protected uniform(name: string): number {
+    return this.#get(name as MaterialUniformName);
   }
 
-  #alphaCompareCode(): void {
-    this.#u32[11] = COMPARES.indexOf(this.#alphaCompare);
-    this.uniformBuffer.updateRange(11, 1);
+  #set(name: MaterialUniformName, v: number | ArrayLike<number>): void {
+    const f = this.#uniforms.set(name, v);
+    this.uniformBuffer.updateRange(f.offset / 4, f.size / 4);
+  }
+  #get(name: MaterialUniformName): number {
+    return this.#uniforms.get(name)[0]!;
   }
 }
 
@@ -310,6 +341,8 @@ export interface MeshPhongMaterialOptions extends MaterialOptions {
 
 /** A lit mesh material: ambient + diffuse + Blinn-Phong specular from a light at the camera. */
 export class MeshPhongMaterial extends Material {
+  /** The base material's uniform fields, then the specular exponent and the ambient level. */
+  static override readonly uniformLayout: UniformLayout = Material.uniformLayout.extend('MeshPhongMaterial', { shininess: 'f32', ambient: 'f32' });
   readonly kind = 'phong' as const;
   constructor(options: MeshPhongMaterialOptions = {}) {
     checkOptionNames('MeshPhongMaterial', options, [...MATERIAL_OPTION_NAMES, 'shininess', 'ambient']);
@@ -319,18 +352,18 @@ export class MeshPhongMaterial extends Material {
   }
   /** Specular exponent (> 0). */
   get shininess(): number {
-    return this.slot(1);
+    return this.uniform('shininess');
   }
   set shininess(v: number) {
     if (typeof v !== 'number' || !(v > 0)) throw new InvalidArgumentError(`shininess must be a number > 0, got ${describe(v)}`);
-    this.setSlot(1, v);
+    this.setUniform('shininess', v);
   }
   /** Ambient light 0..1. */
   get ambient(): number {
-    return this.slot(4);
+    return this.uniform('ambient');
   }
   set ambient(v: number) {
-    this.setSlot(4, unit('ambient', v));
+    this.setUniform('ambient', unit('ambient', v));
   }
 }
 
@@ -344,6 +377,8 @@ export interface PointsMaterialOptions extends MaterialOptions {
 
 /** Screen-space points (one quad per point, drawn instanced). */
 export class PointsMaterial extends Material {
+  /** The base material's uniform fields, then the diameter and round (1) or square (0). */
+  static override readonly uniformLayout: UniformLayout = Material.uniformLayout.extend('PointsMaterial', { size: 'f32', round: 'u32' });
   readonly kind = 'points' as const;
   constructor(options: PointsMaterialOptions = {}) {
     checkOptionNames('PointsMaterial', options, [...MATERIAL_OPTION_NAMES, 'size', 'round']);
@@ -353,18 +388,18 @@ export class PointsMaterial extends Material {
   }
   /** Diameter in logical pixels. */
   get size(): number {
-    return this.slot(0);
+    return this.uniform('size');
   }
   set size(v: number) {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new InvalidArgumentError(`size must be a finite number > 0, got ${describe(v)}`);
-    this.setSlot(0, v);
+    this.setUniform('size', v);
   }
   /** Round or square points. */
   get round(): boolean {
-    return this.slot(2) === 1;
+    return this.uniform('round') === 1;
   }
   set round(v: boolean) {
-    this.setSlot(2, v ? 1 : 0);
+    this.setUniform('round', v ? 1 : 0);
   }
 }
 

@@ -61,6 +61,7 @@ export class PipelineCache {
       lineMode: m.kind === 'line' ? (m as unknown as { mode: 'strip' | 'segments' }).mode : 'segments',
       alpha: m.alphaConfig,
       pass: targets.pass,
+      materialUniforms: m.uniformLayout,
     };
     const stripIndex = variant.kind === 'line' && variant.lineMode === 'strip' && variant.indexed ? g.indices!.indexFormat : undefined;
     const key = JSON.stringify([m.pipelineKey(), variant.hasNormals, variant.hasColors, variant.indexed, g.colors?.format, stripIndex, targets]);

@@ -14,7 +14,8 @@ import { invert, multiply, transpose } from './mat4.js';
 import { DrawableObject, type Scene } from './objects.js';
 import { ACCUM_FORMAT, DEPTH_FORMAT, PICK_FORMAT, PipelineCache, REVEAL_FORMAT, type PassTargets } from './pipelines.js';
 import { pickAt, type PickInfo } from './picking.js';
-import { COMPOSITE_WGSL } from './wgsl.js';
+import { UniformWriter } from './uniform-layout.js';
+import { CAMERA_UNIFORMS, COMPOSITE_WGSL, OBJECT_UNIFORMS } from './wgsl.js';
 import { BufferUsage, TextureUsage, ShaderStage } from './usage.js';
 
 /** Options of {@link Renderer}. All optional. */
@@ -34,9 +35,6 @@ export interface RenderStats {
   /** Pipelines created so far. */
   pipelinesCreated: number;
 }
-
-const OBJECT_UNIFORM_BYTES = 144;
-const CAMERA_UNIFORM_BYTES = 160;
 
 interface Item {
   object: DrawableObject;
@@ -89,6 +87,10 @@ export class Renderer {
   readonly #sampleCount: 1 | 4;
   readonly #pipelines: PipelineCache;
   readonly #cameraBuffer: GPUBuffer;
+  /** CPU side of the camera uniform (written by name, uploaded whole each render). */
+  readonly #camera = new UniformWriter(CAMERA_UNIFORMS);
+  /** CPU side of one object's uniform, reused for every object (each is uploaded as written). */
+  readonly #object = new UniformWriter(OBJECT_UNIFORMS);
   readonly #objectBuffers = new WeakMap<DrawableObject, GPUBuffer>();
   readonly #bindGroups = new WeakMap<DrawableObject, { material: GPUBuffer; group: GPUBindGroup }>();
   #targets: Targets | undefined;
@@ -114,7 +116,7 @@ export class Renderer {
     this.#sampleCount = sc;
     this.#picking = options.picking ?? true;
     this.#pipelines = new PipelineCache(this.#device);
-    this.#cameraBuffer = this.#device.createBuffer({ label: 'dawn-rfb camera', size: CAMERA_UNIFORM_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+    this.#cameraBuffer = this.#device.createBuffer({ label: 'dawn-rfb camera', size: CAMERA_UNIFORMS.byteSize, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     this.#stats = { drawOrder: [], pipelines: 0, pipelinesCreated: 0 };
   }
 
@@ -269,26 +271,26 @@ export class Renderer {
   }
 
   #writeCamera(camera: Camera, viewProj: Mat4, width: number, height: number): void {
-    const data = new Float32Array(CAMERA_UNIFORM_BYTES / 4);
-    data.set(viewProj, 0);
-    data.set(camera.viewMatrix, 16);
-    data.set([...camera.position, 1], 32);
-    data.set([width, height, this.#canvas.getPixelRatio(), 0], 36);
-    this.#device.queue.writeBuffer(this.#cameraBuffer, 0, data);
+    const u = this.#camera;
+    u.set('viewProj', viewProj);
+    u.set('view', camera.viewMatrix);
+    u.set('position', [...camera.position, 1]);
+    u.set('viewport', [width, height, this.#canvas.getPixelRatio(), 0]);
+    this.#device.queue.writeBuffer(this.#cameraBuffer, 0, u.data);
   }
 
   #writeObject(it: Item, pickId: number): void {
     let buffer = this.#objectBuffers.get(it.object);
     if (!buffer) {
-      buffer = this.#device.createBuffer({ label: 'dawn-rfb object', size: OBJECT_UNIFORM_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+      buffer = this.#device.createBuffer({ label: 'dawn-rfb object', size: OBJECT_UNIFORMS.byteSize, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
       this.#objectBuffers.set(it.object, buffer);
     }
-    const data = new ArrayBuffer(OBJECT_UNIFORM_BYTES);
-    const f = new Float32Array(data);
-    f.set(it.world, 0);
-    f.set(transpose(invert(it.world)), 16);
-    new Uint32Array(data)[32] = it.object.material.pickWrite ? pickId : 0;
-    this.#device.queue.writeBuffer(buffer, 0, data);
+    const u = this.#object;
+    u.set('world', it.world);
+    u.set('normal', transpose(invert(it.world)));
+    u.set('pickId', it.object.material.pickWrite ? pickId : 0);
+    // writeBuffer copies the bytes at once, so the one CPU buffer serves every object.
+    this.#device.queue.writeBuffer(buffer, 0, u.data);
   }
 
   #compositeWeighted(encoder: GPUCommandEncoder, target: GPUTexture, accum: GPUTexture, reveal: GPUTexture): void {

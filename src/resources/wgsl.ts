@@ -1,6 +1,9 @@
 // WGSL of the renderer, assembled from a few snippets by the state that shapes a pipeline. The
-// uniform structs here mirror the byte layouts written by material.ts and renderer.ts.
+// uniform structs are not written here by hand: they are generated from the field tables that
+// the CPU side writes by name (CAMERA_UNIFORMS, OBJECT_UNIFORMS here, each material class's
+// uniformLayout in material.ts), so a shader and its buffer always agree on every offset.
 import type { AlphaConfig } from './alpha.js';
+import { UniformLayout } from './uniform-layout.js';
 
 /** What a shader variant depends on. */
 export interface ShaderVariant {
@@ -13,21 +16,23 @@ export interface ShaderVariant {
   alpha: AlphaConfig;
   /** "main" (colour + pick) or "weighted" (accum + reveal + pick). */
   pass: 'main' | 'weighted';
+  /** The material's uniform layout (its class's `uniformLayout`): the struct bound at binding 2. */
+  materialUniforms: UniformLayout;
 }
 
-/** Shared declarations: camera, object and material uniforms. */
-export const COMMON_WGSL = /* wgsl */ `
-struct Camera { viewProj: mat4x4f, view: mat4x4f, position: vec4f, viewport: vec4f };
-struct Object { world: mat4x4f, normal: mat4x4f, pickId: u32, p1: u32, p2: u32, p3: u32 };
-struct Material {
-  color: vec4f, opacity: f32, alphaTest: f32, clipCount: u32, clipAll: u32,
-  size: f32, shininess: f32, round: f32, alphaCompare: u32, ambient: f32, s5: f32, s6: f32, s7: f32,
-  planes: array<vec4f, 8>,
-};
-@group(0) @binding(0) var<uniform> camera: Camera;
-@group(0) @binding(1) var<uniform> object: Object;
-@group(0) @binding(2) var<uniform> material: Material;
+/**
+ * The camera uniform (binding 0): view-projection and view matrices (column-major), the eye
+ * position (w = 1) and the viewport (physical width, height, pixel ratio, 0).
+ */
+export const CAMERA_UNIFORMS = new UniformLayout('Camera', { viewProj: 'mat4x4f', view: 'mat4x4f', position: 'vec4f', viewport: 'vec4f' });
+/**
+ * The per-object uniform (binding 1): world matrix, normal matrix (inverse transpose of world)
+ * and the pick id (0 when the object is not picked).
+ */
+export const OBJECT_UNIFORMS = new UniformLayout('Object', { world: 'mat4x4f', normal: 'mat4x4f', pickId: 'u32' });
 
+/** Declarations every variant shares after the uniforms: the varyings and helper functions. */
+const SHARED_WGSL = /* wgsl */ `
 struct VsOut {
   @builtin(position) position: vec4f,
   @location(0) world: vec3f,
@@ -48,18 +53,6 @@ fn compareAlpha(a: f32, b: f32, op: u32) -> bool {
   }
 }
 
-fn clipped(world: vec3f) -> bool {
-  let n = min(material.clipCount, 8u);
-  if (n == 0u) { return false; }
-  var count = 0u;
-  for (var i = 0u; i < n; i++) {
-    let p = material.planes[i];
-    if (dot(p.xyz, world) + p.w < 0.0) { count++; }
-  }
-  if (material.clipAll == 1u) { return count == n; }
-  return count > 0u;
-}
-
 fn bayer8(p: vec2u) -> f32 {
   let x = p.x & 7u; let y = p.y & 7u; let xy = x ^ y;
   let v = ((xy & 1u) << 5u) | ((y & 1u) << 4u) | ((xy & 2u) << 2u) | ((y & 2u) << 1u) | ((xy & 4u) >> 1u) | ((y & 4u) >> 2u);
@@ -72,6 +65,34 @@ fn whiteNoise(p: vec2u) -> f32 {
   return (f32(h >> 8u) + 0.5) / 16777216.0;
 }
 `;
+
+/**
+ * Shared declarations: the camera, object and material uniform structs (the material's per
+ * class) and their bindings, the varyings and helpers, and the clipping test (bounded by the
+ * length of the material's planes array).
+ */
+function commonWgsl(material: UniformLayout): string {
+  return /* wgsl */ `
+${CAMERA_UNIFORMS.wgsl()}
+${OBJECT_UNIFORMS.wgsl()}
+${material.wgsl()}
+@group(0) @binding(0) var<uniform> camera: ${CAMERA_UNIFORMS.structName};
+@group(0) @binding(1) var<uniform> object: ${OBJECT_UNIFORMS.structName};
+@group(0) @binding(2) var<uniform> material: ${material.structName};
+${SHARED_WGSL}
+fn clipped(world: vec3f) -> bool {
+  let n = min(material.clipCount, ${material.field('planes').elements}u);
+  if (n == 0u) { return false; }
+  var count = 0u;
+  for (var i = 0u; i < n; i++) {
+    let p = material.planes[i];
+    if (dot(p.xyz, world) + p.w < 0.0) { count++; }
+  }
+  if (material.clipAll == 1u) { return count == n; }
+  return count > 0u;
+}
+`;
+}
 
 function vertexInputs(v: ShaderVariant): string {
   const lines = ['@location(0) position: vec3f'];
@@ -165,8 +186,8 @@ function output(v: ShaderVariant): { decl: string; body: string } {
 /** The complete WGSL module of a variant (entry points `vs` and `fs`). */
 export function shaderCode(v: ShaderVariant): string {
   const out = output(v);
-  const round = v.kind === 'points' ? '  if (material.round == 1.0 && dot(in.offset, in.offset) > 1.0) { discard; }\n' : '';
-  return `${COMMON_WGSL}
+  const round = v.kind === 'points' ? '  if (material.round == 1u && dot(in.offset, in.offset) > 1.0) { discard; }\n' : '';
+  return `${commonWgsl(v.materialUniforms)}
 ${vertexShader(v)}
 ${out.decl}
 @fragment fn fs(in: VsOut) -> FsOut {
