@@ -21,6 +21,27 @@ export interface ContextConfiguration {
   alphaMode?: GPUCanvasAlphaMode;
 }
 
+/**
+ * How a canvas's frames are read back, as its backend asks (`CanvasBase._rfbReadbackOptions`):
+ * savings that are right only for backends whose every use of a frame allows them.
+ */
+export interface ReadbackOptions {
+  /**
+   * Set an opaque frame's alpha bytes to 255 after readback (true in `present()`). False saves a
+   * pass over every pixel on the CPU (3.5 ms at 1920x1080 on the development machine), for
+   * consumers that ignore the alpha of an opaque frame, as a frame's `alphaMode` says they may.
+   */
+  fillOpaqueAlpha: boolean;
+  /**
+   * Also find, on the GPU, which 64 px tiles changed since the previous read (a frame's
+   * `changedTiles`): 'auto' on a hardware GPU only, 'on' always, 'off' never.
+   */
+  compareTiles: 'off' | 'auto' | 'on';
+}
+
+/** What `present()` reads back with: alpha filled, no tile comparison. */
+const PRESENT_OPTIONS: ReadbackOptions = { fillOpaqueAlpha: true, compareTiles: 'off' };
+
 /** Where a context gets its size from. */
 export interface SizeSource {
   getPhysicalSize(): [number, number];
@@ -154,15 +175,11 @@ export class CanvasContext {
    * @throws {CanvasClosedError} after the canvas closed.
    */
   present(): Promise<Pixels> | undefined {
-    return this._present(true);
+    return this._present(PRESENT_OPTIONS);
   }
 
-  /**
-   * @internal present() for canvases whose consumers ignore the alpha of an opaque frame (as a
-   * frame's `alphaMode` says they may): `fillAlpha` false skips setting it to 255, a pass
-   * over every pixel on the CPU (3.5 ms at 1920x1080 on the development machine).
-   */
-  _present(fillAlpha: boolean, compareTiles: 'off' | 'auto' | 'on' = 'off'): Promise<Pixels> | undefined {
+  /** @internal present() with the readback options of a canvas's backend (see {@link ReadbackOptions}). */
+  _present({ fillOpaqueAlpha, compareTiles }: ReadbackOptions): Promise<Pixels> | undefined {
     if (this.#closed) throw new CanvasClosedError('present: the canvas is closed');
     if (!this.#acquired || !this.#texture || !this.#readback) return undefined;
     this.#acquired = false;
@@ -171,7 +188,7 @@ export class CanvasContext {
     const compare = compareTiles === 'on' || (compareTiles === 'auto' && this.#software === false);
     const texture = this.#texture;
     const readback = this.#readback;
-    const opaque = fillAlpha && this.#config!.alphaMode === 'opaque';
+    const opaque = fillOpaqueAlpha && this.#config!.alphaMode === 'opaque';
     const created = this.#textureCreated;
     if (!created) return readback.read(texture, opaque, compare);
     return created.then((error) => {
