@@ -13,6 +13,7 @@ import { endReportScope, isThenable, reportError, reportRejection } from '../rep
 import { CanvasContext, checkSize, type ReadbackOptions } from './context.js';
 import { EventEmitter, type HandlerFor } from './emitter.js';
 import { checkEvent, now, type CanvasEvent, type EventType } from './events.js';
+import { PixelLease } from './pixel-pool.js';
 import type { Pixels } from './readback.js';
 import { Scheduler, type ScheduleOptions, type UpdateMode } from './scheduler.js';
 
@@ -247,11 +248,13 @@ export abstract class CanvasBase {
   }
 
   /**
-   * For backends: the pixels of `frame` (presented by this canvas) are no longer referenced by
-   * anyone, so a later frame may be read back into them. Never for frames handed to user code.
+   * Helper for backends: counts one use of the pixels of `frame` (presented by this canvas) until
+   * the lease is released. Once every lease of a frame is released, a later frame may be read
+   * back into its pixels, so retain only frames whose every use holds a lease: never frames
+   * handed to user code.
    */
-  protected _recycleFrame(frame: Frame): void {
-    this.#context?._recycle(frame.data);
+  protected _retainFrame(frame: Frame): PixelLease {
+    return this.#context?._retain(frame.data) ?? new PixelLease(() => {});
   }
 
   /** Backend hook: false while drawing would be wasted (no view, backpressure). Default true. */

@@ -5,6 +5,7 @@ import { CanvasClosedError, InvalidArgumentError, type GpuError } from '../error
 import { deviceSummary } from '../gpu/device.js';
 import { fromGpuError } from '../gpu/scopes.js';
 import { checkSize } from './limits.js';
+import { PixelLease } from './pixel-pool.js';
 import { CANVAS_FORMATS, TextureReadback, type Pixels } from './readback.js';
 
 export { checkSize } from './limits.js';
@@ -208,9 +209,13 @@ export class CanvasContext {
     this.#textureCreated = undefined;
   }
 
-  /** @internal Hands back a frame's pixels that nobody uses any more (see TextureReadback.recycle). */
-  _recycle(data: Uint8Array): void {
-    this.#readback?.recycle(data);
+  /**
+   * @internal Counts a use of a frame's pixels read here, in the readback's pool (see
+   * PixelPool.retain): once every lease is released, a later read may reuse them. Without a
+   * configuration (unconfigured, closed) the lease is of no pool: the pixels are not reused.
+   */
+  _retain(data: Uint8Array): PixelLease {
+    return this.#readback?.pixels.retain(data) ?? new PixelLease(() => {});
   }
 
   /** @internal Drops a frame whose drawing failed. */

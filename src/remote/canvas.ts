@@ -96,7 +96,7 @@ export class RemoteCanvas extends CanvasBase {
       maxEncodes: options.maxEncodes ?? cores,
       dirtyTiles: this.#dirtyTiles,
       maxFrameParts: options.maxFrameParts ?? cores,
-    }, this.#views, (frame) => this._recycleFrame(frame));
+    }, this.#views, (frame) => this._retainFrame(frame));
     this.#adaptive = options.adaptive ?? true;
     this.#gpuTileCompare = options.gpuTileCompare ?? 'auto';
     this.#quality = options.quality ?? 80;
@@ -168,11 +168,11 @@ export class RemoteCanvas extends CanvasBase {
     if (!this.#stream.lastFrame) await this.forceDraw();
     const frame = this.#stream.lastFrame;
     if (!frame) throw new InvalidArgumentError('snapshot(): the draw function rendered nothing (it must render to getContext().getCurrentTexture())');
-    const release = this.#stream.hold(frame); // newer frames may come while it encodes
+    const lease = this.#stream.hold(frame); // newer frames may come while it encodes
     try {
       return (await encodeFrame(frame, { format: 'png', alpha: frame.alphaMode !== 'opaque' })).data;
     } finally {
-      release();
+      lease.release();
     }
   }
 
