@@ -34,9 +34,9 @@ export class BenchCanvas extends RemoteCanvas {
     if (this.measuring) this.renderMs.push(this.#renderStart - t0);
   }
 
-  _presentFrame(frame) {
+  _rfbPresentFrame(frame) {
     if (this.measuring) this.readbackMs.push(performance.now() - this.#renderStart);
-    return super._presentFrame(frame);
+    return super._rfbPresentFrame(frame);
   }
 }
 

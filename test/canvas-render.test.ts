@@ -219,14 +219,20 @@ describe('readback recycling', () => {
     const second = await readback.read(texture);
     expect(second.data).not.toBe(first.data);
     expect([...first.data.subarray(0, 4)]).toEqual([255, 0, 0, 255]);
-    // Recycled: the next read of the same size reuses the array, every byte rewritten.
-    readback.recycle(first.data);
+    // Recycled (its last lease released): the next read of the same size reuses the array, every byte rewritten.
+    readback.pixels.retain(first.data).release();
     clearTexture(device, texture, [0, 0, 1, 1]);
     const third = await readback.read(texture);
     expect(third.data).toBe(first.data);
     expectUniform({ ...third, index: 3, timestamp: 0, pixelRatio: 1, alphaMode: 'opaque' }, [0, 0, 255, 255]);
+    // Still leased: no read gets it, whatever its size.
+    const held = readback.pixels.retain(third.data);
+    const again = await readback.read(texture);
+    expect(again.data).not.toBe(third.data);
+    expect([...third.data.subarray(0, 4)]).toEqual([0, 0, 255, 255]);
+    held.release();
     // A read of another size never gets it.
-    readback.recycle(second.data);
+    readback.pixels.retain(second.data).release();
     const small = make(16, 8);
     clearTexture(device, small, [1, 1, 0, 1]);
     const fourth = await readback.read(small);

@@ -5,6 +5,8 @@
 import sharp from 'sharp';
 import { afterEach, expect, test } from 'vitest';
 import type { Frame } from '../src/canvas/base.js';
+import { PixelLease, PixelPool } from '../src/canvas/pixel-pool.js';
+import { CanvasStateError } from '../src/errors.js';
 import type { ViewChannel } from '../src/remote/channel.js';
 import { decodeFrameMessage, type FrameHeader, type FramePart } from '../src/remote/protocol.js';
 import { FrameStream, type FrameStreamOptions } from '../src/remote/stream.js';
@@ -237,10 +239,17 @@ test('without maxFrameParts every frame is one image', async () => {
 test('frame pixels are handed back (recycle) only when nothing uses them: overwriting them then changes no frame sent', async () => {
   const recycled: Frame[] = [];
   const views = new Map<string, View>();
-  // The canvas would read a later frame into recycled pixels: scribble over them at once.
+  // The leases of a real pool, as the canvas's _retainFrame gives them. The canvas would read a
+  // later frame into pixels back in the pool: scribble over them as soon as they are.
+  const pool = new PixelPool();
   const stream = new FrameStream('c0ffee', { ...OPTIONS, maxEncodes: 4, dirtyTiles: true }, views, (f) => {
-    recycled.push(f);
-    f.data.fill(99);
+    const lease = pool.retain(f.data);
+    return new PixelLease(() => {
+      lease.release();
+      if (pool.uses(f.data) > 0) return;
+      recycled.push(f);
+      f.data.fill(99);
+    });
   });
   streams.push(stream);
   const channel = new RecordingChannel();
@@ -256,11 +265,11 @@ test('frame pixels are handed back (recycle) only when nothing uses them: overwr
   expect(recycled.sort((a, b) => a.index - b.index)).toEqual(frames.slice(0, -1));
   // A hold (a snapshot encoding) keeps the newest frame's pixels past the next frame.
   const last = frames.at(-1)!;
-  const release = stream.hold(last);
+  const lease = stream.hold(last);
   await stream.present(frame(120));
   await until(() => channel.frames.length === levels.length + 1, 10_000, 'one more frame');
   expect(recycled).not.toContain(last);
-  release();
-  release(); // twice is once
+  lease.release();
+  expect(() => lease.release()).toThrow(CanvasStateError); // one use ends once
   expect(recycled.filter((f) => f === last)).toHaveLength(1);
 });

@@ -1,6 +1,6 @@
 // One View over a fake ViewChannel (no socket, no GPU): the per-view backpressure decision, acks,
-// the newest-frame-wins pending slot, and the connection concerns the view handles itself (its
-// size, its own close) rather than passing them to the canvas's handleEvent.
+// the newest-frame-wins pending slot, the connection concerns the view handles itself (its
+// size, its own close) rather than passing them to the canvas's handleEvent, and its statistics.
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { ViewChannel } from '../src/remote/channel.js';
 import { ProtocolError, type WireEvent } from '../src/remote/protocol.js';
@@ -147,4 +147,24 @@ test('events beyond 1000 a second are dropped (reported once); acks never are', 
   expect(calls.acks).toBe(1500);
   expect(reports.length).toBe(1);
   expect(reports[0]!.message).toMatch(/more than 1000 events in a second/);
+});
+
+test('stats over the last second: fps counts frames shown, drawnFps every offer, bytesPerSecond the bytes sent', async () => {
+  const { view, channel } = makeView(2);
+  const big = (index: number, bytes: number): FrameMessage => ({ index, data: new Uint8Array(bytes).fill(index), lossless: false });
+  view.offer(big(1, 100));
+  view.offer(big(2, 200));
+  view.offer(big(3, 300)); // waits: 2 unacknowledged
+  view.offer(big(4, 400)); // replaces 3 (dropped)
+  expect(channel.frames).toEqual([1, 2]);
+  channel.receiveJson({ type: 'ack', index: 1 }); // shown; 4 goes out
+  channel.receiveJson({ type: 'ack', index: 2, skipped: true }); // settled, not shown
+  expect(channel.frames).toEqual([1, 2, 4]);
+  const s = view.stats();
+  expect(s).toMatchObject({ framesSent: 3, framesAcked: 2, framesShown: 1, framesDropped: 1, fps: 1, drawnFps: 4, bytesPerSecond: 700 });
+  expect(s.roundtripMs).toBeGreaterThanOrEqual(0);
+  expect(s.roundtripMs).toBeLessThan(1000);
+  // A second later the window is empty; the totals stay.
+  await new Promise((resolve) => setTimeout(resolve, 1050));
+  expect(view.stats()).toMatchObject({ framesSent: 3, framesShown: 1, fps: 0, drawnFps: 0, bytesPerSecond: 0 });
 });

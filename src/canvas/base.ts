@@ -1,12 +1,19 @@
 // The canvas core: size, draw function, scheduling, events and the WebGPU context, over a few
-// backend hooks (_presentFrame, _mayDraw, _maxDrawRate, _applyLogicalSize, _onTitle, _onCursor, _onClose) that
-// the offscreen and remote canvases fill in.
+// backend hooks that the offscreen and remote canvases fill in.
+// Naming of the protected members (as rendercanvas's base.py states `_rc_` = backend hook):
+// - `_rfb*` are backend hooks: a backend (subclass) overrides them, only this class calls them:
+//   _rfbPresentFrame (the one it must implement), _rfbReadbackOptions, _rfbMayDraw,
+//   _rfbMaxDrawRate, _rfbApplyLogicalSize, _rfbOnTitle, _rfbOnCursor, _rfbOnClose.
+// - other `_*` are helpers: this class implements them, a backend calls them and never
+//   overrides them: _drawNow, _setSize, _wake, _retainFrame.
+// - `#*` is private to this class.
 import { CanvasClosedError, CanvasStateError, InvalidArgumentError } from '../errors.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { endReportScope, isThenable, reportError, reportRejection } from '../report.js';
-import { CanvasContext, checkSize } from './context.js';
+import { CanvasContext, checkSize, type ReadbackOptions } from './context.js';
 import { EventEmitter, type HandlerFor } from './emitter.js';
 import { checkEvent, now, type CanvasEvent, type EventType } from './events.js';
+import { PixelLease } from './pixel-pool.js';
 import type { Pixels } from './readback.js';
 import { Scheduler, type ScheduleOptions, type UpdateMode } from './scheduler.js';
 
@@ -66,6 +73,9 @@ export function checkPhysicalSize(w: unknown, h: unknown): [number, number] {
   return [w as number, h as number];
 }
 
+/** What {@link CanvasBase._rfbReadbackOptions} returns unless a backend says otherwise. */
+const DEFAULT_READBACK: ReadbackOptions = Object.freeze({ fillOpaqueAlpha: true, compareTiles: 'off' });
+
 /** Outcome of one draw. */
 interface DrawResult {
   frame?: Frame;
@@ -116,8 +126,8 @@ export abstract class CanvasBase {
     this.#scheduler = new Scheduler({
       draw: async () => this.#reportDrawResult(await this.#drawOnce()),
       flushEvents: () => this.#events.flush(),
-      mayDraw: () => !this.#closed && this._mayDraw(),
-      maxDrawRate: () => this._maxDrawRate(),
+      mayDraw: () => !this.#closed && this._rfbMayDraw(),
+      maxDrawRate: () => this._rfbMaxDrawRate(),
     }, options);
   }
 
@@ -164,7 +174,7 @@ export abstract class CanvasBase {
   }
 
   /**
-   * @internal A forced draw whose outcome (frame or error) is returned, for subclasses. Misuse
+   * @internal Helper for backends: a forced draw whose outcome (frame or error) is returned. Misuse
    * throws synchronously, so a draw function that calls forceDraw fails at once, with the stack.
    */
   protected _drawNow(): Promise<DrawResult> {
@@ -203,7 +213,7 @@ export abstract class CanvasBase {
     } finally {
       this.#inDrawFunction = false;
     }
-    const pending = this.#context?._present(this._fillsOpaqueAlpha(), this._comparesTiles());
+    const pending = this.#context?._present(this._rfbReadbackOptions());
     // No draw function and no drawFrame override is a canvas not drawn yet (a view can make it
     // draw before the next cell sets the function): not a mistake to report.
     if (!pending) return { empty: this.#drawFunction !== undefined || this.drawFrame !== CanvasBase.prototype.drawFrame };
@@ -216,7 +226,7 @@ export abstract class CanvasBase {
     }
     const frame: Frame = { ...pixels, index: ++this.#frameIndex, timestamp, pixelRatio: this.#ratio, alphaMode: config.alphaMode };
     try {
-      await this._presentFrame(frame);
+      await this._rfbPresentFrame(frame);
     } catch (error) {
       return { frame, error };
     }
@@ -224,35 +234,31 @@ export abstract class CanvasBase {
   }
 
   /** Backend hook: a frame was rendered and read back. The next draw waits for this to settle. */
-  protected abstract _presentFrame(frame: Frame): void | Promise<void>;
+  protected abstract _rfbPresentFrame(frame: Frame): void | Promise<void>;
 
   /**
-   * Backend hook: whether an opaque frame's alpha bytes are set to 255 after readback. Default
-   * true; a backend whose every use of a frame ignores the alpha of opaque frames (the remote
-   * canvas: its encodes drop it) returns false and saves a pass over every pixel.
+   * Backend hook: how each frame is read back, asked once per frame; one hook for every saving
+   * that only some backends' uses of a frame allow. Default: alpha filled (`fillOpaqueAlpha`
+   * true: an opaque frame's alpha is 255) and no tile comparison (`compareTiles` 'off'). The
+   * remote canvas, whose encodes drop an opaque frame's alpha, skips the fill (a pass over every
+   * pixel) and has the GPU find the changed tiles for its partial frames.
    */
-  protected _fillsOpaqueAlpha(): boolean {
-    return true;
+  protected _rfbReadbackOptions(): ReadbackOptions {
+    return DEFAULT_READBACK;
   }
 
   /**
-   * Backend hook: whether each readback also finds, on the GPU, which 64 px tiles changed since
-   * the previous one (a frame's `changedTiles`): 'auto' on a hardware GPU only. Default 'off'.
+   * Helper for backends: counts one use of the pixels of `frame` (presented by this canvas) until
+   * the lease is released. Once every lease of a frame is released, a later frame may be read
+   * back into its pixels, so retain only frames whose every use holds a lease: never frames
+   * handed to user code.
    */
-  protected _comparesTiles(): 'off' | 'auto' | 'on' {
-    return 'off';
-  }
-
-  /**
-   * For backends: the pixels of `frame` (presented by this canvas) are no longer referenced by
-   * anyone, so a later frame may be read back into them. Never for frames handed to user code.
-   */
-  protected _recycleFrame(frame: Frame): void {
-    this.#context?._recycle(frame.data);
+  protected _retainFrame(frame: Frame): PixelLease {
+    return this.#context?._retain(frame.data) ?? new PixelLease(() => {});
   }
 
   /** Backend hook: false while drawing would be wasted (no view, backpressure). Default true. */
-  protected _mayDraw(): boolean {
+  protected _rfbMayDraw(): boolean {
     return true;
   }
 
@@ -260,11 +266,11 @@ export abstract class CanvasBase {
    * Backend hook: most draws a second worth making in any scheduled mode (what the displays it is
    * shown on can show); Infinity (the default) for no limit. Call `_wake()` when it changes.
    */
-  protected _maxDrawRate(): number {
+  protected _rfbMaxDrawRate(): number {
     return Infinity;
   }
 
-  /** Backend hook: call when `_mayDraw()` may have turned true. */
+  /** Helper for backends: call when `_rfbMayDraw()` may have turned true, or `_rfbMaxDrawRate()` changed. */
   protected _wake(): void {
     this.#scheduler.wake();
   }
@@ -317,17 +323,17 @@ export abstract class CanvasBase {
     positive('width', width);
     positive('height', height);
     if (this.#closed) return;
-    this._applyLogicalSize(width, height);
+    this._rfbApplyLogicalSize(width, height);
   }
 
   /** Backend hook for setLogicalSize: default renders at that size times the pixel ratio. */
-  protected _applyLogicalSize(width: number, height: number): void {
+  protected _rfbApplyLogicalSize(width: number, height: number): void {
     this._setSize(Math.max(1, Math.round(width * this.#ratio)), Math.max(1, Math.round(height * this.#ratio)), this.#ratio);
   }
 
   /**
-   * Sets the physical size and pixel ratio. A change queues a `resize` event and causes a draw (in
-   * every update mode).
+   * Helper for backends: sets the physical size and pixel ratio. A change queues a `resize` event
+   * and causes a draw (in every update mode).
    * @throws {InvalidArgumentError} for non-integer or < 1 sizes, sizes above the device's
    *   maxTextureDimension2D, and ratios that are not finite numbers > 0.
    */
@@ -354,7 +360,7 @@ export abstract class CanvasBase {
   setTitle(title: string): void {
     if (typeof title !== 'string') throw new InvalidArgumentError(`setTitle: title must be a string, got ${typeof title}`);
     this.#title = title;
-    this._onTitle(title);
+    this._rfbOnTitle(title);
   }
 
   /** The title. */
@@ -368,7 +374,7 @@ export abstract class CanvasBase {
       throw new InvalidArgumentError(`setCursor: unknown cursor ${JSON.stringify(cursor)}; allowed: ${CURSORS.join(', ')}`);
     }
     this.#cursor = cursor;
-    this._onCursor(cursor);
+    this._rfbOnCursor(cursor);
   }
 
   /** The cursor set with setCursor (default "default"). */
@@ -377,9 +383,9 @@ export abstract class CanvasBase {
   }
 
   /** Backend hook: the title changed. */
-  protected _onTitle(_title: string): void {}
+  protected _rfbOnTitle(_title: string): void {}
   /** Backend hook: the cursor changed. */
-  protected _onCursor(_cursor: Cursor): void {}
+  protected _rfbOnCursor(_cursor: Cursor): void {}
 
   // ---- events --------------------------------------------------------------------------------
 
@@ -444,7 +450,7 @@ export abstract class CanvasBase {
     this.#drawFunction = undefined;
     const context = this.#context;
     void this.#scheduler.stop().then(() => context?._close());
-    this._onClose();
+    this._rfbOnClose();
   }
 
   /** Whether close() was called. */
@@ -453,5 +459,5 @@ export abstract class CanvasBase {
   }
 
   /** Backend hook: the canvas was closed. */
-  protected _onClose(): void {}
+  protected _rfbOnClose(): void {}
 }

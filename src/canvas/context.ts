@@ -5,6 +5,7 @@ import { CanvasClosedError, InvalidArgumentError, type GpuError } from '../error
 import { deviceSummary } from '../gpu/device.js';
 import { fromGpuError } from '../gpu/scopes.js';
 import { checkSize } from './limits.js';
+import { PixelLease } from './pixel-pool.js';
 import { CANVAS_FORMATS, TextureReadback, type Pixels } from './readback.js';
 
 export { checkSize } from './limits.js';
@@ -20,6 +21,27 @@ export interface ContextConfiguration {
   /** `opaque` (default: alpha is ignored, frames encode without it) or `premultiplied`. */
   alphaMode?: GPUCanvasAlphaMode;
 }
+
+/**
+ * How a canvas's frames are read back, as its backend asks (`CanvasBase._rfbReadbackOptions`):
+ * savings that are right only for backends whose every use of a frame allows them.
+ */
+export interface ReadbackOptions {
+  /**
+   * Set an opaque frame's alpha bytes to 255 after readback (true in `present()`). False saves a
+   * pass over every pixel on the CPU (3.5 ms at 1920x1080 on the development machine), for
+   * consumers that ignore the alpha of an opaque frame, as a frame's `alphaMode` says they may.
+   */
+  fillOpaqueAlpha: boolean;
+  /**
+   * Also find, on the GPU, which 64 px tiles changed since the previous read (a frame's
+   * `changedTiles`): 'auto' on a hardware GPU only, 'on' always, 'off' never.
+   */
+  compareTiles: 'off' | 'auto' | 'on';
+}
+
+/** What `present()` reads back with: alpha filled, no tile comparison. */
+const PRESENT_OPTIONS: ReadbackOptions = { fillOpaqueAlpha: true, compareTiles: 'off' };
 
 /** Where a context gets its size from. */
 export interface SizeSource {
@@ -154,15 +176,11 @@ export class CanvasContext {
    * @throws {CanvasClosedError} after the canvas closed.
    */
   present(): Promise<Pixels> | undefined {
-    return this._present(true);
+    return this._present(PRESENT_OPTIONS);
   }
 
-  /**
-   * @internal present() for canvases whose consumers ignore the alpha of an opaque frame (as a
-   * frame's `alphaMode` says they may): `fillAlpha` false skips setting it to 255, a pass
-   * over every pixel on the CPU (3.5 ms at 1920x1080 on the development machine).
-   */
-  _present(fillAlpha: boolean, compareTiles: 'off' | 'auto' | 'on' = 'off'): Promise<Pixels> | undefined {
+  /** @internal present() with the readback options of a canvas's backend (see {@link ReadbackOptions}). */
+  _present({ fillOpaqueAlpha, compareTiles }: ReadbackOptions): Promise<Pixels> | undefined {
     if (this.#closed) throw new CanvasClosedError('present: the canvas is closed');
     if (!this.#acquired || !this.#texture || !this.#readback) return undefined;
     this.#acquired = false;
@@ -171,7 +189,7 @@ export class CanvasContext {
     const compare = compareTiles === 'on' || (compareTiles === 'auto' && this.#software === false);
     const texture = this.#texture;
     const readback = this.#readback;
-    const opaque = fillAlpha && this.#config!.alphaMode === 'opaque';
+    const opaque = fillOpaqueAlpha && this.#config!.alphaMode === 'opaque';
     const created = this.#textureCreated;
     if (!created) return readback.read(texture, opaque, compare);
     return created.then((error) => {
@@ -191,9 +209,13 @@ export class CanvasContext {
     this.#textureCreated = undefined;
   }
 
-  /** @internal Hands back a frame's pixels that nobody uses any more (see TextureReadback.recycle). */
-  _recycle(data: Uint8Array): void {
-    this.#readback?.recycle(data);
+  /**
+   * @internal Counts a use of a frame's pixels read here, in the readback's pool (see
+   * PixelPool.retain): once every lease is released, a later read may reuse them. Without a
+   * configuration (unconfigured, closed) the lease is of no pool: the pixels are not reused.
+   */
+  _retain(data: Uint8Array): PixelLease {
+    return this.#readback?.pixels.retain(data) ?? new PixelLease(() => {});
   }
 
   /** @internal Drops a frame whose drawing failed. */

@@ -44,7 +44,7 @@ export class OffscreenCanvas extends CanvasBase {
     this._setSize(w, h, ratio);
   }
 
-  protected override _presentFrame(frame: Frame): void {
+  protected override _rfbPresentFrame(frame: Frame): void {
     this.#lastFrame = frame;
   }
 }

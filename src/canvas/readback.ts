@@ -4,10 +4,13 @@
 // map is pending. A buffer whose creation failed, or whose map failed, is destroyed, never pooled:
 // one failed frame must not fail every later one. An idle buffer far larger than the frames now
 // read (a view zoomed in, then out) is given back rather than kept for good, once it is big.
+// The pixel arrays reads fill come from the readback's PixelPool (pixel-pool.ts), which recycles
+// those whose last user released them.
 import { GpuOutOfMemoryError } from '../errors.js';
 import { checked, mapBuffer } from '../gpu/scopes.js';
 import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
 import { Limiter } from '../limiter.js';
+import { PixelPool } from './pixel-pool.js';
 import { COMPARE_TILE, TileCompare, type TileChanges } from './tile-compare.js';
 
 /** RGBA pixels of one frame, rows top to bottom, no padding. */
@@ -60,8 +63,6 @@ const MIN_SLEEP_MS = 4;
 /** Nor longer than this: past it, a frame's own latency matters more than a busy core. */
 const MAX_SLEEP_MS = 50;
 
-/** Recycled pixel arrays kept for reuse (more are left to the garbage collector). */
-const MAX_SPARE = 4;
 /**
  * An idle staging buffer over REPLACE_ABOVE bytes and more than MAX_OVERSIZE times the size a
  * read needs is replaced (smaller ones are reused whenever they fit: they cost little).
@@ -77,11 +78,11 @@ function serves(have: number, need: number): boolean {
 /** A pool of staging buffers for reading one canvas's frames. */
 export class TextureReadback {
   readonly #device: GPUDevice;
-  // Pixel arrays handed back by a consumer done with them (recycle), reused by the next reads of
-  // the same size: a fresh array per frame costs its zero fill, a page fault per 4 KiB on the
-  // first write and garbage collections (at 1920x1080 on a 16-core Xeon, about a third of the
-  // JS thread's time in the whole-pipeline benchmark).
-  #spare: Uint8Array[] = [];
+  /**
+   * Where reads get their pixel arrays: retain a read's pixels there, and release every lease
+   * once nothing uses them, for a later read of the same size to reuse them (closed by destroy).
+   */
+  readonly pixels = new PixelPool();
   #gpuMs = 0; // smoothed time from submit to the map completing, for frames of #gpuSize bytes
   #gpuSize = 0;
   #reads = 0;
@@ -139,7 +140,7 @@ export class TextureReadback {
       // sleep: count it as less, or the estimate would feed on its own sleeps.
       const sample = sleep >= MIN_SLEEP_MS && performance.now() - woke < 1 ? sleep * 0.8 : took;
       this.#gpuMs = this.#gpuMs === 0 ? sample : 0.8 * this.#gpuMs + 0.2 * sample;
-      const data = this.#take(rowBytes * height);
+      const data = this.pixels.acquire(rowBytes * height);
       copyRows(new Uint8Array(slot.buffer.getMappedRange(0, size)), stride, data, 0, rowBytes, rowBytes, height);
       slot.buffer.unmap();
       if (format.startsWith('bgra')) swapRedBlue(data);
@@ -166,24 +167,6 @@ export class TextureReadback {
     return { bytes: this.#gpuSize, ms: this.#gpuMs };
   }
 
-  /**
-   * Hands back the pixels of a frame read here that nobody uses any more: a later read of the
-   * same size may overwrite them. Only the owner of every reference may call it.
-   */
-  recycle(data: Uint8Array): void {
-    if (this.#destroyed || this.#spare.length >= MAX_SPARE) return;
-    // Arrays of another size (before a resize) are left to the garbage collector.
-    if (this.#spare.length > 0 && this.#spare[0]!.length !== data.length) this.#spare = [];
-    if (!this.#spare.includes(data)) this.#spare.push(data);
-  }
-
-  #take(length: number): Uint8Array {
-    const spare = this.#spare.pop();
-    if (spare && spare.length === length) return spare;
-    this.#spare = [];
-    return new Uint8Array(length);
-  }
-
   /** @internal Bytes of the staging buffers held now (tests of the memory bound). */
   get stagingBytes(): number {
     return this.#slots.reduce((n, s) => n + s.buffer.size + (s.flags?.size ?? 0), 0);
@@ -192,7 +175,7 @@ export class TextureReadback {
   /** Destroys the staging buffers (after reads in flight finish). */
   destroy(): void {
     this.#destroyed = true;
-    this.#spare = [];
+    this.pixels.close();
     this.#compare?.destroy();
     for (const s of this.#slots) if (!s.busy) destroySlot(s);
     this.#slots = this.#slots.filter((s) => s.busy);

@@ -2,6 +2,7 @@
 // per second (the message rate alone lets 1000 messages of 16 KiB a second through, 16 MiB/s of
 // parsing), and the size of an acknowledgement, the one message exempt from the message rate.
 // A leaf like ../limiter.ts: it counts, the view decides what to drop and what to report.
+import { RateWindow } from './rate-window.js';
 
 /** Bytes a view may send per second; what is over is dropped unparsed for the rest of that second. */
 export const MAX_VIEW_BYTES_PER_SECOND = 1024 * 1024;
@@ -13,39 +14,19 @@ export const MAX_VIEW_BYTES_PER_SECOND = 1024 * 1024;
  */
 export const MAX_ACK_LENGTH = 64;
 
-/** Counts bytes per fixed one-second window (the same windows as the message rate). */
-export class ByteRate {
-  readonly #max: number;
-  readonly #windowMs: number;
-  #windowStart = -Infinity;
-  #bytes = 0;
-  #reported = false;
-
+/** Counts bytes per fixed one-second window (the same windows as the message rate, rate-window.ts). */
+export class ByteRate extends RateWindow {
+  /** `maxBytesPerSecond` per window of `windowMs` ms. */
   constructor(maxBytesPerSecond = MAX_VIEW_BYTES_PER_SECOND, windowMs = 1000) {
-    this.#max = maxBytesPerSecond;
-    this.#windowMs = windowMs;
-  }
-
-  /** The budget per window, bytes. */
-  get max(): number {
-    return this.#max;
+    super(maxBytesPerSecond, windowMs);
   }
 
   /**
    * Counts a message of `bytes`; false once this window's budget is used up (the message that
    * crosses it included). `first` is true for the first refusal of a window (report it once).
    */
-  take(bytes: number, now = performance.now()): { ok: boolean; first: boolean } {
-    if (now - this.#windowStart > this.#windowMs) {
-      this.#windowStart = now;
-      this.#bytes = 0;
-      this.#reported = false;
-    }
-    this.#bytes += bytes;
-    if (this.#bytes <= this.#max) return { ok: true, first: false };
-    const first = !this.#reported;
-    this.#reported = true;
-    return { ok: false, first };
+  override take(bytes: number, now = performance.now()): { ok: boolean; first: boolean } {
+    return super.take(bytes, now);
   }
 }
 

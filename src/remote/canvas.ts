@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CanvasBase, type Cursor, type Frame } from '../canvas/base.js';
+import type { ReadbackOptions } from '../canvas/context.js';
 import { fitSize, type SizeLimits } from '../canvas/limits.js';
 import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
@@ -95,7 +96,7 @@ export class RemoteCanvas extends CanvasBase {
       maxEncodes: options.maxEncodes ?? cores,
       dirtyTiles: this.#dirtyTiles,
       maxFrameParts: options.maxFrameParts ?? cores,
-    }, this.#views, (frame) => this._recycleFrame(frame));
+    }, this.#views, (frame) => this._retainFrame(frame));
     this.#adaptive = options.adaptive ?? true;
     this.#gpuTileCompare = options.gpuTileCompare ?? 'auto';
     this.#quality = options.quality ?? 80;
@@ -167,11 +168,11 @@ export class RemoteCanvas extends CanvasBase {
     if (!this.#stream.lastFrame) await this.forceDraw();
     const frame = this.#stream.lastFrame;
     if (!frame) throw new InvalidArgumentError('snapshot(): the draw function rendered nothing (it must render to getContext().getCurrentTexture())');
-    const release = this.#stream.hold(frame); // newer frames may come while it encodes
+    const lease = this.#stream.hold(frame); // newer frames may come while it encodes
     try {
       return (await encodeFrame(frame, { format: 'png', alpha: frame.alphaMode !== 'opaque' })).data;
     } finally {
-      release();
+      lease.release();
     }
   }
 
@@ -251,7 +252,7 @@ export class RemoteCanvas extends CanvasBase {
 
   // ---- backend hooks -------------------------------------------------------------------------
 
-  protected override _mayDraw(): boolean {
+  protected override _rfbMayDraw(): boolean {
     return this.#stream.mayDraw();
   }
 
@@ -261,7 +262,7 @@ export class RemoteCanvas extends CanvasBase {
    * without visible views (nothing draws then anyway). A stalled view (it never acknowledged a
    * frame: it shows nothing) does not count, as it does not decide the size either.
    */
-  protected override _maxDrawRate(): number {
+  protected override _rfbMaxDrawRate(): number {
     let fastest = 0;
     const now = performance.now();
     for (const v of this.#views.values()) {
@@ -272,38 +273,34 @@ export class RemoteCanvas extends CanvasBase {
     return fastest > 0 ? fastest : Infinity;
   }
 
-  protected override _presentFrame(frame: Frame): Promise<void> {
+  protected override _rfbPresentFrame(frame: Frame): Promise<void> {
     return this.#stream.present(frame);
   }
 
   // Every use of a frame here (encodes, snapshots, the lossless refresh) drops an opaque frame's
   // alpha, so filling it with 255 would be a wasted pass over every pixel (3.5 ms at 1920x1080).
   // The tile comparison still sees the shader's alpha: a change there only sends a tile more.
-  protected override _fillsOpaqueAlpha(): boolean {
-    return false;
+  protected override _rfbReadbackOptions(): ReadbackOptions {
+    const compareTiles = !this.#dirtyTiles ? 'off' : this.#gpuTileCompare === 'auto' ? 'auto' : this.#gpuTileCompare ? 'on' : 'off';
+    return { fillOpaqueAlpha: false, compareTiles };
   }
 
-  protected override _comparesTiles(): 'off' | 'auto' | 'on' {
-    if (!this.#dirtyTiles) return 'off';
-    return this.#gpuTileCompare === 'auto' ? 'auto' : this.#gpuTileCompare ? 'on' : 'off';
-  }
-
-  protected override _onTitle(title: string): void {
+  protected override _rfbOnTitle(title: string): void {
     for (const v of this.#views.values()) v.sendJson({ type: 'title', title });
   }
 
-  protected override _onCursor(cursor: Cursor): void {
+  protected override _rfbOnCursor(cursor: Cursor): void {
     for (const v of this.#views.values()) v.sendJson({ type: 'cursor', cursor });
   }
 
-  protected override _applyLogicalSize(width: number, height: number): void {
+  protected override _rfbApplyLogicalSize(width: number, height: number): void {
     this.#cssSize = [`${width}px`, `${height}px`];
     // Views resize themselves and report their physical size back; without views apply it here.
-    if (this.#views.size === 0) super._applyLogicalSize(width, height);
+    if (this.#views.size === 0) super._rfbApplyLogicalSize(width, height);
     for (const v of this.#views.values()) v.sendJson({ type: 'css_size', width: this.#cssSize[0], height: this.#cssSize[1] });
   }
 
-  protected override _onClose(): void {
+  protected override _rfbOnClose(): void {
     this.#stream.close();
     markCanvasClosed(this.id);
     for (const v of [...this.#views.values()]) v.close(CloseCode.normal, CANVAS_CLOSED_REASON);

@@ -167,7 +167,10 @@ export class FrameServer {
   #closed = false;
   #done: Promise<void> | undefined;
 
-  /** @internal Use {@link getServer}. */
+  /**
+   * Not for users: use {@link getServer} (this throws for anything but its listening server).
+   * Not `@internal`: stripped from the published types, it would leave them offering `new FrameServer()`.
+   */
   constructor(http: Server, options: ResolvedOptions) {
     if (!(http instanceof Server) || !http.listening) throw new InvalidArgumentError('FrameServer is not created directly: call getServer()');
     this.#http = http;

@@ -3,6 +3,7 @@
 // finish, and, once the scene goes idle, sent again losslessly. Which view gets which frame when
 // is the views' business (View.offer and View.hasRoom); this module decides what is sent.
 import type { Frame } from '../canvas/base.js';
+import { PixelLease } from '../canvas/pixel-pool.js';
 import { Limiter } from '../limiter.js';
 import { reportError } from '../report.js';
 import { encodeFrameParts, type EncodedParts } from './encoder.js';
@@ -75,48 +76,37 @@ export class FrameStream {
   #sinceFull = 0;
   readonly #encodeTimes: number[] = [];
   #closed = false;
-  // Who still uses each frame's pixels: the newest frame, the dirty-tile base, encodes in flight,
-  // snapshots. At zero the pixels go back to the canvas for its next readback (#recycle).
-  readonly #holds = new Map<Frame, number>();
-  readonly #recycle: ((frame: Frame) => void) | undefined;
-  #releaseLast: (() => void) | undefined; // the hold of #lastFrame
-  #releaseChain: (() => void) | undefined; // the hold of #chain's frame
+  // Each use of a frame's pixels holds a lease (the canvas's PixelPool counts them): the newest
+  // frame, the dirty-tile base, encodes in flight, snapshots. When the last one ends, the pixels
+  // go back to the canvas for its next readback.
+  readonly #retain: ((frame: Frame) => PixelLease) | undefined;
+  #lastLease: PixelLease | undefined; // the hold of #lastFrame
+  #chainLease: PixelLease | undefined; // the hold of #chain's frame
 
   /**
-   * Frames go to the views in `views` (the canvas's live map). `recycle` gets each frame once
-   * nothing here uses its pixels any more (the canvas reads later frames into them).
+   * Frames go to the views in `views` (the canvas's live map). `retain` counts a use of a
+   * frame's pixels (the canvas's `_retainFrame`): once every lease of a frame taken here is
+   * released, the canvas may read later frames into them. Without it, nothing is recycled.
    */
-  constructor(canvasId: string, options: FrameStreamOptions, views: ReadonlyMap<string, View>, recycle?: (frame: Frame) => void) {
+  constructor(canvasId: string, options: FrameStreamOptions, views: ReadonlyMap<string, View>, retain?: (frame: Frame) => PixelLease) {
     this.#canvasId = canvasId;
     this.#options = options;
     this.#views = views;
     this.#encodes = new Limiter(options.maxEncodes);
-    this.#recycle = recycle;
+    this.#retain = retain;
   }
 
-  /** Keeps `frame`'s pixels from being recycled until the returned function is called (once). */
-  hold(frame: Frame): () => void {
-    this.#holds.set(frame, (this.#holds.get(frame) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const n = this.#holds.get(frame)! - 1;
-      if (n > 0) {
-        this.#holds.set(frame, n);
-        return;
-      }
-      this.#holds.delete(frame);
-      this.#recycle?.(frame);
-    };
+  /** Keeps `frame`'s pixels from being recycled until the lease is released (once). */
+  hold(frame: Frame): PixelLease {
+    return this.#retain?.(frame) ?? new PixelLease(() => {});
   }
 
   #setLastFrame(frame: Frame): void {
     if (frame === this.#lastFrame) return;
-    const release = this.#releaseLast;
+    const previous = this.#lastLease;
     this.#lastFrame = frame;
-    this.#releaseLast = this.hold(frame);
-    release?.();
+    this.#lastLease = this.hold(frame);
+    previous?.release();
   }
 
   /** The newest frame presented (sent, or kept for when a view comes). */
@@ -184,10 +174,10 @@ export class FrameStream {
     const base = this.#chain;
     const seq = ++this.#seq;
     this.#chain = { seq, frame, scale };
-    const releaseBase = this.#releaseChain;
-    this.#releaseChain = this.hold(frame);
+    const baseLease = this.#chainLease;
+    this.#chainLease = this.hold(frame);
     const region = refresh ? undefined : this.#dirtyRegion(base, frame, scale);
-    releaseBase?.(); // the comparison was its last use
+    baseLease?.release(); // the comparison was its last use
     if (region) {
       this.#sinceFull++;
     } else {
@@ -197,7 +187,7 @@ export class FrameStream {
     const patch = region && base ? { region, baseSeq: base.seq } : undefined;
     const area = region ? region.width * region.height : frame.width * frame.height;
     const parts = Math.max(1, Math.min(this.#options.maxFrameParts ?? 1, Math.floor(area / MIN_PART_PIXELS)));
-    const releaseEncode = this.hold(frame);
+    const encodeLease = this.hold(frame);
     const encoding = encodeFrameParts(frame, {
       format: lossless ? 'png' : this.#options.lossyFormat,
       quality,
@@ -206,7 +196,7 @@ export class FrameStream {
       alpha: frame.alphaMode !== 'opaque',
       ...(region ? { region } : {}),
     }).finally(() => {
-      releaseEncode();
+      encodeLease.release();
       this.#encodes.release();
     });
     this.#sendChain = this.#sendChain

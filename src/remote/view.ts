@@ -1,12 +1,15 @@
 // One view of a RemoteCanvas: its channel (a websocket or a comm), its frame accounting (sent,
 // acknowledged, the newest frame waiting for room), its size, visibility and display rate, and its
-// statistics.
+// statistics. What a view's messages may cost is counted in rate-window.ts (messages a second)
+// and byte-rate.ts (bytes a second); the windows its statistics are taken over, in stats-window.ts.
 // Each view accounts for itself, so a slow view never holds back a fast one. A view handles what
 // concerns only its connection itself: its size reports and its own close never go through the
 // canvas's public handleEvent.
 import { reportError } from '../report.js';
 import { AdaptiveRate, type AdaptiveState } from './adaptive.js';
 import { ByteRate, MAX_ACK_LENGTH, messageBytes } from './byte-rate.js';
+import { RateWindow } from './rate-window.js';
+import { RecentMean, TimeWindow } from './stats-window.js';
 import type { ViewChannel } from './channel.js';
 import {
   CloseCode, parseClientMessage, ProtocolError,
@@ -81,9 +84,6 @@ export interface ViewHooks {
 
 // Bytes the channel may hold unsent before the view counts as full even within maxBufferedFrames.
 const MAX_CHANNEL_BUFFER = 16 * 1024 * 1024;
-// Events per second a view may send (a 240 Hz mouse with every event type is well below).
-const RATE = 1000;
-const WINDOW_MS = 1000;
 // Distinct bad messages reported per view: each report names what was wrong, and a view sending
 // endless different garbage must not flood the notebook's output.
 const MAX_BAD_REPORTS = 10;
@@ -96,18 +96,8 @@ let nextViewId = 1;
 
 // The window of the per-second statistics (fps, drawnFps, bytesPerSecond), ms.
 const STATS_WINDOW_MS = 1000;
-
-/** Index of the first record (in time order) whose time is >= `t`. */
-function firstAtOrAfter<T>(records: readonly T[], time: (r: T) => number, t: number): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (time(records[mid]!) < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+// Roundtrips the mean roundtrip is taken over.
+const ROUNDTRIPS_KEPT = 30;
 
 /** How long a view's first frame may go unacknowledged before {@link View.stalled} says so. */
 export const STALLED_AFTER_MS = 2000;
@@ -133,12 +123,12 @@ export class View {
   #shown = 0;
   #dropped = 0;
   #displayHz: number | undefined;
-  readonly #shownTimes: number[] = [];
-  readonly #offerTimes: number[] = [];
-  readonly #roundtrips: number[] = [];
-  readonly #sentBytes: [number, number][] = [];
-  #windowStart = 0;
-  #windowCount = 0;
+  readonly #shownTimes = new TimeWindow(STATS_WINDOW_MS);
+  readonly #offerTimes = new TimeWindow(STATS_WINDOW_MS);
+  readonly #sentBytes = new TimeWindow(STATS_WINDOW_MS);
+  readonly #roundtrips = new RecentMean(ROUNDTRIPS_KEPT);
+  // Events per second a view may send (a 240 Hz mouse with every event type is well below).
+  readonly #rate = new RateWindow();
   #badReports = 0;
   readonly #bytes = new ByteRate();
 
@@ -219,9 +209,7 @@ export class View {
       if (last !== frame.baseIndex || this.#pending.length >= MAX_PENDING_PATCHES) return false;
     }
     this.#lastOffered = frame.index;
-    const now = performance.now();
-    this.#forgetOld(now);
-    this.#offerTimes.push(now);
+    this.#offerTimes.add(performance.now());
     if (this.#pending.length === 0 && this.hasRoom()) {
       this.#send(frame);
     } else {
@@ -247,8 +235,7 @@ export class View {
 
   /** This view's statistics now. */
   stats(): ViewStats {
-    this.#forgetOld(performance.now(), true);
-    const rt = this.#roundtrips;
+    const now = performance.now();
     return {
       id: this.id,
       visible: this.visible,
@@ -256,38 +243,21 @@ export class View {
       framesAcked: this.#acked,
       framesShown: this.#shown,
       framesDropped: this.#dropped,
-      fps: this.#shownTimes.length,
-      drawnFps: this.#offerTimes.length,
+      fps: this.#shownTimes.count(now),
+      drawnFps: this.#offerTimes.count(now),
       ...(this.#displayHz !== undefined ? { displayHz: this.#displayHz } : {}),
-      roundtripMs: rt.length > 0 ? rt.reduce((a, b) => a + b, 0) / rt.length : 0,
-      bytesPerSecond: this.#sentBytes.reduce((a, [, b]) => a + b, 0),
+      roundtripMs: this.#roundtrips.mean,
+      bytesPerSecond: this.#sentBytes.sum(now),
       ...(this.adaptive ? { adaptive: this.adaptive.state() } : {}),
     };
   }
 
-  /**
-   * Drops shown, offer and send records older than the one-second stats window (`exact`), or,
-   * when recording, once the oldest is 1.25 s old (a splice every quarter second, not a shift per
-   * frame). Not only in stats(): a kernel that never asks for stats streams for hours.
-   */
-  #forgetOld(now: number, exact = false): void {
-    const cutoff = now - STATS_WINDOW_MS;
-    const keepFrom = exact ? cutoff : now - STATS_WINDOW_MS * 1.25;
-    for (const times of [this.#shownTimes, this.#offerTimes]) {
-      if (times.length > 0 && times[0]! < keepFrom) times.splice(0, firstAtOrAfter(times, (t) => t, cutoff));
-    }
-    if (this.#sentBytes.length > 0 && this.#sentBytes[0]![0] < keepFrom) {
-      this.#sentBytes.splice(0, firstAtOrAfter(this.#sentBytes, (r) => r[0], cutoff));
-    }
-  }
-
   #send(frame: FrameMessage): void {
     const now = performance.now();
-    this.#forgetOld(now);
     this.#unacked.set(frame.index, now);
     this.#sent++;
     this.#lastSent = frame.index;
-    this.#sentBytes.push([now, frame.data.length]);
+    this.#sentBytes.add(now, frame.data.length);
     this.adaptive?.onSent(frame.index);
     this.channel.send(frame.data);
   }
@@ -306,13 +276,11 @@ export class View {
     this.adaptive?.onAck(index);
     const now = performance.now();
     this.#acked++;
-    this.#forgetOld(now);
     if (!skipped) {
       this.#shown++;
-      this.#shownTimes.push(now);
+      this.#shownTimes.add(now);
     }
-    this.#roundtrips.push(now - sentAt);
-    if (this.#roundtrips.length > 30) this.#roundtrips.shift();
+    this.#roundtrips.add(now - sentAt);
     while (this.#pending.length > 0 && this.hasRoom()) this.#send(this.#pending.shift()!);
     this.#hooks.onAck(this);
   }
@@ -326,10 +294,7 @@ export class View {
     if (!this.#withinBytes(data) && !isAck) return;
     // Over the rate, whatever is not an ack is dropped unparsed: parsing is most of what a flood
     // costs the kernel.
-    if (this.#overRate() && !isAck) {
-      this.#windowCount++;
-      return;
-    }
+    if (this.#rate.exceeded() && !isAck) return;
     let message: ClientMessage;
     try {
       if (typeof data !== 'string') throw new ProtocolError('views send JSON text messages only');
@@ -395,20 +360,13 @@ export class View {
     return taken.ok;
   }
 
-  /** Whether this second's allowance is already used up (without counting a message). */
-  #overRate(): boolean {
-    return this.#windowCount > RATE && performance.now() - this.#windowStart <= WINDOW_MS;
-  }
-
+  /** Counts a message against this view's rate; over it, false (and reported once a second). */
   #withinRate(): boolean {
-    const now = performance.now();
-    if (now - this.#windowStart > WINDOW_MS) {
-      this.#windowStart = now;
-      this.#windowCount = 0;
+    const taken = this.#rate.take();
+    if (!taken.ok && taken.first) {
+      reportError(`view ${this.id}`, new ProtocolError(`more than ${this.#rate.max} events in a second; dropping the rest of this second`));
     }
-    if (++this.#windowCount <= RATE) return true;
-    if (this.#windowCount === RATE + 1) reportError(`view ${this.id}`, new ProtocolError(`more than ${RATE} events in a second; dropping the rest of this second`));
-    return false;
+    return taken.ok;
   }
 
   #onClose(): void {
