@@ -48,11 +48,10 @@ for (const [name, front] of fronts) for (const path of ['direct', 'jupyter'] as 
         await page.keyboard.press('c');
       });
 
-      // A resize of the output: the view asks for its new size, frames come at that size.
-      // Not checked in Notebook 7 on the Jupyter path, where it fails about every other run: a
-      // second, stale view of the same canvas stays open in the kernel there (canvas.stats():
-      // visible, 2 frames sent, 0 acknowledged), and the canvas follows the oldest visible view's
-      // size, so the live view's resize is ignored. A widget or canvas bug, reported, not fixed here.
+      // A resize of the output: the view asks for its new size, frames come at that size. In
+      // Notebook 7 this failed about every third run on the Jupyter path: Notebook 7 renders the
+      // output twice, the first view's comm_close was dropped by the server (the widget closed
+      // its websocket right after it), and that comm stayed open in the kernel, deciding the size.
       await expectResizedFrames(page, view, 320, 200);
 
       // A kernel restart: disconnected, the last frame stays.

@@ -182,7 +182,7 @@ describe('view resize', () => {
     newer.close();
     await until(() => canvas.stats().views.length === 0, 3000, 'the views gone');
     // An older view that never acknowledges (Notebook 7 left one behind) stops deciding once its
-    // first frame has waited STALLED_AFTER_MS: the newer view's size is followed.
+    // oldest frame has waited STALLED_AFTER_MS: the newer view's size is followed.
     const stale = await openView(canvas, { autoAck: false, size: { width: 36, height: 24 } });
     // Its size is sent after the hello, so its frames may all be at the previous size (it never
     // acknowledges, so no later frame reaches it); the canvas following it is what counts here.
@@ -191,6 +191,25 @@ describe('view resize', () => {
     await sleep(STALLED_AFTER_MS + 100); // the rule is about time: a frame unacknowledged for that long
     const fresh = await openView(canvas, { size: { width: 30, height: 20 } });
     await fresh.waitFor(() => fresh.lastFrame()?.header.width === 30, 3000, 'a 30-wide frame for the live view');
+    expect(canvas.getPhysicalSize()).toEqual([30, 20]);
+  });
+
+  it('an older view whose acknowledgements stop (a close that never reached the kernel) stops deciding the size by itself', async () => {
+    const { canvas } = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity });
+    const old = await openView(canvas, { size: { width: 36, height: 24 } });
+    await old.waitFor(() => old.lastFrame()?.header.width === 36, 3000, 'a 36-wide frame');
+    const live = await openView(canvas, { size: { width: 30, height: 20 } });
+    await live.nextFrame();
+    expect(canvas.getPhysicalSize()).toEqual([36, 24]); // the older view decides while it acknowledges
+    // It goes quiet with a frame out; the newer view sends nothing more (its resize came before).
+    old.autoAck = false;
+    const had = old.frames.length;
+    canvas.requestDraw();
+    await old.waitFor(() => old.frames.length > had, 3000, 'a frame it leaves unacknowledged');
+    const quietSince = performance.now();
+    await until(() => canvas.getPhysicalSize()[0] === 30, STALLED_AFTER_MS + 3000, 'the canvas at the live view\'s 30x20');
+    expect(performance.now() - quietSince).toBeGreaterThanOrEqual(STALLED_AFTER_MS - 50); // the rule is about time
+    await live.waitFor(() => live.lastFrame()?.header.width === 30, 3000, 'a 30-wide frame for the live view');
     expect(canvas.getPhysicalSize()).toEqual([30, 20]);
   });
 

@@ -22,7 +22,7 @@ import { markCanvasClosed } from './closed-canvases.js';
 import { checkOptions, type RemoteCanvasOptions } from './options.js';
 import { serveCanvas, type FrameServer } from './server.js';
 import { FrameStream } from './stream.js';
-import { View, type ViewStats } from './view.js';
+import { STALLED_AFTER_MS, View, type ViewStats } from './view.js';
 
 export type { RemoteCanvasOptions } from './options.js';
 
@@ -71,6 +71,8 @@ export class RemoteCanvas extends CanvasBase {
   /** Bounds a view's size was already fitted into: each is reported once per canvas. */
   readonly #boundsReported = new Set<string>();
   readonly #views = new Map<string, View>();
+  /** Re-picks the primary view when the one the size follows would stall (see #followPrimary). */
+  #stallCheck: ReturnType<typeof setTimeout> | undefined;
   readonly #stream: FrameStream;
   readonly #server: Promise<FrameServer>;
   /** This canvas as notebook outputs see it (one object, so freeze() finds its outputs). */
@@ -259,8 +261,8 @@ export class RemoteCanvas extends CanvasBase {
   /**
    * The fastest display among the visible views: more frames a second than that no view can
    * show. No limit while a visible view has not reported its rate (it may be the fastest), nor
-   * without visible views (nothing draws then anyway). A stalled view (it never acknowledged a
-   * frame: it shows nothing) does not count, as it does not decide the size either.
+   * without visible views (nothing draws then anyway). A stalled view (its frames stopped coming
+   * back: it shows nothing) does not count, as it does not decide the size either.
    */
   protected override _rfbMaxDrawRate(): number {
     let fastest = 0;
@@ -301,6 +303,7 @@ export class RemoteCanvas extends CanvasBase {
   }
 
   protected override _rfbOnClose(): void {
+    clearTimeout(this.#stallCheck);
     this.#stream.close();
     markCanvasClosed(this.id);
     for (const v of [...this.#views.values()]) v.close(CloseCode.normal, CANVAS_CLOSED_REASON);
@@ -350,7 +353,7 @@ export class RemoteCanvas extends CanvasBase {
 
   /**
    * The view whose size the canvas follows: the oldest visible view that reported a size and is
-   * not stalled (it never acknowledged a frame that went out seconds ago); the oldest visible one
+   * not stalled (see View.stalledAt: its frames stopped coming back); the oldest visible one
    * when all are.
    */
   #primaryView(): View | undefined {
@@ -369,10 +372,16 @@ export class RemoteCanvas extends CanvasBase {
    * what the device can render and read back; the pixel ratio shrinks with it, so the logical
    * size stays the view's. Set directly, not as an event through handleEvent: a view's size is
    * this canvas's concern, not input for handlers (they get the resulting `resize` event all the same).
+   * Stalling is a matter of time, not of a message: while another visible view could take over,
+   * a timer looks again when the followed view would stall (the live view's resize may have come
+   * and been passed over before then).
    */
   #followPrimary(): void {
     if (this.isClosed()) return;
     const view = this.#primaryView();
+    clearTimeout(this.#stallCheck);
+    this.#stallCheck = undefined;
+    this.#watchForStall();
     const size = view?.size;
     if (!view || !size || size.pwidth < 1 || size.pheight < 1) return;
     const limits = this.getContext().getConfiguration()?.device.limits ?? DEFAULT_LIMITS;
@@ -380,6 +389,25 @@ export class RemoteCanvas extends CanvasBase {
     if (fitted.limitedBy) this.#reportFitted(view, size, fitted.width, fitted.height, fitted.limitedBy, limits);
     const ratio = size.ratio * (fitted.width / size.pwidth);
     this._setSize(fitted.width, fitted.height, fitted.limitedBy ? ratio : size.ratio);
+  }
+
+  /**
+   * While another visible view could take over, looks again when the followed view would stall
+   * (View.stalledAt), or after STALLED_AFTER_MS while it has nothing unacknowledged (a frame sent
+   * meanwhile may be the one it never acknowledges). A timer, not a message: a view that stopped
+   * answering sends nothing that could trigger the look.
+   */
+  #watchForStall(): void {
+    if (this.#stallCheck !== undefined || this.#views.size < 2 || this.isClosed()) return;
+    const view = this.#primaryView();
+    if (!view || ![...this.#views.values()].some((v) => v !== view && v.visible && v.size)) return;
+    const now = performance.now();
+    const at = view.stalledAt() ?? now + STALLED_AFTER_MS;
+    this.#stallCheck = setTimeout(() => {
+      this.#stallCheck = undefined;
+      this.#followPrimary();
+    }, Math.max(0, at - now) + 1);
+    this.#stallCheck.unref?.();
   }
 
   /** Says once per canvas and bound that a view asked for more than it renders. */

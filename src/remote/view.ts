@@ -99,7 +99,10 @@ const STATS_WINDOW_MS = 1000;
 // Roundtrips the mean roundtrip is taken over.
 const ROUNDTRIPS_KEPT = 30;
 
-/** How long a view's first frame may go unacknowledged before {@link View.stalled} says so. */
+/**
+ * How long a view's oldest frame may go unacknowledged before {@link View.stalled} says so; a
+ * view whose frames take longer than that to come back (a slow link) gets 4x its roundtrip.
+ */
 export const STALLED_AFTER_MS = 2000;
 
 /** A view (one connection) of a canvas. */
@@ -181,14 +184,25 @@ export class View {
   }
 
   /**
-   * Never acknowledged a frame, and its oldest unacknowledged frame went out at least
-   * `STALLED_AFTER_MS` before `now`: a view that does not show what it gets (an output a front
-   * end mounted and left behind: seen in Notebook 7), which must not decide the canvas's size.
+   * When this view counts as stalled if nothing comes back: its oldest unacknowledged frame's
+   * send time plus `STALLED_AFTER_MS` (or 4x its mean roundtrip, if longer); undefined while
+   * nothing is unacknowledged. A stalled view shows nothing of what it gets: an output a front end
+   * mounted and left behind, or one whose close never reached the kernel (jupyter_server drops a
+   * comm_close that its websocket's close overtakes: seen in Notebook 7), or a tab gone without a
+   * word on the Jupyter path, where no socket closes in the kernel. It must not decide the
+   * canvas's size or pace.
    */
+  stalledAt(): number | undefined {
+    for (const sentAt of this.#unacked.values()) { // oldest first
+      return sentAt + Math.max(STALLED_AFTER_MS, 4 * this.#roundtrips.mean);
+    }
+    return undefined;
+  }
+
+  /** Whether {@link stalledAt} has passed at `now`. */
   stalled(now = performance.now()): boolean {
-    if (this.#acked > 0) return false;
-    for (const sentAt of this.#unacked.values()) return now - sentAt >= STALLED_AFTER_MS; // oldest first
-    return false;
+    const at = this.stalledAt();
+    return at !== undefined && now >= at;
   }
 
   /** Index of the newest frame offered to this view (sent or waiting for room); 0 for none. */

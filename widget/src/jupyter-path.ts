@@ -160,13 +160,23 @@ function randomHex(bytes: number): string {
   return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * How long a closed link waits for the kernel's reply that says its comm_close arrived, before
+ * it closes its websocket anyway.
+ */
+const CLOSE_CONFIRM_MS = 3000;
+
 class KernelSocketLink extends JupyterLink {
   private readonly socket: WebSocket;
   private readonly session = randomHex(16);
   private readonly commId = randomHex(16);
+  private readonly target: string;
+  /** The comm_info_request sent after our comm_close: its reply means the close arrived. */
+  private closeProbe: string | undefined;
 
   constructor(url: string, route: CommRoute, token: string) {
     super();
+    this.target = route.target;
     this.socket = new WebSocket(url);
     this.socket.binaryType = 'arraybuffer';
     this.socket.onopen = () => this.shell('comm_open', { comm_id: this.commId, target_name: route.target, data: { canvasId: route.canvasId, token, protocol: PROTOCOL_VERSION } }, { [COMM_METADATA.replyOnShell]: true });
@@ -174,12 +184,15 @@ class KernelSocketLink extends JupyterLink {
     this.socket.onclose = (e) => this.ended(e.code === 1000 ? 1006 : e.code, e.reason || 'the connection to the Jupyter server closed');
   }
 
-  private shell(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
+  /** Sends a shell request; returns its msg_id, or undefined when the socket is not open. */
+  private shell(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): string | undefined {
+    if (this.socket.readyState !== WebSocket.OPEN) return undefined;
+    const msgId = randomHex(16);
     this.socket.send(JSON.stringify({
-      header: { msg_id: randomHex(16), msg_type: msgType, username: '', session: this.session, date: new Date().toISOString(), version: '5.3' },
+      header: { msg_id: msgId, msg_type: msgType, username: '', session: this.session, date: new Date().toISOString(), version: '5.3' },
       parent_header: {}, metadata, content, buffers: [], channel: 'shell',
     }));
+    return msgId;
   }
 
   private receive(data: unknown): void {
@@ -194,6 +207,10 @@ class KernelSocketLink extends JupyterLink {
     }
     if (!msg || (msg.channel !== 'iopub' && msg.channel !== 'shell')) return;
     const type = msg.header?.msg_type;
+    if (this.closeProbe !== undefined && type === 'comm_info_reply' && msg.parent_header?.msg_id === this.closeProbe) {
+      this.socket.close();
+      return;
+    }
     if (msg.channel === 'iopub' && type === 'status' && (msg.content?.execution_state === 'restarting' || msg.content?.execution_state === 'dead')) {
       this.ended(1001, 'the kernel restarted or stopped');
       this.socket.close();
@@ -213,8 +230,21 @@ class KernelSocketLink extends JupyterLink {
     if (this.readyState === OPEN) this.shell('comm_msg', { comm_id: this.commId, data: { text } }, { [COMM_METADATA.noStatus]: true });
   }
 
+  /**
+   * Closes the comm, then the websocket once the kernel has the close. jupyter_server drops what
+   * it has not yet passed to the kernel when a websocket closes: a comm_close followed at once by
+   * the socket's close often never arrived, and the comm stayed open in the kernel, its view
+   * still deciding the canvas's size (seen in Notebook 7, which re-renders a new output). The
+   * kernel handles one shell request after another, so the reply to a comm_info_request sent
+   * after the close says the close is in.
+   */
   close(code: number = CloseCode.normal, reason = ''): void {
-    if (this.readyState !== CLOSED) this.shell('comm_close', { comm_id: this.commId, data: { code, reason } });
+    if (this.readyState !== CLOSED && this.closeProbe === undefined && this.shell('comm_close', { comm_id: this.commId, data: { code, reason } }) !== undefined) {
+      this.closeProbe = this.shell('comm_info_request', { target_name: this.target });
+      this.ended(code, reason);
+      setTimeout(() => this.socket.close(), CLOSE_CONFIRM_MS);
+      return;
+    }
     this.ended(code, reason);
     this.socket.close();
   }

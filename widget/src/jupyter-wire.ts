@@ -6,6 +6,7 @@
 export interface JupyterMessage {
   channel?: string;
   header?: { msg_type?: string };
+  parent_header?: { msg_id?: string };
   content?: { comm_id?: string; data?: Record<string, unknown>; execution_state?: string };
   buffers?: ArrayBuffer[];
 }
