@@ -50,7 +50,7 @@ export class BenchRun {
   #sampler;
   #cpuStart;
   #t0 = 0;
-  #drawn0 = 0;
+  #sent0 = 0;
 
   static async create({ options, scene, device }) {
     const run = new BenchRun();
@@ -71,7 +71,7 @@ export class BenchRun {
     }, 250);
     this.#cpuStart = process.cpuUsage();
     this.#t0 = performance.now();
-    this.#drawn0 = this.canvas.stats().framesDrawn;
+    this.#sent0 = this.canvas.stats().framesSent;
     this.canvas.measuring = true;
   }
 
@@ -88,8 +88,8 @@ export class BenchRun {
       renderMs: median(this.canvas.renderMs), readbackMs: median(this.canvas.readbackMs),
       encodeMs: mean(this.#samples.encodeMs), roundtripMs: mean(this.#samples.roundtripMs),
       cpuServer: (cpu.user + cpu.system) / 1000 / wallMs,
-      framesComparedOnGpu: s.framesComparedOnGpu, framesDrawn: s.framesDrawn, framesPatched: s.framesPatched,
-      framesDrawnMeasured: s.framesDrawn - this.#drawn0,
+      framesComparedOnGpu: s.framesComparedOnGpu, framesSent: s.framesSent, framesPatched: s.framesPatched,
+      framesSentMeasured: s.framesSent - this.#sent0,
       adaptive: adaptive && { window: adaptive.window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: adaptive.baseRttMs, queueDelayMs: adaptive.queueDelayMs },
       rssMB: { end: process.memoryUsage().rss / 2 ** 20, peak: process.resourceUsage().maxRSS / 1024 },
     };

@@ -399,9 +399,10 @@ async function runOne(run) {
       cpu: { server: round(canvas.cpuServer * 100), client: round(clientCpu * 100) },
       rssMB: { end: round(canvas.rssMB.end), peak: round(canvas.rssMB.peak) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
-      framesDrawnServer: canvas.framesDrawn, framesPatched: canvas.framesPatched,
-      // Frames the canvas drew per frame the client showed over the measured window (pacing: ~1 when display-bound).
-      drawnPerShown: round(canvas.framesDrawnMeasured / Math.max(1, result.frames), 2),
+      framesSentServer: canvas.framesSent, framesPatched: canvas.framesPatched,
+      // Frames the canvas drew per frame the client showed over the measured window (pacing: ~1 when
+      // display-bound), counted as frames sent: with one view streaming, each draw sends one frame.
+      drawnPerShown: round(canvas.framesSentMeasured / Math.max(1, result.frames), 2),
       adaptive: canvas.adaptive && { window: canvas.adaptive.window, quality: canvas.adaptive.quality, scale: canvas.adaptive.scale, baseRttMs: round(canvas.adaptive.baseRttMs), queueDelayMs: round(canvas.adaptive.queueDelayMs) },
       load: [...load, os.loadavg()[0]].map((x) => round(x, 2)),
       machine, adapter,
@@ -434,14 +435,14 @@ async function soak(frames) {
   let rss1000;
   let heap1000;
   const deadline = t0 + 600_000;
-  while (canvas.stats().framesDrawn < frames && performance.now() < deadline) {
+  while (canvas.stats().framesSent < frames && performance.now() < deadline) {
     await sleep(20);
-    if (rss1000 === undefined && canvas.stats().framesDrawn >= 1000) {
+    if (rss1000 === undefined && canvas.stats().framesSent >= 1000) {
       rss1000 = process.memoryUsage().rss;
       heap1000 = process.memoryUsage().heapUsed;
     }
   }
-  const drawn = canvas.stats().framesDrawn;
+  const drawn = canvas.stats().framesSent;
   const rssEnd = process.memoryUsage().rss;
   const heapEnd = process.memoryUsage().heapUsed;
   const seconds = (performance.now() - t0) / 1000;

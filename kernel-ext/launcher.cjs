@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The dawn-rfb Jupyter kernel: tslab's kernel with three additions, each feature-detected:
+// The dawn-rfb Jupyter kernel: tslab's kernel with six additions, each feature-detected:
 //  1. A cell whose last expression is a dawn-rfb canvas shows its live view (tslab prints a
 //     cell's last expression with the console.log it captured at start-up; we hand it one that
 //     recognises canvases).

@@ -117,7 +117,11 @@ export function endReportScope(scope: object): void {
   scopeIds.delete(scope);
 }
 
-/** Forgets which errors were reported, so each is reported again once. */
+/**
+ * Forgets which errors were reported, so each is reported again once. For tests: reports are
+ * once per process, so a test that counts the reports of a kind another test already caused
+ * starts from here (test/comm-channel.test.ts).
+ */
 export function resetReportedErrors(): void {
   seen.clear();
 }

@@ -96,17 +96,17 @@ const frameIndex = async (page: Page): Promise<number> => Number(await page.loca
 
 /** Draws once and waits until every page has drawn the newest frame the server sent. */
 async function drawAndSettle(c: RemoteCanvas, views: Page[]): Promise<void> {
-  const before = c.stats().framesDrawn;
+  const before = c.stats().framesSent;
   c.requestDraw();
-  await until(() => c.stats().framesDrawn > before, 10_000, 'the server to send a frame');
+  await until(() => c.stats().framesSent > before, 10_000, 'the server to send a frame');
   await settle(c, views);
 }
 
 async function settle(c: RemoteCanvas, views: Page[]): Promise<void> {
   // Frames may still be on their way (a whole frame after a resize or a join): wait for quiet.
   let last = -1;
-  while (last !== c.stats().framesDrawn) {
-    last = c.stats().framesDrawn;
+  while (last !== c.stats().framesSent) {
+    last = c.stats().framesSent;
     for (const page of views) {
       await page.waitForFunction((n) => Number(document.querySelector('#view')!.getAttribute('data-frame-index')) >= n, last, { timeout: 10_000 });
     }

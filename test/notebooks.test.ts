@@ -213,7 +213,7 @@ describe('executed headless', () => {
 
   test('02-interactive-scene: shown, stats printed, and freeze() replaced the snapshot', async () => {
     const { nb, canvases } = await executed('02-interactive-scene.ipynb');
-    expect(streamText(nb)).toMatch(/framesDrawn: \d+[\s\S]*views: \[/);
+    expect(streamText(nb)).toMatch(/framesSent: \d+[\s\S]*views: \[/);
     expect(canvases).toHaveLength(1);
     const img = await decode(canvases[0]!.png);
     expect([img.width, img.height]).toEqual([400, 300]);

@@ -56,7 +56,7 @@ describe('backpressure', () => {
     s.canvas.setUpdateMode('manual');
     await sleep(200); // a draw in flight finishes
     const stats = s.canvas.stats();
-    const newest = stats.framesDrawn;
+    const newest = stats.framesSent;
     expect(fast.lastFrame()!.header.index).toBe(newest);
     const slowStats = stats.views.find((v) => v.id === slow.hello!.viewId)!;
     expect(slowStats.framesSent).toBe(2);

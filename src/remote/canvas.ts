@@ -30,12 +30,6 @@ export type { RemoteCanvasOptions } from './options.js';
 export interface RemoteCanvasStats {
   /** Frame messages sent out so far (lossless refreshes included): the index of the newest one. */
   framesSent: number;
-  /**
-   * The same number as `framesSent`, under its old name (it never counted draws: see
-   * `drawCount` for those).
-   * @deprecated Use `framesSent`.
-   */
-  framesDrawn: number;
   /** Frames encoded so far (lossless refreshes included). */
   framesEncoded: number;
   /** Frames sent as partial frames (dirty tiles). */
@@ -156,7 +150,6 @@ export class RemoteCanvas extends CanvasBase {
     const stream = this.#stream.stats();
     return {
       framesSent: stream.framesSent,
-      framesDrawn: stream.framesSent,
       framesEncoded: stream.framesEncoded,
       framesPatched: stream.framesPatched,
       framesComparedOnGpu: stream.framesComparedOnGpu,

@@ -1,12 +1,13 @@
 // What a View needs of its connection, whatever carries it: a websocket from the frame server
-// today, a Jupyter comm later. The View sees messages and a close; the transport keeps its own
-// concerns (authentication, heartbeats, framing).
+// (websocketChannel, below) or a Jupyter comm of the dawn-rfb kernel (comm-channel.ts). The View
+// sees messages and a close; the transport keeps its own concerns (authentication, heartbeats,
+// framing).
 // The socket is typed structurally (WebSocketLike), not with `ws`'s own class: the published
 // types must compile for a user who has `ws` (a runtime dependency) but not `@types/ws`.
 import { InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 
-/** One connection to one view: a websocket, or (later) a Jupyter comm. */
+/** One connection to one view: a websocket, or a Jupyter comm. */
 export interface ViewChannel {
   /** Sends one message: text (JSON) or binary (a frame). */
   send(data: string | Uint8Array): void;
