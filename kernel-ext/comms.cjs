@@ -30,34 +30,79 @@
 // without statuses, nothing resets the server's count any more, and a message past the limit is
 // dropped by the server, which would leave a view waiting for a frame forever.
 //
-// The registry is `globalThis[Symbol.for('dawn-rfb.kernel-comms')]` (see src/remote/comms.ts for
-// its documented shape); the library looks it up and never imports this file.
+// The registry is `globalThis[Symbol.for('dawn-rfb.kernel-comms')]`; its shape (KernelComms,
+// KernelComm) is declared in src/remote/comms.ts, and this file is type-checked against those
+// declarations (`// @ts-check` with JSDoc types, tsconfig.kernel-ext.json, run by `npm run
+// typecheck` and test/kernel-ext-types.test.ts), as are the names and reasons both sides must
+// spell alike. The types are comments only: at run time this file is plain CommonJS requiring
+// nothing of dawn-rfb, and the library looks the registry up and never imports this file.
+// @ts-check
 'use strict';
 const { createHmac, randomBytes, timingSafeEqual } = require('node:crypto');
+
+/** @typedef {import('../src/remote/comms.js').KernelComm} KernelComm */
+/** @typedef {import('../src/remote/comms.js').KernelComms} KernelComms */
+/** @typedef {Parameters<KernelComms['registerTarget']>[1]} OpenHandler */
+/** @typedef {Record<string, unknown>} Json a JSON object of a message (header, content, data) */
+/** @typedef {Array<Buffer | string>} Frames the frames of one zeromq message */
+/**
+ * A zeromq socket, as far as this file uses one; `drained` only on the queueing stand-in.
+ * @typedef {object} ZmqSocket
+ * @property {(frames: Frames) => Promise<unknown> | undefined} send
+ * @property {boolean} [closed]
+ * @property {number} [sendHighWaterMark]
+ * @property {() => Promise<unknown>} [drained]
+ */
+/**
+ * tslab 1.0.22's ZmqServer, as far as this file uses it.
+ * @typedef {object} ZmqServer
+ * @property {ZmqSocket} iopub
+ * @property {ZmqSocket} shell
+ * @property {ZmqSocket} control
+ * @property {{ key: string }} connInfo
+ */
+/**
+ * The ZmqServer prototype methods this file wraps.
+ * @typedef {object} ZmqServerMethods
+ * @property {(this: ZmqServer, sock: ZmqSocket, port: number) => unknown} bindSocket
+ * @property {(this: ZmqServer, sock: ZmqSocket, ...raw: Buffer[]) => Promise<unknown>} handleShellMessage
+ */
+/** @typedef {{ queuedBytes: number }} SendStats bytes waiting in send queues */
+/** @typedef {(message: string) => void} Log */
 
 const REGISTRY = Symbol.for('dawn-rfb.kernel-comms');
 const DELIM = Buffer.from('<IDS|MSG>');
 const COMM_TYPES = new Set(['comm_open', 'comm_msg', 'comm_close', 'comm_info_request']);
-// dawn-rfb's view target and its refusal of an unknown canvas (code 4001), as in src/remote/comms.ts
-// and src/remote/closed-canvases.ts (this file is plain CommonJS and imports nothing of dist/).
+// dawn-rfb's view target and its refusal of an unknown canvas (code 4001): src/remote/comms.ts,
+// protocol.ts and closed-canvases.ts declare them; the types make a copy that differs an error.
+/** @type {typeof import('../src/remote/comms.js').COMM_TARGET} */
 const VIEW_TARGET = 'dawn-rfb.view';
+/** @type {typeof import('../src/remote/protocol.js').CloseCode.unknownCanvas} */
+const UNKNOWN_CANVAS_CODE = 4001;
+/** @type {typeof import('../src/remote/closed-canvases.js').NEVER_HAD_REASON} */
 const UNKNOWN_CANVAS_REASON = 'no such canvas in this kernel (the kernel restarted, or the output is from another session)';
 // Frames are bounded by acknowledgements (a few per view), so a high mark costs no memory in
 // practice; it only keeps bursts of small messages from being dropped by the PUB socket.
 const IOPUB_HIGH_WATER_MARK = 100_000;
 // Comm ids and target names are short strings in every front end (uuid hex).
 const MAX_ID = 256;
-// The metadata keys above; src/remote/protocol.ts declares the same (test/comm-kernel.test.ts
-// checks that they agree).
+// The metadata keys above, as src/remote/protocol.ts declares them.
+/** @type {typeof import('../src/remote/protocol.js').COMM_METADATA.noStatus} */
 const NO_STATUS = 'dawn_rfb_no_status';
+/** @type {typeof import('../src/remote/protocol.js').COMM_METADATA.replyOnShell} */
 const REPLY_ON_SHELL = 'dawn_rfb_reply_on_shell';
 // Notebook 6 and jupyter_server drop iopub messages past `iopub_msg_rate_limit` (1000 a second,
 // averaged over `rate_limit_window`, 3 s); statuses do not count. Comm messages keep to 80% of it,
 // leaving room for the cells' own output.
 const IOPUB_BUDGET = { messages: 2400, windowMs: 3000 };
 
-/** Writes to the kernel's own stderr (Jupyter's log), not to the running cell's output. */
+/**
+ * Writes to the kernel's own stderr (Jupyter's log), not to the running cell's output.
+ * @param {(text: string) => unknown} write
+ * @returns {Log}
+ */
 function makeLogger(write) {
+  /** @type {Map<string, number>} */
   const seen = new Map();
   return (message) => {
     // The same complaint from a flooding client is logged once a minute at most.
@@ -70,6 +115,7 @@ function makeLogger(write) {
   };
 }
 
+/** @param {ReadonlyArray<Buffer | string>} frames */
 function byteLength(frames) {
   let n = 0;
   for (const f of frames) n += typeof f === 'string' ? Buffer.byteLength(f) : f.byteLength;
@@ -79,11 +125,19 @@ function byteLength(frames) {
 /**
  * Sends through `send(frames)` at most `budget.messages` per `budget.windowMs`, in order: sends
  * past the budget wait (their bytes counted in `stats.queuedBytes`) until the window has room.
+ * @param {(frames: Frames) => unknown} send
+ * @param {SendStats} stats
+ * @param {{ messages: number, windowMs: number }} [budget]
+ * @returns {(frames: Frames) => unknown} what `send` returned, or undefined for a send that waits
  */
 function rateBudgeted(send, stats, budget = IOPUB_BUDGET) {
+  /** @type {number[]} */
   const times = []; // when the last sends went out, oldest first (at most budget.messages)
+  /** @type {Array<[Frames, number]>} */
   const pending = []; // [frames, bytes] waiting for room, in order
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
+  /** @param {number} now */
   const room = (now) => {
     while (times.length > 0 && now - times[0] >= budget.windowMs) times.shift();
     return times.length < budget.messages;
@@ -91,7 +145,7 @@ function rateBudgeted(send, stats, budget = IOPUB_BUDGET) {
   const flush = () => {
     timer = undefined;
     while (pending.length > 0 && room(Date.now())) {
-      const [frames, bytes] = pending.shift();
+      const [frames, bytes] = /** @type {[Frames, number]} */ (pending.shift());
       stats.queuedBytes -= bytes;
       times.push(Date.now());
       send(frames);
@@ -115,10 +169,17 @@ function rateBudgeted(send, stats, budget = IOPUB_BUDGET) {
  * A stand-in for a zeromq socket whose `send` queues behind the previous send
  * (`stats.queuedBytes` counts what waits). zeromq's sockets are not extensible, so the stand-in is
  * a proxy that forwards everything else to the socket itself.
+ * @param {ZmqSocket} sock
+ * @param {SendStats} stats
+ * @param {Log} log
+ * @param {string} name
+ * @returns {ZmqSocket}
  */
 function queueSends(sock, stats, log, name) {
   const send = sock.send.bind(sock);
+  /** @type {Promise<unknown>} */
   let tail = Promise.resolve();
+  /** @param {Frames} frames */
   const queued = (frames) => {
     const bytes = byteLength(Array.isArray(frames) ? frames : [frames]);
     stats.queuedBytes += bytes;
@@ -140,12 +201,22 @@ function queueSends(sock, stats, log, name) {
   });
 }
 
+/**
+ * A shell message's parts.
+ * @param {Buffer[]} raw
+ */
 function parse(raw) {
   const at = raw.findIndex((f) => Buffer.isBuffer(f) ? f.equals(DELIM) : false);
   if (at < 0) throw new Error('message without the <IDS|MSG> delimiter');
   if (raw.length < at + 6) throw new Error(`message with ${raw.length - at - 2} parts after the signature (at least 4 wanted)`);
   const parts = raw.slice(at + 2, at + 6);
+  /**
+   * @param {number} i
+   * @param {string} what
+   * @returns {Json}
+   */
   const json = (i, what) => {
+    /** @type {unknown} */
     let v;
     try {
       v = JSON.parse(parts[i].toString('utf8'));
@@ -153,7 +224,7 @@ function parse(raw) {
       throw new Error(`its ${what} is not JSON`);
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`its ${what} is not a JSON object`);
-    return v;
+    return /** @type {Json} */ (v);
   };
   return {
     identities: raw.slice(0, at),
@@ -169,6 +240,11 @@ function parse(raw) {
   };
 }
 
+/**
+ * @param {string} key
+ * @param {Buffer[]} parts
+ * @param {string} signature
+ */
 function signatureOk(key, parts, signature) {
   if (!key) return true; // Jupyter may run kernels unsigned (empty key)
   const hmac = createHmac('sha256', key);
@@ -178,10 +254,18 @@ function signatureOk(key, parts, signature) {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+/**
+ * @param {unknown} v
+ * @returns {v is string}
+ */
 function validId(v) {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID;
 }
 
+/**
+ * @param {unknown} b
+ * @returns {Buffer}
+ */
 function toBuffer(b) {
   if (Buffer.isBuffer(b)) return b;
   if (b instanceof Uint8Array) return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -192,28 +276,49 @@ function toBuffer(b) {
 /**
  * Adds comms to tslab's ZmqServer (the `jupyter` module of tslab's dist). Returns the list of
  * internals that were missing (empty when comms work), and installs the registry when they work.
+ * @param {{ ZmqServer?: { prototype: object } } | undefined} jupyter
+ * @param {{ log?: Log, configPath?: string }} [options]
+ * @returns {string[]}
  */
 function installComms(jupyter, options = {}) {
   const Server = jupyter && jupyter.ZmqServer;
-  const proto = Server && Server.prototype;
-  const missing = ['init', 'bindSocket', 'handleShellMessage'].filter((m) => typeof proto?.[m] !== 'function');
+  const found = /** @type {Record<string, unknown> | undefined} */ (Server && Server.prototype);
+  const missing = ['init', 'bindSocket', 'handleShellMessage'].filter((m) => typeof found?.[m] !== 'function');
   if (missing.length > 0) return missing.map((m) => `ZmqServer.prototype.${m}`);
+  const proto = /** @type {ZmqServerMethods} */ (/** @type {unknown} */ (found));
 
   const log = options.log ?? makeLogger(process.stderr.write.bind(process.stderr));
+  /** @type {Map<string, OpenHandler>} */
   const targets = new Map(); // name -> open handler
+  /** @type {Map<string, Comm>} */
   const comms = new Map(); // comm id -> comm
+  /** @type {SendStats} */
   const stats = { queuedBytes: 0 };
+  /** @type {WeakMap<ZmqSocket, ZmqSocket>} */
   const proxies = new WeakMap(); // zeromq socket -> its queueing stand-in
-  let server; // the one ZmqServer of this kernel
+  /** @type {ZmqServer} */
+  let server; // the one ZmqServer of this kernel (set before any message is handled)
   const session = randomBytes(16).toString('hex');
 
+  /**
+   * @param {string} key
+   * @param {Buffer[]} frames
+   */
   function sign(key, frames) {
     const hmac = createHmac('sha256', key || '');
     for (const f of frames) hmac.update(f);
     return key ? hmac.digest('hex') : '';
   }
 
-  /** The frames of a signed message; `parent` is the header it answers (or the comm's opening message). */
+  /**
+   * The frames of a signed message; `parent` is the header it answers (or the comm's opening message).
+   * @param {Buffer[]} identities
+   * @param {string} msgType
+   * @param {Json | undefined} parent
+   * @param {Json} content
+   * @param {unknown[]} [buffers]
+   * @returns {Frames}
+   */
   function frames(identities, msgType, parent, content, buffers = []) {
     const header = {
       msg_id: randomBytes(16).toString('hex'), msg_type: msgType, session,
@@ -224,26 +329,46 @@ function installComms(jupyter, options = {}) {
     return [...identities, DELIM, Buffer.from(sign(server.connInfo.key, body)), ...body, ...buffers.map(toBuffer)];
   }
 
+  /**
+   * @param {ZmqSocket} sock
+   * @param {Buffer[]} identities
+   * @param {string} msgType
+   * @param {Json | undefined} parent
+   * @param {Json} content
+   * @param {unknown[]} [buffers]
+   */
   function send(sock, identities, msgType, parent, content, buffers) {
     return sock.send(frames(identities, msgType, parent, content, buffers));
   }
 
+  /** @type {(msgType: string, parent: Json | undefined, content: Json, buffers?: unknown[]) => unknown} */
   const iopub = (msgType, parent, content, buffers) => send(server.iopub, [], msgType, parent, content, buffers);
   // Comm messages on iopub, kept under the server's rate limit (created once iopub is bound).
+  /** @type {((frames: Frames) => unknown) | undefined} */
   let iopubBudgeted;
+  /** @type {typeof iopub} */
   const commIopub = (msgType, parent, content, buffers) => {
     iopubBudgeted ??= rateBudgeted((f) => server.iopub.send(f), stats);
     return iopubBudgeted(frames([], msgType, parent, content, buffers));
   };
 
+  /** @implements {KernelComm} */
   class Comm {
-    /** `replyTo`: the shell identities of the connection that opened it, for a comm that asked for replies on shell. */
+    /**
+     * `replyTo`: the shell identities of the connection that opened it, for a comm that asked for replies on shell.
+     * @param {string} id
+     * @param {string} targetName
+     * @param {Json} parent
+     * @param {Buffer[] | undefined} replyTo
+     */
     constructor(id, targetName, parent, replyTo) {
       this.id = id;
       this.replyTo = replyTo;
       this.targetName = targetName;
       this.closed = false;
+      /** @type {KernelComm['onMessage']} */
       this.onMessage = null;
+      /** @type {KernelComm['onClose']} */
       this.onClose = null;
       this.parent = parent; // the comm_open header: replies go to its session
     }
@@ -253,24 +378,37 @@ function installComms(jupyter, options = {}) {
       return stats.queuedBytes;
     }
 
+    /**
+     * @param {Json} data
+     * @param {Uint8Array[]} [buffers]
+     */
     send(data, buffers = []) {
       if (this.closed) return;
       if (!Array.isArray(buffers)) throw new TypeError('comm.send(data, buffers): buffers must be an array');
       this.#send('comm_msg', { comm_id: this.id, data: data ?? {} }, buffers);
     }
 
+    /**
+     * @param {string} msgType
+     * @param {Json} content
+     * @param {unknown[]} [buffers]
+     */
     #send(msgType, content, buffers) {
       if (this.replyTo) send(server.shell, this.replyTo, msgType, this.parent, content, buffers);
       else commIopub(msgType, this.parent, content, buffers);
     }
 
+    /** @param {Json} [data] */
     close(data = {}) {
       if (this.closed) return;
       this.#send('comm_close', { comm_id: this.id, data });
       this.#closed(data);
     }
 
-    /** Marks the comm closed (by us or the front end) and tells its owner once. */
+    /**
+     * Marks the comm closed (by us or the front end) and tells its owner once.
+     * @param {Json} data
+     */
     #closed(data) {
       if (this.closed) return;
       this.closed = true;
@@ -281,11 +419,16 @@ function installComms(jupyter, options = {}) {
       if (typeof handler === 'function') callUser(`comm ${this.id} close handler`, () => handler(data));
     }
 
+    /** @param {Json} data */
     _closedByFrontEnd(data) {
       this.#closed(data);
     }
   }
 
+  /**
+   * @param {string} what
+   * @param {() => void} fn
+   */
   function callUser(what, fn) {
     try {
       fn();
@@ -294,11 +437,16 @@ function installComms(jupyter, options = {}) {
     }
   }
 
+  /**
+   * @param {ZmqSocket} sock
+   * @param {ReturnType<typeof parse>} msg
+   */
   function handleComm(sock, msg) {
     const { header, content } = msg;
     const type = header.msg_type;
     if (type === 'comm_info_request') {
       const wanted = typeof content.target_name === 'string' ? content.target_name : undefined;
+      /** @type {Record<string, { target_name: string }>} */
       const list = {};
       for (const c of comms.values()) if (wanted === undefined || c.targetName === wanted) list[c.id] = { target_name: c.targetName };
       send(sock, msg.identities, 'comm_info_reply', header, { status: 'ok', comms: list });
@@ -309,7 +457,7 @@ function installComms(jupyter, options = {}) {
       return;
     }
     const id = content.comm_id;
-    const data = typeof content.data === 'object' && content.data !== null && !Array.isArray(content.data) ? content.data : {};
+    const data = typeof content.data === 'object' && content.data !== null && !Array.isArray(content.data) ? /** @type {Json} */ (content.data) : {};
     if (type === 'comm_open') {
       const name = content.target_name;
       const open = typeof name === 'string' ? targets.get(name) : undefined;
@@ -322,7 +470,7 @@ function installComms(jupyter, options = {}) {
         // registers the target when it serves its first canvas, so no canvas of this kernel
         // exists yet. Refused as src/remote/comms.ts refuses an unknown canvas, so the view
         // stops retrying and says "kernel restarted: re-run the cell".
-        iopub('comm_close', header, { comm_id: id, data: { code: 4001, reason: UNKNOWN_CANVAS_REASON } });
+        iopub('comm_close', header, { comm_id: id, data: { code: UNKNOWN_CANVAS_CODE, reason: UNKNOWN_CANVAS_REASON } });
         return;
       }
       if (!open) {
@@ -331,7 +479,7 @@ function installComms(jupyter, options = {}) {
         commIopub('comm_close', header, { comm_id: id, data: {} });
         return;
       }
-      const comm = new Comm(id, name, header, msg.metadata[REPLY_ON_SHELL] === true ? msg.identities : undefined);
+      const comm = new Comm(id, /** @type {string} */ (name), header, msg.metadata[REPLY_ON_SHELL] === true ? msg.identities : undefined);
       comms.set(id, comm);
       callUser(`comm target ${name}`, () => open(comm, data, msg.buffers));
       return;
@@ -350,6 +498,7 @@ function installComms(jupyter, options = {}) {
   }
 
   const bindSocket = proto.bindSocket;
+  /** @type {ZmqServerMethods['bindSocket']} */
   proto.bindSocket = function (sock, port) {
     server = this;
     if (sock === this.iopub) {
@@ -361,7 +510,7 @@ function installComms(jupyter, options = {}) {
     }
     // tslab sends through these properties (and the shell handler gets the socket itself, which
     // handleShellMessage below swaps for its stand-in).
-    for (const name of ['iopub', 'shell', 'control']) {
+    for (const name of /** @type {const} */ (['iopub', 'shell', 'control'])) {
       if (sock === this[name] && !proxies.has(sock)) {
         const proxy = queueSends(sock, name === 'control' ? { queuedBytes: 0 } : stats, log, name);
         proxies.set(sock, proxy);
@@ -372,9 +521,11 @@ function installComms(jupyter, options = {}) {
   };
 
   const handleShellMessage = proto.handleShellMessage;
+  /** @type {ZmqServerMethods['handleShellMessage']} */
   proto.handleShellMessage = async function (socket, ...raw) {
     server = this;
     const sock = proxies.get(socket) ?? socket;
+    /** @type {ReturnType<typeof parse>} */
     let msg;
     try {
       msg = parse(raw);
@@ -386,7 +537,7 @@ function installComms(jupyter, options = {}) {
       log(`message with an invalid signature (msg_type ${JSON.stringify(String(msg.header.msg_type).slice(0, 40))}); ignored`);
       return;
     }
-    const type = msg.header.msg_type;
+    const type = typeof msg.header.msg_type === 'string' ? msg.header.msg_type : ''; // '' goes on to tslab, as any non-comm type
     if (!COMM_TYPES.has(type)) {
       if (type === 'shutdown_request') await closeAll();
       return handleShellMessage.call(this, sock, ...msg.withoutBuffers);
@@ -405,19 +556,25 @@ function installComms(jupyter, options = {}) {
 
   async function closeAll() {
     for (const comm of [...comms.values()]) comm.close({ code: 1001, reason: 'the kernel is shutting down' });
-    for (const name of ['iopub', 'shell']) if (typeof server?.[name]?.drained === 'function') await server[name].drained();
+    for (const name of /** @type {const} */ (['iopub', 'shell'])) if (typeof server?.[name]?.drained === 'function') await server[name].drained();
   }
 
   const kernelId = /kernel-([^/\\]+)\.json$/.exec(options.configPath ?? '')?.[1];
-  globalThis[REGISTRY] = Object.freeze({
-    version: 1,
+  /** @type {KernelComms & { readonly openComms: number }} */
+  const registry = Object.freeze({
+    version: /** @type {const} */ (1),
     kernelId,
+    /**
+     * @param {string} name
+     * @param {OpenHandler} open
+     */
     registerTarget(name, open) {
       if (typeof name !== 'string' || name === '' || typeof open !== 'function') {
         throw new TypeError('registerTarget(name, open): a non-empty target name and a function (comm, data, buffers) => void');
       }
       targets.set(name, open);
     },
+    /** @param {string} name */
     unregisterTarget(name) {
       targets.delete(name);
     },
@@ -425,6 +582,7 @@ function installComms(jupyter, options = {}) {
       return comms.size;
     },
   });
+  /** @type {Record<symbol, unknown>} */ (globalThis)[REGISTRY] = registry;
   return [];
 }
 

@@ -70,7 +70,7 @@ afterEach(() => { for (const s of streams.splice(0)) s.close(); });
 
 test('views at different acknowledged frames each compose exactly the last frame', async () => {
   const views = new Map<string, View>();
-  const stream = new FrameStream('feed', { quality: 100, lossyFormat: 'jpeg', losslessDelayMs: Infinity, maxEncodes: 2 }, views);
+  const stream = new FrameStream('feed', { quality: 100, lossyFormat: 'jpeg', losslessDelayMs: Infinity, maxEncodes: 2, dirtyTiles: true, maxFrameParts: 1 }, views);
   streams.push(stream);
   const add = (): Channel => {
     const channel = new Channel();

@@ -32,7 +32,7 @@ class RecordingChannel implements ViewChannel {
   ack(index: number): void { this.#onMessage?.(JSON.stringify({ type: 'ack', index })); }
 }
 
-const OPTIONS: FrameStreamOptions = { quality: 80, lossyFormat: 'jpeg', losslessDelayMs: Infinity, maxEncodes: 2 };
+const OPTIONS: FrameStreamOptions = { quality: 80, lossyFormat: 'jpeg', losslessDelayMs: Infinity, maxEncodes: 2, dirtyTiles: true, maxFrameParts: 1 };
 const streams: FrameStream[] = [];
 afterEach(() => { for (const s of streams.splice(0)) s.close(); });
 

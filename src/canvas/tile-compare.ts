@@ -6,7 +6,12 @@
 // (the remote stream's dirty tiles). Everything is submitted in readback order on one queue, so
 // each comparison sees exactly the previous read's pixels.
 
-/** Tile edge in pixels (the remote stream's dirty tiles use the same). */
+/**
+ * Tile edge in pixels: of this comparison, and of the remote stream's dirty tiles (src/remote/
+ * tiles.ts reads it from here, as remote builds on canvas), so flags from the GPU always describe
+ * the tiles a partial frame is made of. 64: a multiple of JPEG's 16 px blocks (a partial JPEG's
+ * blocks line up with a full one's), and one workgroup of 64 invocations per tile.
+ */
 export const COMPARE_TILE = 64;
 
 /** What changed since the previous read, tile by tile. */

@@ -5,7 +5,6 @@
 // Frames are pulled: a draw happens only when one was requested, some view is visible, and some
 // visible view has room under maxBufferedFrames; and no more often than the fastest visible
 // view's display refreshes (views report their rate), since more frames than that go unseen.
-import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CanvasBase, type Cursor, type Frame } from '../canvas/base.js';
 import type { ReadbackOptions } from '../canvas/context.js';
@@ -19,7 +18,7 @@ import { encodeFrame } from './encoder.js';
 import { SHOW, type ViewContent } from './notebook.js';
 import { CANVAS_CLOSED_REASON, CloseCode, PROTOCOL_VERSION, socketPath } from './protocol.js';
 import { markCanvasClosed } from './closed-canvases.js';
-import { checkOptions, type RemoteCanvasOptions } from './options.js';
+import { checkOptions, resolveRemoteCanvasOptions, type RemoteCanvasOptions, type ResolvedRemoteCanvasOptions } from './options.js';
 import { serveCanvas, type FrameServer } from './server.js';
 import { FrameStream } from './stream.js';
 import { STALLED_AFTER_MS, View, type ViewStats } from './view.js';
@@ -44,8 +43,6 @@ export interface RemoteCanvasStats {
 
 // Before a device is configured, view sizes are fitted into WebGPU's default limits.
 const DEFAULT_LIMITS: SizeLimits = { maxTextureDimension2D: 8192, maxBufferSize: 268_435_456 };
-/** Default of {@link RemoteCanvasOptions.maxViewPixels}: 4096 x 4096. */
-export const DEFAULT_MAX_VIEW_PIXELS = 4096 * 4096;
 
 /** A canvas whose frames stream to views (browser widgets), and whose views send events back. */
 export class RemoteCanvas extends CanvasBase {
@@ -54,14 +51,8 @@ export class RemoteCanvas extends CanvasBase {
   // The secret a view must present: a private field behind a getter, so that printing the
   // canvas (console.log, util.inspect, a notebook cell's value) never shows it.
   readonly #token: string;
-  readonly #maxBufferedFrames: number;
-  readonly #dirtyTiles: boolean;
-  readonly #gpuTileCompare: boolean | 'auto';
-  readonly #adaptive: boolean;
-  readonly #quality: number;
-  readonly #resizable: boolean;
-  readonly #urlTemplate: string | undefined;
-  readonly #maxViewPixels: number;
+  /** Its options, defaults applied (options.ts); the canvas and its stream read only these. */
+  readonly #options: ResolvedRemoteCanvasOptions;
   /** Bounds a view's size was already fitted into: each is reported once per canvas. */
   readonly #boundsReported = new Set<string>();
   readonly #views = new Map<string, View>();
@@ -74,34 +65,20 @@ export class RemoteCanvas extends CanvasBase {
   #cssSize: [string, string];
 
   constructor(options: RemoteCanvasOptions = {}) {
-    checkOptions(options);
+    checkOptions(options); // before the base class reads any of them
     super(options);
+    const o = resolveRemoteCanvasOptions(options, this.getLogicalSize());
+    this.#options = o;
     this.id = randomBytes(6).toString('hex');
     this.#token = randomBytes(18).toString('base64url');
-    this.#maxBufferedFrames = options.maxBufferedFrames ?? 2;
-    this.#resizable = options.resizable ?? true;
-    this.#maxViewPixels = options.maxViewPixels ?? DEFAULT_MAX_VIEW_PIXELS;
-    this.#cssSize = [options.cssWidth ?? `${this.getLogicalSize()[0]}px`, options.cssHeight ?? `${this.getLogicalSize()[1]}px`];
-    this.#urlTemplate = options.urlTemplate ?? process.env.DAWN_RFB_URL_TEMPLATE;
-    this.#dirtyTiles = options.dirtyTiles ?? true;
-    const cores = Math.min(8, availableParallelism());
-    this.#stream = new FrameStream(this.id, {
-      quality: options.quality ?? 80,
-      lossyFormat: options.lossyFormat ?? 'jpeg',
-      losslessDelayMs: options.losslessDelayMs ?? 300,
-      maxEncodes: options.maxEncodes ?? cores,
-      dirtyTiles: this.#dirtyTiles,
-      maxFrameParts: options.maxFrameParts ?? cores,
-    }, this.#views, (frame) => this._retainFrame(frame));
-    this.#adaptive = options.adaptive ?? true;
-    this.#gpuTileCompare = options.gpuTileCompare ?? 'auto';
-    this.#quality = options.quality ?? 80;
+    this.#cssSize = [o.cssWidth, o.cssHeight];
+    this.#stream = new FrameStream(this.id, o, this.#views, (frame) => this._retainFrame(frame));
     this.#displayable = {
       toString: () => this.toString(),
       getUrl: () => this.getUrl(),
       viewContent: (containerId) => this.#viewContent(containerId),
     };
-    this.#server = serveCanvas(this, options.server);
+    this.#server = serveCanvas(this, o.server);
     // An unhandled rejection would crash the kernel; the error resurfaces from getUrl().
     this.#server.catch((e: unknown) => reportError('remote canvas server', e));
   }
@@ -239,7 +216,7 @@ export class RemoteCanvas extends CanvasBase {
       server: {
         port: server.port, path: this.socketPath, token: this.token,
         ...(comm ? { comm } : {}),
-        ...(this.#urlTemplate ? { template: this.#urlTemplate } : {}),
+        ...(this.#options.urlTemplate ? { template: this.#options.urlTemplate } : {}),
         ...(process.env.JUPYTERHUB_SERVICE_PREFIX ? { hubPrefix: process.env.JUPYTERHUB_SERVICE_PREFIX } : {}),
       },
     };
@@ -276,7 +253,8 @@ export class RemoteCanvas extends CanvasBase {
   // alpha, so filling it with 255 would be a wasted pass over every pixel (3.5 ms at 1920x1080).
   // The tile comparison still sees the shader's alpha: a change there only sends a tile more.
   protected override _rfbReadbackOptions(): ReadbackOptions {
-    const compareTiles = !this.#dirtyTiles ? 'off' : this.#gpuTileCompare === 'auto' ? 'auto' : this.#gpuTileCompare ? 'on' : 'off';
+    const { dirtyTiles, gpuTileCompare } = this.#options;
+    const compareTiles = !dirtyTiles ? 'off' : gpuTileCompare === 'auto' ? 'auto' : gpuTileCompare ? 'on' : 'off';
     return { fillOpaqueAlpha: false, compareTiles };
   }
 
@@ -325,11 +303,11 @@ export class RemoteCanvas extends CanvasBase {
       onAck: () => this._wake(),
       onClose: (v) => this.#onViewClose(v),
       onDisplay: () => this._wake(),
-    }, this.#maxBufferedFrames, this.#adaptive ? { quality: this.#quality } : undefined);
+    }, this.#options.maxBufferedFrames, this.#options.adaptive ? { quality: this.#options.quality } : undefined);
     this.#views.set(view.id, view);
     view.sendJson({
       type: 'hello', protocol: PROTOCOL_VERSION, canvasId: this.id, viewId: view.id, title: this.getTitle(),
-      cursor: this.getCursor(), cssSize: this.#cssSize, resizable: this.#resizable,
+      cursor: this.getCursor(), cssSize: this.#cssSize, resizable: this.#options.resizable,
     });
     // A new view starts from the newest frame; then a fresh draw at its size follows its resize.
     this.#stream.catchUp(view);
@@ -378,7 +356,7 @@ export class RemoteCanvas extends CanvasBase {
     const size = view?.size;
     if (!view || !size || size.pwidth < 1 || size.pheight < 1) return;
     const limits = this.getContext().getConfiguration()?.device.limits ?? DEFAULT_LIMITS;
-    const fitted = fitSize(size.pwidth, size.pheight, limits, this.#maxViewPixels);
+    const fitted = fitSize(size.pwidth, size.pheight, limits, this.#options.maxViewPixels);
     if (fitted.limitedBy) this.#reportFitted(view, size, fitted.width, fitted.height, fitted.limitedBy, limits);
     const ratio = size.ratio * (fitted.width / size.pwidth);
     this._setSize(fitted.width, fitted.height, fitted.limitedBy ? ratio : size.ratio);
@@ -407,7 +385,7 @@ export class RemoteCanvas extends CanvasBase {
   #reportFitted(view: View, size: { pwidth: number; pheight: number }, w: number, h: number, bound: string, limits: SizeLimits): void {
     if (this.#boundsReported.has(bound)) return;
     this.#boundsReported.add(bound);
-    const value = bound === 'maxPixels' ? `the canvas's maxViewPixels (${this.#maxViewPixels})`
+    const value = bound === 'maxPixels' ? `the canvas's maxViewPixels (${this.#options.maxViewPixels})`
       : `the device's ${bound} (${limits[bound as keyof SizeLimits]})`;
     reportError(`remote canvas ${this.id}`, new InvalidArgumentError(
       `view ${view.id} asked for ${size.pwidth}x${size.pheight} pixels, beyond ${value}: rendering at ${w}x${h} (same aspect ratio; the view scales frames up). Reported once per canvas; later sizes are fitted the same way`), this);

@@ -14,7 +14,13 @@ export function markCanvasClosed(id: string): void {
   if (closed.size > MAX_REMEMBERED) closed.delete(closed.values().next().value as string);
 }
 
+/**
+ * The close reason (code 4001) for a view of a canvas this process never had. kernel-ext/comms.cjs
+ * gives the same before any canvas exists (its copy is type-checked against this literal).
+ */
+export const NEVER_HAD_REASON = 'no such canvas in this kernel (the kernel restarted, or the output is from another session)';
+
 /** The close reason (code 4001) for a view of a canvas this process does not serve. */
 export function unknownCanvasReason(id: string): string {
-  return closed.has(id) ? CANVAS_CLOSED_REASON : 'no such canvas in this kernel (the kernel restarted, or the output is from another session)';
+  return closed.has(id) ? CANVAS_CLOSED_REASON : NEVER_HAD_REASON;
 }

@@ -1,14 +1,14 @@
 // Views through the notebook's own connection: the dawn-rfb kernel (kernel-ext/comms.cjs) gives
 // tslab Jupyter comms and publishes them in a small registry on globalThis; a page that cannot
 // reach the canvas server's port opens a comm to the target below instead, and its messages
-// carry the same protocol as the websocket. This module never imports kernel code and sets no
+// carry the same protocol as the websocket; a view is admitted by the rule the websocket server
+// applies too (admission.ts). This module never imports kernel code and sets no
 // global: it only looks the registry up, when a canvas is shown in a notebook.
-import { timingSafeEqual } from 'node:crypto';
 import { reportError } from '../report.js';
 import { CommChannel } from './comm-channel.js';
 import type { ViewChannel } from './channel.js';
-import { CloseCode, PROTOCOL_VERSION, ProtocolError } from './protocol.js';
-import { unknownCanvasReason } from './closed-canvases.js';
+import { admitView } from './admission.js';
+import { CloseCode, ProtocolError } from './protocol.js';
 
 /** Where the dawn-rfb kernel launcher puts its {@link KernelComms} registry. */
 export const KERNEL_COMMS = Symbol.for('dawn-rfb.kernel-comms');
@@ -70,12 +70,6 @@ export function kernelComms(): KernelComms | undefined {
 const canvases = new Map<string, CommServedCanvas>();
 let registeredWith: KernelComms | undefined;
 
-function tokenMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function refuse(comm: KernelComm, code: number, reason: string): void {
   // By kind only (no comm id in the message), as the websocket path reports: a client opening
   // comm after comm gets one report and counted repeats, not a line per comm.
@@ -83,26 +77,19 @@ function refuse(comm: KernelComm, code: number, reason: string): void {
   comm.close({ code, reason });
 }
 
-/** comm_open from a view: checks protocol, canvas and token, then hands the canvas a channel. */
+/** comm_open from a view: parses its data, admits it (admission.ts), then hands the canvas a channel. */
 function openView(comm: KernelComm, data: Record<string, unknown>): void {
   const { canvasId, token, protocol } = data;
   if (typeof canvasId !== 'string' || typeof token !== 'string' || typeof protocol !== 'number') {
     refuse(comm, CloseCode.protocolMismatch, 'comm_open data must be { canvasId: string, token: string, protocol: number }');
     return;
   }
-  if (protocol !== PROTOCOL_VERSION) {
-    refuse(comm, CloseCode.protocolMismatch, `the view speaks protocol ${protocol}, this kernel ${PROTOCOL_VERSION}`);
+  const admission = admitView({ canvasId, token, protocol }, canvases, 'kernel');
+  if (!admission.admitted) {
+    refuse(comm, admission.code, admission.reason);
     return;
   }
-  const canvas = canvases.get(canvasId);
-  if (!canvas || canvas.isClosed()) {
-    refuse(comm, CloseCode.unknownCanvas, unknownCanvasReason(canvasId));
-    return;
-  }
-  if (!tokenMatches(token, canvas.token)) {
-    refuse(comm, CloseCode.badToken, 'missing or wrong token');
-    return;
-  }
+  const canvas = admission.canvas;
   canvas.attachChannel(new CommChannel(comm));
 }
 

@@ -1,5 +1,7 @@
-// The options of a RemoteCanvas, their defaults (documented on each field and in the README) and
-// their validation.
+// The options of a RemoteCanvas, their defaults (documented on each field and in the README),
+// their validation, and their resolution: resolveRemoteCanvasOptions applies every default here,
+// once, and the canvas and its frame stream read only the resolved object (no `?? 80` elsewhere).
+import { availableParallelism } from 'node:os';
 import { CANVAS_OPTION_NAMES, type CanvasOptions } from '../canvas/base.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -120,4 +122,44 @@ export function checkOptions(o: RemoteCanvasOptions): void {
       throw new InvalidArgumentError(`${key} must be a CSS length like "640px" or "100%", got ${JSON.stringify(v)}`);
     }
   }
+}
+
+/**
+ * The RemoteCanvas-specific options with every default applied (as documented on
+ * {@link RemoteCanvasOptions}): derived from that interface, so a new option cannot be left
+ * unresolved. `server` is passed on as given (the server resolves its own options, and reads the
+ * environment, when it starts); `urlTemplate` stays undefined when neither it nor env
+ * `DAWN_RFB_URL_TEMPLATE` is set (the widget then tries its routes).
+ */
+export type ResolvedRemoteCanvasOptions = Readonly<Required<Omit<RemoteCanvasOptions, keyof CanvasOptions | 'urlTemplate'>>>
+  & { readonly urlTemplate: string | undefined };
+
+/** Default of {@link RemoteCanvasOptions.maxViewPixels}: 4096 x 4096. */
+export const DEFAULT_MAX_VIEW_PIXELS = 4096 * 4096;
+
+/**
+ * Checks `options` (as {@link checkOptions}) and resolves them: the given value, else the
+ * documented default. `logicalSize` is the canvas's (the CSS size's default, in px).
+ * @throws {InvalidArgumentError} saying which option is wrong and what is allowed.
+ */
+export function resolveRemoteCanvasOptions(options: RemoteCanvasOptions, logicalSize: readonly [number, number]): ResolvedRemoteCanvasOptions {
+  checkOptions(options);
+  const cores = Math.min(8, availableParallelism());
+  return Object.freeze({
+    quality: options.quality ?? 80,
+    lossyFormat: options.lossyFormat ?? 'jpeg',
+    losslessDelayMs: options.losslessDelayMs ?? 300,
+    maxBufferedFrames: options.maxBufferedFrames ?? 2,
+    maxEncodes: options.maxEncodes ?? cores,
+    maxFrameParts: options.maxFrameParts ?? cores,
+    adaptive: options.adaptive ?? true,
+    dirtyTiles: options.dirtyTiles ?? true,
+    gpuTileCompare: options.gpuTileCompare ?? 'auto',
+    cssWidth: options.cssWidth ?? `${logicalSize[0]}px`,
+    cssHeight: options.cssHeight ?? `${logicalSize[1]}px`,
+    maxViewPixels: options.maxViewPixels ?? DEFAULT_MAX_VIEW_PIXELS,
+    resizable: options.resizable ?? true,
+    server: options.server ?? {},
+    urlTemplate: options.urlTemplate ?? process.env.DAWN_RFB_URL_TEMPLATE,
+  });
 }

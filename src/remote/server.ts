@@ -1,18 +1,18 @@
 // One HTTP + websocket server per process, shared by every RemoteCanvas. It starts on first use,
 // binds loopback on an ephemeral port unless told otherwise, refuses requests whose Host header
-// is not a name it is known by (DNS rebinding), routes `/ws/<canvasId>` to the canvas (after
-// checking its token), serves a standalone view page and the widget bundle, and closes when the
-// last canvas closes so the process can exit; a canvas created meanwhile gets a new server.
+// is not a name it is known by (DNS rebinding), routes `/ws/<canvasId>` to the canvas (once
+// admission.ts admits the view: protocol, canvas, token), serves a standalone view page and the
+// widget bundle, and closes when the last canvas closes so the process can exit; a canvas created
+// meanwhile gets a new server.
 // Authenticated connections go to the canvas as view channels, kept alive with heartbeats.
 import { createServer, Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidArgumentError, ServerClosedError } from '../errors.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
+import { admitView } from './admission.js';
 import { websocketChannel, type ViewChannel } from './channel.js';
-import { unknownCanvasReason } from './closed-canvases.js';
 import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROBE_PARAM, PROTOCOL_VERSION, type ProbeMessage } from './protocol.js';
 import { viewerPage } from './page.js';
 import { widgetScript } from './widget-bundle.js';
@@ -121,13 +121,6 @@ function hostAllowed(header: string | undefined, options: ResolvedOptions): bool
   if (name === 'localhost' || name.endsWith('.localhost')) return true;
   if (isIP(name) !== 0) return isLoopbackAddress(name) || !isLoopbackAddress(options.host) && !(options.host === 'localhost');
   return name === options.host.toLowerCase() || options.allowedHosts.has(name);
-}
-
-function tokenMatches(given: string | null, expected: string): boolean {
-  if (given === null) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Parses a request target; undefined for anything malformed (never throws: requests are untrusted). */
@@ -281,20 +274,16 @@ export class FrameServer {
         return;
       }
       const versions = url.searchParams.getAll('protocol');
-      const protocol = versions.length === 0 ? null : versions.join(',');
-      if (protocol !== null && protocol !== String(PROTOCOL_VERSION)) {
-        ws.close(CloseCode.protocolMismatch, `protocol ${protocol} not supported; this server speaks ${PROTOCOL_VERSION}`);
+      const admission = admitView({
+        canvasId: decodeSegment(match[1]!),
+        token: single(url.searchParams, 'token'),
+        protocol: versions.length === 0 ? undefined : versions.join(','),
+      }, this.#canvases, 'server');
+      if (!admission.admitted) {
+        ws.close(admission.code, admission.reason);
         return;
       }
-      const canvas = this.#canvases.get(decodeSegment(match[1]!));
-      if (!canvas) {
-        ws.close(CloseCode.unknownCanvas, unknownCanvasReason(decodeSegment(match[1]!)));
-        return;
-      }
-      if (!tokenMatches(single(url.searchParams, 'token'), canvas.token)) {
-        ws.close(CloseCode.badToken, 'missing or wrong token');
-        return;
-      }
+      const canvas = admission.canvas;
       this.#alive.set(ws, true);
       ws.on('pong', () => this.#alive.set(ws, true));
       canvas.attachChannel(websocketChannel(ws, `ws ${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`));
@@ -330,9 +319,10 @@ export class FrameServer {
     }
     const view = /^\/view\/([^/]+)$/.exec(url.pathname);
     if (view) {
-      const canvas = this.#canvases.get(decodeSegment(view[1]!));
-      const token = single(url.searchParams, 'token');
-      if (!canvas || !tokenMatches(token, canvas.token)) return send(404, 'text/plain', 'no such canvas, or wrong token\n');
+      // The page itself is admitted as a view is (it carries the token to its socket).
+      const admission = admitView({ canvasId: decodeSegment(view[1]!), token: single(url.searchParams, 'token'), protocol: undefined }, this.#canvases, 'server');
+      if (!admission.admitted) return send(404, 'text/plain', 'no such canvas, or wrong token\n');
+      const canvas = admission.canvas;
       return send(200, 'text/html; charset=utf-8', viewerPage(canvas.id, canvas.token, canvas.getTitle()));
     }
     send(404, 'text/plain', 'not found\n');

@@ -9,23 +9,14 @@ import { reportError } from '../report.js';
 import { encodeFrameParts, type EncodedParts } from './encoder.js';
 import { changeFromTileFlags, diffFrames, TILE_SIZE, type Region } from './tiles.js';
 import { encodeFrameHeader } from './protocol.js';
+import type { ResolvedRemoteCanvasOptions } from './options.js';
 import type { FrameMessage, View } from './view.js';
 
-/** How frames are encoded and refreshed. */
-export interface FrameStreamOptions {
-  /** JPEG/WebP quality 1..100 while frames change; 100 sends every frame lossless (PNG). */
-  quality: number;
-  /** Lossy format while frames change. */
-  lossyFormat: 'jpeg' | 'webp';
-  /** After this many ms without a new frame, the last one is re-sent lossless; `Infinity` disables. */
-  losslessDelayMs: number;
-  /** Encodes in flight at once. */
-  maxEncodes: number;
-  /** Send only the changed tiles' rectangle of a frame when few changed (partial frames). Default true. */
-  dirtyTiles?: boolean;
-  /** Most strips one image is encoded in at once (each at least MIN_PART_PIXELS). Default 1. */
-  maxFrameParts?: number;
-}
+/**
+ * How frames are encoded and refreshed: the canvas's resolved options (options.ts documents each
+ * and applies its default; nothing is defaulted here).
+ */
+export type FrameStreamOptions = Pick<ResolvedRemoteCanvasOptions, 'quality' | 'lossyFormat' | 'losslessDelayMs' | 'maxEncodes' | 'dirtyTiles' | 'maxFrameParts'>;
 
 /** A strip of a frame is worth its own encode from this many pixels on (below, the overhead wins). */
 export const MIN_PART_PIXELS = 256 * 1024;
@@ -186,7 +177,7 @@ export class FrameStream {
     }
     const patch = region && base ? { region, baseSeq: base.seq } : undefined;
     const area = region ? region.width * region.height : frame.width * frame.height;
-    const parts = Math.max(1, Math.min(this.#options.maxFrameParts ?? 1, Math.floor(area / MIN_PART_PIXELS)));
+    const parts = Math.max(1, Math.min(this.#options.maxFrameParts, Math.floor(area / MIN_PART_PIXELS)));
     const encodeLease = this.hold(frame);
     const encoding = encodeFrameParts(frame, {
       format: lossless ? 'png' : this.#options.lossyFormat,
@@ -210,7 +201,7 @@ export class FrameStream {
 
   /** The part of `frame` to send when it may go as a partial frame onto `base`; undefined: send it whole. */
   #dirtyRegion(base: { frame: Frame; scale: number } | undefined, frame: Frame, scale: number): Region | undefined {
-    if (this.#options.dirtyTiles === false || this.#needFull || this.#sinceFull >= FULL_FRAME_EVERY || !base) return undefined;
+    if (!this.#options.dirtyTiles || this.#needFull || this.#sinceFull >= FULL_FRAME_EVERY || !base) return undefined;
     const b = base.frame;
     if (scale !== 1 || base.scale !== 1 || b.width !== frame.width || b.height !== frame.height
       || b.pixelRatio !== frame.pixelRatio || b.alphaMode !== frame.alphaMode) return undefined;

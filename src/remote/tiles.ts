@@ -1,11 +1,12 @@
 // Dirty tiles: which part of a frame changed since the previous one. Frames are compared row by
 // row (memcmp through Buffer.compare), and in a row that differs, runs of tiles at once, halved
 // down to the tiles that differ; and the changed tiles' bounding rectangle is what a partial frame carries. Tiles
-// are 64 px, a multiple of JPEG's 16 px blocks, so a partial JPEG's blocks line up with a full one's.
+// are 64 px, declared once with the GPU's comparison (canvas/tile-compare.ts says why 64).
 import type { Pixels } from '../canvas/readback.js';
+import { COMPARE_TILE } from '../canvas/tile-compare.js';
 
-/** Tile edge in pixels. */
-export const TILE_SIZE = 64;
+/** Tile edge in pixels: the GPU comparison's {@link COMPARE_TILE}, under the name this layer uses. */
+export const TILE_SIZE = COMPARE_TILE;
 
 /** A rectangle of a frame in pixels. */
 export interface Region {
