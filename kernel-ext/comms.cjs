@@ -31,17 +31,17 @@
 // dropped by the server, which would leave a view waiting for a frame forever.
 //
 // The registry is `globalThis[Symbol.for('dawn-rfb.kernel-comms')]`; its shape (KernelComms,
-// KernelComm) is declared in src/remote/comms.ts, and this file is type-checked against those
-// declarations (`// @ts-check` with JSDoc types, tsconfig.kernel-ext.json, run by `npm run
-// typecheck` and test/kernel-ext-types.test.ts), as are the names and reasons both sides must
-// spell alike. The types are comments only: at run time this file is plain CommonJS requiring
+// KernelComm) is declared in src/remote/transport/comm-target.ts, and this file is type-checked
+// against those declarations (`// @ts-check` with JSDoc types, tsconfig.kernel-ext.json, run by
+// `npm run typecheck` and test/kernel-ext-types.test.ts), as are the names and reasons both sides
+// must spell alike. The types are comments only: at run time this file is plain CommonJS requiring
 // nothing of dawn-rfb, and the library looks the registry up and never imports this file.
 // @ts-check
 'use strict';
 const { createHmac, randomBytes, timingSafeEqual } = require('node:crypto');
 
-/** @typedef {import('../src/remote/comms.js').KernelComm} KernelComm */
-/** @typedef {import('../src/remote/comms.js').KernelComms} KernelComms */
+/** @typedef {import('../src/remote/transport/comm-target.js').KernelComm} KernelComm */
+/** @typedef {import('../src/remote/transport/comm-target.js').KernelComms} KernelComms */
 /** @typedef {Parameters<KernelComms['registerTarget']>[1]} OpenHandler */
 /** @typedef {Record<string, unknown>} Json a JSON object of a message (header, content, data) */
 /** @typedef {Array<Buffer | string>} Frames the frames of one zeromq message */
@@ -73,13 +73,14 @@ const { createHmac, randomBytes, timingSafeEqual } = require('node:crypto');
 const REGISTRY = Symbol.for('dawn-rfb.kernel-comms');
 const DELIM = Buffer.from('<IDS|MSG>');
 const COMM_TYPES = new Set(['comm_open', 'comm_msg', 'comm_close', 'comm_info_request']);
-// dawn-rfb's view target and its refusal of an unknown canvas (code 4001): src/remote/comms.ts,
-// protocol.ts and closed-canvases.ts declare them; the types make a copy that differs an error.
-/** @type {typeof import('../src/remote/comms.js').COMM_TARGET} */
+// dawn-rfb's view target and its refusal of an unknown canvas (code 4001):
+// src/remote/transport/comm-target.ts, protocol.ts and closed-canvases.ts declare them; the types
+// make a copy that differs an error.
+/** @type {typeof import('../src/remote/transport/comm-target.js').COMM_TARGET} */
 const VIEW_TARGET = 'dawn-rfb.view';
 /** @type {typeof import('../src/remote/protocol.js').CloseCode.unknownCanvas} */
 const UNKNOWN_CANVAS_CODE = 4001;
-/** @type {typeof import('../src/remote/closed-canvases.js').NEVER_HAD_REASON} */
+/** @type {typeof import('../src/remote/transport/closed-canvases.js').NEVER_HAD_REASON} */
 const UNKNOWN_CANVAS_REASON = 'no such canvas in this kernel (the kernel restarted, or the output is from another session)';
 // Frames are bounded by acknowledgements (a few per view), so a high mark costs no memory in
 // practice; it only keeps bursts of small messages from being dropped by the PUB socket.
@@ -468,8 +469,8 @@ function installComms(jupyter, options = {}) {
       if (!open && name === VIEW_TARGET) {
         // A view of a canvas from before this kernel started (a restart, saved outputs): dawn-rfb
         // registers the target when it serves its first canvas, so no canvas of this kernel
-        // exists yet. Refused as src/remote/comms.ts refuses an unknown canvas, so the view
-        // stops retrying and says "kernel restarted: re-run the cell".
+        // exists yet. Refused as src/remote/transport/comm-target.ts refuses an unknown canvas, so
+        // the view stops retrying and says "kernel restarted: re-run the cell".
         iopub('comm_close', header, { comm_id: id, data: { code: UNKNOWN_CANVAS_CODE, reason: UNKNOWN_CANVAS_REASON } });
         return;
       }

@@ -25,16 +25,16 @@ export { CanvasContext, type ContextConfiguration, type ReadbackOptions } from '
 export type { Pixels } from './canvas/readback.js';
 export { CanvasBase, CURSORS, type Cursor, type CanvasOptions, type Frame } from './canvas/base.js';
 export { OffscreenCanvas } from './canvas/offscreen.js';
-export { encodeFrame, encodeFrameParts, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat, type EncodeOptions, type EncodedImage, type EncodedParts } from './remote/encoder.js';
+export { encodeFrame, encodeFrameParts, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat, type EncodeOptions, type EncodedImage, type EncodedParts } from './remote/frames/image-encoder.js';
 export {
   PROTOCOL_VERSION, MAX_FRAME_PARTS, COMM_METADATA, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
   MIN_DISPLAY_HZ, MAX_DISPLAY_HZ,
   encodeFrameHeader, decodeFrameMessage, parseClientMessage, parseEvent, socketPath,
   type FrameHeader, type FramePart, type FramePartLayout, type DecodedFrameMessage, type ServerMessage, type ClientMessage, type DisplayMessage, type HelloMessage, type WireEvent, type WireEventType,
 } from './remote/protocol.js';
-export { getServer, FrameServer, type ServerOptions } from './remote/server.js';
-export { websocketChannel, type ViewChannel, type WebSocketLike } from './remote/channel.js';
-export type { ViewStats } from './remote/view.js';
+export { getServer, FrameServer, type ServerOptions } from './remote/transport/server.js';
+export { websocketChannel, type ViewChannel, type WebSocketLike } from './remote/transport/channel.js';
+export type { ViewStats } from './remote/transport/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';
 export * from './resources/index.js';
 export {

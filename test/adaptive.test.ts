@@ -2,7 +2,7 @@
 // back off (window, then quality, then scale) and a clear link brings everything back; a long
 // clear link gets more frames in flight, a short one never does.
 import { describe, expect, it } from 'vitest';
-import { AdaptiveRate } from '../src/remote/adaptive.js';
+import { AdaptiveRate } from '../src/remote/transport/adaptive.js';
 
 /** Drives a controller: frames sent every `intervalMs`, each acknowledged `rtt(i)` ms later. */
 function drive(ctrl: AdaptiveRate, clock: { t: number }, frames: number, intervalMs: number, rtt: (i: number) => number, start = 1): number {

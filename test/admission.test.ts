@@ -4,8 +4,8 @@
 // first. The transports' own suites (remote-server, adversarial-auth, comm-channel) check that
 // the refusal reaches the view as its close.
 import { describe, expect, test } from 'vitest';
-import { admitView, type Admitter, type AdmittableCanvas, type ViewRequest } from '../src/remote/admission.js';
-import { markCanvasClosed } from '../src/remote/closed-canvases.js';
+import { admitView, type Admitter, type AdmittableCanvas, type ViewRequest } from '../src/remote/transport/admission.js';
+import { markCanvasClosed } from '../src/remote/transport/closed-canvases.js';
 import { CANVAS_CLOSED_REASON, CloseCode, PROTOCOL_VERSION } from '../src/remote/protocol.js';
 
 const TOKEN = 'Zm9vYmFyYmF6cXV4cXV1eHh5';

@@ -192,7 +192,7 @@ describe('soak (short; the 10,000-frame run is bench/soak.mjs)', () => {
 
 describe('per-view records stay bounded without anyone asking for stats', () => {
   it('frames sent and acknowledged through one View for 5 s: heap after GC stops growing', async () => {
-    const { View } = await import('../src/remote/view.js');
+    const { View } = await import('../src/remote/transport/view.js');
     let deliver: ((data: string | Uint8Array) => void) | undefined;
     const channel = {
       description: 'fake', bufferedAmount: 0,

@@ -4,7 +4,7 @@
 // asserts what the input produced, then that the view still works (one valid message, waited for).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CanvasEvent } from '../src/index.js';
-import { MAX_ACK_LENGTH, MAX_VIEW_BYTES_PER_SECOND } from '../src/remote/byte-rate.js';
+import { MAX_ACK_LENGTH, MAX_VIEW_BYTES_PER_SECOND } from '../src/remote/transport/byte-rate.js';
 import { floodFromChild, makeBystander } from './helpers/adversarial.js';
 import { captureReports, cleanup, makeSolidCanvas, openView, until } from './helpers/remote.js';
 

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { websocketChannel, type ViewChannel } from '../src/remote/channel.js';
+import { websocketChannel, type ViewChannel } from '../src/remote/transport/channel.js';
 import { until } from './helpers/common.js';
 
 let server: WebSocketServer | undefined;

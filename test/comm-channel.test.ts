@@ -6,8 +6,8 @@
 // codes and clear log lines. Real GPU (software), real sharp, real ws.
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { decodeFrameMessage, CloseCode, PROTOCOL_VERSION } from '../src/index.js';
-import { COMM_TARGET, KERNEL_COMMS, type KernelComm, type KernelComms } from '../src/remote/comms.js';
-import { DISPLAY_WRITER_HOOK, type DisplayMessage } from '../src/remote/notebook.js';
+import { COMM_TARGET, KERNEL_COMMS, type KernelComm, type KernelComms } from '../src/remote/transport/comm-target.js';
+import { DISPLAY_WRITER_HOOK, type DisplayMessage } from '../src/remote/notebook/output.js';
 import { resetReportedErrors } from '../src/report.js';
 import { captureReports, cleanup, isSolid, makeSolidCanvas, openView, until } from './helpers/remote.js';
 

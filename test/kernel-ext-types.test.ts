@@ -1,8 +1,8 @@
 // The kernel extension (plain CommonJS) is type-checked against the declarations in src/ that it
-// must match: the comm registry (KernelComms, KernelComm in src/remote/comms.ts), the view target,
-// the metadata names and the unknown-canvas refusal. They meet only at run time, through a
-// `Symbol.for` key, so without this nothing would notice one side changing. Checked here as
-// `npm run typecheck` checks it (tsconfig.kernel-ext.json), and shown to bite: copies of
+// must match: the comm registry (KernelComms, KernelComm in src/remote/transport/comm-target.ts),
+// the view target, the metadata names and the unknown-canvas refusal. They meet only at run time,
+// through a `Symbol.for` key, so without this nothing would notice one side changing. Checked here
+// as `npm run typecheck` checks it (tsconfig.kernel-ext.json), and shown to bite: copies of
 // comms.cjs with one drift each must each fail with their own error.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ function typecheck(project: string): string {
 test('kernel-ext/comms.cjs type-checks against src/ (what npm run typecheck runs)', () => {
   const source = readFileSync(join(root, 'kernel-ext', 'comms.cjs'), 'utf8');
   expect(source).toMatch(/^\/\/ @ts-check$/m);
-  expect(source).toContain("import('../src/remote/comms.js').KernelComm");
+  expect(source).toContain("import('../src/remote/transport/comm-target.js').KernelComm");
   expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.typecheck).toContain('-p tsconfig.kernel-ext.json');
   expect(typecheck('tsconfig.kernel-ext.json')).toBe('');
 }, 120_000);

@@ -7,7 +7,7 @@ import {
   MAX_DISPLAY_HZ, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES, MIN_DISPLAY_HZ, parseClientMessage, parseEvent, ProtocolError, WIRE_EVENT_TYPES,
   type FrameHeader,
 } from '../src/index.js';
-import { MAX_ACK_LENGTH } from '../src/remote/byte-rate.js';
+import { MAX_ACK_LENGTH } from '../src/remote/transport/byte-rate.js';
 
 const T = 12.5;
 

@@ -1,9 +1,9 @@
-// The per-view rates (src/remote/rate-window.ts, and byte-rate.ts's ByteRate built on it): pure,
-// no socket, times given. What a view does over the rate (drops unparsed, reports once a second)
-// is test/view.test.ts and test/adversarial-limits.test.ts.
+// The per-view rates (src/remote/transport/rate-window.ts, and byte-rate.ts's ByteRate built on
+// it): pure, no socket, times given. What a view does over the rate (drops unparsed, reports once a
+// second) is test/view.test.ts and test/adversarial-limits.test.ts.
 import { expect, test } from 'vitest';
-import { ByteRate, MAX_VIEW_BYTES_PER_SECOND } from '../src/remote/byte-rate.js';
-import { MAX_VIEW_MESSAGES_PER_SECOND, RateWindow } from '../src/remote/rate-window.js';
+import { ByteRate, MAX_VIEW_BYTES_PER_SECOND } from '../src/remote/transport/byte-rate.js';
+import { MAX_VIEW_MESSAGES_PER_SECOND, RateWindow } from '../src/remote/transport/rate-window.js';
 
 test('lets `max` messages a window through, refuses the rest, and says which refusal is the first', () => {
   const rate = new RateWindow(3, 1000);

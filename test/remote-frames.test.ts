@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { PROTOCOL_VERSION, type CanvasEvent } from '../src/index.js';
-import { STALLED_AFTER_MS } from '../src/remote/view.js';
+import { STALLED_AFTER_MS } from '../src/remote/transport/view.js';
 import { cleanup, expectSolid, frameWithColor, makeSolidCanvas, openView, plain, sleep, until } from './helpers/remote.js';
 
 const TOL = 12; // JPEG / WebP per-channel tolerance

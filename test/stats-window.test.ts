@@ -1,8 +1,8 @@
-// The windows of a view's statistics (src/remote/stats-window.ts): pure, times given. That a
-// view's fps, drawnFps, bytesPerSecond and roundtripMs come from them is test/view.test.ts (and,
-// end to end, test/remote-frames.test.ts).
+// The windows of a view's statistics (src/remote/transport/stats-window.ts): pure, times given.
+// That a view's fps, drawnFps, bytesPerSecond and roundtripMs come from them is test/view.test.ts
+// (and, end to end, test/remote-frames.test.ts).
 import { expect, test } from 'vitest';
-import { RecentMean, TimeWindow } from '../src/remote/stats-window.js';
+import { RecentMean, TimeWindow } from '../src/remote/transport/stats-window.js';
 
 test('counts and sums what was recorded in the window ending now, the window\'s first ms included', () => {
   const w = new TimeWindow(1000);

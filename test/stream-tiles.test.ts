@@ -6,10 +6,10 @@
 import sharp from 'sharp';
 import { afterEach, expect, test } from 'vitest';
 import type { Frame } from '../src/canvas/base.js';
-import type { ViewChannel } from '../src/remote/channel.js';
+import type { ViewChannel } from '../src/remote/transport/channel.js';
 import { decodeFrameMessage, type FrameHeader } from '../src/remote/protocol.js';
-import { FrameStream } from '../src/remote/stream.js';
-import { View } from '../src/remote/view.js';
+import { FrameStream } from '../src/remote/frames/stream.js';
+import { View } from '../src/remote/transport/view.js';
 import { sleep, until } from './helpers/common.js';
 
 const W = 192;

@@ -7,10 +7,10 @@ import { afterEach, expect, test } from 'vitest';
 import type { Frame } from '../src/canvas/base.js';
 import { PixelLease, PixelPool } from '../src/canvas/pixel-pool.js';
 import { CanvasStateError } from '../src/errors.js';
-import type { ViewChannel } from '../src/remote/channel.js';
+import type { ViewChannel } from '../src/remote/transport/channel.js';
 import { decodeFrameMessage, type FrameHeader, type FramePart } from '../src/remote/protocol.js';
-import { FrameStream, type FrameStreamOptions } from '../src/remote/stream.js';
-import { View } from '../src/remote/view.js';
+import { FrameStream, type FrameStreamOptions } from '../src/remote/frames/stream.js';
+import { View } from '../src/remote/transport/view.js';
 import { captureReports, sleep, until } from './helpers/common.js';
 
 /** A channel that decodes the frames the view sends. */

@@ -1,7 +1,7 @@
 // diffFrames on its own: which tiles changed, their bounding rectangle (clipped at the frame's
 // edges), the early stop, and the refusal of frames of different sizes.
 import { describe, expect, it } from 'vitest';
-import { changeFromTileFlags, diffFrames, TILE_SIZE } from '../src/remote/tiles.js';
+import { changeFromTileFlags, diffFrames, TILE_SIZE } from '../src/remote/frames/tiles.js';
 
 function frame(width: number, height: number, fill = 0): { width: number; height: number; data: Uint8Array } {
   return { width, height, data: new Uint8Array(width * height * 4).fill(fill) };

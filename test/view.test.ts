@@ -2,9 +2,9 @@
 // the newest-frame-wins pending slot, the connection concerns the view handles itself (its
 // size, its own close) rather than passing them to the canvas's handleEvent, and its statistics.
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import type { ViewChannel } from '../src/remote/channel.js';
+import type { ViewChannel } from '../src/remote/transport/channel.js';
 import { ProtocolError, type WireEvent } from '../src/remote/protocol.js';
-import { View, type FrameMessage, type ViewHooks } from '../src/remote/view.js';
+import { View, type FrameMessage, type ViewHooks } from '../src/remote/transport/view.js';
 import { captureReports } from './helpers/common.js';
 
 /** A channel that records what the view sends and lets the test play the peer. */

@@ -12,7 +12,7 @@ import { DawnRfbError } from '../errors.js';
 import { BACKENDS, formatAdapterSummary, type Backend } from '../gpu/adapter.js';
 import { deviceSummary, requestDevice } from '../gpu/device.js';
 import { RemoteCanvas } from '../remote/canvas.js';
-import { encodeFrame } from '../remote/encoder.js';
+import { encodeFrame } from '../remote/frames/image-encoder.js';
 import { DemoScene } from './demo-scene.js';
 import { installKernelspec, KERNEL_DISPLAY_NAME, uninstallKernelspec } from './kernelspec.js';
 import { registerTestNotebooks } from './test-notebooks.js';

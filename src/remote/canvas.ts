@@ -1,27 +1,28 @@
 // RemoteCanvas: a canvas whose frames stream to views, and whose views send events back. This
 // module ties the parts together: its views (attached by a transport through attachChannel),
 // which view's size the canvas follows, and the public API. Encoding and sending frames is the
-// FrameStream's job (stream.ts), notebook outputs are display.ts's, connections are the View's.
-// Frames are pulled: a draw happens only when one was requested, some view is visible, and some
-// visible view has room under maxBufferedFrames; and no more often than the fastest visible
-// view's display refreshes (views report their rate), since more frames than that go unseen.
+// FrameStream's job (frames/stream.ts), notebook outputs are notebook/display.ts's, connections are
+// the View's. Frames are pulled: a draw happens only when one was requested, some view is visible,
+// and some visible view has room under maxBufferedFrames; and no more often than the fastest
+// visible view's display refreshes (views report their rate), since more frames than that go
+// unseen.
 import { randomBytes } from 'node:crypto';
 import { CanvasBase, type Cursor, type Frame } from '../canvas/base.js';
 import type { ReadbackOptions } from '../canvas/context.js';
 import { fitSize, type SizeLimits } from '../canvas/limits.js';
 import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
-import type { ViewChannel } from './channel.js';
-import { serveOverComms, stopServingOverComms } from './comms.js';
-import { freezeOutputs, showInOutput, type Displayable } from './display.js';
-import { encodeFrame } from './encoder.js';
-import { SHOW, type ViewContent } from './notebook.js';
+import type { ViewChannel } from './transport/channel.js';
+import { serveOverComms, stopServingOverComms } from './transport/comm-target.js';
+import { freezeOutputs, showInOutput, type Displayable } from './notebook/display.js';
+import { encodeFrame } from './frames/image-encoder.js';
+import { SHOW, type ViewContent } from './notebook/output.js';
 import { CANVAS_CLOSED_REASON, CloseCode, PROTOCOL_VERSION, socketPath } from './protocol.js';
-import { markCanvasClosed } from './closed-canvases.js';
+import { markCanvasClosed } from './transport/closed-canvases.js';
 import { checkOptions, resolveRemoteCanvasOptions, type RemoteCanvasOptions, type ResolvedRemoteCanvasOptions } from './options.js';
-import { serveCanvas, type FrameServer } from './server.js';
-import { FrameStream } from './stream.js';
-import { STALLED_AFTER_MS, View, type ViewStats } from './view.js';
+import { serveCanvas, type FrameServer } from './transport/server.js';
+import { FrameStream } from './frames/stream.js';
+import { STALLED_AFTER_MS, View, type ViewStats } from './transport/view.js';
 
 export type { RemoteCanvasOptions } from './options.js';
 

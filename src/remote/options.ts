@@ -5,9 +5,9 @@ import { availableParallelism } from 'node:os';
 import { CANVAS_OPTION_NAMES, type CanvasOptions } from '../canvas/base.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { InvalidArgumentError } from '../errors.js';
-import { checkQuality } from './encoder.js';
+import { checkQuality } from './frames/image-encoder.js';
 import { MAX_FRAME_PARTS } from './protocol.js';
-import { checkServerOptions, type ServerOptions } from './server.js';
+import { checkServerOptions, type ServerOptions } from './transport/server.js';
 
 /** Options of a RemoteCanvas (and those of every canvas). All optional. */
 export interface RemoteCanvasOptions extends CanvasOptions {

@@ -33,7 +33,7 @@ interface Frame {
  * Decodes frames and draws them on the canvas one at a time, keeping only the newest waiting frame
  * and acknowledging every frame exactly once (drawn, undecodable or skipped), so backpressure holds.
  */
-export class FrameView {
+export class FrameDrawer {
   readonly stats: FrameStats = { framesDrawn: 0, framesSkipped: 0, lastIndex: 0 };
   private readonly ctx: CanvasRenderingContext2D | null;
   private decoding = false;

@@ -5,7 +5,7 @@ import { Connection } from './connection.js';
 import { checkCommRoute, jupyterPath, type JupyterPath } from './jupyter-path.js';
 import { watchDisplayRate } from './display-rate.js';
 import { createDom } from './dom.js';
-import { FrameView, type FrameStats } from './frames.js';
+import { FrameDrawer, type FrameStats } from './frames.js';
 import { now } from './input.js';
 import { attachKeyboard } from './keyboard.js';
 import { attachPointer } from './pointer.js';
@@ -189,7 +189,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
   let sized = options.cssWidth !== undefined || options.cssHeight !== undefined;
   setCssSize(root, options.cssWidth, options.cssHeight);
 
-  const frames = new FrameView(canvas, (header, drawn) => {
+  const frames = new FrameDrawer(canvas, (header, drawn) => {
     root.dataset.frameIndex = String(header.index);
     // Whether the picture is the exact frame (the lossless refresh) or a lossy one.
     root.dataset.frameLossless = String(header.lossless);

@@ -1,7 +1,7 @@
 // The Jupyter path: a view's messages travel as Jupyter comm messages through the connection
 // between the page and the Jupyter server, so the view works wherever the notebook does (SSH
 // tunnels that forward only Jupyter's port, JupyterHub, reverse proxies). The kernel side is the
-// dawn-rfb kernel's comm layer (kernel-ext/comms.cjs) and src/remote/comm-channel.ts.
+// dawn-rfb kernel's comm layer (kernel-ext/comms.cjs) and src/remote/transport/comm-channel.ts.
 //
 // Two ways to reach the kernel from the page:
 //  - Notebook 6 exposes its kernel connection (`Jupyter.notebook.kernel.comm_manager`): no second

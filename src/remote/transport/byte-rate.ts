@@ -1,7 +1,7 @@
 // The per-view bounds on what a view's messages may cost before they are parsed: a byte budget
 // per second (the message rate alone lets 1000 messages of 16 KiB a second through, 16 MiB/s of
 // parsing), and the size of an acknowledgement, the one message exempt from the message rate.
-// A leaf like ../limiter.ts: it counts, the view decides what to drop and what to report.
+// A leaf like ../../limiter.ts: it counts, the view decides what to drop and what to report.
 import { RateWindow } from './rate-window.js';
 
 /** Bytes a view may send per second; what is over is dropped unparsed for the rest of that second. */

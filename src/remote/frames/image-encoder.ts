@@ -1,10 +1,10 @@
 // Frame encoding with sharp (libvips). Encodes run on libvips' thread pool, off the JS thread, so
 // several frames can be encoding while the next one renders.
 import sharp from 'sharp';
-import { InvalidArgumentError } from '../errors.js';
-import { checkOptionNames, optionNames } from '../options-check.js';
-import type { Pixels } from '../canvas/readback.js';
-import { MAX_FRAME_PARTS } from './protocol.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { checkOptionNames, optionNames } from '../../options-check.js';
+import type { Pixels } from '../../canvas/readback.js';
+import { MAX_FRAME_PARTS } from '../protocol.js';
 import type { Region } from './tiles.js';
 
 /** Image formats frames can be sent in. */

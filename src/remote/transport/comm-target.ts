@@ -4,11 +4,11 @@
 // carry the same protocol as the websocket; a view is admitted by the rule the websocket server
 // applies too (admission.ts). This module never imports kernel code and sets no
 // global: it only looks the registry up, when a canvas is shown in a notebook.
-import { reportError } from '../report.js';
+import { reportError } from '../../report.js';
 import { CommChannel } from './comm-channel.js';
 import type { ViewChannel } from './channel.js';
 import { admitView } from './admission.js';
-import { CloseCode, ProtocolError } from './protocol.js';
+import { CloseCode, ProtocolError } from '../protocol.js';
 
 /** Where the dawn-rfb kernel launcher puts its {@link KernelComms} registry. */
 export const KERNEL_COMMS = Symbol.for('dawn-rfb.kernel-comms');

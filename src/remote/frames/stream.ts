@@ -2,15 +2,15 @@
 // `maxEncodes` at once), sent to every visible view in drawing order however the encodes
 // finish, and, once the scene goes idle, sent again losslessly. Which view gets which frame when
 // is the views' business (View.offer and View.hasRoom); this module decides what is sent.
-import type { Frame } from '../canvas/base.js';
-import { PixelLease } from '../canvas/pixel-pool.js';
-import { Limiter } from '../limiter.js';
-import { reportError } from '../report.js';
-import { encodeFrameParts, type EncodedParts } from './encoder.js';
+import type { Frame } from '../../canvas/base.js';
+import { PixelLease } from '../../canvas/pixel-pool.js';
+import { Limiter } from '../../limiter.js';
+import { reportError } from '../../report.js';
+import { encodeFrameParts, type EncodedParts } from './image-encoder.js';
 import { changeFromTileFlags, diffFrames, TILE_SIZE, type Region } from './tiles.js';
-import { encodeFrameHeader } from './protocol.js';
-import type { ResolvedRemoteCanvasOptions } from './options.js';
-import type { FrameMessage, View } from './view.js';
+import { encodeFrameHeader } from '../protocol.js';
+import type { ResolvedRemoteCanvasOptions } from '../options.js';
+import type { FrameMessage, View } from '../transport/view.js';
 
 /**
  * How frames are encoded and refreshed: the canvas's resolved options (options.ts documents each

@@ -4,8 +4,8 @@
 // framing).
 // The socket is typed structurally (WebSocketLike), not with `ws`'s own class: the published
 // types must compile for a user who has `ws` (a runtime dependency) but not `@types/ws`.
-import { InvalidArgumentError } from '../errors.js';
-import { reportError } from '../report.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { reportError } from '../../report.js';
 
 /** One connection to one view: a websocket, or a Jupyter comm. */
 export interface ViewChannel {

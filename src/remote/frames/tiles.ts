@@ -2,8 +2,8 @@
 // row (memcmp through Buffer.compare), and in a row that differs, runs of tiles at once, halved
 // down to the tiles that differ; and the changed tiles' bounding rectangle is what a partial frame carries. Tiles
 // are 64 px, declared once with the GPU's comparison (canvas/tile-compare.ts says why 64).
-import type { Pixels } from '../canvas/readback.js';
-import { COMPARE_TILE } from '../canvas/tile-compare.js';
+import type { Pixels } from '../../canvas/readback.js';
+import { COMPARE_TILE } from '../../canvas/tile-compare.js';
 
 /** Tile edge in pixels: the GPU comparison's {@link COMPARE_TILE}, under the name this layer uses. */
 export const TILE_SIZE = COMPARE_TILE;

@@ -1,11 +1,11 @@
 // Showing canvases as notebook cell outputs: show() and showSideBySide() write a new output,
 // freeze() rewrites every output of a canvas with its current frame. The kernel side (finding the
-// cell's display writer, making the cell wait) is in notebook.ts; this module decides what goes
+// cell's display writer, making the cell wait) is in output.ts; this module decides what goes
 // into which output, and remembers the outputs of each canvas.
-import { reportError } from '../report.js';
-import { composeSideBySide } from './encoder.js';
-import { currentDisplayWriter, newDisplayId, outputMessage, trackDisplay, type DisplayWriter, type ViewContent } from './notebook.js';
-import { widgetScript } from './widget-bundle.js';
+import { reportError } from '../../report.js';
+import { composeSideBySide } from '../frames/image-encoder.js';
+import { currentDisplayWriter, newDisplayId, outputMessage, trackDisplay, type DisplayWriter, type ViewContent } from './output.js';
+import { widgetScript } from '../widget-bundle.js';
 
 /** What showing needs of a canvas. */
 export interface Displayable {

@@ -2,7 +2,7 @@
 // "canvas closed" (CANVAS_CLOSED_REASON), and a view of a canvas this process never had is told
 // that the kernel restarted: the widget turns these into its brief notices instead of the
 // never-connected advice. The websocket server and the comm layer both answer from here.
-import { CANVAS_CLOSED_REASON } from './protocol.js';
+import { CANVAS_CLOSED_REASON } from '../protocol.js';
 
 /** Ids remembered; a long-running kernel closing more canvases forgets the oldest. */
 const MAX_REMEMBERED = 10_000;

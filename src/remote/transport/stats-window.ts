@@ -1,6 +1,6 @@
 // The windows a view's statistics are taken over: what happened in the last second (frames shown,
 // frames offered, bytes sent) and the mean of the last N samples (roundtrips). A leaf like
-// ../limiter.ts: it keeps numbers, the view decides what to record.
+// ../../limiter.ts: it keeps numbers, the view decides what to record.
 // Old records are dropped as records come, not only when statistics are asked for: a kernel that
 // never asks for them streams for hours.
 

@@ -1,10 +1,10 @@
 // The standalone page a canvas is viewed on outside Jupyter (`dawn-rfb demo`, `canvas.getUrl()`).
 // Same origin as the websocket, so the page derives the socket URL from its own location.
-import { escapeHtml } from './html.js';
-import { socketPath } from './protocol.js';
+import { escapeHtml } from '../html.js';
+import { socketPath } from '../protocol.js';
 
 /** HTML of the page that shows one canvas. */
-export function viewerPage(canvasId: string, token: string, title: string): string {
+export function standalonePage(canvasId: string, token: string, title: string): string {
   const path = JSON.stringify(socketPath(canvasId, token));
   return `<!doctype html>
 <html lang="en">

@@ -5,7 +5,7 @@
 // Each view accounts for itself, so a slow view never holds back a fast one. A view handles what
 // concerns only its connection itself: its size reports and its own close never go through the
 // canvas's public handleEvent.
-import { reportError } from '../report.js';
+import { reportError } from '../../report.js';
 import { AdaptiveRate, type AdaptiveState } from './adaptive.js';
 import { ByteRate, MAX_ACK_LENGTH, messageBytes } from './byte-rate.js';
 import { RateWindow } from './rate-window.js';
@@ -14,7 +14,7 @@ import type { ViewChannel } from './channel.js';
 import {
   CloseCode, parseClientMessage, ProtocolError,
   type ClientMessage, type ResizeEvent, type ServerMessage, type WireEvent,
-} from './protocol.js';
+} from '../protocol.js';
 
 /** A frame message ready to send to any view. */
 export interface FrameMessage {

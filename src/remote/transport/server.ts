@@ -9,13 +9,13 @@ import { createServer, Server, type IncomingMessage, type ServerResponse } from 
 import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { InvalidArgumentError, ServerClosedError } from '../errors.js';
-import { checkOptionNames, optionNames } from '../options-check.js';
+import { InvalidArgumentError, ServerClosedError } from '../../errors.js';
+import { checkOptionNames, optionNames } from '../../options-check.js';
 import { admitView } from './admission.js';
 import { websocketChannel, type ViewChannel } from './channel.js';
-import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROBE_PARAM, PROTOCOL_VERSION, type ProbeMessage } from './protocol.js';
-import { viewerPage } from './page.js';
-import { widgetScript } from './widget-bundle.js';
+import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROBE_PARAM, PROTOCOL_VERSION, type ProbeMessage } from '../protocol.js';
+import { standalonePage } from './standalone-page.js';
+import { widgetScript } from '../widget-bundle.js';
 
 /** Where the server listens. */
 export interface ServerOptions {
@@ -323,7 +323,7 @@ export class FrameServer {
       const admission = admitView({ canvasId: decodeSegment(view[1]!), token: single(url.searchParams, 'token'), protocol: undefined }, this.#canvases, 'server');
       if (!admission.admitted) return send(404, 'text/plain', 'no such canvas, or wrong token\n');
       const canvas = admission.canvas;
-      return send(200, 'text/html; charset=utf-8', viewerPage(canvas.id, canvas.token, canvas.getTitle()));
+      return send(200, 'text/html; charset=utf-8', standalonePage(canvas.id, canvas.token, canvas.getTitle()));
     }
     send(404, 'text/plain', 'not found\n');
   }

@@ -1,10 +1,10 @@
 // A ViewChannel over a Jupyter comm. Text messages travel as `{ text }` in the comm data, binary
 // frames as the comm message's single buffer (no base64); a close travels as comm_close with
 // `{ code, reason }`, which the widget maps to the websocket close codes.
-import { reportError } from '../report.js';
+import { reportError } from '../../report.js';
 import type { ViewChannel } from './channel.js';
-import type { KernelComm } from './comms.js';
-import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, ProtocolError } from './protocol.js';
+import type { KernelComm } from './comm-target.js';
+import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, ProtocolError } from '../protocol.js';
 
 const NORMAL = CloseCode.normal;
 

@@ -1,5 +1,5 @@
 // "At most N a second" for what a view sends: a count per fixed window (one second), restarted
-// by the first message after the window ends. A leaf like ../limiter.ts: it counts, the view
+// by the first message after the window ends. A leaf like ../../limiter.ts: it counts, the view
 // decides what to drop and what to report.
 
 /** Messages (events, display reports, bad messages) a view may send per second; acks are exempt. */

@@ -8,7 +8,7 @@
 // to refuse.
 import { timingSafeEqual } from 'node:crypto';
 import { unknownCanvasReason } from './closed-canvases.js';
-import { CloseCode, PROTOCOL_VERSION } from './protocol.js';
+import { CloseCode, PROTOCOL_VERSION } from '../protocol.js';
 
 /** What a view asks for, as its transport parsed it. */
 export interface ViewRequest {

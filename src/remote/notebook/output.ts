@@ -8,7 +8,7 @@
 // tslab, by looking for tslab's jupyter module among the loaded CommonJS modules.
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { escapeHtml } from './html.js';
+import { escapeHtml } from '../html.js';
 
 /** A display message as tslab's writer takes it. */
 export interface DisplayMessage {
