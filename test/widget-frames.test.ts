@@ -4,7 +4,7 @@
 // once (drawn, undecodable, or skipped undrawn for a newer one, marked so), keep only the newest
 // whole frame waiting but every partial frame built on it, in order, draw all strips of a frame or
 // none, and size the canvas to the frame. Every wait is on the acknowledgements, never on time.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import sharp from 'sharp';
 import { encodeFrameHeader, type FrameHeader } from '../src/remote/protocol.js';
 import { until } from './helpers/common.js';
@@ -58,7 +58,7 @@ let view: FrameViewLike;
 let acks: Ack[];
 let drawn: { index: number; bytes: number }[];
 const ack = (index: number, skipped?: boolean): void => { acks.push(skipped === undefined ? [index] : [index, skipped]); };
-let warn: ReturnType<typeof vi.spyOn>;
+let warn: MockInstance<typeof console.warn>;
 
 const saved = (globalThis as Record<string, unknown>).createImageBitmap;
 beforeAll(async () => {
