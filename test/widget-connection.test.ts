@@ -48,6 +48,8 @@ beforeAll(async () => {
   Object.assign(globalThis, { WebSocket: PageWebSocket, document: { baseURI: 'http://127.0.0.1/notebooks/a.ipynb' } });
 });
 afterAll(() => { Object.assign(globalThis, saved); });
+/** The page's document stand-in (only its baseURI is read). */
+const page = (): { baseURI: string } => (globalThis as unknown as { document: { baseURI: string } }).document;
 
 const connections: Connection[] = [];
 const servers: WebSocketServer[] = [];
@@ -120,7 +122,7 @@ describe('the candidate URLs', () => {
   it('a page-relative or http URL is made a websocket URL against the page', async () => {
     const s = await makeSolidCanvas({ size: [16, 16] });
     const { port } = await s.canvas.server();
-    (globalThis as { document: { baseURI: string } }).document.baseURI = `http://127.0.0.1:${port}/notebooks/a.ipynb`;
+    page().baseURI = `http://127.0.0.1:${port}/notebooks/a.ipynb`;
     try {
       const relative = connect([s.canvas.socketPath]);
       await relative.waitState('live');
@@ -128,7 +130,7 @@ describe('the candidate URLs', () => {
       await http.waitState('live');
       expect(s.canvas.viewCount).toBe(2);
     } finally {
-      (globalThis as { document: { baseURI: string } }).document.baseURI = 'http://127.0.0.1/notebooks/a.ipynb';
+      page().baseURI = 'http://127.0.0.1/notebooks/a.ipynb';
     }
   });
 
