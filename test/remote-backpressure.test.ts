@@ -1,40 +1,13 @@
 // Per-view backpressure: drawing waits while every view is maxBufferedFrames behind, resumes on
 // acknowledgement, and a slow view never holds back a fast one (it gets the newest frame).
-// That nothing more was drawn or sent is asserted after a fence (drawDecided), not after a sleep.
+// That nothing more was drawn or sent is asserted after a fence (drawDecided in helpers/common.ts),
+// not after a sleep.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RemoteCanvasOptions } from '../src/index.js';
-import { cleanup, expectSolid, makeSolidCanvas, openView, until, type RGBA, type SolidCanvas } from './helpers/remote.js';
+import { cleanup, drawDecided, expectSolid, makeSolidCanvas, openView, until, type RGBA } from './helpers/remote.js';
 
 const TOL = 12;
 
 afterEach(cleanup);
-
-/** The x of the marker events drawDecided() gives the canvas. */
-const MARK_X = -4242;
-let marks = 0;
-const handledMarks = new Set<number>();
-
-/** A solid canvas whose handler records the marker events of drawDecided(). */
-async function solid(options: RemoteCanvasOptions, rgba?: RGBA): Promise<SolidCanvas> {
-  const s = await makeSolidCanvas(options, rgba);
-  s.canvas.addEventHandler((e) => { if (e.x === MARK_X) handledMarks.add(e.y); }, 'pointer_down');
-  return s;
-}
-
-/**
- * Waits until the canvas's scheduler has decided, on what it knows now, whether to draw, and a
- * draw that decision started has ended. Queued events are handled at the start of a scheduler
- * tick, and only while no draw is in flight; without a frame interval (maxFps Infinity) that tick
- * then draws unless drawing must wait (no room, no view). So once a marker event was handled,
- * the decision is made; once a second one was, a draw it started has ended.
- */
-async function drawDecided(s: SolidCanvas): Promise<void> {
-  for (let i = 0; i < 2; i++) {
-    const n = ++marks;
-    s.canvas.handleEvent({ type: 'pointer_down', timestamp: 0, x: MARK_X, y: n, button: 0, buttons: [], modifiers: [], ntouches: 0, touches: {} });
-    await until(() => handledMarks.has(n), 3000, `marker event ${n}`);
-  }
-}
 
 /** A distinct colour per number (channels at least 40 apart between neighbours). */
 function colorOf(n: number): RGBA {
@@ -43,35 +16,35 @@ function colorOf(n: number): RGBA {
 
 describe('backpressure', () => {
   it('drawing waits after maxBufferedFrames unacknowledged frames and resumes on ack', async () => {
-    // maxFps Infinity: no frame interval, so drawDecided() is a fence (see there).
-    const s = await solid({ size: [64, 48], updateMode: 'continuous', maxFps: Infinity, maxBufferedFrames: 2, losslessDelayMs: Infinity });
+    // maxFps Infinity: no frame interval, so drawDecided() is exact (see there).
+    const s = await makeSolidCanvas({ size: [64, 48], updateMode: 'continuous', maxFps: Infinity, maxBufferedFrames: 2, losslessDelayMs: Infinity });
     const view = await openView(s.canvas, { autoAck: false });
     await view.waitFor(() => view.frames.length === 2);
-    await drawDecided(s);
+    await drawDecided(s.canvas);
     expect(view.frames.map((f) => f.header.index)).toEqual([1, 2]);
     expect(s.calls).toBe(2); // drawing waited, not just sending
     expect(s.canvas.stats().framesSent).toBe(2);
     view.ack(1);
     await view.waitFor(() => view.frames.length === 3);
-    await drawDecided(s);
+    await drawDecided(s.canvas);
     expect(view.frames.map((f) => f.header.index)).toEqual([1, 2, 3]);
     expect(s.calls).toBe(3);
     view.ack(3); // settles 2 and 3
     await view.waitFor(() => view.frames.length === 5);
-    await drawDecided(s);
+    await drawDecided(s.canvas);
     expect(view.frames.map((f) => f.header.index)).toEqual([1, 2, 3, 4, 5]);
     expect(s.calls).toBe(5);
     expect(s.canvas.stats().views[0]).toMatchObject({ framesSent: 5, framesAcked: 2 });
   });
 
   it('a draw requested during backpressure is not lost', async () => {
-    const s = await solid({ size: [64, 48], maxFps: Infinity, maxBufferedFrames: 2, losslessDelayMs: Infinity }, [255, 0, 0, 255]);
+    const s = await makeSolidCanvas({ size: [64, 48], maxFps: Infinity, maxBufferedFrames: 2, losslessDelayMs: Infinity }, [255, 0, 0, 255]);
     const view = await openView(s.canvas, { autoAck: false });
     await view.nextFrame();
     s.setColor([0, 255, 0, 255]);
     await expectSolid((await view.nextFrame()).image, [0, 255, 0], TOL);
     s.setColor([0, 0, 255, 255]);
-    await drawDecided(s);
+    await drawDecided(s.canvas);
     expect(s.calls).toBe(2);
     expect(view.frames).toHaveLength(2);
     view.ack(1);
@@ -81,7 +54,7 @@ describe('backpressure', () => {
   });
 
   it('a slow view does not hold back a fast one, and then gets the newest frame', async () => {
-    const s = await solid({ size: [64, 48], updateMode: 'continuous', maxFps: 30, maxBufferedFrames: 2, losslessDelayMs: Infinity });
+    const s = await makeSolidCanvas({ size: [64, 48], updateMode: 'continuous', maxFps: 30, maxBufferedFrames: 2, losslessDelayMs: Infinity });
     let n = 0;
     s.canvas.addEventHandler(() => { s.color = colorOf(++n); }, 'before_draw');
     const slow = await openView(s.canvas, { autoAck: false });
@@ -89,7 +62,7 @@ describe('backpressure', () => {
     await fast.waitFor(() => fast.frames.length >= 8, 5000, '8 frames on the fast view');
     await slow.waitFor(() => slow.frames.length === 2);
     s.canvas.setUpdateMode('manual');
-    await drawDecided(s); // a draw in flight has ended
+    await drawDecided(s.canvas); // a draw in flight has ended
     const stats = s.canvas.stats();
     const newest = stats.framesSent;
     await fast.waitFor(() => fast.lastFrame()!.header.index === newest, 3000, `frame ${newest} on the fast view`);
@@ -106,7 +79,7 @@ describe('backpressure', () => {
   });
 
   it('the lossless re-send waits for room too, then comes as the next frame', async () => {
-    const s = await solid({ size: [64, 48], maxBufferedFrames: 2 }, [30, 60, 90, 255]);
+    const s = await makeSolidCanvas({ size: [64, 48], maxBufferedFrames: 2 }, [30, 60, 90, 255]);
     const view = await openView(s.canvas, { autoAck: false });
     await view.nextFrame();
     s.setColor([120, 60, 30, 255]);
@@ -122,8 +95,8 @@ describe('backpressure', () => {
   });
 
   it('nothing is drawn while no view is connected; drawing starts when one connects', async () => {
-    const s = await solid({ size: [64, 48], updateMode: 'continuous', maxFps: 60 });
-    await drawDecided(s); // never drawn: no frame interval to wait out
+    const s = await makeSolidCanvas({ size: [64, 48], updateMode: 'continuous', maxFps: 60 });
+    await drawDecided(s.canvas); // never drawn: no frame interval to wait out
     expect(s.calls).toBe(0);
     expect(s.canvas.drawCount).toBe(0);
     const view = await openView(s.canvas);
@@ -133,15 +106,15 @@ describe('backpressure', () => {
   });
 
   it('drawing stops again when the last view disconnects', async () => {
-    // maxFps Infinity: no frame interval, so drawDecided() is a fence (see there).
-    const s = await solid({ size: [64, 48], updateMode: 'continuous', maxFps: Infinity });
+    // maxFps Infinity: no frame interval, so drawDecided() is exact (see there).
+    const s = await makeSolidCanvas({ size: [64, 48], updateMode: 'continuous', maxFps: Infinity });
     const view = await openView(s.canvas);
     await view.waitFor(() => view.frames.length >= 3);
     view.close();
     await view.waitFor(() => s.canvas.viewCount === 0);
-    await drawDecided(s); // a draw in flight has ended, and the next one was not started
+    await drawDecided(s.canvas); // a draw in flight has ended, and the next one was not started
     const calls = s.calls;
-    await drawDecided(s);
+    await drawDecided(s.canvas);
     expect(s.calls).toBe(calls);
   });
 });
