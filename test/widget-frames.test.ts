@@ -4,7 +4,7 @@
 // once (drawn, undecodable, or skipped undrawn for a newer one, marked so), keep only the newest
 // whole frame waiting but every partial frame built on it, in order, draw all strips of a frame or
 // none, and size the canvas to the frame. Every wait is on the acknowledgements, never on time.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import sharp from 'sharp';
 import { encodeFrameHeader, type FrameHeader } from '../src/remote/protocol.js';
 import { until } from './helpers/common.js';
@@ -57,7 +57,8 @@ let canvas: RecordingCanvas;
 let view: FrameViewLike;
 let acks: Ack[];
 let drawn: { index: number; bytes: number }[];
-const ack = (index: number, skipped?: boolean): void => { acks.push(skipped === undefined ? [index] : [index, skipped]); };
+/** The ack function given with each frame; it records into this test's `acks` only. */
+let ack: (index: number, skipped?: boolean) => void;
 let warn: MockInstance<typeof console.warn>;
 
 const saved = (globalThis as Record<string, unknown>).createImageBitmap;
@@ -67,9 +68,12 @@ beforeAll(async () => {
 });
 afterAll(() => { Object.assign(globalThis, { createImageBitmap: saved }); });
 
+// A test that failed early may leave frames decoding: they must not reach the next test.
+afterEach(() => { view.close(); });
 beforeEach(() => {
   canvas = new RecordingCanvas();
-  acks = [];
+  const mine: Ack[] = acks = [];
+  ack = (index, skipped) => { mine.push(skipped === undefined ? [index] : [index, skipped]); };
   drawn = [];
   bitmaps.length = 0;
   view = new FrameView(canvas, (header, d) => drawn.push({ index: header.index, bytes: d.bytes }));
