@@ -108,7 +108,7 @@ describe('close() during a draw', () => {
         t.canvas.setUpdateMode('fastest');
         const v = await openView(t.canvas);
         await v.nextFrame();
-        await sleep(i * 3);
+        await sleep(i * 3); // the rule is about time: close at a different moment of the frames in flight each time
         t.canvas.close();
         expect((await v.whenClosed).code).toBe(CloseCode.normal);
       }
@@ -154,7 +154,7 @@ describe('200 canvases created and closed', () => {
       ports.add((await c.server()).port);
       c.close();
     }
-    await sleep(100);
+    await until(() => (resources().TCPServerWrap ?? 0) === 0, 5000, 'the servers to close');
     const after = await settledMemory();
     const now = resources();
     // Listening sockets and TCP sockets are back to the baseline: nothing listens any more.
@@ -210,7 +210,7 @@ describe('per-view records stay bounded without anyone asking for stats', () => 
           view.offer({ index: ++index, data, lossless: false });
           deliver!(`{"type":"ack","index":${index}}`);
         }
-        await sleep(150);
+        await sleep(150); // the rule is about time: records older than the one-second stats window must go
       }
     };
     await run(8); // past the one-second window: steady state

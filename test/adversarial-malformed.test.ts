@@ -3,14 +3,17 @@
 // unless the protocol requires closing it (oversized or invalid UTF-8 messages), the attacked
 // canvas keeps delivering frames to a second view, a bystander canvas keeps its frames, reports
 // stay few, and memory stays bounded. (test/remote-bad-input.test.ts covers single messages
-// field by field; this file throws whole classes at the server.)
+// field by field; this file throws whole classes at the server.) Nothing here waits for a time:
+// a view's messages are handled in order, so after bad input a test sends one valid marker event
+// and waits for the handler to receive it; by then every message before it has been refused and
+// reported.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION, ProtocolError, type CanvasEvent } from '../src/index.js';
 import { makeBystander, settledMemory, type Bystander } from './helpers/adversarial.js';
 import {
-  captureReports, cleanup, frameWithColor, makeSolidCanvas, openView, plain, sleep, until,
-  type SolidCanvas, type ViewClient,
+  captureReports, cleanup, frameWithColor, makeSolidCanvas, openView, plain, until,
+  type Report, type SolidCanvas, type ViewClient,
 } from './helpers/remote.js';
 
 let bystander: Bystander;
@@ -18,6 +21,9 @@ let s: SolidCanvas;
 let bad: ViewClient;
 let good: ViewClient;
 let events: Record<string, unknown>[];
+/** The numbers (`y`) of the marker events the handler received. */
+let marks: number[];
+let nextMark = 0;
 let capture: ReturnType<typeof captureReports>;
 let colors = 0;
 
@@ -26,7 +32,11 @@ beforeEach(async () => {
   bystander = await makeBystander();
   s = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity });
   events = [];
-  s.canvas.addEventHandler((e: CanvasEvent) => { if (e.type !== 'before_draw') events.push(plain(e)); }, '*');
+  marks = [];
+  s.canvas.addEventHandler((e: CanvasEvent) => {
+    if (e.type === 'pointer_down' && e.x === MARK_X) marks.push(e.y);
+    else if (e.type !== 'before_draw') events.push(plain(e));
+  }, '*');
   bad = await openView(s.canvas);
   good = await openView(s.canvas);
   await until(() => bad.frames.length > 0 && good.frames.length > 0);
@@ -38,8 +48,58 @@ afterEach(async () => {
   cleanup();
 });
 
-/** Reports about the bad view. */
-const badReports = (): string[] => capture.reports.filter((r) => r.where.startsWith(`view ${bad.hello!.viewId}`)).map((r) => r.message);
+/** Reports about a view (`where` is "view v3" or "view v3 ..."). */
+const aboutView = (v: ViewClient): Report[] => capture.reports.filter((r) => r.where === `view ${v.hello!.viewId}` || r.where.startsWith(`view ${v.hello!.viewId} `));
+/** The messages of the full reports about a view (a repeat notice, with its count, is not one). */
+const reportsOf = (v: ViewClient): string[] => aboutView(v).filter((r) => r.repeats === undefined).map((r) => r.message);
+/** The repeat notices about a view: [message, count so far]. */
+const repeatsOf = (v: ViewClient): [string, number][] => aboutView(v).filter((r) => r.repeats !== undefined).map((r) => [r.message, r.repeats!]);
+const badReports = (): string[] => reportsOf(bad);
+
+/** The x of marker events (no test sends it otherwise). */
+const MARK_X = -4242;
+
+/**
+ * Sends a valid marker event on `v` and waits until the canvas's handler received it: the view's
+ * messages are handled in order, so everything `v` sent before has been handled by then.
+ */
+async function handled(v: ViewClient = bad): Promise<void> {
+  const mark = ++nextMark;
+  v.event(pointer({ x: MARK_X, y: mark }));
+  await until(() => marks.includes(mark), 3000, `marker event ${mark} from view ${v.hello!.viewId}`);
+}
+
+/** How many kinds of bad message a view has reported before it says no more (view.ts MAX_BAD_REPORTS). */
+const MAX_BAD_REPORTS = 10;
+
+/**
+ * The reports a stream of messages refused with `refusals` (in order) must produce on one view:
+ * each kind once (repeats are counted, not reported), and after MAX_BAD_REPORTS kinds one notice
+ * that further bad messages go unreported.
+ */
+function reportsFor(refusals: readonly string[]): string[] {
+  const kinds = [...new Set(refusals)];
+  if (kinds.length <= MAX_BAD_REPORTS) return kinds;
+  return [...kinds.slice(0, MAX_BAD_REPORTS), `${MAX_BAD_REPORTS} kinds of bad messages reported; further bad messages from this view are not reported (they are still ignored)`];
+}
+
+/**
+ * Sends each input from a fresh view of the canvas (a view reports each kind of problem once, so
+ * only a fresh one shows what one input produces) and returns, per input, what was reported
+ * about that view once the input was handled; each view must still be open.
+ */
+async function refusalsOf<T>(inputs: readonly T[], send: (v: ViewClient, input: T) => void): Promise<string[][]> {
+  const out: string[][] = [];
+  for (const input of inputs) {
+    const v = await openView(s.canvas);
+    send(v, input);
+    await handled(v);
+    expect(v.closed).toBeUndefined();
+    out.push(reportsOf(v));
+    v.close();
+  }
+  return out;
+}
 
 /** A fresh colour reaches the good view (and the bad one, unless it was closed). */
 async function stillWorks(timeoutMs?: number): Promise<void> {
@@ -57,28 +117,51 @@ const pointer = (extra: Record<string, unknown> = {}): Record<string, unknown> =
 
 describe('invalid JSON and wrong types: reported, ignored, connection kept', () => {
   it('malformed JSON of every shape', async () => {
-    for (const text of ['', ' ', '{', '}', '[1,', 'NaN', 'Infinity', '-Infinity', 'undefined', "{'type':'ack'}", '{"type":"ack","index":1,}', '\u0000', '\uFEFF{}', '"\\ud800"']) {
-      bad.sendRaw(text);
-    }
-    await sleep(100);
+    // Each input and the one refusal it must produce.
+    const cases: [text: string, refusal: string][] = [
+      ...['', ' ', '{', '}', '[1,', 'NaN', 'Infinity', '-Infinity', 'undefined', "{'type':'ack'}",
+        '{"type":"ack","index":1,}', '\u0000', '\uFEFF{}'].map((t): [string, string] => [t, 'malformed JSON']),
+      ['"\\ud800"', 'a message must be a JSON object'],
+    ];
+    for (const [text] of cases) bad.sendRaw(text);
+    await handled();
     expect(bad.closed).toBeUndefined();
-    expect(badReports().length).toBeGreaterThan(0);
-    expect(badReports().every((m) => /malformed JSON|must be a JSON object/.test(m))).toBe(true);
+    expect(badReports()).toEqual(reportsFor(cases.map(([, r]) => r)));
+    // The 13 malformed ones are one error repeated: counted, and noticed once at its 10th time.
+    expect(repeatsOf(bad)).toEqual([['malformed JSON', 10]]);
+    expect(events).toEqual([]);
+    expect(await refusalsOf(cases, (v, [text]) => v.sendRaw(text))).toEqual(cases.map(([, r]) => [r]));
     await stillWorks();
   });
 
   it('JSON of the wrong types', async () => {
-    for (const m of [null, true, 42, 'ack', [], [{ type: 'ack', index: 1 }], { type: 5 }, { type: null }, { type: ['ack'] },
-      { type: 'ack', index: '1' }, { type: 'ack' }, { type: 'event' }, { type: 'event', event: null }, { type: 'event', event: 'pointer_down' },
-      { type: 'event', event: [] }, { type: 'event', event: { type: 'pointer_down' } }, { type: 'event', event: pointer({ x: '1' }) },
-      { type: 'event', event: pointer({ buttons: 'all' }) }, { type: 'event', event: pointer({ modifiers: ['Hyper'] }) },
-      { type: 'event', event: pointer({ touches: [] }) }, { type: 'event', event: { type: 'char', timestamp: 1, data: 5, is_composing: false, input_type: '' } }]) {
-      bad.send(m);
-    }
-    await sleep(100);
+    const notObject = 'a message must be a JSON object';
+    const badIndex = 'field "index" must be an integer from 1 to 4294967295';
+    const notEvent = 'an event must be a JSON object';
+    // Each message and the one refusal it must produce.
+    const cases: [message: unknown, refusal: string][] = [
+      [null, notObject], [true, notObject], [42, notObject], ['ack', notObject], [[], notObject], [[{ type: 'ack', index: 1 }], notObject],
+      [{ type: 5 }, 'unknown message type 5; valid: event, ack, display'],
+      [{ type: null }, 'unknown message type null; valid: event, ack, display'],
+      [{ type: ['ack'] }, 'unknown message type ["ack"]; valid: event, ack, display'],
+      [{ type: 'ack', index: '1' }, badIndex], [{ type: 'ack' }, badIndex],
+      [{ type: 'event' }, notEvent], [{ type: 'event', event: null }, notEvent], [{ type: 'event', event: 'pointer_down' }, notEvent],
+      [{ type: 'event', event: [] }, notEvent],
+      [{ type: 'event', event: { type: 'pointer_down' } }, 'field "timestamp" must be a finite number'],
+      [{ type: 'event', event: pointer({ x: '1' }) }, 'field "x" must be a finite number'],
+      [{ type: 'event', event: pointer({ buttons: 'all' }) }, 'field "buttons" must be a list of button numbers 1..5'],
+      [{ type: 'event', event: pointer({ modifiers: ['Hyper'] }) }, 'field "modifiers" must be a list of Alt, Control, Meta, Shift'],
+      [{ type: 'event', event: pointer({ touches: [] }) }, 'field "touches" must be an object of at most 10 touch points'],
+      [{ type: 'event', event: { type: 'char', timestamp: 1, data: 5, is_composing: false, input_type: '' } }, 'field "data" must be a string of at most 256 characters'],
+    ];
+    for (const [m] of cases) bad.send(m);
+    await handled();
     expect(events).toEqual([]);
     expect(bad.closed).toBeUndefined();
-    for (const m of badReports()) expect(m).toMatch(/must be|unknown message type|field|malformed|further bad messages/);
+    // 12 kinds: the first 10 reported, then the notice that no more are.
+    expect(badReports()).toEqual(reportsFor(cases.map(([, r]) => r)));
+    expect(await refusalsOf(cases, (v, [m]) => v.send(m))).toEqual(cases.map(([, r]) => [r]));
+    expect(events).toEqual([]);
     await stillWorks();
   });
 
@@ -93,11 +176,14 @@ describe('invalid JSON and wrong types: reported, ignored, connection kept', () 
     // coordinates clamped to ±1e6, a negative timestamp to 0
     expect(events.find((e) => e.type === 'pointer_down')).toMatchObject({ x: -1e6, y: 1e6, timestamp: 0 });
     expect(s.canvas.getPhysicalSize()).toEqual([64, 48]);
-    expect(badReports().length).toBeGreaterThanOrEqual(3);
+    // The first four refused (two for the same reason: reported once), the pointer clamped.
+    expect(badReports()).toEqual([
+      'field "x" must be a finite number', 'field "width" must be a finite number', 'field "pwidth" must be an integer from 0 to 2147483648',
+    ]);
     // A ratio out of range is clamped to 0.01..100, not applied raw.
     bad.event({ type: 'resize', timestamp: 1, width: 64, height: 48, pwidth: 64, pheight: 48, ratio: -1 });
-    await sleep(100);
-    expect(s.canvas.getPixelRatio()).toBeGreaterThan(0);
+    await handled();
+    expect(s.canvas.getPixelRatio()).toBe(0.01);
     await stillWorks();
   });
 
@@ -135,9 +221,13 @@ describe('invalid JSON and wrong types: reported, ignored, connection kept', () 
     bad.sendRaw('['.repeat(depth) + ']'.repeat(depth));
     bad.sendRaw(`{"type":"event","event":{"type":"pointer_down","x":${'['.repeat(depth / 2)}${']'.repeat(depth / 2)}}}`);
     bad.sendRaw('{"a":'.repeat(2000) + '1' + '}'.repeat(2000));
-    await sleep(100);
+    await handled();
     expect(bad.closed).toBeUndefined();
     expect(events).toEqual([]);
+    // Parsed whole (no stack overflow), then refused for what they are.
+    expect(badReports()).toEqual([
+      'a message must be a JSON object', 'field "timestamp" must be a finite number', 'unknown message type undefined; valid: event, ack, display',
+    ]);
     await stillWorks();
   });
 
@@ -145,7 +235,7 @@ describe('invalid JSON and wrong types: reported, ignored, connection kept', () 
     bad.sendRaw(Buffer.alloc(0));
     bad.sendRaw(Buffer.from('{"type":"ack","index":1}'));
     bad.sendRaw(Buffer.alloc(MAX_CLIENT_MESSAGE_BYTES, 0xff));
-    await sleep(100);
+    await handled();
     expect(bad.closed).toBeUndefined();
     expect(badReports()).toEqual([expect.stringMatching(/JSON text messages only/)]);
     await stillWorks();
@@ -166,7 +256,7 @@ describe('the size cap', () => {
     const atCap = ack(index).padEnd(MAX_CLIENT_MESSAGE_BYTES, ' ');
     expect(Buffer.byteLength(atCap)).toBe(MAX_CLIENT_MESSAGE_BYTES);
     bad.sendRaw(atCap);
-    await sleep(100);
+    await handled();
     expect(bad.closed).toBeUndefined();
     // Accepted as a message, refused as an ack (one that long is not exempt from the rates).
     expect(badReports().filter((m) => !/not sent to it|already settled/.test(m))).toEqual([expect.stringMatching(/an ack message is at most 64 characters/)]);
@@ -191,13 +281,14 @@ describe('acknowledgements', () => {
     const last = bad.frames[bad.frames.length - 1]!.header.index;
     for (const index of [last + 1000, last, last, 0, -1, 1.5, 2 ** 32, 2 ** 53, Number.MAX_VALUE]) bad.ack(index);
     bad.sendRaw('{"type":"ack","index":1e999}');
-    await sleep(100);
-    const reports = badReports();
-    expect(reports.some((m) => /not sent to it/.test(m))).toBe(true);
-    expect(reports.some((m) => /field "index" must be an integer from 1/.test(m))).toBe(true);
-    expect(reports.some((m) => /already settled by a later one/.test(m))).toBe(true); // the repeated `last`
-    expect(reports.every((m) => /not sent to it|already settled|field "index"/.test(m))).toBe(true);
-    expect(reports.every((m) => !/ProtocolError/.test(m) || true)).toBe(true);
+    await handled();
+    // In order of first occurrence: last + 1000, then `last` (already acknowledged on arrival),
+    // then the indices that are not integers from 1 to 2^32-1 (1e999 parses to Infinity).
+    expect(badReports()).toEqual([
+      'acknowledgement of a frame that was not sent to it (ignored)',
+      'acknowledgement of a frame already settled by a later one (acknowledge frames in order; ignored)',
+      'field "index" must be an integer from 1 to 4294967295',
+    ]);
     await stillWorks();
     // the view's accounting is not confused: it has room again after acking what it got
     const st = s.canvas.stats().views.find((v) => v.id === bad.hello!.viewId)!;
@@ -225,11 +316,22 @@ describe('protocol version', () => {
 
 describe('reports stay few and memory bounded under a stream of distinct bad messages', () => {
   it('5,000 different unknown event types: at most a handful of lines reach the output', async () => {
+    // Past 1,000 messages a second the view's messages are dropped unparsed, a marker event
+    // included; acks are exempt, so an ack sent after the flood is the fence: once the canvas
+    // counted it, the flood before it has been handled.
+    bad.autoAck = false;
+    bad.skipFrames();
+    s.setColor([10, 20, 30, 255]);
+    const unacked = await frameWithColor(bad, [10, 20, 30, 255]);
+    const ackedBefore = (): number => s.canvas.stats().views.find((v) => v.id === bad.hello!.viewId)!.framesAcked;
+    const acks = ackedBefore();
     const before = await settledMemory();
     for (let i = 0; i < 5000; i++) bad.event({ type: `unknown-${i}`, timestamp: 1 });
     for (let i = 0; i < 500; i++) bad.sendRaw(`garbage ${i}`);
-    await until(() => s.canvas.stats().views.length === 2);
-    await sleep(300);
+    bad.ack(unacked.header.index);
+    bad.autoAck = true;
+    await until(() => ackedBefore() > acks, 10_000, 'the ack sent after the flood');
+    expect(s.canvas.stats().views.length).toBe(2);
     const reports = badReports();
     expect(reports.length).toBeLessThanOrEqual(12);
     expect(reports.some((m) => /further bad messages from this view are not reported/.test(m))).toBe(true);

@@ -67,14 +67,15 @@ describe('event handlers that throw or reject', () => {
   it('each is reported once; other handlers still get every event; frames continue', async () => {
     const seen: CanvasEvent[] = [];
     s.canvas.addEventHandler(() => { throw new Error('sync handler boom'); }, 'pointer_down');
+    // (the sleep is the handler's, not a wait: it rejects after an await)
     s.canvas.addEventHandler(async () => { await sleep(1); throw new Error('async handler boom'); }, 'pointer_down');
     s.canvas.addEventHandler((e) => { seen.push(e); }, 'pointer_down');
     for (let i = 0; i < 20; i++) {
       view.event({ type: 'pointer_down', timestamp: i, x: i, y: 0, button: 1, buttons: [1], modifiers: [], touches: {} });
-      await sleep(5);
     }
     await until(() => seen.length === 20, 5000, 'all 20 events at the third handler');
-    await sleep(50);
+    // The async handler's rejections come after an await: wait for the first to be reported.
+    await until(() => reportsAt('event handler for "pointer_down"').includes('async handler boom'), 3000, 'the async handler\'s report');
     expect(reportsAt('event handler for "pointer_down"').sort()).toEqual(['async handler boom', 'sync handler boom']);
     await fixedAndWorking([0, 0, 255, 255]);
   });
@@ -108,7 +109,7 @@ describe('a draw that never finishes, or rejects later', () => {
     let calls = 0;
     s.canvas.requestDraw((async () => {
       calls++;
-      await sleep(1);
+      await sleep(1); // the draw's, not a wait: it rejects after an await
       throw new RangeError('late failure in the draw function');
     }) as unknown as () => void);
     await until(() => calls >= 1);
@@ -125,7 +126,8 @@ describe('a draw that never finishes, or rejects later', () => {
         while (performance.now() < end) { /* a slow draw */ }
       }
     });
-    await sleep(400);
+    // The slow draw blocks the event loop: once this resumes after it, the block is over.
+    await until(() => !first, 3000, 'the slow draw');
     await fixedAndWorking([128, 128, 128, 255]);
     await bystander.expectFrames(3);
   });

@@ -63,10 +63,15 @@ async function openDemo(options: RemoteCanvasOptions, deviceScaleFactor = 1): Pr
 
 const frameIndex = async (page: Page): Promise<number> => Number(await page.locator('#view').getAttribute('data-frame-index'));
 
-/** Waits until the widget has drawn a frame newer than `after`, and the scene is idle. */
+/**
+ * Waits until the widget has drawn a frame newer than `after`, and the scene is idle: the frame
+ * shown is the lossless re-send, which comes only losslessDelayMs after the last frame drawn.
+ */
 async function nextFrame(page: Page, after: number): Promise<number> {
-  await page.waitForFunction((n) => Number(document.querySelector('#view')!.getAttribute('data-frame-index')) > n, after);
-  await page.waitForTimeout(150);
+  await page.waitForFunction((n) => {
+    const view = document.querySelector('#view')!;
+    return Number(view.getAttribute('data-frame-index')) > n && view.getAttribute('data-frame-lossless') === 'true';
+  }, after);
   return frameIndex(page);
 }
 
@@ -178,6 +183,7 @@ test('when the canvas closes the view says "canvas closed", keeps the last frame
   expect(await backing()).toBe(before);
   expect(await page.locator('#view canvas').isVisible()).toBe(true);
   // No reconnect round follows, so the never-connected advice never appears.
+  // the rule is about time: a retry would come after the 0.5 s backoff, a second round after 1 s more
   await page.waitForTimeout(1500);
   expect(await page.locator('#view').getAttribute('data-status')).toBe('ended');
   expect(await page.locator('#view .dawn-rfb-status').textContent()).toBe('canvas closed');
@@ -194,7 +200,7 @@ test('a view that was live and lost its server says "disconnected", not the advi
   const texts = new Set<string>();
   for (let t = 0; t < 3000; t += 100) {
     texts.add((await page.locator('#view .dawn-rfb-status').textContent()) ?? '');
-    await page.waitForTimeout(100);
+    await page.waitForTimeout(100); // the rule is about time: the notices of the backoff rounds, sampled
   }
   const notices = [...texts].filter((t) => t !== '');
   expect(notices.some((t) => /^disconnected, reconnecting in \d+ s$/.test(t)), notices.join(' | ')).toBe(true);

@@ -6,7 +6,7 @@ import {
 } from '../src/index.js';
 import { fitSize, readbackBytes, sizeProblem } from '../src/canvas/limits.js';
 import { TextureReadback } from '../src/canvas/readback.js';
-import { captureReports, clearTexture, expectUniform, makeClearCanvas, rejection, sleep, thrown } from './helpers/gpu.js';
+import { captureReports, clearTexture, expectUniform, makeClearCanvas, rejection, sleep, thrown, until } from './helpers/gpu.js';
 
 const open: OffscreenCanvas[] = [];
 afterEach(() => { for (const c of open.splice(0)) c.close(); });
@@ -264,12 +264,15 @@ describe('after close', () => {
     c.canvas.close();
     c.canvas.requestDraw();
     c.canvas.requestDraw(() => { throw new Error('never called'); });
+    // the rule is about time: a closed canvas takes no events (no fence to wait for); a draw
+    // requested would start within a tick
     await sleep(50);
     expect(c.calls).toBe(0);
     expect(await rejection(c.canvas.draw())).toBeInstanceOf(CanvasClosedError);
     expect(await rejection(c.canvas.forceDraw())).toBeInstanceOf(CanvasClosedError);
     expect(() => c.canvas.getContext()).toThrow(CanvasClosedError);
-    await sleep(10); // the context is released once the scheduler has stopped
+    // The context is released once the scheduler has stopped (a draw in flight ended).
+    await until(() => { try { ctx.getCurrentTexture(); return false; } catch (e) { return e instanceof CanvasClosedError; } }, 3000, 'the context released');
     expect(() => ctx.getCurrentTexture()).toThrow(CanvasClosedError);
     expect(() => ctx.configure({ device: c.device })).toThrow(CanvasClosedError);
     // Size changes after close are ignored, but still validated.

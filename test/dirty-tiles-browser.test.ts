@@ -110,6 +110,8 @@ async function settle(c: RemoteCanvas, views: Page[]): Promise<void> {
     for (const page of views) {
       await page.waitForFunction((n) => Number(document.querySelector('#view')!.getAttribute('data-frame-index')) >= n, last, { timeout: 10_000 });
     }
+    // Kept: a quiet period; a whole frame for a view (it missed a part's base) may still be
+    // encoding, and no statistic says an encode is in flight.
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { PROTOCOL_VERSION, type CanvasEvent } from '../src/index.js';
 import { STALLED_AFTER_MS } from '../src/remote/transport/view.js';
-import { cleanup, expectSolid, frameWithColor, makeSolidCanvas, openView, plain, sleep, until } from './helpers/remote.js';
+import { cleanup, drawDecided, expectSolid, frameWithColor, makeSolidCanvas, openView, plain, sleep, until } from './helpers/remote.js';
 
 const TOL = 12; // JPEG / WebP per-channel tolerance
 
@@ -84,6 +84,7 @@ describe('frames', () => {
     expect(png.at - lossy.at).toBeGreaterThan(200); // after losslessDelayMs (300), not at once
     expect((await sharp(png.image).metadata()).format).toBe('png');
     await expectSolid(png.image, color, 0);
+    // the rule is about time: a second re-send would come losslessDelayMs (300) after the PNG
     await sleep(500);
     expect(view.frames).toHaveLength(2); // only once
   });
@@ -92,6 +93,7 @@ describe('frames', () => {
     const { canvas } = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity });
     const view = await openView(canvas);
     await view.nextFrame();
+    // the rule is about time: past the default losslessDelayMs (300) the re-send would have come
     await sleep(700);
     expect(view.frames.map((f) => f.header.mimeType)).toEqual(['image/jpeg']);
   });
@@ -102,6 +104,7 @@ describe('frames', () => {
     await expectSolid((await view.nextFrame()).image, [1, 2, 3], 0);
     s.setColor([250, 128, 7, 255]);
     await expectSolid((await view.nextFrame()).image, [250, 128, 7], 0);
+    // the rule is about time: past losslessDelayMs (300) a re-send would have come
     await sleep(500);
     expect(view.frames).toHaveLength(2);
     for (const f of view.frames) expect(f.header).toMatchObject({ mimeType: 'image/png', lossless: true });
@@ -230,17 +233,18 @@ describe('view resize', () => {
   });
 
   it('a 0x0 size hides the view: no drawing until it reports a real size again', async () => {
-    const s = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity }, [255, 0, 0, 255]);
+    // maxFps Infinity: no frame interval, so drawDecided() is exact (see there).
+    const s = await makeSolidCanvas({ size: [64, 48], losslessDelayMs: Infinity, maxFps: Infinity }, [255, 0, 0, 255]);
     const view = await openView(s.canvas, { size: { width: 64, height: 48 } });
     await view.nextFrame();
-    await sleep(100);
+    await drawDecided(s.canvas);
     view.skipFrames();
     view.event({ type: 'resize', timestamp: 2, width: 0, height: 0, pwidth: 0, pheight: 0, ratio: 1 });
     await view.waitFor(() => s.canvas.stats().views[0]?.visible === false, 2000, 'hidden');
     const frames = view.frames.length;
     const calls = s.calls;
     s.setColor([0, 0, 255, 255]);
-    await sleep(300);
+    await drawDecided(s.canvas);
     expect(view.frames.length).toBe(frames);
     expect(s.calls).toBe(calls);
     view.resize(64, 48);
@@ -299,8 +303,8 @@ describe('events from the view', () => {
     for (const x of [2, 3, 4]) view.event(pointer('pointer_move', x, [1]));
     view.event(pointer('pointer_up', 5, []));
     view.event({ type: 'key_down', timestamp: 6, key: 'Enter', modifiers: [] });
+    // Events are handled in order: once the key arrived, everything before it has.
     await view.waitFor(() => got.some((e) => e.type === 'key_down'));
-    await sleep(50);
     const types = got.map((e) => e.type).filter((t, i, a) => i === 0 || t !== a[i - 1]);
     expect(types).toEqual(['pointer_down', 'pointer_move', 'pointer_up', 'key_down']);
     const moves = got.filter((e) => e.type === 'pointer_move');

@@ -4,17 +4,27 @@
 // count over a window with generous bounds (the machine may be loaded: only the ceiling is tight).
 // Also: per-view stats count shown frames (skipped acks are not shown) and drawn ones apart.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, makeSolidCanvas, openView, sleep, type SolidCanvas } from './helpers/remote.js';
+import { STALLED_AFTER_MS } from '../src/remote/transport/view.js';
+import { cleanup, makeSolidCanvas, openView, sleep, until, type SolidCanvas } from './helpers/remote.js';
 
 afterEach(cleanup);
 
-/** Draws the canvas completes over `ms`, after `settleMs` for a new rate to take hold. */
-async function drawsOver(s: SolidCanvas, ms: number, settleMs = 300): Promise<number> {
-  await sleep(settleMs);
+/**
+ * Draws the canvas completes over `ms`, once `ready` holds (the canvas knows what sets the new
+ * pace: a display rate, a view shown or hidden) and the draw in flight under the old pace ended.
+ */
+async function drawsOver(s: SolidCanvas, ms: number, ready: () => boolean = () => true): Promise<number> {
+  await until(ready, 3000, 'the canvas to know the new pace');
+  const start = s.canvas.drawCount;
+  await until(() => s.canvas.drawCount > start, 3000, 'a draw under the new pace');
   const before = s.canvas.drawCount;
-  await sleep(ms);
+  await sleep(ms); // the rule is about time: a rate is draws per time span
   return s.canvas.drawCount - before;
 }
+
+/** Whether the canvas has the display rate `hz` for the view with this hello. */
+const hasRate = (s: SolidCanvas, view: { hello?: { viewId: string } }, hz: number) => (): boolean =>
+  s.canvas.stats().views.find((v) => v.id === view.hello!.viewId)?.displayHz === hz;
 
 describe('pacing to the display', () => {
   it('fastest mode draws about 30 frames a second for a view that reports a 30 Hz display', async () => {
@@ -23,7 +33,7 @@ describe('pacing to the display', () => {
     // Unpaced first: a tiny canvas draws far faster than 30 a second (what the cap removes).
     expect(await drawsOver(s, 1000)).toBeGreaterThan(45);
     view.send({ type: 'display', hz: 30 });
-    const paced = await drawsOver(s, 2000);
+    const paced = await drawsOver(s, 2000, hasRate(s, view, 30));
     expect(paced).toBeLessThanOrEqual(66); // 30 a second, plus timer jitter
     expect(paced).toBeGreaterThanOrEqual(20); // still drawing (a loaded machine may fall short)
     const stats = s.canvas.stats().views[0]!;
@@ -36,13 +46,15 @@ describe('pacing to the display', () => {
     const s = await makeSolidCanvas({ size: [64, 48], updateMode: 'continuous', maxFps: 200, losslessDelayMs: Infinity });
     const slow = await openView(s.canvas, { size: { width: 64, height: 48 } });
     slow.send({ type: 'display', hz: 20 });
-    expect(await drawsOver(s, 1000)).toBeLessThanOrEqual(23);
+    expect(await drawsOver(s, 1000, hasRate(s, slow, 20))).toBeLessThanOrEqual(23);
     const fast = await openView(s.canvas, { size: { width: 64, height: 48 } });
-    expect(await drawsOver(s, 1000)).toBeGreaterThan(30); // its display may be faster than 20 Hz
+    const fastStats = () => s.canvas.stats().views.find((v) => v.id === fast.hello!.viewId);
+    // its display may be faster than 20 Hz
+    expect(await drawsOver(s, 1000, () => fastStats()?.visible === true)).toBeGreaterThan(30);
     fast.send({ type: 'display', hz: 40 });
-    expect(await drawsOver(s, 1000)).toBeLessThanOrEqual(44);
+    expect(await drawsOver(s, 1000, hasRate(s, fast, 40))).toBeLessThanOrEqual(44);
     fast.resize(0, 0); // hidden: only the visible view counts
-    expect(await drawsOver(s, 1000)).toBeLessThanOrEqual(23);
+    expect(await drawsOver(s, 1000, () => fastStats()?.visible === false)).toBeLessThanOrEqual(23);
   });
 });
 
@@ -51,9 +63,11 @@ describe('pacing and stalled views', () => {
     const s = await makeSolidCanvas({ size: [64, 48], updateMode: 'fastest', losslessDelayMs: Infinity });
     const live = await openView(s.canvas, { size: { width: 64, height: 48 } });
     live.send({ type: 'display', hz: 20 });
-    await openView(s.canvas, { autoAck: false, size: { width: 64, height: 48 } }); // reports no rate, acks nothing
-    await sleep(2200); // it counts as stalled 2 s after its first frame went out
-    expect(await drawsOver(s, 1000)).toBeLessThanOrEqual(23);
+    const stalled = await openView(s.canvas, { autoAck: false, size: { width: 64, height: 48 } }); // reports no rate, acks nothing
+    await stalled.waitFor(() => stalled.frames.length > 0, 3000, 'its first frame');
+    // the rule is about time: it counts as stalled STALLED_AFTER_MS after its first frame went out
+    await sleep(STALLED_AFTER_MS + 100);
+    expect(await drawsOver(s, 1000, hasRate(s, live, 20))).toBeLessThanOrEqual(23);
   });
 });
 

@@ -155,6 +155,7 @@ describe('lifetime and options (fresh servers)', () => {
     expect(await tryConnect(server.port)).toBe('connected'); // b still served
     b.canvas.close();
     let result = '';
+    // Polls the fact itself: the port refusing connections once the server closed.
     for (let i = 0; i < 50 && (result = await tryConnect(server.port)) !== 'ECONNREFUSED'; i++) await sleep(20);
     expect(result).toBe('ECONNREFUSED');
     const next = await getServer(); // a new one starts on demand
@@ -178,7 +179,7 @@ describe('lifetime and options (fresh servers)', () => {
     try {
       const canvas = track(new RemoteCanvas({ size: [64, 48], server: { port } }));
       await expect(canvas.server()).rejects.toThrow(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}`));
-      await sleep(10);
+      await until(() => reports.length > 0, 3000, 'the report');
       expect(reports.map((r) => r.where)).toEqual(['remote canvas server']);
       const next = await makeSolidCanvas({ size: [64, 48] });
       expect((await next.canvas.server()).port).not.toBe(port);
@@ -206,10 +207,10 @@ describe('lifetime and options (fresh servers)', () => {
     const dead = await openView(s.canvas, { wsOptions: { autoPong: false } });
     await until(() => s.canvas.viewCount === 2);
     const t0 = performance.now();
-    await Promise.race([dead.whenClosed, sleep(500)]);
+    await Promise.race([dead.whenClosed, sleep(500)]); // the rule is about time: a few 50 ms heartbeats
     expect(dead.closed).toBeDefined();
     expect(performance.now() - t0).toBeLessThan(500);
-    await sleep(300);
+    await sleep(300); // the rule is about time: a peer that answers survives six heartbeats
     expect(live.closed).toBeUndefined();
     expect(s.canvas.viewCount).toBe(1);
     live.skipFrames();
@@ -236,7 +237,7 @@ describe('message size limit', () => {
     try {
       big.sendRaw('x'.repeat(MAX_CLIENT_MESSAGE_BYTES + 1));
       expect((await big.whenClosed).code).toBe(1009);
-      await sleep(20);
+      await until(() => reports.length > 0, 3000, 'the report');
     } finally {
       restore();
     }

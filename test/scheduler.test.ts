@@ -1,8 +1,9 @@
 // When canvases draw: update modes, pacing, size changes. Rate checks use wide tolerances (the
-// suite runs two files at once on two cores).
+// suite runs two files at once on two cores). A rate is counted over a time span (those waits
+// say so); that nothing more was drawn is asserted after the scheduler's fence, drawDecided().
 import { afterEach, describe, expect, test } from 'vitest';
 import { OffscreenCanvas, UPDATE_MODES, type CanvasEvent } from '../src/index.js';
-import { captureReports, makeClearCanvas, settle, sleep, waitFor, type ClearCanvas } from './helpers/gpu.js';
+import { captureReports, drawDecided, makeClearCanvas, settle, sleep, until, waitFor, type ClearCanvas } from './helpers/gpu.js';
 
 const open: OffscreenCanvas[] = [];
 afterEach(() => { for (const c of open.splice(0)) c.close(); });
@@ -13,10 +14,10 @@ async function canvasIn(options: ConstructorParameters<typeof OffscreenCanvas>[0
   return c;
 }
 
-/** Draw-function calls during `ms` milliseconds. */
+/** Draw-function calls during `ms` milliseconds (for rates: the rule is about time). */
 async function callsDuring(c: ClearCanvas, ms: number): Promise<number> {
   const before = c.calls;
-  await sleep(ms);
+  await sleep(ms); // the rule is about time: a rate is draws per time span
   return c.calls - before;
 }
 
@@ -24,13 +25,13 @@ describe('manual', () => {
   test('requestDraw does not draw; forceDraw draws once', async () => {
     const c = await canvasIn({ updateMode: 'manual' });
     for (let i = 0; i < 5; i++) c.canvas.requestDraw();
-    await sleep(200);
+    await drawDecided(c.canvas);
     expect(c.calls).toBe(0);
     expect(c.canvas.drawCount).toBe(0);
     await c.canvas.forceDraw();
     expect(c.calls).toBe(1);
     expect(c.canvas.getLastFrame()!.index).toBe(1);
-    await sleep(100);
+    await drawDecided(c.canvas);
     expect(c.calls).toBe(1);
   });
 
@@ -43,7 +44,7 @@ describe('manual', () => {
     c.canvas.setPhysicalSize(40, 24);
     c.canvas.setPhysicalSize(40, 24); // no change: no second event or draw
     expect(await waitFor(() => c.calls > 0)).toBe(true);
-    await sleep(150);
+    await drawDecided(c.canvas);
     expect(c.calls).toBe(1);
     expect(c.sizes).toEqual([[40, 24]]);
     const frame = c.canvas.getLastFrame()!;
@@ -68,16 +69,19 @@ describe('manual', () => {
 
 describe('ondemand', () => {
   test('many requests in one tick give exactly one draw; a later request gives another', async () => {
-    const c = await canvasIn({ updateMode: 'ondemand' });
+    // maxFps Infinity: no frame interval, so drawDecided() is exact (a second draw would start in
+    // the tick it waits for).
+    const c = await canvasIn({ updateMode: 'ondemand', maxFps: Infinity });
     expect(await waitFor(() => c.calls === 1)).toBe(true); // requestDraw(fn) in the helper
-    await sleep(50);
+    await drawDecided(c.canvas);
     expect(c.calls).toBe(1);
     for (let i = 0; i < 10; i++) c.canvas.requestDraw();
-    await sleep(120);
+    await until(() => c.calls === 2, 3000, 'the second draw');
+    await drawDecided(c.canvas);
     expect(c.calls).toBe(2);
     c.canvas.requestDraw();
     expect(await waitFor(() => c.calls === 3, 1000)).toBe(true);
-    await sleep(100);
+    await drawDecided(c.canvas);
     expect(c.calls).toBe(3);
   });
 
@@ -86,7 +90,7 @@ describe('ondemand', () => {
     const end = performance.now() + 500;
     while (performance.now() < end) {
       c.canvas.requestDraw();
-      await sleep(5);
+      await sleep(5); // the rule is about time: requests every 5 ms for 0.5 s, against a 10 fps cap
     }
     // 10 fps for 0.5 s: about 5 draws (the first immediately).
     expect(c.calls).toBeGreaterThanOrEqual(3);
@@ -102,16 +106,18 @@ describe('ondemand', () => {
 
   test('an idle canvas holds no timer; a minFps heartbeat does', async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+    const before = timers();
     const c = await canvasIn({ updateMode: 'ondemand' });
     expect(await waitFor(() => c.calls === 1)).toBe(true);
-    await sleep(300); // Dawn's own short-lived timers after a readback are gone by then
+    // Dawn's own short-lived timers after a readback go; then the process holds what it held before.
+    await until(() => timers() <= before, 3000, 'the timers of before the canvas');
     const idle = timers();
     c.canvas.setUpdateMode('ondemand', { minFps: 1 });
     await settle(5);
     expect(timers()).toBe(idle + 1);
     c.canvas.setUpdateMode('ondemand', { minFps: 0 });
-    // The heartbeat timer is dropped when minFps goes back to 0.
-    await sleep(100);
+    // The heartbeat timer is dropped when minFps goes back to 0 (its tick finds nothing to do).
+    await drawDecided(c.canvas);
     expect(timers()).toBeLessThanOrEqual(idle);
   });
 });
@@ -125,6 +131,8 @@ describe('continuous and fastest', () => {
     c.canvas.close();
     await settle();
     const after = c.calls;
+    // the rule is about time: a closed canvas takes no events (no fence), and at 20 fps a draw
+    // that close() did not stop would start within 50 ms
     await sleep(200);
     expect(c.calls).toBe(after);
   });
@@ -145,15 +153,18 @@ describe('setUpdateMode', () => {
   test('switches modes; unspecified rates keep their values', async () => {
     const c = await canvasIn({ updateMode: 'manual', maxFps: 25 });
     expect(c.canvas.getUpdateMode()).toEqual({ updateMode: 'manual', minFps: 0, maxFps: 25 });
-    expect(await callsDuring(c, 100)).toBe(0);
+    await drawDecided(c.canvas);
+    expect(c.calls).toBe(0);
 
     c.canvas.setUpdateMode('continuous');
     expect(c.canvas.getUpdateMode()).toEqual({ updateMode: 'continuous', minFps: 0, maxFps: 25 });
-    expect(await callsDuring(c, 300)).toBeGreaterThanOrEqual(3);
+    await until(() => c.calls >= 3, 3000, 'three continuous draws');
 
     c.canvas.setUpdateMode('manual');
-    await sleep(60); // a draw may be in flight
-    expect(await callsDuring(c, 200)).toBe(0);
+    await drawDecided(c.canvas); // a draw in flight has ended
+    const calls = c.calls;
+    await drawDecided(c.canvas);
+    expect(c.calls).toBe(calls);
 
     c.canvas.setUpdateMode('ondemand', { maxFps: 50 });
     expect(c.canvas.getUpdateMode()).toEqual({ updateMode: 'ondemand', minFps: 0, maxFps: 50 });

@@ -10,7 +10,7 @@ import type { ViewChannel } from '../src/remote/transport/channel.js';
 import { decodeFrameMessage, type FrameHeader } from '../src/remote/protocol.js';
 import { FrameStream } from '../src/remote/frames/stream.js';
 import { View } from '../src/remote/transport/view.js';
-import { sleep, until } from './helpers/common.js';
+import { until } from './helpers/common.js';
 
 const W = 192;
 const H = 128;
@@ -105,13 +105,18 @@ test('views at different acknowledged frames each compose exactly the last frame
     last = frame(160 - 9 * k, 100 - 4 * k);
     await present(last);
   }
-  await sleep(100);
-  const lastIndex = stream.stats().framesSent;
-  await until(() => slow.frames.at(-1)?.header.index === lastIndex && fast.frames.at(-1)?.header.index === lastIndex, 5000, 'both views at the last frame');
+  // Both views at the newest message; if the slow view cannot yet compose the last frame, a whole
+  // frame for it (a patch it could not use) is still encoding: wait for that message too.
+  const expected = Buffer.from(last.data);
+  for (;;) {
+    const lastIndex = stream.stats().framesSent;
+    await until(() => slow.frames.at(-1)?.header.index === lastIndex && fast.frames.at(-1)?.header.index === lastIndex, 5000, 'both views at the last frame');
+    if ((await compose(slow.frames)).equals(expected)) break;
+    await until(() => stream.stats().framesSent > lastIndex, 5000, 'a whole frame for the slow view');
+  }
 
   // It fell off the chain, so a whole frame came after its first one.
   expect(slow.frames.slice(1).some((f) => !f.header.patch)).toBe(true);
-  const expected = Buffer.from(last.data);
   expect((await compose(fast.frames)).equals(expected)).toBe(true);
   expect((await compose(slow.frames)).equals(expected)).toBe(true);
   // A late view starts from a whole frame and stays exact too.

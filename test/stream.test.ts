@@ -67,12 +67,18 @@ async function level(image: Uint8Array): Promise<number> {
 }
 
 test('nothing is encoded while no view is connected, but the frame is kept', async () => {
-  const { stream } = setup();
+  const { stream, addView } = setup();
   const f = frame(10);
   await stream.present(f);
-  await sleep(50);
   expect(stream.lastFrame).toBe(f);
   expect(stream.stats()).toEqual({ framesSent: 0, framesEncoded: 0, framesPatched: 0, framesComparedOnGpu: 0, encodeMs: 0 });
+  // Encoded frames are counted in drawing order: once a later frame for a view is, an encode of
+  // the first would have been counted too.
+  const { channel } = addView();
+  await stream.present(frame(200));
+  await until(() => channel.frames.length === 1, 3000, 'the frame for the view');
+  expect(channel.frames[0]!.header.index).toBe(1);
+  expect(stream.stats()).toMatchObject({ framesSent: 1, framesEncoded: 1 });
 });
 
 test('frames go out in drawing order with numbered headers, however their encodes finish', async () => {
@@ -99,7 +105,7 @@ test('after losslessDelayMs without a new frame, the last one is sent again as e
   const [lossy, refresh] = channel.frames;
   expect([lossy!.header.lossless, refresh!.header.lossless, refresh!.header.mimeType]).toEqual([false, true, 'image/png']);
   expect(await level(refresh!.image)).toBe(77);
-  await sleep(100);
+  await sleep(100); // the rule is about time: a second refresh would come 30 ms after the first
   expect(channel.frames.length).toBe(2); // once
 });
 
@@ -110,14 +116,15 @@ test('a newer frame cancels the refresh of the older one; quality 100 sends PNG 
   await until(() => va.channel.frames.length === 1);
   await a.stream.present(frame(30));
   await until(() => va.channel.frames.length >= 3, 3000, 'the second frame and its refresh');
-  await sleep(120);
+  await sleep(120); // the rule is about time: the cancelled refresh of frame 1 would have come by now (80 ms)
   expect(va.channel.frames.map((f) => [f.header.index, f.header.lossless])).toEqual([[1, false], [2, false], [3, true]]);
   expect(await level(va.channel.frames[2]!.image)).toBe(30);
 
   const b = setup({ quality: 100, losslessDelayMs: 10 });
   const vb = b.addView();
   await b.stream.present(frame(50));
-  await sleep(100);
+  await until(() => vb.channel.frames.length === 1, 3000, 'the PNG');
+  await sleep(100); // the rule is about time: a refresh would come 10 ms after it
   expect(vb.channel.frames.map((f) => [f.header.mimeType, f.header.lossless])).toEqual([['image/png', true]]);
 });
 
@@ -168,10 +175,11 @@ test('after close, frames still encoding are not sent and no refresh comes', asy
     const { channel } = addView();
     await stream.present(frame(5));
     stream.close();
-    await sleep(100);
+    await until(() => stream.stats().framesEncoded === 1, 3000, 'the encode in flight to finish');
     expect(channel.frames).toEqual([]);
-    expect(stream.stats().framesEncoded).toBe(1);
     await stream.present(frame(6));
+    // the rule is about time: a refresh (10 ms) or an encode of frame 6 would have come by now;
+    // a closed stream has nothing to wait for
     await sleep(50);
     expect(stream.stats().framesEncoded).toBe(1);
     expect(capture.reports).toEqual([]);

@@ -19,7 +19,7 @@ const gcFunction = vm.runInNewContext('gc') as () => void;
 export async function settledMemory(): Promise<{ heap: number; rss: number }> {
   let last = Infinity;
   for (let i = 0; i < 5; i++) {
-    await sleep(20); // let finalizers and closed sockets go
+    await sleep(20); // kept: between collections, finalizers and closed sockets go (no fact marks it)
     gcFunction();
     const heap = process.memoryUsage().heapUsed;
     if (heap > last * 0.99) break;
@@ -42,8 +42,6 @@ export interface Bystander {
   view: ViewClient;
   /** Resolves once the view received `count` more frames within `ms` (throws otherwise). */
   expectFrames(count?: number, ms?: number): Promise<void>;
-  /** Frames the view received during `ms`. */
-  framesDuring(ms: number): Promise<number>;
 }
 
 export async function makeBystander(maxFps = 30): Promise<Bystander> {
@@ -56,11 +54,6 @@ export async function makeBystander(maxFps = 30): Promise<Bystander> {
       const start = view.frames.length;
       await view.waitFor(() => view.frames.length >= start + count, ms, `${count} more frames on the bystander view`);
       expect(view.closed).toBeUndefined();
-    },
-    async framesDuring(ms) {
-      const start = view.frames.length;
-      await sleep(ms);
-      return view.frames.length - start;
     },
   };
   await b.expectFrames(2);

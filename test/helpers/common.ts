@@ -1,6 +1,7 @@
 // The test suite's shared helpers: waits, reporter capture, and catching what a call throws. The
 // GPU fixtures (helpers/gpu.ts) and the remote ones (helpers/remote.ts) build on these and
 // re-export them, so a test imports from one place whichever fixtures it uses.
+import type { CanvasBase } from '../../src/canvas/base.js';
 import { setReporter, type Reporter } from '../../src/report.js';
 
 /** An RGBA colour: bytes 0..255, or linear floats 0..1 where a helper says so. */
@@ -29,6 +30,35 @@ export async function waitFor(cond: () => boolean, ms = 2000): Promise<boolean> 
 /** Polls `cond` every 5 ms until it holds; throws (naming `what`) after `ms`. */
 export async function until(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
   if (!(await waitFor(cond, ms))) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** The x of the marker events drawDecided() gives a canvas (no test sends it otherwise). */
+export const MARK_X = -4242;
+let marks = 0;
+
+/**
+ * Waits until the canvas's scheduler has decided, on what it knows now, whether to draw, and a
+ * draw that decision started has ended: the fence after which "nothing more was drawn" can be
+ * asserted without waiting a while. Queued events are handled at the start of a scheduler tick,
+ * and only while no draw is in flight; that tick then draws if the mode wants a draw and drawing
+ * may go on (a view with room), unless the frame interval (1/maxFps since the last draw started)
+ * has not passed: so the fence is exact on a canvas never drawn or with maxFps Infinity, and in
+ * manual mode. Once one marker event was handled the decision is made; once a second one was, a
+ * draw it started has ended.
+ */
+export async function drawDecided(canvas: CanvasBase, ms = 3000): Promise<void> {
+  const handled = new Set<number>();
+  const handler = (e: { x: number; y: number }): void => { if (e.x === MARK_X) handled.add(e.y); };
+  canvas.addEventHandler(handler, 'pointer_down');
+  try {
+    for (let i = 0; i < 2; i++) {
+      const n = ++marks;
+      canvas.handleEvent({ type: 'pointer_down', timestamp: 0, x: MARK_X, y: n, button: 0, buttons: [], modifiers: [], ntouches: 0, touches: {} });
+      await until(() => handled.has(n), ms, `marker event ${n} to be handled`);
+    }
+  } finally {
+    canvas.removeEventHandler(handler, 'pointer_down');
+  }
 }
 
 /**
