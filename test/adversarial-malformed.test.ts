@@ -147,11 +147,11 @@ describe('invalid JSON and wrong types: reported, ignored, connection kept', () 
       [{ type: 'ack', index: '1' }, badIndex], [{ type: 'ack' }, badIndex],
       [{ type: 'event' }, notEvent], [{ type: 'event', event: null }, notEvent], [{ type: 'event', event: 'pointer_down' }, notEvent],
       [{ type: 'event', event: [] }, notEvent],
-      [{ type: 'event', event: { type: 'pointer_down' } }, 'field "timestamp" must be a finite number'],
+      [{ type: 'event', event: { type: 'pointer_down' } }, 'field "timestamp" must be a finite number (seconds)'],
       [{ type: 'event', event: pointer({ x: '1' }) }, 'field "x" must be a finite number'],
-      [{ type: 'event', event: pointer({ buttons: 'all' }) }, 'field "buttons" must be a list of button numbers 1..5'],
-      [{ type: 'event', event: pointer({ modifiers: ['Hyper'] }) }, 'field "modifiers" must be a list of Alt, Control, Meta, Shift'],
-      [{ type: 'event', event: pointer({ touches: [] }) }, 'field "touches" must be an object of at most 10 touch points'],
+      [{ type: 'event', event: pointer({ buttons: 'all' }) }, 'field "buttons" must be an array of button numbers 1..5 (at most 5 entries)'],
+      [{ type: 'event', event: pointer({ modifiers: ['Hyper'] }) }, 'field "modifiers" must be an array of "Alt", "Control", "Meta", "Shift" (at most 4 entries)'],
+      [{ type: 'event', event: pointer({ touches: [] }) }, 'field "touches" must be an object of at most 10 touch points keyed by integer pointer id 0..2147483648, each { x, y, pressure }'],
       [{ type: 'event', event: { type: 'char', timestamp: 1, data: 5, is_composing: false, input_type: '' } }, 'field "data" must be a string of at most 256 characters'],
     ];
     for (const [m] of cases) bad.send(m);
@@ -178,10 +178,14 @@ describe('invalid JSON and wrong types: reported, ignored, connection kept', () 
     expect(s.canvas.getPhysicalSize()).toEqual([64, 48]);
     // The first four refused (two for the same reason: reported once), the pointer clamped.
     expect(badReports()).toEqual([
-      'field "x" must be a finite number', 'field "width" must be a finite number', 'field "pwidth" must be an integer from 0 to 2147483648',
+      'field "x" must be a finite number', 'field "width" must be a finite number >= 0', 'field "pwidth" must be an integer from 0 to 2147483648',
     ]);
-    // A ratio out of range is clamped to 0.01..100, not applied raw.
+    // A ratio of 0 or less is refused; a positive one out of range is clamped to 0.01..100, not applied raw.
     bad.event({ type: 'resize', timestamp: 1, width: 64, height: 48, pwidth: 64, pheight: 48, ratio: -1 });
+    await handled();
+    expect(s.canvas.getPixelRatio()).toBe(1);
+    expect(badReports().at(-1)).toMatch(/^field "ratio" must be a finite number > 0/);
+    bad.event({ type: 'resize', timestamp: 1, width: 64, height: 48, pwidth: 64, pheight: 48, ratio: 0.0001 });
     await handled();
     expect(s.canvas.getPixelRatio()).toBe(0.01);
     await stillWorks();
@@ -226,7 +230,7 @@ describe('invalid JSON and wrong types: reported, ignored, connection kept', () 
     expect(events).toEqual([]);
     // Parsed whole (no stack overflow), then refused for what they are.
     expect(badReports()).toEqual([
-      'a message must be a JSON object', 'field "timestamp" must be a finite number', 'unknown message type undefined; valid: event, ack, display',
+      'a message must be a JSON object', 'field "timestamp" must be a finite number (seconds)', 'unknown message type undefined; valid: event, ack, display',
     ]);
     await stillWorks();
   });

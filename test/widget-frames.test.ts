@@ -63,7 +63,7 @@ let warn: MockInstance<typeof console.warn>;
 
 const saved = (globalThis as Record<string, unknown>).createImageBitmap;
 beforeAll(async () => {
-  ({ FrameView } = (await import(/* @vite-ignore */ FRAMES_MODULE)) as { FrameView: FrameViewClass });
+  ({ FrameDrawer: FrameView } = (await import(/* @vite-ignore */ FRAMES_MODULE)) as { FrameDrawer: FrameViewClass });
   Object.assign(globalThis, { createImageBitmap });
 });
 afterAll(() => { Object.assign(globalThis, { createImageBitmap: saved }); });
