@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dragRotates, expectPictureChange, expectResizedFrames, expectRestartKeepsLastFrame, launchChromium, Teardown } from './helpers/jupyter.js';
-import { jupyterLab, notebook7, openLiveNotebook, restartLabKernel, startLabServer, type FrontEnd, type LabPath, type LabServer } from './helpers/lab.js';
+import { jupyterLab, notebook7, openLiveNotebook, restartLabKernel, startLabServer, withCanvasStats, type FrontEnd, type LabPath, type LabServer } from './helpers/lab.js';
 
 const lab4 = resolve(import.meta.dirname, 'lab4');
 const teardown = new Teardown();
@@ -37,28 +37,31 @@ for (const [name, front] of fronts) for (const path of ['direct', 'jupyter'] as 
 
     test(`run all: the view goes live over the ${path} path; drag, key and resize reach the kernel; a restart says to re-run the cell`, async () => {
       const { page, pageErrors, view, canvas } = await openLiveNotebook(browser!, server!);
-      expect(await view.getAttribute('data-transport')).toBe(path);
-      expect(await view.getAttribute('data-frame-size')).toBe('400x300');
+      // A failure says what the kernel's canvas knows of its views.
+      await withCanvasStats(page, async () => {
+        expect(await view.getAttribute('data-transport')).toBe(path);
+        expect(await view.getAttribute('data-frame-size')).toBe('400x300');
 
-      await dragRotates(page, canvas);
-      // "c" cycles the palette (the background of every pixel). JupyterLab's own "c" (copy the
-      // cell; Notebook 7's too) must not take it: the widget marks itself data-lm-suppress-shortcuts.
-      await expectPictureChange(page, canvas, 'the key "c"', async () => {
-        await canvas.click();
-        await page.keyboard.press('c');
+        await dragRotates(page, canvas);
+        // "c" cycles the palette (the background of every pixel). JupyterLab's own "c" (copy the
+        // cell; Notebook 7's too) must not take it: the widget marks itself data-lm-suppress-shortcuts.
+        await expectPictureChange(page, canvas, 'the key "c"', async () => {
+          await canvas.click();
+          await page.keyboard.press('c');
+        });
+
+        // A resize of the output: the view asks for its new size, frames come at that size.
+        // In Notebook 7 on the Jupyter path a second, stale view of the same canvas can stay open
+        // in the kernel (canvas.stats(): visible, 2 frames sent, 0 acknowledged); the canvas
+        // skips such a stalled view when it picks the size to follow (src/remote/view.ts), yet
+        // this step still fails there now and then in CI (the view stays at 400x300).
+        await expectResizedFrames(page, view, 320, 200);
+
+        // A kernel restart: disconnected, the last frame stays.
+        await expectRestartKeepsLastFrame(page, canvas, restartLabKernel(page));
+        expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+        await page.close();
       });
-
-      // A resize of the output: the view asks for its new size, frames come at that size.
-      // Not checked in Notebook 7 on the Jupyter path, where it fails about every other run: a
-      // second, stale view of the same canvas stays open in the kernel there (canvas.stats():
-      // visible, 2 frames sent, 0 acknowledged), and the canvas follows the oldest visible view's
-      // size, so the live view's resize is ignored. A widget or canvas bug, reported, not fixed here.
-      await expectResizedFrames(page, view, 320, 200);
-
-      // A kernel restart: disconnected, the last frame stays.
-      await expectRestartKeepsLastFrame(page, canvas, restartLabKernel(page));
-      expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-      await page.close();
     }, 240_000);
   });
 }

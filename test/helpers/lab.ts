@@ -18,8 +18,12 @@ import { copyNotebook, kernelPrefix, liveView, notebooksDir, openPage, PYTHON, S
 
 // These callbacks run in the page; the project's type check has no DOM lib (it would clash with
 // @webgpu/types), so the little of the DOM and of JupyterLab's API they use is declared here.
-declare const document: { body: { dataset: Record<string, string | undefined> } };
-interface LabKernel { name: string; status: string; restart(): Promise<void> }
+declare const document: {
+  body: { dataset: Record<string, string | undefined> };
+  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
+};
+interface LabFuture { onIOPub: (msg: { header: { msg_type: string }; content: { name?: string; text?: string } }) => void; done: Promise<unknown> }
+interface LabKernel { name: string; status: string; restart(): Promise<void>; requestExecute(content: { code: string; store_history: boolean }): LabFuture }
 declare const window: {
   lab: {
     shell: { currentWidget: { sessionContext?: { session?: { kernel?: LabKernel | null } | null } } | null };
@@ -110,10 +114,48 @@ export async function openLiveNotebook(browser: Browser, server: LabServer): Pro
   expect(await page.evaluate(() => window.lab.shell.currentWidget!.sessionContext!.session!.kernel!.name)).toBe('dawn-rfb');
   await page.evaluate(() => window.lab.commands.execute('notebook:run-all-cells'));
   // Kernel start, tslab's compile of every cell, the first frames: ~15 s alone, more under load.
-  const { view, canvas } = await liveView(page, 120_000);
+  const { view, canvas } = await withCanvasStats(page, async () => {
+    try {
+      return await liveView(page, 120_000);
+    } catch (e) {
+      // What the cells showed instead (an error, a snapshot without its live view).
+      const outputs = await page.evaluate(() => Array.from(document.querySelectorAll('.jp-OutputArea-output'), (o) => (o.textContent ?? '').trim().slice(0, 300)));
+      if (e instanceof Error) e.message += `\nthe outputs: ${JSON.stringify(outputs)}\npage errors: ${JSON.stringify(pageErrors)}`;
+      throw e;
+    }
+  });
   return { page, pageErrors, view, canvas };
 }
 
 /** Restarts the kernel of the page's notebook (for expectRestartKeepsLastFrame). */
 export const restartLabKernel = (page: Page) => (): Promise<void> =>
   page.evaluate(() => window.lab.shell.currentWidget!.sessionContext!.session!.kernel!.restart());
+
+/**
+ * Runs `code` in the page's notebook kernel (a cell's scope: the notebook's `canvas` is there)
+ * and returns what it printed; once the kernel has replied (execute_reply and idle), nothing waits.
+ */
+export const runInKernel = (page: Page, code: string): Promise<string> => page.evaluate(async (c) => {
+  const future = window.lab.shell.currentWidget!.sessionContext!.session!.kernel!.requestExecute({ code: c, store_history: false });
+  let out = '';
+  future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') out += msg.content.text ?? ''; };
+  await future.done;
+  return out;
+}, code);
+
+/**
+ * Runs `step`; if it fails, adds to its error what the kernel's canvas says of its views
+ * (canvas.stats()): whether a second, stale view holds the canvas (see jupyterlab4.test.ts).
+ */
+export async function withCanvasStats<T>(page: Page, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    const stats = await Promise.race([
+      runInKernel(page, 'console.log(JSON.stringify(canvas.stats()))'),
+      new Promise<string>((r) => setTimeout(() => r('(no reply from the kernel within 10 s)'), 10_000)),
+    ]).catch((err: unknown) => `(could not ask the kernel: ${String(err)})`);
+    if (e instanceof Error) e.message += `\nthe kernel's canvas.stats(): ${stats.trim()}`;
+    throw e;
+  }
+}
