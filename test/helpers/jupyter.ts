@@ -186,10 +186,15 @@ export interface LiveView {
 }
 
 /**
- * Waits until the page's one view is live (a first frame shown), and scrolls it into view.
+ * Scrolls the page's one view into view and waits until it is live (a first frame shown).
  * One canvas shown once: one view in the page (freeze() replaced its output in place).
  */
 export async function liveView(page: Page, timeout: number): Promise<LiveView> {
+  // After a run of all cells JupyterLab 4 and Notebook 7 show the last cell, and may leave a cell
+  // out of the viewport unrendered (their notebook windowing): a view there reports a zero size,
+  // hidden, and the canvas sends it no frame (seen: canvas.stats() with one view, visible: false,
+  // 0 frames sent). As a user would, bring it into view first.
+  await page.locator(OUTPUT).first().scrollIntoViewIfNeeded({ timeout });
   await page.locator(`${OUTPUT}[data-status="live"][data-frame-index]`).first().waitFor({ state: 'attached', timeout });
   expect(await page.locator(OUTPUT).count()).toBe(1);
   const view = page.locator(OUTPUT);
@@ -277,6 +282,8 @@ export async function expectPictureChange(page: Page, canvas: Locator, what: str
 
 /** A drag of 60 px to the right: the notebook's handler rotates the pinwheel by 0.6 rad (away from its six-fold symmetry). */
 export async function drag(page: Page, canvas: Locator): Promise<void> {
+  // The mouse goes where the canvas is on screen: bring it into view (the front end may have scrolled).
+  await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + 150, box.y + 150);
   await page.mouse.down();
