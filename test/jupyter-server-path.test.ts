@@ -6,15 +6,15 @@
 // view with the canvas server's port made unreachable (as behind a tunnel): the view goes live
 // over the Jupyter path, a key reaches the canvas's handler, and a resize gives a frame of the new
 // size. Needs `node scripts/setup.mjs --browser --jupyter-tests` (python3-jupyter-server, Chromium).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { CHROMIUM_ARGS, freePort, stopProcess } from './helpers/browser.js';
+import { freePort } from './helpers/browser.js';
+import { kernelPrefix, launchChromium, newerFrame, notebooksDir, openPage, PYTHON, root, SETUP_HINT, startServer, Teardown, type JupyterServer } from './helpers/jupyter.js';
 
 declare const document: {
   querySelector(selector: string): { getAttribute(name: string): string | null; style: Record<string, string> } | null;
@@ -24,23 +24,16 @@ declare const document: {
 };
 declare const window: { DawnRfb: { mount(el: unknown, options: unknown): unknown } };
 
-const root = resolve(import.meta.dirname, '..');
-const PYTHON = '/usr/bin/python3';
-const SETUP_HINT = 'run `node scripts/setup.mjs --browser --jupyter-tests` first';
 const token = randomBytes(24).toString('hex');
 const hex = (): string => randomBytes(16).toString('hex');
 
-let prefix = '';
-let port = 0;
-let server: ChildProcess | undefined;
-let serverLog = '';
+const teardown = new Teardown();
+let server: JupyterServer | undefined;
 let browser: Browser | undefined;
 let channels: WebSocket | undefined;
 let kernelId = '';
 const session = hex();
 
-
-const api = (path: string): string => `http://127.0.0.1:${port}${path}?token=${token}`;
 
 interface JupyterMessage { msg_type: string; parent_header: { msg_id?: string }; content: Record<string, unknown> }
 
@@ -73,40 +66,23 @@ beforeAll(async () => {
   const check = execFileSync(PYTHON, ['-c', 'import jupyter_server; print(jupyter_server.__version__)'], { encoding: 'utf8' });
   expect(check.trim(), `jupyter_server for ${PYTHON}: ${SETUP_HINT}`).toMatch(/^[12]\./);
   if (!existsSync('/usr/bin/chromium')) throw new Error(`no /usr/bin/chromium: ${SETUP_HINT}`);
-  prefix = mkdtempSync(join(tmpdir(), 'dawn-rfb-jserver-'));
-  execFileSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'kernel', 'install', '--prefix', prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const d of ['data', 'runtime', 'config']) mkdirSync(join(prefix, d));
-  port = await freePort();
-  server = spawn(PYTHON, ['-m', 'jupyter_server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--ServerApp.port_retries=0',
-    `--ServerApp.root_dir=${join(root, 'notebooks')}`, `--ServerApp.token=${token}`, '--allow-root'], {
-    cwd: join(root, 'notebooks'), stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, JUPYTER_PATH: join(prefix, 'share', 'jupyter'), JUPYTER_DATA_DIR: join(prefix, 'data'),
-      JUPYTER_RUNTIME_DIR: join(prefix, 'runtime'), JUPYTER_CONFIG_DIR: join(prefix, 'config'), XDG_RUNTIME_DIR: '/tmp' },
-  });
-  const keep = (d: Buffer) => { serverLog = (serverLog + String(d)).slice(-20_000); };
-  server.stdout!.on('data', keep);
-  server.stderr!.on('data', keep);
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(api('/api/status'))).ok) break; } catch { /* starting */ }
-    if (i > 200 || server.exitCode != null) throw new Error(`jupyter_server did not start:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const kernel = await (await fetch(api('/api/kernels'), { method: 'POST', body: JSON.stringify({ name: 'dawn-rfb' }) })).json() as { id: string };
+  const prefix = kernelPrefix('jserver', teardown);
+  const port = await freePort();
+  server = await startServer({
+    what: 'jupyter_server', command: PYTHON, cwd: notebooksDir, env: prefix.env, base: `http://127.0.0.1:${port}`, token,
+    args: ['-m', 'jupyter_server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--ServerApp.port_retries=0',
+      `--ServerApp.root_dir=${notebooksDir}`, `--ServerApp.token=${token}`, '--allow-root'],
+  }, teardown);
+  // (The server's stop shuts the kernel down through the API.)
+  const kernel = await (await fetch(server.api('/api/kernels'), { method: 'POST', body: JSON.stringify({ name: 'dawn-rfb' }) })).json() as { id: string };
   kernelId = kernel.id;
   channels = new WebSocket(`ws://127.0.0.1:${port}/api/kernels/${kernelId}/channels?session_id=${session}&token=${token}`);
+  teardown.add(() => channels?.close());
   await new Promise((r, j) => { channels!.once('open', r); channels!.once('error', j); });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium(teardown);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => {});
-  channels?.close();
-  if (server && server.exitCode == null) {
-    if (kernelId) await fetch(api(`/api/kernels/${kernelId}`), { method: 'DELETE' }).catch(() => {});
-  }
-  await stopProcess(server, 10_000);
-  if (prefix) rmSync(prefix, { recursive: true, force: true });
-}, 30_000);
+afterAll(() => teardown.run(), 30_000);
 
 test('a view in a jupyter_server page goes live over the kernel channels websocket; key and resize work', async () => {
   const shown = await execute(`
@@ -131,12 +107,10 @@ await canvas.show();`);
   // As behind a tunnel: the canvas server's port does not answer.
   options.port = await freePort();
 
-  const page = await browser!.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  const { page, pageErrors } = await openPage(browser!);
   // Any page of the server's origin; JupyterLab's page carries its config (base URL, token) like this.
   // (The API's own responses forbid scripts; the server's HTML pages, here its 404 page, do not.)
-  await page.goto(`http://127.0.0.1:${port}/dawn-rfb-test-page`);
+  await page.goto(`${server!.base}/dawn-rfb-test-page`);
   await page.evaluate((t) => {
     const config = document.createElement('script');
     config.id = 'jupyter-config-data';
@@ -160,7 +134,7 @@ await canvas.show();`);
   const index = Number(await view.getAttribute('data-frame-index'));
   await view.locator('canvas').click();
   await page.keyboard.press('x');
-  await page.waitForFunction((n) => Number(document.querySelector('#view')!.getAttribute('data-frame-index')) > n, index, { timeout: 20_000 });
+  await newerFrame(page, index, { selector: '#view' });
   const keys = await execute('console.log(JSON.stringify(state.keys))');
   expect(keys.stdout.trim()).toBe('["x"]');
 

@@ -9,55 +9,58 @@
 // - jupyter: the kernel gets DAWN_RFB_URL_TEMPLATE pointing at a closed port, as behind a tunnel,
 //   so the view must go live through the Jupyter connection.
 // On each, a drag rotates the pinwheel and the key "c" changes its palette (both checked on the
-// pixels of settled, lossless frames), a resize of the output gives frames of the new size, and a
+// pixels of lossless frames), a resize of the output gives frames of the new size, and a
 // kernel restart leaves the view with its last frame and "kernel restarted: re-run the cell".
 import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHROMIUM_ARGS } from './helpers/browser.js';
-import { drag, expectPictureChange, expectResizedFrames, expectRestartKeepsLastFrame, jupyterLab, notebook7, openLiveNotebook, startLabServer, type FrontEnd, type LabPath, type LabServer } from './helpers/lab.js';
+import { dragRotates, expectPictureChange, expectResizedFrames, expectRestartKeepsLastFrame, launchChromium, Teardown } from './helpers/jupyter.js';
+import { jupyterLab, notebook7, openLiveNotebook, restartLabKernel, startLabServer, withCanvasStats, type FrontEnd, type LabPath, type LabServer } from './helpers/lab.js';
 
 const lab4 = resolve(import.meta.dirname, 'lab4');
+const teardown = new Teardown();
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium(teardown);
 }, 30_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => {});
-});
+afterAll(() => teardown.run());
 
 const fronts: [string, FrontEnd][] = [['JupyterLab 4', jupyterLab(lab4)], ['Notebook 7', notebook7(lab4)]];
 for (const [name, front] of fronts) for (const path of ['direct', 'jupyter'] as LabPath[]) {
   describe(`${name}, ${path} path`, () => {
+    const servers = new Teardown();
     let server: LabServer | undefined;
-    beforeAll(async () => { server = await startLabServer(front, path); }, 60_000);
-    afterAll(async () => { await server?.stop(); }, 30_000);
+    beforeAll(async () => { server = await startLabServer(front, path, servers); }, 60_000);
+    afterAll(() => servers.run(), 30_000);
 
     test(`run all: the view goes live over the ${path} path; drag, key and resize reach the kernel; a restart says to re-run the cell`, async () => {
       const { page, pageErrors, view, canvas } = await openLiveNotebook(browser!, server!);
-      expect(await view.getAttribute('data-transport')).toBe(path);
-      expect(await view.getAttribute('data-frame-size')).toBe('400x300');
+      // A failure says what the kernel's canvas knows of its views.
+      await withCanvasStats(page, async () => {
+        expect(await view.getAttribute('data-transport')).toBe(path);
+        expect(await view.getAttribute('data-frame-size')).toBe('400x300');
 
-      await expectPictureChange(page, view, canvas, 'the drag', () => drag(page, canvas));
-      // "c" cycles the palette (the background of every pixel). JupyterLab's own "c" (copy the
-      // cell; Notebook 7's too) must not take it: the widget marks itself data-lm-suppress-shortcuts.
-      await expectPictureChange(page, view, canvas, 'the key "c"', async () => {
-        await canvas.click();
-        await page.keyboard.press('c');
+        await dragRotates(page, canvas);
+        // "c" cycles the palette (the background of every pixel). JupyterLab's own "c" (copy the
+        // cell; Notebook 7's too) must not take it: the widget marks itself data-lm-suppress-shortcuts.
+        await expectPictureChange(page, canvas, 'the key "c"', async () => {
+          await canvas.click();
+          await page.keyboard.press('c');
+        });
+
+        // A resize of the output: the view asks for its new size, frames come at that size. In
+        // Notebook 7 this failed about every third run on the Jupyter path: Notebook 7 renders the
+        // output twice, the first view's comm_close was dropped by the server (the widget closed
+        // its websocket right after it), and that comm stayed open in the kernel, deciding the size.
+        await expectResizedFrames(page, view, 320, 200);
+
+        // A kernel restart: disconnected, the last frame stays.
+        await expectRestartKeepsLastFrame(page, canvas, restartLabKernel(page));
+        expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+        await page.close();
       });
-
-      // A resize of the output: the view asks for its new size, frames come at that size. In
-      // Notebook 7 this failed about every third run on the Jupyter path: Notebook 7 renders the
-      // output twice, the first view's comm_close was dropped by the server (the widget closed
-      // its websocket right after it), and that comm stayed open in the kernel, deciding the size.
-      await expectResizedFrames(page, view, 320, 200);
-
-      // A kernel restart: disconnected, the last frame stays.
-      await expectRestartKeepsLastFrame(page, canvas);
-      expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-      await page.close();
     }, 240_000);
   });
 }
