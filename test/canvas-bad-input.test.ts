@@ -1,7 +1,7 @@
 // Bad arguments and misuse of canvases: every case throws or rejects with a typed error, never hangs.
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import {
-  CanvasClosedError, CanvasStateError, CURSORS, getDefaultDevice, GpuOutOfMemoryError, InvalidArgumentError, OffscreenCanvas,
+  CanvasBase, CanvasClosedError, CanvasStateError, CURSORS, getDefaultDevice, GpuOutOfMemoryError, InvalidArgumentError, OffscreenCanvas,
   requestDevice, type CanvasOptions,
 } from '../src/index.js';
 import { fitSize, readbackBytes, sizeProblem } from '../src/canvas/limits.js';
@@ -15,6 +15,19 @@ function canvas(options: CanvasOptions = { size: [8, 8], updateMode: 'manual' })
   open.push(c);
   return c;
 }
+
+describe('a backend (subclass of CanvasBase)', () => {
+  test('without _rfbPresentFrame is refused at construction, naming the hook (and the rename, for one written against _presentFrame)', () => {
+    // As a JavaScript backend would be written: TypeScript refuses the class already.
+    const Base = CanvasBase as unknown as new () => object;
+    class Old extends Base { _presentFrame(): void {} }
+    class None extends Base {}
+    const old = thrown(() => new Old());
+    expect(old).toBeInstanceOf(CanvasStateError);
+    expect(old.message).toBe('Old implements no _rfbPresentFrame(frame), the hook every canvas backend must implement (it has _presentFrame: the backend hooks are now named _rfb*, see the header of src/canvas/base.ts)');
+    expect(thrown(() => new None()).message).toBe('None implements no _rfbPresentFrame(frame), the hook every canvas backend must implement');
+  });
+});
 
 describe('constructor options', () => {
   test.each([
