@@ -112,8 +112,8 @@ export abstract class CanvasBase {
   constructor(options: CanvasOptions = {}) {
     // The hooks were renamed to _rfb* (0.1 -> this release): a JavaScript backend written against
     // the old names would otherwise never present a frame, without a word.
-    if (typeof (this as { _rfbPresentFrame?: unknown })._rfbPresentFrame !== 'function') {
-      const old = typeof (this as { _presentFrame?: unknown })._presentFrame === 'function';
+    if (typeof (this as unknown as { _rfbPresentFrame?: unknown })._rfbPresentFrame !== 'function') {
+      const old = typeof (this as unknown as { _presentFrame?: unknown })._presentFrame === 'function';
       throw new CanvasStateError(`${new.target.name} implements no _rfbPresentFrame(frame), the hook every canvas backend must implement${old ? ' (it has _presentFrame: the backend hooks are now named _rfb*, see the header of src/canvas/base.ts)' : ''}`);
     }
     if (options === null || typeof options !== 'object') {
