@@ -99,6 +99,8 @@ export class VideoFrameEncoder {
   #failed: Error | undefined;
   readonly #waiting: { resolve: (chunk: Chunk) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }[] = [];
   #timestamp = 0;
+  /** Settles when the frame handed over last came out (or failed). */
+  #previous: Promise<void> = Promise.resolve();
 
   /** `mod` from {@link loadVideoCodecs}. */
   constructor(mod: WebCodecsModule, codec: VideoCodecName, bitrate: number) {
@@ -113,7 +115,11 @@ export class VideoFrameEncoder {
     return width % 2 === 0 && height % 2 === 0 && width >= 16 && height >= 16;
   }
 
-  /** Encodes `pixels` (RGBA); `key` forces a keyframe. */
+  /**
+   * Encodes `pixels` (RGBA); `key` forces a keyframe. The pixels are copied before this returns
+   * (the caller may reuse them); frames are handed to the encoder one at a time, each once the
+   * chunk of the one before came out, so a change of size never cuts a frame off.
+   */
   encode(pixels: Pixels, key: boolean): Promise<EncodedVideo> {
     if (this.#failed) return Promise.reject(this.#failed);
     const { width, height } = pixels;
@@ -121,28 +127,39 @@ export class VideoFrameEncoder {
       return Promise.reject(new InvalidArgumentError(`video frames need even sides of at least 16 pixels, got ${width}x${height}`));
     }
     const t0 = performance.now();
+    let frame: NodeVideoFrame;
     try {
+      // Microseconds, increasing: the encoder's rate control reads them.
+      this.#timestamp = Math.max(this.#timestamp + 1, Math.round(performance.now() * 1000));
+      frame = new this.#mod.VideoFrame(pixels.data, { format: 'RGBA', codedWidth: width, codedHeight: height, timestamp: this.#timestamp });
+    } catch (e) {
+      this.#fail(e);
+      return Promise.reject(this.#failed);
+    }
+    const encoded = this.#previous.then(() => this.#encodeNow(frame, width, height, key)).then((c) => {
+      const data = new Uint8Array(c.byteLength);
+      c.copyTo(data);
+      return { data, key: c.type === 'key', width, height, encodeMs: performance.now() - t0 };
+    });
+    this.#previous = encoded.then(() => {}, () => {});
+    return encoded;
+  }
+
+  #encodeNow(frame: NodeVideoFrame, width: number, height: number, key: boolean): Promise<Chunk> {
+    try {
+      if (this.#failed) throw this.#failed;
       if (!this.#encoder || this.#size[0] !== width || this.#size[1] !== height) this.#configure(width, height);
       const chunk = new Promise<Chunk>((resolve, reject) => {
         const timer = setTimeout(() => this.#fail(new VideoEncoderError(`the ${this.codec} encoder gave no chunk for a frame within ${ENCODE_TIMEOUT_MS} ms`)), ENCODE_TIMEOUT_MS);
         this.#waiting.push({ resolve, reject, timer });
       });
-      // Microseconds, increasing: the encoder's rate control reads them.
-      this.#timestamp = Math.max(this.#timestamp + 1, Math.round(performance.now() * 1000));
-      const frame = new this.#mod.VideoFrame(pixels.data, { format: 'RGBA', codedWidth: width, codedHeight: height, timestamp: this.#timestamp });
-      try {
-        this.#encoder!.encode(frame, { keyFrame: key });
-      } finally {
-        frame.close(); // the encoder copied the pixels
-      }
-      return chunk.then((c) => {
-        const data = new Uint8Array(c.byteLength);
-        c.copyTo(data);
-        return { data, key: c.type === 'key', width, height, encodeMs: performance.now() - t0 };
-      });
+      this.#encoder!.encode(frame, { keyFrame: key });
+      return chunk;
     } catch (e) {
       this.#fail(e);
       return Promise.reject(this.#failed);
+    } finally {
+      frame.close(); // the encoder copied the pixels
     }
   }
 
@@ -152,13 +169,9 @@ export class VideoFrameEncoder {
   }
 
   #configure(width: number, height: number): void {
+    // Nothing is owed by the old encoder: frames go in one at a time.
     this.#encoder?.close();
     this.#encoder = undefined;
-    // Chunks of the old size still owed come out before close returns, or never: those fail.
-    for (const w of this.#waiting.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(new VideoEncoderError('the video encoder was reconfigured for another frame size'));
-    }
     const encoder = new this.#mod.VideoEncoder({
       output: (chunk) => {
         if (encoder !== this.#encoder) return;
