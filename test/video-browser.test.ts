@@ -166,7 +166,7 @@ test('the lossless refresh after idle is pixel-exact over the video path', async
   for (let i = 0; i < a.data.length; i += 4) if (a.data.compare(b.data, i, i + 4, i, i + 4) !== 0) differing++;
   expect(differing).toBe(0);
   // Drawing again goes back to video, from a keyframe (the view's last frame was the PNG).
-  const png = frames.findLast((f) => f.header.lossless)!.header.index;
+  const png = frames.filter((f) => f.header.lossless).at(-1)!.header.index;
   await drawFrames(canvas, [page], 2);
   expect(frames.find((f) => f.header.index > png && f.header.video)?.header.video?.key).toBe(true);
 });
