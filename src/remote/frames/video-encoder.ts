@@ -147,17 +147,23 @@ export class VideoFrameEncoder {
 
   #encodeNow(frame: NodeVideoFrame, width: number, height: number, key: boolean): Promise<Chunk> {
     try {
-      if (this.#failed) throw this.#failed;
-      if (!this.#encoder || this.#size[0] !== width || this.#size[1] !== height) this.#configure(width, height);
+      if (this.#failed) return Promise.reject(this.#failed);
+      try {
+        if (!this.#encoder || this.#size[0] !== width || this.#size[1] !== height) this.#configure(width, height);
+      } catch (e) {
+        this.#fail(e);
+        return Promise.reject(this.#failed);
+      }
       const chunk = new Promise<Chunk>((resolve, reject) => {
         const timer = setTimeout(() => this.#fail(new VideoEncoderError(`the ${this.codec} encoder gave no chunk for a frame within ${ENCODE_TIMEOUT_MS} ms`)), ENCODE_TIMEOUT_MS);
         this.#waiting.push({ resolve, reject, timer });
       });
-      this.#encoder!.encode(frame, { keyFrame: key });
+      try {
+        this.#encoder!.encode(frame, { keyFrame: key });
+      } catch (e) {
+        this.#fail(e); // rejects `chunk` too
+      }
       return chunk;
-    } catch (e) {
-      this.#fail(e);
-      return Promise.reject(this.#failed);
     } finally {
       frame.close(); // the encoder copied the pixels
     }
