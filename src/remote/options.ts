@@ -6,7 +6,7 @@ import { CANVAS_OPTION_NAMES, type CanvasOptions } from '../canvas/base.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkQuality } from './frames/image-encoder.js';
-import { checkVideoBitrate } from './frames/video-encoder.js';
+import { checkVideoBitrate, DEFAULT_VIDEO_BITRATE } from './frames/video-encoder.js';
 import { MAX_FRAME_PARTS } from './protocol.js';
 import { checkServerOptions, type ServerOptions } from './transport/server.js';
 
@@ -171,7 +171,7 @@ export function resolveRemoteCanvasOptions(options: RemoteCanvasOptions, logical
   return Object.freeze({
     quality: options.quality ?? 80,
     codec: options.codec ?? 'jpeg',
-    videoBitrate: options.videoBitrate ?? 4_000_000,
+    videoBitrate: options.videoBitrate ?? DEFAULT_VIDEO_BITRATE,
     lossyFormat: options.lossyFormat ?? 'jpeg',
     losslessDelayMs: options.losslessDelayMs ?? 300,
     maxBufferedFrames: options.maxBufferedFrames ?? 2,

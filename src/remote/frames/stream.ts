@@ -12,7 +12,7 @@ import { PixelLease } from '../../canvas/pixel-pool.js';
 import { Limiter } from '../../limiter.js';
 import { reportError } from '../../report.js';
 import { encodeFrameParts, type EncodedParts } from './image-encoder.js';
-import { loadVideoCodecs, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
+import { DEFAULT_VIDEO_BITRATE, loadVideoCodecs, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
 import { changeFromTileFlags, diffFrames, TILE_SIZE, type Region } from './tiles.js';
 import { encodeFrameHeader, videoMimeType, type VideoCodecName } from '../protocol.js';
 import type { ResolvedRemoteCanvasOptions } from '../options.js';
@@ -20,7 +20,8 @@ import type { FrameMessage, View } from '../transport/view.js';
 
 /**
  * How frames are encoded and refreshed: the canvas's resolved options (options.ts documents each
- * and applies its default; nothing is defaulted here).
+ * and applies its default; nothing is defaulted here). `codec` absent: stills only; `videoBitrate`
+ * is read only with `codec: 'h264'` (the canvas passes both).
  */
 export type FrameStreamOptions = Pick<ResolvedRemoteCanvasOptions, 'quality' | 'lossyFormat' | 'losslessDelayMs' | 'maxEncodes' | 'dirtyTiles' | 'maxFrameParts'>
   & Partial<Pick<ResolvedRemoteCanvasOptions, 'codec' | 'videoBitrate'>>;
@@ -122,7 +123,7 @@ export class FrameStream {
       this.#video = video;
       loadVideoCodecs().then((mod) => {
         if (this.#closed) return;
-        video.encoder = new VideoFrameEncoder(mod, video.codec, options.videoBitrate ?? 4_000_000);
+        video.encoder = new VideoFrameEncoder(mod, video.codec, options.videoBitrate ?? DEFAULT_VIDEO_BITRATE);
         // Views that announced the codec meanwhile switch to video with the next frame (a keyframe).
         this.#wholeFrameNeeded();
       }, (e: unknown) => this.#videoFailed(e));
@@ -231,9 +232,8 @@ export class FrameStream {
 
   /** Encodes a frame (holding an encode slot) and sends it once all earlier frames went out. */
   #queue(frame: Frame, lossless: boolean, refresh = false): void {
-    // Lossy frames follow the most constrained visible view (one encode serves every view); the
-    // lossless refresh is always full quality and size.
-    // Video goes to the views that decode it (whole, opaque frames of even size); stills to the rest.
+    // Video goes to the views that decode it (whole, opaque frames of even size); stills to the
+    // rest, or to every view for the lossless refresh.
     const visible = [...this.#views.values()].filter((v) => v.visible);
     const videoFits = !lossless && frame.alphaMode === 'opaque' && VideoFrameEncoder.fits(frame.width, frame.height);
     const videoViews = videoFits ? visible.filter((v) => this.#onVideo(v)) : [];
@@ -248,6 +248,8 @@ export class FrameStream {
         });
       return;
     }
+    // Lossy stills follow the most constrained visible view that gets them (one encode serves
+    // every such view); the lossless refresh is always full quality and size.
     let quality = this.#options.quality;
     let scale = 1;
     if (!lossless) {

@@ -16,6 +16,9 @@ export class VideoEncoderError extends DawnRfbError {}
 /** Lowest and highest video bitrate a canvas may ask for, bits a second. */
 export const VIDEO_BITRATE_RANGE: readonly [number, number] = [100_000, 200_000_000];
 
+/** Default video bitrate, bits a second (the canvas option `videoBitrate`). */
+export const DEFAULT_VIDEO_BITRATE = 4_000_000;
+
 /** Checks a video bitrate: an integer number of bits a second inside {@link VIDEO_BITRATE_RANGE}. */
 export function checkVideoBitrate(bitrate: unknown): number {
   const [min, max] = VIDEO_BITRATE_RANGE;
