@@ -95,6 +95,22 @@ describe('VideoFrameEncoder (real H.264 encoder)', () => {
     expect(psnr(scene(160, 96, 2), decoded[0]!)).toBeGreaterThan(30);
   });
 
+  it('a lower bitrate takes effect from the next frame, which is a keyframe; later frames are smaller', async () => {
+    const encoder = new VideoFrameEncoder(await loadVideoCodecs(), 'h264', 8_000_000);
+    const [w, h] = [320, 240];
+    const high = [];
+    for (let t = 0; t < 6; t++) high.push(await encoder.encode({ width: w, height: h, data: scene(w, h, t * 3) }, false));
+    encoder.setBitrate(150_000);
+    expect(encoder.bitrate).toBe(150_000);
+    expect(() => encoder.setBitrate(50_000)).toThrow(/videoBitrate must be an integer number of bits a second from 100000/);
+    const low = [];
+    for (let t = 6; t < 12; t++) low.push(await encoder.encode({ width: w, height: h, data: scene(w, h, t * 3) }, false));
+    encoder.close();
+    expect(low[0]!.key).toBe(true);
+    const mean = (c: { data: Uint8Array }[]): number => c.reduce((sum, x) => sum + x.data.length, 0) / c.length;
+    expect(mean(low.slice(1).filter((c) => !c.key))).toBeLessThan(mean(high.slice(1).filter((c) => !c.key)) / 2);
+  });
+
   it('refuses odd sizes, bad bitrates and unknown codecs; after close, encodes reject', async () => {
     const mod = await loadVideoCodecs();
     expect(VideoFrameEncoder.fits(321, 240)).toBe(false);

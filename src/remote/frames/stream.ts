@@ -12,7 +12,7 @@ import { PixelLease } from '../../canvas/pixel-pool.js';
 import { Limiter } from '../../limiter.js';
 import { reportError } from '../../report.js';
 import { encodeFrameParts, type EncodedParts } from './image-encoder.js';
-import { DEFAULT_VIDEO_BITRATE, loadVideoCodecs, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
+import { DEFAULT_VIDEO_BITRATE, loadVideoCodecs, VIDEO_BITRATE_RANGE, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
 import { changeFromTileFlags, diffFrames, TILE_SIZE, type Region } from './tiles.js';
 import { encodeFrameHeader, videoMimeType, type VideoCodecName } from '../protocol.js';
 import type { ResolvedRemoteCanvasOptions } from '../options.js';
@@ -238,7 +238,7 @@ export class FrameStream {
     const videoFits = !lossless && frame.alphaMode === 'opaque' && VideoFrameEncoder.fits(frame.width, frame.height);
     const videoViews = videoFits ? visible.filter((v) => this.#onVideo(v)) : [];
     const stillsNeeded = videoViews.length < visible.length || visible.length === 0;
-    const videoEncoding = videoViews.length > 0 ? this.#encodeVideo(frame) : undefined;
+    const videoEncoding = videoViews.length > 0 ? this.#encodeVideo(frame, videoViews) : undefined;
     if (!stillsNeeded) {
       this.#sendChain = this.#sendChain
         .then(() => videoEncoding!.finally(() => this.#encodes.release()))
@@ -320,14 +320,31 @@ export class FrameStream {
    * Encodes `frame` as video (a keyframe when one is due); resolves undefined when the encoder
    * failed (reported once; the views then get stills). The encoder copies the pixels at once.
    */
-  #encodeVideo(frame: Frame): Promise<EncodedVideo | undefined> {
+  #encodeVideo(frame: Frame, views: readonly View[]): Promise<EncodedVideo | undefined> {
     const v = this.#video!;
+    v.encoder!.setBitrate(this.#videoBitrate(views));
     const key = v.keyNeeded || v.sinceKey >= KEYFRAME_EVERY;
     v.keyNeeded = false;
     return v.encoder!.encode(frame, key).catch((e: unknown) => {
       this.#videoFailed(e);
       return undefined;
     });
+  }
+
+  /**
+   * The bitrate for the video views: `videoBitrate`, lowered as the most constrained view's
+   * adaptive controller lowers its quality and scale (the square of each ratio: bits go with
+   * pixels and, roughly, with quality), down to the lowest allowed. The controller moves in
+   * debounced steps, so the encoder is set up anew (a keyframe) only at those steps.
+   */
+  #videoBitrate(views: readonly View[]): number {
+    const full = this.#options.videoBitrate ?? DEFAULT_VIDEO_BITRATE;
+    let factor = 1;
+    for (const view of views) {
+      const a = view.adaptive?.state();
+      if (a) factor = Math.min(factor, (a.quality / this.#options.quality) ** 2 * a.scale ** 2);
+    }
+    return Math.max(VIDEO_BITRATE_RANGE[0], Math.min(full, Math.round(full * factor)));
   }
 
   /** Sends a video frame to the views that decode it; a view that cannot use a delta frame makes the next one a keyframe. */

@@ -95,7 +95,7 @@ const ENCODE_TIMEOUT_MS = 5000;
  */
 export class VideoFrameEncoder {
   readonly codec: VideoCodecName;
-  readonly bitrate: number;
+  #bitrate: number;
   readonly #mod: WebCodecsModule;
   #encoder: NodeVideoEncoder | undefined;
   #size: [number, number] = [0, 0];
@@ -110,7 +110,23 @@ export class VideoFrameEncoder {
     if (!Object.hasOwn(VIDEO_CODECS, codec)) throw new InvalidArgumentError(`video codec must be one of ${Object.keys(VIDEO_CODECS).join(', ')}, got ${JSON.stringify(codec)}`);
     this.#mod = mod;
     this.codec = codec;
-    this.bitrate = checkVideoBitrate(bitrate);
+    this.#bitrate = checkVideoBitrate(bitrate);
+  }
+
+  /** Bits a second the encoder aims at. */
+  get bitrate(): number {
+    return this.#bitrate;
+  }
+
+  /**
+   * Aims at another bitrate from the next frame on (checked as {@link checkVideoBitrate}). The
+   * encoder is set up anew for it, so that frame is a keyframe: change it in steps, not per frame.
+   */
+  setBitrate(bitrate: number): void {
+    checkVideoBitrate(bitrate);
+    if (bitrate === this.#bitrate) return;
+    this.#bitrate = bitrate;
+    this.#size = [0, 0]; // reconfigure before the next frame
   }
 
   /** Whether frames of this size can be encoded (4:2:0 video needs even sides). */
@@ -195,7 +211,7 @@ export class VideoFrameEncoder {
       },
     });
     encoder.configure({
-      codec: VIDEO_CODECS[this.codec], width, height, bitrate: this.bitrate, framerate: 60,
+      codec: VIDEO_CODECS[this.codec], width, height, bitrate: this.#bitrate, framerate: 60,
       latencyMode: 'realtime', bitrateMode: 'variable',
       // Annex B: the parameter sets travel in each keyframe, so a view needs no out-of-band description.
       avc: { format: 'annexb' },
