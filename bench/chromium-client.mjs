@@ -45,9 +45,12 @@ export function treeCpuSeconds(pid, descendantsOnly = false) {
   return total;
 }
 
-/** Starts Chromium (through `executablePath`, a namespace wrapper for slow links). */
-export async function launchChromium(executablePath = '/usr/bin/chromium') {
-  const browser = await chromium.launch({ executablePath, args: ARGS, timeout: 60_000 });
+/**
+ * Starts Chromium (through `executablePath`, a namespace wrapper for slow links); `extraArgs`
+ * are added to its flags.
+ */
+export async function launchChromium(executablePath = '/usr/bin/chromium', extraArgs = []) {
+  const browser = await chromium.launch({ executablePath, args: [...ARGS, ...extraArgs], timeout: 60_000 });
   return browser;
 }
 

@@ -141,9 +141,9 @@ describe('invalid JSON and wrong types: reported, ignored, connection kept', () 
     // Each message and the one refusal it must produce.
     const cases: [message: unknown, refusal: string][] = [
       [null, notObject], [true, notObject], [42, notObject], ['ack', notObject], [[], notObject], [[{ type: 'ack', index: 1 }], notObject],
-      [{ type: 5 }, 'unknown message type 5; valid: event, ack, display'],
-      [{ type: null }, 'unknown message type null; valid: event, ack, display'],
-      [{ type: ['ack'] }, 'unknown message type ["ack"]; valid: event, ack, display'],
+      [{ type: 5 }, 'unknown message type 5; valid: event, ack, display, codecs, keyframe'],
+      [{ type: null }, 'unknown message type null; valid: event, ack, display, codecs, keyframe'],
+      [{ type: ['ack'] }, 'unknown message type ["ack"]; valid: event, ack, display, codecs, keyframe'],
       [{ type: 'ack', index: '1' }, badIndex], [{ type: 'ack' }, badIndex],
       [{ type: 'event' }, notEvent], [{ type: 'event', event: null }, notEvent], [{ type: 'event', event: 'pointer_down' }, notEvent],
       [{ type: 'event', event: [] }, notEvent],
@@ -230,7 +230,7 @@ describe('invalid JSON and wrong types: reported, ignored, connection kept', () 
     expect(events).toEqual([]);
     // Parsed whole (no stack overflow), then refused for what they are.
     expect(badReports()).toEqual([
-      'a message must be a JSON object', 'field "timestamp" must be a finite number (seconds)', 'unknown message type undefined; valid: event, ack, display',
+      'a message must be a JSON object', 'field "timestamp" must be a finite number (seconds)', 'unknown message type undefined; valid: event, ack, display, codecs, keyframe',
     ]);
     await stillWorks();
   });

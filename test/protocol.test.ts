@@ -141,6 +141,14 @@ describe('parseClientMessage', () => {
     ['display hz negative', '{"type":"display","hz":-60}', /from 1 to 1000/],
     ['display hz overflowing to Infinity', '{"type":"display","hz":1e999}', /from 1 to 1000/],
     ['display hz null', '{"type":"display","hz":null}', /from 1 to 1000/],
+    // protocol 4: a view announces the video codecs it decodes, and asks for keyframes
+    ['codecs without decode', '{"type":"codecs"}', /"decode" of a codecs message must be a list of at most 1 video codec names \(h264\)/],
+    ['codecs decode as a string', '{"type":"codecs","decode":"h264"}', /"decode" of a codecs message must be a list/],
+    ['codecs: one more name than there are codecs', '{"type":"codecs","decode":["h264","h264"]}', /must be a list of at most 1 video codec names/],
+    ['codecs: an unknown codec name', '{"type":"codecs","decode":["vp9"]}', /unknown video codec in field "decode"; known: h264/],
+    ['codecs: a name in another case', '{"type":"codecs","decode":["H264"]}', /unknown video codec in field "decode"/],
+    ['codecs: not a string', '{"type":"codecs","decode":[1]}', /unknown video codec in field "decode"/],
+    ['keyframe with a field', '{"type":"keyframe","codec":"h264"}', /a keyframe message has no fields but "type"/],
   ];
   test.each(cases)('%s is refused', (_what, text, message) => {
     expect(() => parseClientMessage(text)).toThrow(ProtocolError);
@@ -161,6 +169,12 @@ describe('parseClientMessage', () => {
     const text = `{"type":"ack","index":${2 ** 32 - 1},"skipped":true}`;
     expect(parseClientMessage(text)).toEqual({ type: 'ack', index: 2 ** 32 - 1, skipped: true });
     expect(text.length).toBeLessThanOrEqual(MAX_ACK_LENGTH);
+  });
+
+  test('codecs lists are accepted from empty to every codec once; a keyframe request is just its type', () => {
+    expect(parseClientMessage('{"type":"codecs","decode":[]}')).toEqual({ type: 'codecs', decode: [] });
+    expect(parseClientMessage('{"type":"codecs","decode":["h264"],"x":1}')).toEqual({ type: 'codecs', decode: ['h264'] });
+    expect(parseClientMessage('{"type":"keyframe"}')).toEqual({ type: 'keyframe' });
   });
 
   test('ack 1 and 2^32 - 1 are accepted; an event message carries the parsed event', () => {
@@ -284,6 +298,52 @@ describe('frame header codec', () => {
     const m = corrupt(message(header, Uint8Array.from([1, 2, 3])));
     expect(() => decodeFrameMessage(m)).toThrow(ProtocolError);
     expect(() => decodeFrameMessage(m)).toThrow(text);
+  });
+
+  test('round trip of video frames (protocol 4): the codec from the mime type, the key flag (8)', () => {
+    for (const key of [true, false]) {
+      const h: FrameHeader = { ...header, alpha: false, mimeType: 'video/h264', video: { codec: 'h264', key } };
+      const m = message(h, Uint8Array.from([0, 0, 0, 1, 0x67]));
+      expect(m[1]).toBe(key ? 8 : 0);
+      const decoded = decodeFrameMessage(m);
+      expect(decoded.header).toEqual(h);
+      expect([...decoded.image]).toEqual([0, 0, 0, 1, 0x67]);
+    }
+    // An image has no video field.
+    expect(decodeFrameMessage(message(header, Uint8Array.from([1]))).header.video).toBeUndefined();
+  });
+
+  test('encoding refuses video fields that do not fit the mime type, and video frames in patches, parts or lossless', () => {
+    const video: FrameHeader = { ...header, alpha: false, mimeType: 'video/h264', video: { codec: 'h264', key: true } };
+    expect(() => encodeFrameHeader({ ...video, video: undefined })).toThrow('a frame of mime type video/h264 needs video { codec, key }');
+    expect(() => encodeFrameHeader({ ...video, mimeType: 'image/jpeg' })).toThrow(/frame header video must be \{ codec, key \} with codec one of h264 matching the mime type/);
+    expect(() => encodeFrameHeader({ ...video, video: { codec: 'vp9' as 'h264', key: true } })).toThrow(InvalidArgumentError);
+    expect(() => encodeFrameHeader({ ...video, video: { codec: 'h264', key: 1 as unknown as boolean } })).toThrow(/frame header video must be/);
+    expect(() => encodeFrameHeader({ ...video, lossless: true })).toThrow('a video frame is whole, lossy and in one part (no patch, parts or lossless)');
+    expect(() => encodeFrameHeader({ ...video, patch: { x: 0, y: 0, baseIndex: 1 } })).toThrow(/a video frame is whole/);
+    expect(() => encodeFrameHeader({ ...video, parts: [{ height: 540, length: 1 }, { height: 540, length: 1 }] })).toThrow(/a video frame is whole/);
+    expect(() => encodeFrameHeader({ ...video, parts: [{ height: 1080, length: 0 }] })).not.toThrow();
+  });
+
+  test.each([
+    ['an unknown video codec', (h: FrameHeader) => ({ ...h, mimeType: 'video/h265' }), /unknown video codec in mime type "video\/h265"; known: h264/],
+    ['the key flag on an image', (h: FrameHeader) => h, /only a video frame may have the key flag/],
+  ])('decoding refuses %s (ProtocolError)', (_what, change, text) => {
+    const h = change({ ...header, alpha: false });
+    // Built as an image (the encoder refuses both), then given the flag or mime type by hand.
+    const m = message({ ...h, mimeType: 'image/abcd' }, Uint8Array.from([1]));
+    const mime = h.mimeType.padEnd(10).slice(0, 10);
+    for (let i = 0; i < 10; i++) m[41 + i] = mime.charCodeAt(i);
+    if (h.mimeType === 'image/jpeg') m[1] = m[1]! | 8;
+    expect(() => decodeFrameMessage(m)).toThrow(ProtocolError);
+    expect(() => decodeFrameMessage(m)).toThrow(text);
+  });
+
+  test('decoding refuses a video frame that is a patch', () => {
+    const m = message({ ...header, alpha: false, mimeType: 'video/h264', video: { codec: 'h264', key: false } }, Uint8Array.from([1]));
+    m[1] = m[1]! | 4;
+    new DataView(m.buffer).setUint32(36, 1, true);
+    expect(() => decodeFrameMessage(m)).toThrow('a video frame must be whole and in one part');
   });
 
   test('encoding refuses a mime type or canvas id that is not printable ASCII of <= 255 characters', () => {

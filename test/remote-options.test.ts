@@ -18,7 +18,7 @@ test('no options: the documented defaults, frozen', () => {
   delete process.env.DAWN_RFB_URL_TEMPLATE;
   const o = resolveRemoteCanvasOptions({}, [320, 200]);
   expect(o).toEqual({
-    quality: 80, lossyFormat: 'jpeg', losslessDelayMs: 300, maxBufferedFrames: 2, maxEncodes: cores, maxFrameParts: cores,
+    quality: 80, codec: 'jpeg', videoBitrate: 4_000_000, lossyFormat: 'jpeg', losslessDelayMs: 300, maxBufferedFrames: 2, maxEncodes: cores, maxFrameParts: cores,
     adaptive: true, dirtyTiles: true, gpuTileCompare: 'auto', cssWidth: '320px', cssHeight: '200px',
     maxViewPixels: 4096 * 4096, resizable: true, server: {}, urlTemplate: undefined,
   });
@@ -70,4 +70,18 @@ test('resolving checks first: a bad or unknown option throws, naming it', () => 
   expect(() => resolveRemoteCanvasOptions({ quality: 0 }, [10, 10])).toThrow(InvalidArgumentError);
   expect(() => resolveRemoteCanvasOptions({ qualty: 80 } as never, [10, 10])).toThrow(/unknown RemoteCanvas option 'qualty'; did you mean 'quality'\?/);
   expect(() => resolveRemoteCanvasOptions({ maxFrameParts: 0 }, [10, 10])).toThrow(/maxFrameParts must be an integer from 1/);
+});
+
+test('codec and videoBitrate: the names and range allowed, and what is refused with why', () => {
+  for (const codec of ['auto', 'jpeg', 'h264'] as const) expect(resolveRemoteCanvasOptions({ codec }, [10, 10]).codec).toBe(codec);
+  expect(() => resolveRemoteCanvasOptions({ codec: 'H264' as never }, [10, 10])).toThrow('codec must be one of auto, jpeg, h264, vp9, av1, got "H264"');
+  expect(() => resolveRemoteCanvasOptions({ codec: 'png' as never }, [10, 10])).toThrow(InvalidArgumentError);
+  for (const codec of ['vp9', 'av1'] as const) {
+    expect(() => resolveRemoteCanvasOptions({ codec }, [10, 10])).toThrow(`codec ${codec} is not available: its encoder (npm @napi-rs/webcodecs) holds 24 frames before the first comes out`);
+  }
+  expect(resolveRemoteCanvasOptions({ videoBitrate: 100_000 }, [10, 10]).videoBitrate).toBe(100_000);
+  expect(resolveRemoteCanvasOptions({ videoBitrate: 200_000_000 }, [10, 10]).videoBitrate).toBe(200_000_000);
+  for (const bad of [99_999, 200_000_001, 2.5e6 + 0.5, Infinity, '4000000']) {
+    expect(() => resolveRemoteCanvasOptions({ videoBitrate: bad as number }, [10, 10])).toThrow(/videoBitrate must be an integer number of bits a second from 100000 to 200000000/);
+  }
 });

@@ -17,7 +17,7 @@ import { serveOverComms, stopServingOverComms } from './transport/comm-target.js
 import { freezeOutputs, showInOutput, type Displayable } from './notebook/display.js';
 import { encodeFrame } from './frames/image-encoder.js';
 import { SHOW, type ViewContent } from './notebook/output.js';
-import { CANVAS_CLOSED_REASON, CloseCode, PROTOCOL_VERSION, socketPath } from './protocol.js';
+import { CANVAS_CLOSED_REASON, CloseCode, PROTOCOL_VERSION, socketPath, type VideoCodecName } from './protocol.js';
 import { markCanvasClosed } from './transport/closed-canvases.js';
 import { checkOptions, resolveRemoteCanvasOptions, type RemoteCanvasOptions, type ResolvedRemoteCanvasOptions } from './options.js';
 import { serveCanvas, type FrameServer } from './transport/server.js';
@@ -38,6 +38,12 @@ export interface RemoteCanvasStats {
   framesComparedOnGpu: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
+  /** Video frames sent (`codec: 'h264'`), keyframes included. */
+  framesVideo: number;
+  /** Video keyframes sent. */
+  keyframesVideo: number;
+  /** The video codec in use (its encoder loaded and did not fail); undefined: stills only. */
+  videoCodec: VideoCodecName | undefined;
   /** One entry per open view, oldest first. */
   views: ViewStats[];
 }
@@ -132,6 +138,9 @@ export class RemoteCanvas extends CanvasBase {
       framesPatched: stream.framesPatched,
       framesComparedOnGpu: stream.framesComparedOnGpu,
       encodeMs: stream.encodeMs,
+      framesVideo: stream.framesVideo,
+      keyframesVideo: stream.keyframesVideo,
+      videoCodec: stream.videoCodec,
       views: [...this.#views.values()].map((v) => v.stats()),
     };
   }
@@ -304,6 +313,9 @@ export class RemoteCanvas extends CanvasBase {
       onAck: () => this._wake(),
       onClose: (v) => this.#onViewClose(v),
       onDisplay: () => this._wake(),
+      // A view that starts decoding video, or lost its decoder's state, needs a keyframe.
+      onCodecs: (v) => this.#stream.keyframeNeeded(v),
+      onKeyframeRequest: (v) => this.#stream.keyframeNeeded(v),
     }, this.#options.maxBufferedFrames, this.#options.adaptive ? { quality: this.#options.quality } : undefined);
     this.#views.set(view.id, view);
     view.sendJson({

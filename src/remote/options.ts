@@ -6,6 +6,7 @@ import { CANVAS_OPTION_NAMES, type CanvasOptions } from '../canvas/base.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkQuality } from './frames/image-encoder.js';
+import { checkVideoBitrate, DEFAULT_VIDEO_BITRATE } from './frames/video-encoder.js';
 import { MAX_FRAME_PARTS } from './protocol.js';
 import { checkServerOptions, type ServerOptions } from './transport/server.js';
 
@@ -15,6 +16,17 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   quality?: number;
   /** Lossy format while frames change: `jpeg` (default) or `webp`. */
   lossyFormat?: 'jpeg' | 'webp';
+  /**
+   * How changing frames are encoded: `'jpeg'` (default: stills in `lossyFormat`), `'h264'` (video,
+   * to every view that can decode it, stills to the others; needs the optional npm package
+   * `@napi-rs/webcodecs`, else stills with one report), or `'auto'` (for now the same as
+   * `'jpeg'`: no measured rule yet). `'vp9'` and `'av1'` are refused: their encoders in that
+   * package hold 24 frames before the first comes out (README, "Video frames"). The lossless
+   * refresh after idle is PNG whatever the codec.
+   */
+  codec?: RemoteCanvasCodec;
+  /** Bits a second of video frames (`codec: 'h264'`), 100000..200000000. Default 4000000. */
+  videoBitrate?: number;
   /** After this many ms without a new frame, the last one is re-sent lossless (PNG). Default 300; `Infinity` disables. */
   losslessDelayMs?: number;
   /** Frames a view may have unacknowledged before drawing waits for it. Default 2 (minimum 1). */
@@ -74,8 +86,12 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   urlTemplate?: string;
 }
 
+/** Values of {@link RemoteCanvasOptions.codec}. */
+export type RemoteCanvasCodec = 'auto' | 'jpeg' | 'h264' | 'vp9' | 'av1';
+const CODECS: readonly RemoteCanvasCodec[] = ['auto', 'jpeg', 'h264', 'vp9', 'av1'];
+
 const REMOTE_OPTION_NAMES = [...CANVAS_OPTION_NAMES, ...optionNames<Omit<RemoteCanvasOptions, keyof CanvasOptions>>({
-  quality: true, lossyFormat: true, losslessDelayMs: true, maxBufferedFrames: true, maxEncodes: true, maxFrameParts: true, maxViewPixels: true,
+  quality: true, codec: true, videoBitrate: true, lossyFormat: true, losslessDelayMs: true, maxBufferedFrames: true, maxEncodes: true, maxFrameParts: true, maxViewPixels: true,
   adaptive: true, dirtyTiles: true, gpuTileCompare: true, cssWidth: true, cssHeight: true, resizable: true, server: true, urlTemplate: true,
 })];
 
@@ -88,6 +104,13 @@ export function checkOptions(o: RemoteCanvasOptions): void {
   }
   checkOptionNames('RemoteCanvas', o, REMOTE_OPTION_NAMES);
   if (o.quality !== undefined) checkQuality(o.quality);
+  if (o.codec !== undefined) {
+    if (!CODECS.includes(o.codec)) throw new InvalidArgumentError(`codec must be one of ${CODECS.join(', ')}, got ${JSON.stringify(o.codec)}`);
+    if (o.codec === 'vp9' || o.codec === 'av1') {
+      throw new InvalidArgumentError(`codec ${o.codec} is not available: its encoder (npm @napi-rs/webcodecs) holds 24 frames before the first comes out, too late for an interactive view; use "h264" (or "jpeg")`);
+    }
+  }
+  if (o.videoBitrate !== undefined) checkVideoBitrate(o.videoBitrate);
   if (o.server !== undefined) checkServerOptions(o.server);
   if (o.urlTemplate !== undefined && (typeof o.urlTemplate !== 'string' || o.urlTemplate === '')) {
     throw new InvalidArgumentError(`urlTemplate must be a URL prefix string such as "{proto}://{host}{base}proxy/{port}", got ${JSON.stringify(o.urlTemplate)}`);
@@ -147,6 +170,8 @@ export function resolveRemoteCanvasOptions(options: RemoteCanvasOptions, logical
   const cores = Math.min(8, availableParallelism());
   return Object.freeze({
     quality: options.quality ?? 80,
+    codec: options.codec ?? 'jpeg',
+    videoBitrate: options.videoBitrate ?? DEFAULT_VIDEO_BITRATE,
     lossyFormat: options.lossyFormat ?? 'jpeg',
     losslessDelayMs: options.losslessDelayMs ?? 300,
     maxBufferedFrames: options.maxBufferedFrames ?? 2,

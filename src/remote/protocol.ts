@@ -13,7 +13,7 @@ import { readEventFields, WIRE_EVENT_TYPES, type WireEvent } from '../events/voc
 export * from '../events/vocabulary.js';
 
 /** Protocol version; a view refuses a server that speaks another. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * Jupyter message metadata the widget sets on the Jupyter path and the dawn-rfb kernel's comm
@@ -58,8 +58,27 @@ export const CANVAS_CLOSED_REASON = 'canvas closed';
 /** First byte of a binary message: its kind. */
 export const MessageKind = { frame: 1 } as const;
 
-/** Frame header flags. */
-export const FrameFlags = { lossless: 1, alpha: 2, patch: 4 } as const;
+/** Frame header flags (`key`: a video keyframe, protocol 4). */
+export const FrameFlags = { lossless: 1, alpha: 2, patch: 4, key: 8 } as const;
+
+/**
+ * Video codecs frames may be sent in, by the name used in options and messages, with the
+ * WebCodecs codec string the server encodes and the view decodes (H.264 Baseline level 3.1: no
+ * B-frames). A video frame's mime type is `video/<name>`. Protocol 4.
+ */
+export const VIDEO_CODECS = Object.freeze({ h264: 'avc1.42001f' } as const);
+/** A video codec's name (a key of {@link VIDEO_CODECS}). */
+export type VideoCodecName = keyof typeof VIDEO_CODECS;
+/** Video codec names, in the order a view lists them. */
+export const VIDEO_CODEC_NAMES = Object.keys(VIDEO_CODECS) as VideoCodecName[];
+/** Mime type of a video frame of `codec`. */
+export const videoMimeType = (codec: VideoCodecName): string => `video/${codec}`;
+
+/** The video codec of a frame's mime type; undefined for an image (or an unknown video codec). */
+export function videoCodecOf(mimeType: string): VideoCodecName | undefined {
+  const name = mimeType.startsWith('video/') ? mimeType.slice(6) : '';
+  return (VIDEO_CODEC_NAMES as string[]).includes(name) ? name as VideoCodecName : undefined;
+}
 
 /** The header of a binary frame message. */
 export interface FrameHeader {
@@ -87,6 +106,12 @@ export interface FrameHeader {
    * in pixels and its encoded size in bytes. Absent for an image in one piece. Protocol 3.
    */
   parts?: FramePartLayout[];
+  /**
+   * A video frame (mime type `video/<codec>`): whether it is a keyframe. A delta frame builds on
+   * every frame of its codec before it, back to the last keyframe, so a view must decode them all
+   * in order. Absent for an image. Protocol 4.
+   */
+  video?: { codec: VideoCodecName; key: boolean };
 }
 
 /** One strip of a frame's image on the wire: its height (pixels) and encoded size (bytes). */
@@ -106,8 +131,8 @@ export interface FramePart {
 /** Most strips a frame's image may be sent in. */
 export const MAX_FRAME_PARTS = 64;
 
-// Layout (little endian), protocol 3:
-//   0 u8 kind (1) | 1 u8 flags | 2 u16 header length (bytes before the image)
+// Layout (little endian), protocol 3 and 4 (4 adds the key flag and video mime types):
+//   0 u8 kind (1) | 1 u8 flags (lossless 1, alpha 2, patch 4, key 8) | 2 u16 header length (bytes before the image)
 //   4 u32 index | 8 f64 timestamp | 16 u32 width | 20 u32 height | 24 f32 pixel ratio
 //   28 u32 patch x | 32 u32 patch y | 36 u32 patch base index (all 0 unless flags has patch)
 //   40 u8 mime length | mime (ascii) | u8 canvas-id length | canvas id (ascii)
@@ -147,12 +172,13 @@ export function encodeFrameHeader(h: FrameHeader): Uint8Array {
   const mime = ascii(h.mimeType, 'mimeType');
   const id = ascii(h.canvasId, 'canvasId');
   const parts = checkParts(h);
+  checkVideo(h);
   const tableAt = FIXED + mime.length + 1 + id.length;
   const length = tableAt + partTableBytes(parts.length);
   const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   view.setUint8(0, MessageKind.frame);
-  view.setUint8(1, (h.lossless ? FrameFlags.lossless : 0) | (h.alpha ? FrameFlags.alpha : 0) | (h.patch ? FrameFlags.patch : 0));
+  view.setUint8(1, (h.lossless ? FrameFlags.lossless : 0) | (h.alpha ? FrameFlags.alpha : 0) | (h.patch ? FrameFlags.patch : 0) | (h.video?.key ? FrameFlags.key : 0));
   view.setUint16(2, length, true);
   view.setUint32(4, h.index, true);
   view.setFloat64(8, h.timestamp, true);
@@ -172,6 +198,19 @@ export function encodeFrameHeader(h: FrameHeader): Uint8Array {
   parts.forEach((p, i) => view.setUint32(tableAt + 1 + 4 * i, p.height, true));
   parts.slice(0, -1).forEach((p, i) => view.setUint32(tableAt + 1 + 4 * parts.length + 4 * i, p.length ?? 0, true));
   return out;
+}
+
+/** A video frame's fields, checked: its codec matches the mime type, whole, in one part. */
+function checkVideo(h: FrameHeader): void {
+  const codec = videoCodecOf(h.mimeType);
+  if (h.video === undefined) {
+    if (codec !== undefined) throw new InvalidArgumentError(`a frame of mime type ${h.mimeType} needs video { codec, key }`);
+    return;
+  }
+  if (typeof h.video !== 'object' || h.video === null || codec === undefined || h.video.codec !== codec || typeof h.video.key !== 'boolean') {
+    throw new InvalidArgumentError(`frame header video must be { codec, key } with codec one of ${VIDEO_CODEC_NAMES.join(', ')} matching the mime type video/<codec>, got ${JSON.stringify(h.video)} with ${JSON.stringify(h.mimeType)}`);
+  }
+  if (h.patch || (h.parts && h.parts.length > 1) || h.lossless) throw new InvalidArgumentError('a video frame is whole, lossy and in one part (no patch, parts or lossless)');
 }
 
 /** The header's part table, checked; one part covering the image when it has none. */
@@ -238,6 +277,11 @@ export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): DecodedFr
   if (patch && (patch.baseIndex === 0 || patch.baseIndex >= view.getUint32(4, true))) {
     throw new ProtocolError('a partial frame must build on an earlier frame (its base index is 0 or not below its own)');
   }
+  const mimeType = readAscii(bytes, FIXED, mimeLength);
+  const codec = videoCodecOf(mimeType);
+  if (mimeType.startsWith('video/') && codec === undefined) throw new ProtocolError(`unknown video codec in mime type ${JSON.stringify(mimeType)}; known: ${VIDEO_CODEC_NAMES.join(', ')}`);
+  if (codec !== undefined && (patch || partCount > 1)) throw new ProtocolError('a video frame must be whole and in one part');
+  if (codec === undefined && (flags & FrameFlags.key) !== 0) throw new ProtocolError('only a video frame may have the key flag');
   return {
     header: {
       ...(patch ? { patch } : {}),
@@ -246,11 +290,12 @@ export function decodeFrameMessage(message: ArrayBuffer | Uint8Array): DecodedFr
       width: view.getUint32(16, true),
       height: view.getUint32(20, true),
       pixelRatio: view.getFloat32(24, true),
-      mimeType: readAscii(bytes, FIXED, mimeLength),
+      mimeType,
       canvasId: readAscii(bytes, FIXED + mimeLength + 1, idLength),
       lossless: (flags & FrameFlags.lossless) !== 0,
       alpha: (flags & FrameFlags.alpha) !== 0,
       ...(partCount > 1 ? { parts: layout } : {}),
+      ...(codec !== undefined ? { video: { codec, key: (flags & FrameFlags.key) !== 0 } } : {}),
     },
     image: bytes.subarray(length),
     parts,
@@ -304,8 +349,20 @@ export const MAX_DISPLAY_HZ = 1000;
  */
 export interface DisplayMessage { type: 'display'; hz: number }
 
+/**
+ * View -> server: the video codecs this view can decode (it asked its `VideoDecoder.isConfigSupported`
+ * for each of {@link VIDEO_CODECS}); sent after each hello, an empty list when none (no WebCodecs).
+ * Until it sends one, a view gets stills. Protocol 4.
+ */
+export interface CodecsMessage { type: 'codecs'; decode: VideoCodecName[] }
+/**
+ * View -> server: its video decoder lost its state (a decode error): the next video frame it gets
+ * must be a keyframe. Only from a view that announced a video codec. Protocol 4.
+ */
+export interface KeyframeMessage { type: 'keyframe' }
+
 /** Any JSON message from a view, after validation. */
-export type ClientMessage = { type: 'event'; event: WireEvent } | AckMessage | DisplayMessage;
+export type ClientMessage = { type: 'event'; event: WireEvent } | AckMessage | DisplayMessage | CodecsMessage | KeyframeMessage;
 
 /**
  * A message (from a view, or a malformed frame from a server) that breaks the protocol; the
@@ -367,8 +424,13 @@ export function parseClientMessage(text: string): ClientMessage {
       return parseAck(raw);
     case 'display':
       return { type: 'display', hz: displayHz(raw) };
+    case 'codecs':
+      return { type: 'codecs', decode: codecList(raw.decode) };
+    case 'keyframe':
+      if (Object.keys(raw).length !== 1) throw new ProtocolError('a keyframe message has no fields but "type"');
+      return { type: 'keyframe' };
     default:
-      throw new ProtocolError(`unknown message type ${JSON.stringify(raw.type)?.slice(0, 40)}; valid: event, ack, display`);
+      throw new ProtocolError(`unknown message type ${JSON.stringify(raw.type)?.slice(0, 40)}; valid: event, ack, display, codecs, keyframe`);
   }
 }
 
@@ -377,6 +439,20 @@ function parseAck(raw: Record<string, unknown>): AckMessage {
   if (raw.skipped === undefined) return { type: 'ack', index };
   if (raw.skipped !== true) throw new ProtocolError('field "skipped" of an ack must be true when present');
   return { type: 'ack', index, skipped: true };
+}
+
+/** A codecs message's list: known video codec names, each once. */
+function codecList(v: unknown): VideoCodecName[] {
+  if (!Array.isArray(v) || v.length > VIDEO_CODEC_NAMES.length) {
+    throw new ProtocolError(`field "decode" of a codecs message must be a list of at most ${VIDEO_CODEC_NAMES.length} video codec names (${VIDEO_CODEC_NAMES.join(', ')})`);
+  }
+  const out: VideoCodecName[] = [];
+  for (const name of v) {
+    if (!(VIDEO_CODEC_NAMES as unknown[]).includes(name)) throw new ProtocolError(`unknown video codec in field "decode"; known: ${VIDEO_CODEC_NAMES.join(', ')}`);
+    if (out.includes(name as VideoCodecName)) throw new ProtocolError('field "decode" names a codec twice');
+    out.push(name as VideoCodecName);
+  }
+  return out;
 }
 
 /** A display rate: a finite number of Hz in range (not clamped: a rate outside is a broken view). */

@@ -5,7 +5,7 @@
 // the notebook does; the direct routes then get a short time to answer.
 import {
   CANVAS_CLOSED_REASON, CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION,
-  type AckMessage, type DisplayMessage, type EventMessage, type HelloMessage, type ServerMessage,
+  type AckMessage, type CodecsMessage, type DisplayMessage, type EventMessage, type HelloMessage, type KeyframeMessage, type ServerMessage,
 } from '../../src/remote/protocol.js';
 import type { JupyterPath, SocketLike } from './jupyter-path.js';
 import { probeRoute, routeConfirmed, type Probe } from './probe.js';
@@ -124,7 +124,7 @@ export class Connection {
   }
 
   /** Sends a message if the connection is live; returns whether it went out. */
-  send(message: EventMessage | AckMessage | DisplayMessage): boolean {
+  send(message: EventMessage | AckMessage | DisplayMessage | CodecsMessage | KeyframeMessage): boolean {
     const socket = this.socket;
     if (!this.live || !socket || socket.readyState !== OPEN) return false;
     const text = JSON.stringify(message);

@@ -2,8 +2,12 @@
 // (backpressure), so acknowledgements must never be lost: a frame is acknowledged either after it
 // was decoded and drawn (so the server's round trip includes the decode, which jupyter_rfb hides
 // by acking on img.src), or at once when a newer frame makes it stale (an ack marked `skipped`, so
-// the server counts only drawn frames as shown).
-import { decodeFrameMessage, type FrameHeader, type FramePart } from '../../src/remote/protocol.js';
+// the server counts only drawn frames as shown). Video frames (protocol 4) go through WebCodecs'
+// VideoDecoder; a delta frame builds on the ones before it, so it is never skipped, and after a
+// decode error the view asks for a keyframe and drops deltas until one comes.
+import {
+  decodeFrameMessage, VIDEO_CODECS, VIDEO_CODEC_NAMES, type FrameHeader, type FramePart, type VideoCodecName,
+} from '../../src/remote/protocol.js';
 
 /** Counters of a view's frames, for tests and diagnostics (`WidgetHandle.stats()`). */
 export interface FrameStats {
@@ -20,6 +24,26 @@ export interface DrawnFrame {
   decodeMs: number;
   /** Size of the encoded image, bytes. */
   bytes: number;
+}
+
+/** Longest a video frame may take to come out of the decoder before the decoder counts as lost. */
+const DECODE_TIMEOUT_MS = 3000;
+
+/**
+ * The video codecs this page can decode: WebCodecs' VideoDecoder (secure contexts only: https or
+ * localhost) and `isConfigSupported` for each codec the protocol knows. Empty without WebCodecs.
+ */
+export async function decodableCodecs(win: Window & typeof globalThis = window): Promise<VideoCodecName[]> {
+  const Decoder = (win as { VideoDecoder?: typeof VideoDecoder }).VideoDecoder;
+  if (typeof Decoder !== 'function' || typeof Decoder.isConfigSupported !== 'function') return [];
+  const out: VideoCodecName[] = [];
+  for (const name of VIDEO_CODEC_NAMES) {
+    try {
+      const support = await Decoder.isConfigSupported({ codec: VIDEO_CODECS[name], codedWidth: 1280, codedHeight: 720, optimizeForLatency: true });
+      if (support.supported === true) out.push(name);
+    } catch { /* not this one */ }
+  }
+  return out;
 }
 
 interface Frame {
@@ -44,8 +68,19 @@ export class FrameDrawer {
    */
   private waiting: Frame[] = [];
   private closed = false;
+  /** The video decoder, its codec and size (a keyframe of another makes a new one). */
+  private video: { decoder: VideoDecoder; codec: VideoCodecName; width: number; height: number } | undefined;
+  /** Settles the video frame being decoded (its output, or a decode error). */
+  private videoOutput: { resolve: (frame: VideoFrame) => void; reject: (e: unknown) => void } | undefined;
+  /** The decoder lost its state: delta frames are dropped until a keyframe. */
+  private videoLost = false;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly onDrawn: (header: FrameHeader, drawn: DrawnFrame) => void) {
+  /** `onDecodeError`: the video decoder lost its state (ask the server for a keyframe). */
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly onDrawn: (header: FrameHeader, drawn: DrawnFrame) => void,
+    private readonly onDecodeError: () => void = () => {},
+  ) {
     this.ctx = canvas.getContext('2d');
   }
 
@@ -63,7 +98,9 @@ export class FrameDrawer {
       void this.draw(frame);
       return;
     }
-    if (!frame.header.patch) {
+    // A whole frame makes those waiting stale; a partial frame or a video delta builds on them.
+    const { patch, video } = frame.header;
+    if (!patch && !(video && !video.key)) {
       for (const w of this.waiting) this.skip(w);
       this.waiting = [];
     }
@@ -73,6 +110,73 @@ export class FrameDrawer {
   close(): void {
     this.closed = true;
     this.waiting = [];
+    this.dropDecoder();
+  }
+
+  private dropDecoder(): void {
+    const video = this.video;
+    this.video = undefined;
+    if (video && video.decoder.state !== 'closed') video.decoder.close();
+    this.videoOutput?.reject(new Error('decoder closed'));
+    this.videoOutput = undefined;
+  }
+
+  /** Decodes a video frame to a VideoFrame; undefined (and a keyframe asked for) when it cannot. */
+  private async decodeVideo(header: FrameHeader, data: Uint8Array): Promise<VideoFrame | undefined> {
+    const { codec, key } = header.video!;
+    if (this.videoLost && !key) return undefined; // waiting for the keyframe asked for
+    try {
+      const v = this.video;
+      if (!v || v.decoder.state === 'closed' || (key && (v.codec !== codec || v.width !== header.width || v.height !== header.height))) {
+        if (!key) throw new Error(`a ${codec} delta frame without the keyframe it builds on`);
+        this.dropDecoder();
+        const decoder = new VideoDecoder({
+          output: (f) => {
+            const out = this.videoOutput;
+            this.videoOutput = undefined;
+            if (out) out.resolve(f);
+            else f.close();
+          },
+          error: (e) => {
+            this.videoOutput?.reject(e);
+            this.videoOutput = undefined;
+          },
+        });
+        decoder.configure({ codec: VIDEO_CODECS[codec], codedWidth: header.width, codedHeight: header.height, optimizeForLatency: true });
+        this.video = { decoder, codec, width: header.width, height: header.height };
+      }
+      const chunk = new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp: header.index, data: data as Uint8Array<ArrayBuffer> });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const output = new Promise<VideoFrame>((resolve, reject) => {
+        this.videoOutput = { resolve, reject };
+        timer = setTimeout(() => reject(new Error(`no picture within ${DECODE_TIMEOUT_MS} ms`)), DECODE_TIMEOUT_MS);
+      });
+      output.catch(() => {}); // awaited below, unless decode throws first
+      this.video!.decoder.decode(chunk);
+      const frame = await output.finally(() => clearTimeout(timer));
+      this.videoLost = false;
+      return frame;
+    } catch (e) {
+      console.warn(`dawn-rfb: could not decode video frame ${header.index} (${codec}); asking for a keyframe:`, e);
+      this.videoLost = true;
+      this.dropDecoder();
+      if (!this.closed) this.onDecodeError();
+      return undefined;
+    }
+  }
+
+  private async drawVideo(frame: Frame): Promise<void> {
+    const { header } = frame;
+    const t0 = performance.now();
+    const picture = await this.decodeVideo(header, frame.image);
+    if (picture && !this.closed) {
+      this.setSize(header);
+      this.ctx?.drawImage(picture, 0, 0, header.width, header.height);
+      this.stats.framesDrawn++;
+      this.stats.lastIndex = header.index;
+      this.onDrawn(header, { decodeMs: performance.now() - t0, bytes: frame.image.length });
+    }
+    picture?.close();
   }
 
   private skip(frame: Frame): void {
@@ -83,6 +187,14 @@ export class FrameDrawer {
   private async draw(frame: Frame): Promise<void> {
     this.decoding = true;
     const { header } = frame;
+    if (header.video) {
+      await this.drawVideo(frame);
+      if (!this.closed) frame.ack(header.index);
+      this.decoding = false;
+      const next = this.waiting.shift();
+      if (next && !this.closed) void this.draw(next);
+      return;
+    }
     let bitmaps: ImageBitmap[] | null = null;
     const t0 = performance.now();
     // The strips of a big frame decode at once (the browser decodes on its own threads), then go
@@ -112,8 +224,24 @@ export class FrameDrawer {
     if (next && !this.closed) void this.draw(next);
   }
 
+  /** Gives the canvas the size of a whole frame. */
+  private setSize(header: FrameHeader): void {
+    const { canvas } = this;
+    const { width, height } = header;
+    // Assigning the size clears the canvas and reallocates it, so only when it changed.
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    // One image pixel per device pixel: the canvas takes the frame's own CSS size instead of
+    // stretching to its container (jupyter_rfb blurs frames of a stale size).
+    const ratio = header.pixelRatio > 0 ? header.pixelRatio : 1;
+    canvas.style.width = `${width / ratio}px`;
+    canvas.style.height = `${height / ratio}px`;
+  }
+
   private paint(header: FrameHeader, bitmaps: ImageBitmap[], parts: FramePart[]): void {
-    const { canvas, ctx } = this;
+    const { ctx } = this;
     const drawParts = (x: number, y: number): void => {
       bitmaps.forEach((bitmap, i) => ctx!.drawImage(bitmap, x, y + parts[i]!.y));
     };
@@ -129,16 +257,7 @@ export class FrameDrawer {
       return;
     }
     const { width, height } = header;
-    // Assigning the size clears the canvas and reallocates it, so only when it changed.
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
-    // One image pixel per device pixel: the canvas takes the frame's own CSS size instead of
-    // stretching to its container (jupyter_rfb blurs frames of a stale size).
-    const ratio = header.pixelRatio > 0 ? header.pixelRatio : 1;
-    canvas.style.width = `${width / ratio}px`;
-    canvas.style.height = `${height / ratio}px`;
+    this.setSize(header);
     if (!ctx) return;
     if (header.alpha) ctx.clearRect(0, 0, width, height);
     drawParts(0, 0);

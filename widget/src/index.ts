@@ -5,7 +5,7 @@ import { Connection } from './connection.js';
 import { checkCommRoute, jupyterPath, type JupyterPath } from './jupyter-path.js';
 import { watchDisplayRate } from './display-rate.js';
 import { createDom } from './dom.js';
-import { FrameDrawer, type FrameStats } from './frames.js';
+import { decodableCodecs, FrameDrawer, type FrameStats } from './frames.js';
 import { now } from './input.js';
 import { attachKeyboard } from './keyboard.js';
 import { attachPointer } from './pointer.js';
@@ -195,6 +195,8 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     root.dataset.frameLossless = String(header.lossless);
     // A partial frame's image is only a part: the frame keeps the canvas's size.
     root.dataset.frameSize = `${canvas.width}x${canvas.height}`;
+    // What is live: a video codec, or the still format (the lossless refresh is png).
+    status.codec(header.video ? header.video.codec : header.mimeType.replace(/^image\//, ''), header.video !== undefined);
     // For benchmarks and pages that want to know when a frame is on screen (see FrameDrawnDetail).
     const detail: FrameDrawnDetail = {
       index: header.index, timestamp: header.timestamp, width: canvas.width, height: canvas.height, partial: header.patch !== undefined,
@@ -206,9 +208,12 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
       canvas.style.display = '';
       if (snapshot) snapshot.style.display = 'none';
     }
-  });
+  }, () => connection?.send({ type: 'keyframe' }));
 
   let connection: Connection | null = null;
+  // Which video codecs this page decodes, asked once (WebCodecs answers asynchronously).
+  const win = root.ownerDocument.defaultView ?? window;
+  const codecs = decodableCodecs(win);
   // Events while disconnected are dropped: stale input replayed later would surprise the user.
   const queue = new EventQueue((event) => connection?.send({ type: 'event', event }), throttleMs);
   const push = queue.push.bind(queue);
@@ -236,6 +241,8 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
         // A new connection knows nothing of this view yet.
         size.resend();
         display.resend();
+        // Until a view announces codecs it gets stills; it announces after each hello.
+        void codecs.then((decode) => connection?.send({ type: 'codecs', decode }));
         if (root.ownerDocument.activeElement === textarea) push({ type: 'focus_in', timestamp: now() });
         break;
       case 'title':

@@ -77,6 +77,19 @@ export class StatusOverlay {
     }
   }
 
+  /**
+   * Says what the frames come as (`h264` video, or a still format such as `jpeg`): in the root's
+   * data-codec for good, in the status line for a moment when it changes while live.
+   */
+  codec(codec: string, video: boolean): void {
+    if (this.root.dataset.codec === codec) return;
+    this.root.dataset.codec = codec;
+    if (this.current !== 'live') return;
+    clearTimeout(this.notice);
+    this.text(video ? `live, ${codec} video` : `live, ${codec} stills`);
+    this.notice = setTimeout(() => this.text(null), LIVE_NOTICE_MS);
+  }
+
   private text(text: string | null): void {
     this.box.hidden = text === null;
     this.box.textContent = text ?? '';

@@ -2,21 +2,29 @@
 // `maxEncodes` at once), sent to every visible view in drawing order however the encodes
 // finish, and, once the scene goes idle, sent again losslessly. Which view gets which frame when
 // is the views' business (View.offer and View.hasRoom); this module decides what is sent.
+// With `codec: 'h264'` a second kind of encoder serves the views that announced they decode it
+// (video-encoder.ts: one encode per frame for all of them); the other views get stills as before,
+// and the lossless refresh goes to every view as PNG. A video delta frame is offered like a
+// partial frame (it builds on the previous video message): a view that cannot use it makes the
+// next video frame a keyframe, as do a view's joining, its keyframe request and a resize.
 import type { Frame } from '../../canvas/base.js';
 import { PixelLease } from '../../canvas/pixel-pool.js';
 import { Limiter } from '../../limiter.js';
 import { reportError } from '../../report.js';
 import { encodeFrameParts, type EncodedParts } from './image-encoder.js';
+import { DEFAULT_VIDEO_BITRATE, loadVideoCodecs, VIDEO_BITRATE_RANGE, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
 import { changeFromTileFlags, diffFrames, TILE_SIZE, type Region } from './tiles.js';
-import { encodeFrameHeader } from '../protocol.js';
+import { encodeFrameHeader, videoMimeType, type VideoCodecName } from '../protocol.js';
 import type { ResolvedRemoteCanvasOptions } from '../options.js';
 import type { FrameMessage, View } from '../transport/view.js';
 
 /**
  * How frames are encoded and refreshed: the canvas's resolved options (options.ts documents each
- * and applies its default; nothing is defaulted here).
+ * and applies its default; nothing is defaulted here). `codec` absent: stills only; `videoBitrate`
+ * is read only with `codec: 'h264'` (the canvas passes both).
  */
-export type FrameStreamOptions = Pick<ResolvedRemoteCanvasOptions, 'quality' | 'lossyFormat' | 'losslessDelayMs' | 'maxEncodes' | 'dirtyTiles' | 'maxFrameParts'>;
+export type FrameStreamOptions = Pick<ResolvedRemoteCanvasOptions, 'quality' | 'lossyFormat' | 'losslessDelayMs' | 'maxEncodes' | 'dirtyTiles' | 'maxFrameParts'>
+  & Partial<Pick<ResolvedRemoteCanvasOptions, 'codec' | 'videoBitrate'>>;
 
 /** A strip of a frame is worth its own encode from this many pixels on (below, the overhead wins). */
 export const MIN_PART_PIXELS = 256 * 1024;
@@ -33,11 +41,33 @@ export interface FrameStreamStats {
   encodeMs: number;
   /** Frames whose changed tiles were found on the GPU during the readback (not on the CPU). */
   framesComparedOnGpu: number;
+  /** Video frames sent (keyframes included). */
+  framesVideo: number;
+  /** Video keyframes sent. */
+  keyframesVideo: number;
+  /** The video codec in use, when the encoder is loaded and has not failed; else undefined (stills). */
+  videoCodec: VideoCodecName | undefined;
 }
 
 const ENCODE_TIMES_KEPT = 30;
 /** A whole frame at least this often (messages), so a view never depends on a long chain of parts. */
 const FULL_FRAME_EVERY = 120;
+/** A video keyframe at least this often (video frames); the encoder may put in more of its own. */
+const KEYFRAME_EVERY = 120;
+
+/** The stream's video encoder: loading, live, or failed (then every view gets stills). */
+interface VideoState {
+  codec: VideoCodecName;
+  encoder: VideoFrameEncoder | undefined;
+  failed: boolean;
+  /** The next video frame must be a keyframe. */
+  keyNeeded: boolean;
+  sinceKey: number;
+  /** Index of the last video message (what the next delta builds on). */
+  lastIndex: number;
+  sent: number;
+  keys: number;
+}
 
 /** A partial frame: the region encoded, and the queued frame it is drawn onto. */
 interface Patch {
@@ -67,6 +97,9 @@ export class FrameStream {
   #sinceFull = 0;
   readonly #encodeTimes: number[] = [];
   #closed = false;
+  readonly #video: VideoState | undefined;
+  /** Index of the last stills message (what the next partial frame builds on). */
+  #lastStillsIndex = 0;
   // Each use of a frame's pixels holds a lease (the canvas's PixelPool counts them): the newest
   // frame, the dirty-tile base, encodes in flight, snapshots. When the last one ends, the pixels
   // go back to the canvas for its next readback.
@@ -85,6 +118,43 @@ export class FrameStream {
     this.#views = views;
     this.#encodes = new Limiter(options.maxEncodes);
     this.#retain = retain;
+    if (options.codec === 'h264') {
+      const video: VideoState = { codec: 'h264', encoder: undefined, failed: false, keyNeeded: true, sinceKey: 0, lastIndex: 0, sent: 0, keys: 0 };
+      this.#video = video;
+      loadVideoCodecs().then((mod) => {
+        if (this.#closed) return;
+        video.encoder = new VideoFrameEncoder(mod, video.codec, options.videoBitrate ?? DEFAULT_VIDEO_BITRATE);
+        // Views that announced the codec meanwhile switch to video with the next frame (a keyframe).
+        this.#wholeFrameNeeded();
+      }, (e: unknown) => this.#videoFailed(e));
+    }
+  }
+
+  /** Whether `view` gets video frames now: the codec is live and the view announced it. */
+  #onVideo(view: View): boolean {
+    const v = this.#video;
+    return v !== undefined && v.encoder !== undefined && !v.failed && view.decodes.includes(v.codec);
+  }
+
+  /** The video encoder failed (to load, or mid-stream): one report, then stills to every view, the newest frame at once. */
+  #videoFailed(e: unknown): void {
+    const v = this.#video;
+    if (!v || v.failed) return;
+    v.failed = true;
+    v.encoder?.close();
+    reportError(`remote canvas ${this.#canvasId} video frames (${v.codec}); sending stills (${this.#options.lossyFormat}) instead`, e);
+    this.#wholeFrameNeeded();
+  }
+
+  /**
+   * A view started decoding video (it announced the codec) or lost its decoder state (a
+   * keyframe request): the next video frame is a keyframe, for every view of the codec, and the
+   * newest frame goes again now.
+   */
+  keyframeNeeded(view: View): void {
+    if (!this.#video || !this.#onVideo(view)) return;
+    this.#video.keyNeeded = true;
+    this.#wholeFrameNeeded();
   }
 
   /** Keeps `frame`'s pixels from being recycled until the lease is released (once). */
@@ -114,6 +184,9 @@ export class FrameStream {
       framesPatched: this.#framesPatched,
       framesComparedOnGpu: this.#gpuCompared,
       encodeMs: t.length > 0 ? t.reduce((a, b) => a + b, 0) / t.length : 0,
+      framesVideo: this.#video?.sent ?? 0,
+      keyframesVideo: this.#video?.keys ?? 0,
+      videoCodec: this.#video?.encoder && !this.#video.failed ? this.#video.codec : undefined,
     };
   }
 
@@ -140,25 +213,48 @@ export class FrameStream {
    * offered; when that is a partial frame it cannot use, the newest frame goes again, whole.
    */
   catchUp(view: View): void {
+    if (this.#onVideo(view)) {
+      this.keyframeNeeded(view);
+      return;
+    }
     const last = this.#lastMessage;
-    if (last && last.index > view.lastOffered && !view.offer(last)) this.#wholeFrameNeeded();
+    // Stills older than the newest video frame are stale: the newest frame goes again as a still.
+    if (last && this.#video && this.#video.lastIndex > last.index) this.#wholeFrameNeeded();
+    else if (last && last.index > view.lastOffered && !view.offer(last)) this.#wholeFrameNeeded();
   }
 
   /** Stops refreshing; frames encoding now are not sent. */
   close(): void {
     this.#closed = true;
     this.#cancelLosslessRefresh();
+    this.#video?.encoder?.close();
   }
 
   /** Encodes a frame (holding an encode slot) and sends it once all earlier frames went out. */
   #queue(frame: Frame, lossless: boolean, refresh = false): void {
-    // Lossy frames follow the most constrained visible view (one encode serves every view); the
-    // lossless refresh is always full quality and size.
+    // Video goes to the views that decode it (whole, opaque frames of even size); stills to the
+    // rest, or to every view for the lossless refresh.
+    const visible = [...this.#views.values()].filter((v) => v.visible);
+    const videoFits = !lossless && frame.alphaMode === 'opaque' && VideoFrameEncoder.fits(frame.width, frame.height);
+    const videoViews = videoFits ? visible.filter((v) => this.#onVideo(v)) : [];
+    const stillsNeeded = videoViews.length < visible.length || visible.length === 0;
+    const videoEncoding = videoViews.length > 0 ? this.#encodeVideo(frame, videoViews) : undefined;
+    if (!stillsNeeded) {
+      this.#sendChain = this.#sendChain
+        .then(() => videoEncoding!.finally(() => this.#encodes.release()))
+        .then((video) => (video ? this.#distributeVideo(frame, video) : this.#wholeFrameNeeded(frame)))
+        .catch((e: unknown) => {
+          reportError('frame encoding', e);
+        });
+      return;
+    }
+    // Lossy stills follow the most constrained visible view that gets them (one encode serves
+    // every such view); the lossless refresh is always full quality and size.
     let quality = this.#options.quality;
     let scale = 1;
     if (!lossless) {
-      for (const view of this.#views.values()) {
-        const a = view.visible ? view.adaptive?.state() : undefined;
+      for (const view of visible) {
+        const a = videoViews.includes(view) ? undefined : view.adaptive?.state();
         if (a) [quality, scale] = [Math.min(quality, a.quality), Math.min(scale, a.scale)];
       }
     }
@@ -179,20 +275,25 @@ export class FrameStream {
     const area = region ? region.width * region.height : frame.width * frame.height;
     const parts = Math.max(1, Math.min(this.#options.maxFrameParts, Math.floor(area / MIN_PART_PIXELS)));
     const encodeLease = this.hold(frame);
-    const encoding = encodeFrameParts(frame, {
+    const stills = encodeFrameParts(frame, {
       format: lossless ? 'png' : this.#options.lossyFormat,
       quality,
       scale,
       parts,
       alpha: frame.alphaMode !== 'opaque',
       ...(region ? { region } : {}),
-    }).finally(() => {
+    });
+    const encoding = Promise.all([stills, videoEncoding]).finally(() => {
       encodeLease.release();
       this.#encodes.release();
     });
     this.#sendChain = this.#sendChain
       .then(() => encoding)
-      .then((image) => this.#distribute(frame, image, seq, patch, lossless))
+      .then(([image, video]) => {
+        // Stills go to the views without video; to every view when the video encode failed.
+        this.#distribute(frame, image, seq, patch, lossless, video !== undefined);
+        if (video) this.#distributeVideo(frame, video);
+      })
       .catch((e: unknown) => {
         this.#needFull = true; // the frames after a lost one cannot build on it
         reportError('frame encoding', e);
@@ -215,7 +316,75 @@ export class FrameStream {
     return change.region ?? { x: 0, y: 0, width: Math.min(TILE_SIZE, frame.width), height: Math.min(TILE_SIZE, frame.height) };
   }
 
-  #distribute(frame: Frame, image: EncodedParts, seq: number, patch: Patch | undefined, lossless: boolean): void {
+  /**
+   * Encodes `frame` as video (a keyframe when one is due); resolves undefined when the encoder
+   * failed (reported once; the views then get stills). The encoder copies the pixels at once.
+   */
+  #encodeVideo(frame: Frame, views: readonly View[]): Promise<EncodedVideo | undefined> {
+    const v = this.#video!;
+    v.encoder!.setBitrate(this.#videoBitrate(views));
+    const key = v.keyNeeded || v.sinceKey >= KEYFRAME_EVERY;
+    v.keyNeeded = false;
+    return v.encoder!.encode(frame, key).catch((e: unknown) => {
+      this.#videoFailed(e);
+      return undefined;
+    });
+  }
+
+  /**
+   * The bitrate for the video views: `videoBitrate`, lowered as the most constrained view's
+   * adaptive controller lowers its quality and scale (the square of each ratio: bits go with
+   * pixels and, roughly, with quality), down to the lowest allowed. The controller moves in
+   * debounced steps, so the encoder is set up anew (a keyframe) only at those steps.
+   */
+  #videoBitrate(views: readonly View[]): number {
+    const full = this.#options.videoBitrate ?? DEFAULT_VIDEO_BITRATE;
+    let factor = 1;
+    for (const view of views) {
+      const a = view.adaptive?.state();
+      if (a) factor = Math.min(factor, (a.quality / this.#options.quality) ** 2 * a.scale ** 2);
+    }
+    return Math.max(VIDEO_BITRATE_RANGE[0], Math.min(full, Math.round(full * factor)));
+  }
+
+  /** Sends a video frame to the views that decode it; a view that cannot use a delta frame makes the next one a keyframe. */
+  #distributeVideo(frame: Frame, video: EncodedVideo): void {
+    const v = this.#video!;
+    this.#framesEncoded++;
+    this.#encodeTimes.push(video.encodeMs);
+    if (this.#encodeTimes.length > ENCODE_TIMES_KEPT) this.#encodeTimes.shift();
+    if (this.#closed) return;
+    const index = ++this.#sentIndex;
+    const header = encodeFrameHeader({
+      canvasId: this.#canvasId, index, timestamp: frame.timestamp, mimeType: videoMimeType(v.codec),
+      width: video.width, height: video.height, pixelRatio: frame.pixelRatio, lossless: false, alpha: false,
+      video: { codec: v.codec, key: video.key },
+    });
+    const data = new Uint8Array(header.length + video.data.length);
+    data.set(header);
+    data.set(video.data, header.length);
+    const baseIndex = video.key ? undefined : v.lastIndex;
+    const message: FrameMessage = { index, data, lossless: false, ...(baseIndex !== undefined ? { baseIndex } : {}) };
+    v.lastIndex = index;
+    v.sent++;
+    if (video.key) {
+      v.keys++;
+      v.sinceKey = 0;
+    } else {
+      v.sinceKey++;
+    }
+    let rejected = false;
+    for (const view of this.#views.values()) {
+      if (view.visible && this.#onVideo(view) && !view.offer(message)) rejected = true;
+    }
+    if (rejected) {
+      v.keyNeeded = true;
+      this.#wholeFrameNeeded(frame);
+    }
+    if (frame === this.#lastFrame) this.#armLosslessRefresh(frame);
+  }
+
+  #distribute(frame: Frame, image: EncodedParts, seq: number, patch: Patch | undefined, lossless: boolean, videoSent = false): void {
     this.#framesEncoded++;
     this.#encodeTimes.push(image.encodeMs);
     if (this.#encodeTimes.length > ENCODE_TIMES_KEPT) this.#encodeTimes.shift();
@@ -232,7 +401,7 @@ export class FrameStream {
       // A reduced image keeps the frame's CSS size: its pixel ratio shrinks with it.
       width: image.width, height: image.height, pixelRatio: frame.pixelRatio * (image.width / (patch ? patch.region.width : frame.width)),
       lossless: image.lossless, alpha: frame.alphaMode !== 'opaque',
-      ...(patch ? { patch: { x: patch.region.x, y: patch.region.y, baseIndex: index - 1 } } : {}),
+      ...(patch ? { patch: { x: patch.region.x, y: patch.region.y, baseIndex: this.#lastStillsIndex } } : {}),
       ...(image.parts.length > 1 ? { parts: image.parts.map((p) => ({ height: p.height, length: p.data.length })) } : {}),
     });
     const data = new Uint8Array(header.length + image.parts.reduce((sum, p) => sum + p.data.length, 0));
@@ -242,11 +411,14 @@ export class FrameStream {
       data.set(p.data, at);
       at += p.data.length;
     }
-    const message: FrameMessage = { index, data, lossless: image.lossless, ...(patch ? { baseIndex: index - 1 } : {}) };
+    const message: FrameMessage = { index, data, lossless: image.lossless, ...(patch ? { baseIndex: this.#lastStillsIndex } : {}) };
     if (patch) this.#framesPatched++;
     this.#lastMessage = message;
+    this.#lastStillsIndex = index;
     let rejected = false;
-    for (const view of this.#views.values()) if (view.visible && !view.offer(message)) rejected = true;
+    for (const view of this.#views.values()) {
+      if (view.visible && !(videoSent && this.#onVideo(view)) && !view.offer(message)) rejected = true;
+    }
     // A view that cannot use this partial frame (it missed the base) needs a whole one.
     if (rejected) this.#wholeFrameNeeded(frame, lossless);
     if (!image.lossless && frame === this.#lastFrame) this.#armLosslessRefresh(frame);

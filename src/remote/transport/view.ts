@@ -13,7 +13,7 @@ import { RecentMean, TimeWindow } from './stats-window.js';
 import type { ViewChannel } from './channel.js';
 import {
   CloseCode, parseClientMessage, ProtocolError,
-  type ClientMessage, type ResizeEvent, type ServerMessage, type WireEvent,
+  type ClientMessage, type ResizeEvent, type ServerMessage, type VideoCodecName, type WireEvent,
 } from '../protocol.js';
 
 /** A frame message ready to send to any view. */
@@ -80,6 +80,10 @@ export interface ViewHooks {
   onClose(view: View): void;
   /** The view reported a new refresh rate of its display (see {@link View.displayHz}). */
   onDisplay?(view: View): void;
+  /** The view announced the video codecs it decodes (see {@link View.decodes}). */
+  onCodecs?(view: View): void;
+  /** The view's video decoder lost its state: its next video frame must be a keyframe. */
+  onKeyframeRequest?(view: View): void;
 }
 
 // Bytes the channel may hold unsent before the view counts as full even within maxBufferedFrames.
@@ -126,6 +130,7 @@ export class View {
   #shown = 0;
   #dropped = 0;
   #displayHz: number | undefined;
+  #decodes: readonly VideoCodecName[] = [];
   readonly #shownTimes = new TimeWindow(STATS_WINDOW_MS);
   readonly #offerTimes = new TimeWindow(STATS_WINDOW_MS);
   readonly #sentBytes = new TimeWindow(STATS_WINDOW_MS);
@@ -161,6 +166,11 @@ export class View {
   /** The refresh rate of the view's display as it last reported it (Hz); undefined until then. */
   get displayHz(): number | undefined {
     return this.#displayHz;
+  }
+
+  /** The video codecs the view announced it decodes (a codecs message); none until then. */
+  get decodes(): readonly VideoCodecName[] {
+    return this.#decodes;
   }
 
   /** False once closed, by either side. */
@@ -325,7 +335,13 @@ export class View {
     if (message.type === 'ack') this.#ack(message.index, message.skipped === true);
     else if (!this.#withinRate()) return;
     else if (message.type === 'display') this.#onDisplay(message.hz);
-    else this.#onEvent(message.event);
+    else if (message.type === 'codecs') {
+      this.#decodes = message.decode;
+      this.#hooks.onCodecs?.(this);
+    } else if (message.type === 'keyframe') {
+      if (this.#decodes.length === 0) this.#reportBad(new ProtocolError('a keyframe request from a view that announced no video codec (send a codecs message first; ignored)'));
+      else this.#hooks.onKeyframeRequest?.(this);
+    } else this.#onEvent(message.event);
   }
 
   #onDisplay(hz: number): void {

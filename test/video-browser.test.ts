@@ -1,0 +1,249 @@
+// Video frames end to end in Chromium, with the real H.264 encoder (npm @napi-rs/webcodecs) and
+// Chromium's WebCodecs VideoDecoder: what the widget shows from video frames is within a stated
+// PSNR of the frame the server rendered; the lossless refresh after idle is exact; a view joining
+// mid-stream, a resize and a decoder that lost its state each get a keyframe and a correct
+// picture; a page without VideoDecoder, and an encoder that does not load, get stills (JPEG).
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { CHROMIUM_ARGS } from './helpers/browser.js';
+import { captureReports } from './helpers/common.js';
+import { decodeFrameMessage, RemoteCanvas, type DecodedFrameMessage, type RemoteCanvasOptions } from '../src/index.js';
+import { VIDEO_MODULE_ENV } from '../src/remote/frames/video-encoder.js';
+import { drawFullScreen, until } from './helpers/remote.js';
+
+// These callbacks run in the page; the type check has no DOM lib (see browser.test.ts).
+declare const document: {
+  querySelector(selector: string): ({ getAttribute(name: string): string | null } & {
+    width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+  }) | null;
+};
+declare const window: Record<string, unknown>;
+declare function btoa(s: string): string;
+
+/** The PSNR the video frames must reach against the rendered frame (H.264 at the default 4 Mbit/s, 320x240). */
+const MIN_PSNR_DB = 35; // measured: 39.0-39.4 dB
+
+// A textured background with a moving disc: content a video codec meets in practice.
+const SHADER = /* wgsl */ `
+@group(0) @binding(0) var<uniform> u: vec4f;
+@vertex fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
+  return vec4f(vec2f(f32((i << 1u) & 2u), f32(i & 2u)) * 2.0 - 1.0, 0.0, 1.0);
+}
+@fragment fn fs(@builtin(position) p: vec4f) -> @location(0) vec4f {
+  let tex = 0.5 + 0.5 * sin((p.x + u.x * 4.0) / 9.0) * sin(p.y / 7.0);
+  var c = vec4f(0.2 + 0.3 * tex, 0.25 + 0.2 * p.x / 400.0, 0.4 + 0.2 * tex, 1.0);
+  let d = distance(p.xy, u.yz) / 40.0;
+  if (d < 1.0) { let s = sqrt(1.0 - d * d); c = vec4f(0.9 * s, 0.5 * s, 0.25 * s, 1.0); }
+  return c;
+}`;
+
+let browser: Browser;
+const pages: Page[] = [];
+let canvas: RemoteCanvas | undefined;
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  for (const p of pages.splice(0)) await p.close();
+  canvas?.close();
+  canvas = undefined;
+  delete process.env[VIDEO_MODULE_ENV];
+});
+
+/** The pages' console lines (the widget warns when it drops a frame it cannot decode). */
+const consoleLines: string[] = [];
+let t = 0;
+function videoCanvas(options: RemoteCanvasOptions = {}): Promise<RemoteCanvas> {
+  const c = new RemoteCanvas({ size: [320, 240], codec: 'h264', losslessDelayMs: Infinity, title: 'video', ...options });
+  return drawFullScreen(c, SHADER, 16, () => {
+    t++;
+    return new Float32Array([t, 160 + 80 * Math.cos(t / 4), 120 + 60 * Math.sin(t / 4), 0]);
+  });
+}
+
+async function openPage(c: RemoteCanvas, o: { onFrame?: (f: DecodedFrameMessage) => void; init?: () => void; viewport?: { width: number; height: number } } = {}): Promise<Page> {
+  const page = await browser.newPage({ viewport: o.viewport ?? { width: 700, height: 500 } });
+  pages.push(page);
+  if (o.init) await page.addInitScript(o.init);
+  if (o.onFrame) {
+    const onFrame = o.onFrame;
+    page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => { if (typeof payload !== 'string') onFrame(decodeFrameMessage(payload)); }));
+  }
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { consoleLines.push(m.text()); });
+  await page.goto(await c.getUrl());
+  await page.waitForSelector('#view[data-status="live"][data-frame-index]');
+  expect(errors).toEqual([]);
+  return page;
+}
+
+type Rgba = { width: number; height: number; data: Buffer };
+
+async function shown(page: Page): Promise<Rgba> {
+  const r = await page.evaluate(() => {
+    const el = document.querySelector('#view canvas')!;
+    const d = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
+    let s = '';
+    for (let i = 0; i < d.length; i++) s += String.fromCharCode(d[i]!);
+    return { width: el.width, height: el.height, b64: btoa(s) };
+  });
+  return { width: r.width, height: r.height, data: Buffer.from(r.b64, 'base64') };
+}
+
+async function rendered(c: RemoteCanvas): Promise<Rgba> {
+  const { data, info } = await sharp(await c.snapshot()).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data };
+}
+
+function psnr(a: Rgba, b: Rgba): number {
+  expect(`${a.width}x${a.height}`).toBe(`${b.width}x${b.height}`);
+  let se = 0;
+  let n = 0;
+  for (let i = 0; i < a.data.length; i += 4) for (let k = 0; k < 3; k++) { se += (a.data[i + k]! - b.data[i + k]!) ** 2; n++; }
+  return se === 0 ? Infinity : 10 * Math.log10(255 * 255 / (se / n));
+}
+
+const attr = (page: Page, name: string): Promise<string | null> => page.locator('#view').getAttribute(name);
+
+/** Draws `n` frames, one after the other, then waits until every page shows the newest frame sent. */
+async function drawFrames(c: RemoteCanvas, views: Page[], n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const before = c.stats().framesSent;
+    c.requestDraw();
+    await until(() => c.stats().framesSent > before, 10_000, 'the server to send a frame');
+  }
+  let last = -1;
+  while (last !== c.stats().framesSent) {
+    last = c.stats().framesSent;
+    for (const page of views) {
+      await page.waitForFunction((k) => Number(document.querySelector('#view')!.getAttribute('data-frame-index')) >= k, last, { timeout: 10_000 });
+    }
+    // Kept: a quiet period; a keyframe for a view may still be encoding, and no statistic says so.
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function expectVideoPicture(c: RemoteCanvas, page: Page, what: string): Promise<void> {
+  expect(await attr(page, 'data-codec'), what).toBe('h264');
+  const db = psnr(await shown(page), await rendered(c));
+  expect(db, `${what}: PSNR of the shown picture against the rendered frame, dB`).toBeGreaterThan(MIN_PSNR_DB);
+}
+
+test('video frames decode in Chromium to within the stated PSNR of the rendered frames; deltas are smaller than the keyframe', async () => {
+  canvas = await videoCanvas();
+  const frames: DecodedFrameMessage[] = [];
+  const page = await openPage(canvas, { onFrame: (f) => frames.push(f) });
+  await page.waitForSelector('#view[data-codec="h264"]');
+  await drawFrames(canvas, [page], 8);
+  await expectVideoPicture(canvas, page, 'after 8 frames');
+  const video = frames.filter((f) => f.header.video);
+  expect(video.length).toBeGreaterThanOrEqual(8);
+  expect(video[0]!.header.video).toEqual({ codec: 'h264', key: true });
+  expect(video[0]!.header.mimeType).toBe('video/h264');
+  const deltas = video.filter((f) => !f.header.video!.key);
+  expect(deltas.length).toBeGreaterThan(0);
+  expect(Math.max(...deltas.map((f) => f.image.length))).toBeLessThan(video[0]!.image.length);
+  const s = canvas.stats();
+  expect(s.videoCodec).toBe('h264');
+  expect(s.framesVideo).toBe(video.length);
+});
+
+test('the lossless refresh after idle is pixel-exact over the video path', async () => {
+  canvas = await videoCanvas({ losslessDelayMs: 200 });
+  const frames: DecodedFrameMessage[] = [];
+  const page = await openPage(canvas, { onFrame: (f) => frames.push(f) });
+  await page.waitForSelector('#view[data-codec="h264"]');
+  await drawFrames(canvas, [page], 4);
+  await page.waitForSelector('#view[data-frame-lossless="true"][data-codec="png"]', { timeout: 10_000 });
+  const [a, b] = [await shown(page), await rendered(canvas)];
+  let differing = 0;
+  for (let i = 0; i < a.data.length; i += 4) if (a.data.compare(b.data, i, i + 4, i, i + 4) !== 0) differing++;
+  expect(differing).toBe(0);
+  // Drawing again goes back to video, from a keyframe (the view's last frame was the PNG).
+  const png = frames.filter((f) => f.header.lossless).at(-1)!.header.index;
+  await drawFrames(canvas, [page], 2);
+  expect(frames.find((f) => f.header.index > png && f.header.video)?.header.video?.key).toBe(true);
+});
+
+test('a second view joining mid-stream shows a correct picture at once; a resize gives video frames of the new size', async () => {
+  canvas = await videoCanvas({ cssWidth: '100%', cssHeight: '240px' });
+  const first = await openPage(canvas, { viewport: { width: 400, height: 400 } });
+  await first.waitForSelector('#view[data-codec="h264"]');
+  await drawFrames(canvas, [first], 6);
+  const keysBefore = canvas.stats().keyframesVideo;
+  const second = await openPage(canvas, { viewport: { width: 400, height: 400 } });
+  await second.waitForSelector('#view[data-codec="h264"]');
+  await drawFrames(canvas, [first, second], 2);
+  expect(canvas.stats().keyframesVideo).toBeGreaterThan(keysBefore);
+  await expectVideoPicture(canvas, second, 'the view that joined');
+  await expectVideoPicture(canvas, first, 'the first view');
+
+  const size = await attr(first, 'data-frame-size');
+  await first.setViewportSize({ width: 300, height: 400 });
+  await second.setViewportSize({ width: 300, height: 400 });
+  await first.waitForFunction((s) => document.querySelector('#view')!.getAttribute('data-frame-size') !== s, size, { timeout: 10_000 });
+  await drawFrames(canvas, [first, second], 3);
+  const [w, h] = canvas.getPhysicalSize();
+  expect(`${w}x${h}`).not.toBe(size);
+  expect(await attr(first, 'data-frame-size')).toBe(`${w}x${h}`);
+  await expectVideoPicture(canvas, first, 'after the resize');
+});
+
+test('a view whose decoder fails asks for a keyframe and recovers', async () => {
+  canvas = await videoCanvas();
+  const frames: DecodedFrameMessage[] = [];
+  // Chromium's real decoder, made to fail once: the 4th chunk is refused as a decoder that lost its state would.
+  const page = await openPage(canvas, {
+    onFrame: (f) => frames.push(f),
+    init: () => {
+      const VD = window.VideoDecoder as { prototype: { decode(chunk: unknown): void } };
+      const decode = VD.prototype.decode;
+      let calls = 0;
+      VD.prototype.decode = function (this: unknown, chunk: unknown) {
+        if (++calls === 4) throw new Error('simulated decoder loss');
+        decode.call(this, chunk);
+      };
+    },
+  });
+  await page.waitForSelector('#view[data-codec="h264"]');
+  await drawFrames(canvas, [page], 8);
+  const lost = consoleLines.map((l) => /could not decode video frame (\d+) \(h264\); asking for a keyframe: Error: simulated decoder loss/.exec(l)).find((m) => m);
+  expect(lost, 'the widget reported the decode error').toBeTruthy();
+  const lostIndex = Number(lost![1]);
+  // The server answered the request with a keyframe after the lost frame.
+  expect(frames.some((f) => f.header.index > lostIndex && f.header.video?.key === true)).toBe(true);
+  expect(Number(await attr(page, 'data-frame-index'))).toBeGreaterThan(lostIndex);
+  await expectVideoPicture(canvas, page, 'after the decoder recovered');
+});
+
+test('a page without VideoDecoder gets stills (JPEG), and a canvas whose encoder does not load sends JPEG with one report', async () => {
+  canvas = await videoCanvas();
+  const page = await openPage(canvas, { init: () => { delete window.VideoDecoder; } });
+  await drawFrames(canvas, [page], 3);
+  expect(await attr(page, 'data-codec')).toBe('jpeg');
+  expect(canvas.stats().framesVideo).toBe(0);
+  canvas.close();
+
+  process.env[VIDEO_MODULE_ENV] = 'dawn-rfb-no-such-video-module';
+  const { reports, restore } = captureReports();
+  try {
+    canvas = await videoCanvas();
+    const second = await openPage(canvas);
+    await drawFrames(canvas, [second], 4);
+    expect(await attr(second, 'data-codec')).toBe('jpeg');
+    expect(canvas.stats().videoCodec).toBeUndefined();
+    const video = reports.filter(([where]) => where.includes('video frames'));
+    expect(video).toHaveLength(1);
+    expect(String(video[0]![1])).toMatch(/did not load.*npm install @napi-rs\/webcodecs/);
+    const db = psnr(await shown(second), await rendered(canvas));
+    expect(db).toBeGreaterThan(MIN_PSNR_DB);
+  } finally {
+    restore();
+  }
+});

@@ -1,0 +1,136 @@
+// The video encoder module with the real encoder (npm @napi-rs/webcodecs): one chunk per frame,
+// keyframes when asked and after a size change, decodable (by the same package's decoder) to within
+// a stated PSNR of the input; bad bitrates and sizes refused; a module that does not load rejects
+// with a VideoEncoderError.
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../src/errors.js';
+import { checkVideoBitrate, loadVideoCodecs, VIDEO_MODULE_ENV, VideoEncoderError, VideoFrameEncoder } from '../src/remote/frames/video-encoder.js';
+
+/** A moving shaded disc over a textured background, RGBA. */
+function scene(width: number, height: number, t: number): Uint8Array {
+  const d = new Uint8Array(width * height * 4);
+  const cx = width / 2 + Math.cos(t / 5) * width / 4;
+  const cy = height / 2 + Math.sin(t / 5) * height / 4;
+  const r = height / 5;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const tex = 0.5 + 0.5 * Math.sin((x + t * 4) / 9) * Math.sin(y / 7);
+      const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (r * r);
+      const s = d2 < 1 ? Math.sqrt(1 - d2) : 0;
+      d[i] = d2 < 1 ? 220 * s : 40 + 60 * y / height + 40 * tex;
+      d[i + 1] = d2 < 1 ? 120 * s : 50 + 30 * x / width;
+      d[i + 2] = d2 < 1 ? 60 * s : 90 + 50 * tex;
+      d[i + 3] = 255;
+    }
+  }
+  return d;
+}
+
+function psnr(a: Uint8Array, b: Uint8Array): number {
+  let se = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i += 4) for (let c = 0; c < 3; c++) { se += (a[i + c]! - b[i + c]!) ** 2; n++; }
+  return se === 0 ? 99 : 10 * Math.log10(255 * 255 / (se / n));
+}
+
+interface Decoded { copyTo(dst: Uint8Array, o: { format: 'RGBA' }): Promise<unknown>; close(): void; codedWidth: number; codedHeight: number }
+/** Decodes chunks with the package's own VideoDecoder (FFmpeg), to RGBA. */
+async function decodeAll(chunks: { data: Uint8Array; key: boolean }[], width: number, height: number): Promise<Uint8Array[]> {
+  const mod = await import('@napi-rs/webcodecs' as string) as {
+    VideoDecoder: new (i: { output: (f: Decoded) => void; error: (e: Error) => void }) => { configure(c: object): void; decode(c: unknown): void; flush(): Promise<void>; close(): void };
+    EncodedVideoChunk: new (i: { type: string; timestamp: number; data: Uint8Array }) => unknown;
+  };
+  const frames: Decoded[] = [];
+  let failure: Error | undefined;
+  const decoder = new mod.VideoDecoder({ output: (f) => frames.push(f), error: (e) => { failure = e; } });
+  decoder.configure({ codec: 'avc1.42001f', codedWidth: width, codedHeight: height });
+  chunks.forEach((c, i) => decoder.decode(new mod.EncodedVideoChunk({ type: c.key ? 'key' : 'delta', timestamp: i, data: c.data })));
+  await decoder.flush();
+  decoder.close();
+  if (failure) throw failure;
+  const out: Uint8Array[] = [];
+  for (const f of frames) {
+    const rgba = new Uint8Array(f.codedWidth * f.codedHeight * 4);
+    await f.copyTo(rgba, { format: 'RGBA' });
+    f.close();
+    out.push(rgba);
+  }
+  return out;
+}
+
+afterEach(() => {
+  delete process.env[VIDEO_MODULE_ENV];
+});
+
+describe('VideoFrameEncoder (real H.264 encoder)', () => {
+  it('gives one chunk per frame, a keyframe first and when asked, and decodes to >= 35 dB PSNR', async () => {
+    const mod = await loadVideoCodecs();
+    const encoder = new VideoFrameEncoder(mod, 'h264', 2_000_000);
+    const [w, h] = [320, 240];
+    const inputs = Array.from({ length: 12 }, (_, t) => scene(w, h, t));
+    const chunks = [];
+    for (const [t, data] of inputs.entries()) chunks.push(await encoder.encode({ width: w, height: h, data }, t === 7));
+    encoder.close();
+    expect(chunks).toHaveLength(12);
+    expect(chunks[0]!.key).toBe(true);
+    expect(chunks[7]!.key).toBe(true);
+    expect(chunks[1]!.key).toBe(false);
+    // Delta frames of a slowly moving scene are much smaller than the keyframe.
+    expect(chunks[1]!.data.length).toBeLessThan(chunks[0]!.data.length / 2);
+    const decoded = await decodeAll(chunks, w, h);
+    expect(decoded).toHaveLength(12);
+    for (const [t, rgba] of decoded.entries()) expect(psnr(inputs[t]!, rgba)).toBeGreaterThan(35);
+  });
+
+  it('a frame of another size reconfigures it and comes out as a keyframe of that size', async () => {
+    const encoder = new VideoFrameEncoder(await loadVideoCodecs(), 'h264', 1_000_000);
+    await encoder.encode({ width: 320, height: 240, data: scene(320, 240, 0) }, false);
+    const delta = await encoder.encode({ width: 320, height: 240, data: scene(320, 240, 1) }, false);
+    const resized = await encoder.encode({ width: 160, height: 96, data: scene(160, 96, 2) }, false);
+    encoder.close();
+    expect(delta.key).toBe(false);
+    expect([resized.key, resized.width, resized.height]).toEqual([true, 160, 96]);
+    const decoded = await decodeAll([resized], 160, 96);
+    expect(psnr(scene(160, 96, 2), decoded[0]!)).toBeGreaterThan(30);
+  });
+
+  it('a lower bitrate takes effect from the next frame, which is a keyframe; later frames are smaller', async () => {
+    const encoder = new VideoFrameEncoder(await loadVideoCodecs(), 'h264', 8_000_000);
+    const [w, h] = [320, 240];
+    const high = [];
+    for (let t = 0; t < 6; t++) high.push(await encoder.encode({ width: w, height: h, data: scene(w, h, t * 3) }, false));
+    encoder.setBitrate(150_000);
+    expect(encoder.bitrate).toBe(150_000);
+    expect(() => encoder.setBitrate(50_000)).toThrow(/videoBitrate must be an integer number of bits a second from 100000/);
+    const low = [];
+    for (let t = 6; t < 12; t++) low.push(await encoder.encode({ width: w, height: h, data: scene(w, h, t * 3) }, false));
+    encoder.close();
+    expect(low[0]!.key).toBe(true);
+    const mean = (c: { data: Uint8Array }[]): number => c.reduce((sum, x) => sum + x.data.length, 0) / c.length;
+    expect(mean(low.slice(1).filter((c) => !c.key))).toBeLessThan(mean(high.slice(1).filter((c) => !c.key)) / 2);
+  });
+
+  it('refuses odd sizes, bad bitrates and unknown codecs; after close, encodes reject', async () => {
+    const mod = await loadVideoCodecs();
+    expect(VideoFrameEncoder.fits(321, 240)).toBe(false);
+    expect(VideoFrameEncoder.fits(320, 240)).toBe(true);
+    const encoder = new VideoFrameEncoder(mod, 'h264', 1_000_000);
+    await expect(encoder.encode({ width: 321, height: 240, data: new Uint8Array(321 * 240 * 4) }, false)).rejects.toThrow(/even sides of at least 16 pixels, got 321x240/);
+    for (const bad of [99_999, 200_000_001, 1.5e6 + 0.5, '4000000', Number.NaN]) {
+      expect(() => checkVideoBitrate(bad)).toThrow(InvalidArgumentError);
+    }
+    expect(() => checkVideoBitrate(99_999)).toThrow('videoBitrate must be an integer number of bits a second from 100000 to 200000000, got 99999');
+    expect(checkVideoBitrate(100_000)).toBe(100_000);
+    expect(checkVideoBitrate(200_000_000)).toBe(200_000_000);
+    expect(() => new VideoFrameEncoder(mod, 'vp9' as 'h264', 1_000_000)).toThrow('video codec must be one of h264, got "vp9"');
+    encoder.close();
+    await expect(encoder.encode({ width: 320, height: 240, data: scene(320, 240, 0) }, false)).rejects.toThrow(VideoEncoderError);
+  });
+
+  it('a module that does not load rejects with a VideoEncoderError saying how to install the encoder', async () => {
+    process.env[VIDEO_MODULE_ENV] = 'dawn-rfb-no-such-video-module';
+    await expect(loadVideoCodecs()).rejects.toThrow(VideoEncoderError);
+    await expect(loadVideoCodecs()).rejects.toThrow(/did not load: .*npm install @napi-rs\/webcodecs.*stills \(JPEG\)/);
+  });
+});
