@@ -1,5 +1,5 @@
 // The video kind of frame encoder: H.264 through the WebCodecs API for Node (npm
-// `@napi-rs/webcodecs`, an optional dependency over a bundled FFmpeg). One encoder per setting
+// `@napi-rs/webcodecs`, an optional peer dependency over a bundled FFmpeg). One encoder per setting
 // (codec, bitrate, frame size) serves every view of that setting; frames go in one at a time and
 // each comes out as one chunk (realtime latency mode, no B-frames: H.264 Baseline), so a frame is
 // never held back for later ones. Measured on the dev machine (2 cores), 1280x720 RGBA, 2 Mbit/s:
@@ -78,7 +78,7 @@ export function loadVideoCodecs(): Promise<WebCodecsModule> {
       if (typeof mod?.VideoEncoder !== 'function' || typeof mod.VideoFrame !== 'function') throw new Error('it has no VideoEncoder / VideoFrame');
       return mod;
     } catch (e) {
-      throw new VideoEncoderError(`the video encoder (npm ${name}, an optional dependency) did not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}. Install it with \`npm install ${MODULE_NAME}\`; until then frames go as stills (JPEG)`);
+      throw new VideoEncoderError(`the video encoder (npm ${name}, an optional peer dependency) did not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}. Install it with \`npm install ${MODULE_NAME}\`; until then frames go as stills (JPEG)`);
     }
   })();
   loading.set(name, load);
