@@ -51,9 +51,10 @@ for (const [name, front] of fronts) for (const path of ['direct', 'jupyter'] as 
         });
 
         // A resize of the output: the view asks for its new size, frames come at that size. In
-        // Notebook 7 this failed about every third run on the Jupyter path: Notebook 7 renders the
-        // output twice, the first view's comm_close was dropped by the server (the widget closed
-        // its websocket right after it), and that comm stayed open in the kernel, deciding the size.
+        // Notebook 7 this failed now and then on the Jupyter path (1 run in 12): Notebook 7
+        // renders the output twice, the first view's comm_close was dropped by the server (the
+        // widget closed its websocket right after it), and that comm stayed open in the kernel,
+        // deciding the size.
         await expectResizedFrames(page, view, 320, 200);
 
         // A kernel restart: disconnected, the last frame stays.
