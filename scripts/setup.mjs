@@ -80,18 +80,6 @@ if (!existsSync(installedMarker) || mtime(join(root, 'package-lock.json')) > mti
   log('installing npm packages (npm ci) ...');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
-// The video encoder (codec: "h264") is an optional peer dependency, not an optional dependency:
-// npm ci insists on lockfile entries for every platform binary of an optional dependency, and the
-// registry has only some of @napi-rs/webcodecs's (linux-x64 among them). Installed here without
-// saving, for the demo and the tests; without it a canvas sends stills and says so once.
-const VIDEO_ENCODER = '@napi-rs/webcodecs';
-if (!existsSync(join(root, 'node_modules', ...VIDEO_ENCODER.split('/'), 'package.json'))) {
-  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies[VIDEO_ENCODER];
-  log(`installing the video encoder (npm install --no-save ${VIDEO_ENCODER}@${version}) ...`);
-  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `${VIDEO_ENCODER}@${version}`], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) log(`could not install ${VIDEO_ENCODER} (exit ${r.status ?? r.signal}): video frames fall back to JPEG`);
-}
-
 // ---- 2. build ------------------------------------------------------------------------------
 // Rebuild when any source is newer than the last build stamp (tsc alone takes a few seconds).
 function newestIn(dir) {
@@ -208,4 +196,19 @@ function buildLab4() {
   run('npm', ['ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: dir });
   run('npx', ['webpack'], { cwd: dir });
   writeFileSync(stamp, new Date().toISOString() + '\n');
+}
+
+// ---- 7. The video encoder ----------------------------------------------------------------------
+// Last: an npm install in notebooks/ (its file:.. link) prunes what the root's lockfile does not
+// list from the root's node_modules, this package among them.
+// The video encoder (codec: "h264") is an optional peer dependency, not an optional dependency:
+// npm ci insists on lockfile entries for every platform binary of an optional dependency, and the
+// registry has only some of @napi-rs/webcodecs's (linux-x64 among them). Installed here without
+// saving, for the demo and the tests; without it a canvas sends stills and says so once.
+const VIDEO_ENCODER = '@napi-rs/webcodecs';
+if (!existsSync(join(root, 'node_modules', ...VIDEO_ENCODER.split('/'), 'package.json'))) {
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies[VIDEO_ENCODER];
+  log(`installing the video encoder (npm install --no-save ${VIDEO_ENCODER}@${version}) ...`);
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `${VIDEO_ENCODER}@${version}`], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) log(`could not install ${VIDEO_ENCODER} (exit ${r.status ?? r.signal}): video frames fall back to JPEG`);
 }
