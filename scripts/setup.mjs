@@ -16,7 +16,8 @@
 // Exit codes: 0 ready; 1 something is missing that this script may not install (the message
 // says the exact command to run); 2 bad arguments.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -199,16 +200,20 @@ function buildLab4() {
 }
 
 // ---- 7. The video encoder ----------------------------------------------------------------------
-// Last: an npm install in notebooks/ (its file:.. link) prunes what the root's lockfile does not
-// list from the root's node_modules, this package among them.
 // The video encoder (codec: "h264") is an optional peer dependency, not an optional dependency:
 // npm ci insists on lockfile entries for every platform binary of an optional dependency, and the
-// registry has only some of @napi-rs/webcodecs's (linux-x64 among them). Installed here without
-// saving, for the demo and the tests; without it a canvas sends stills and says so once.
+// registry has only some of @napi-rs/webcodecs's (linux-x64 among them). npm will not install a
+// root's own optional peer (`npm install --no-save` says "up to date"), so it is installed into a
+// folder of its own and copied into node_modules, for the demo and the tests; without it a canvas
+// sends stills and says so once. Last: npm installs in the root or in notebooks/ (its file:..
+// link) prune it from the root's node_modules as a package the lockfile does not list.
 const VIDEO_ENCODER = '@napi-rs/webcodecs';
 if (!existsSync(join(root, 'node_modules', ...VIDEO_ENCODER.split('/'), 'package.json'))) {
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies[VIDEO_ENCODER];
-  log(`installing the video encoder (npm install --no-save ${VIDEO_ENCODER}@${version}) ...`);
-  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `${VIDEO_ENCODER}@${version}`], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) log(`could not install ${VIDEO_ENCODER} (exit ${r.status ?? r.signal}): video frames fall back to JPEG`);
+  log(`installing the video encoder (${VIDEO_ENCODER}@${version}, not saved) ...`);
+  const dir = mkdtempSync(join(tmpdir(), 'dawn-rfb-video-'));
+  const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-package-lock', `${VIDEO_ENCODER}@${version}`], { cwd: root, stdio: 'inherit' });
+  if (r.status === 0) cpSync(join(dir, 'node_modules', '@napi-rs'), join(root, 'node_modules', '@napi-rs'), { recursive: true });
+  else log(`could not install ${VIDEO_ENCODER} (exit ${r.status ?? r.signal}): video frames fall back to JPEG`);
+  rmSync(dir, { recursive: true, force: true });
 }

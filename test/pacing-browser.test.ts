@@ -35,7 +35,9 @@ test('the widget reports its 60 Hz display, and a fastest-mode canvas draws at a
   expect(drawn).toBeLessThanOrEqual(2 * hz! * 1.1);
   expect(drawn).toBeGreaterThan(20); // still drawing
   const view = s.canvas.stats().views[0]!;
-  expect(view.drawnFps).toBeLessThanOrEqual(hz! * 1.1);
+  // The widget reports its rate again when the median moves (a loaded machine misses refreshes,
+  // then catches up): the pace follows the newest report.
+  expect(view.drawnFps).toBeLessThanOrEqual(Math.max(hz!, view.displayHz ?? 0) * 1.1);
   expect(view.fps).toBeLessThanOrEqual(view.drawnFps);
   await page.close();
 });

@@ -20,6 +20,7 @@ type ConnectionClass = new (urls: readonly string[], on: {
 const CONNECTION_MODULE = '../widget/src/connection.js';
 let ConnectionImpl: ConnectionClass;
 import { cleanup, makeSolidCanvas, until } from './helpers/remote.js';
+import { PROTOCOL_VERSION } from '../src/index.js';
 
 type Globals = Record<string, unknown>;
 /** ws with a browser's manners: a failed socket fires 'error' then 'close', never throws. */
@@ -98,7 +99,7 @@ describe('the first connection attempt in a plain Notebook 6', () => {
       const messages: string[] = [];
       ws.on('message', (d) => messages.push(String(d)));
       const code = await new Promise<number>((r) => ws.on('close', (c) => r(c)));
-      expect(messages.map((m) => JSON.parse(m))).toEqual([{ type: 'probe', protocol: 3 }]);
+      expect(messages.map((m) => JSON.parse(m))).toEqual([{ type: 'probe', protocol: PROTOCOL_VERSION }]);
       expect(code).toBe(1000);
     }
     expect(a.canvas.viewCount).toBe(0);
