@@ -23,6 +23,9 @@ interface VideoLike {
   videoWidth: number; videoHeight: number; duration: number; currentTime: number; readyState: number;
   addEventListener(type: string, fn: () => void, o?: { once: boolean }): void;
   error: { code: number; message: string } | null;
+  play(): Promise<void>;
+  loop: boolean;
+  webkitDecodedFrameCount: number;
 }
 
 // ---- a small MP4 reader: boxes, and the few fields the tests check -----------------------------
@@ -125,7 +128,7 @@ afterEach(() => {
 });
 
 /** Loads `html` (a <video>) into a page; its metadata and the centre pixel at the first and last frame. */
-async function playInChromium(html: string): Promise<{ width: number; height: number; duration: number; first: number[]; last: number[] }> {
+async function playInChromium(html: string): Promise<{ width: number; height: number; duration: number; first: number[]; last: number[]; decoded: number }> {
   const page = await browser.newPage();
   try {
     await page.setContent(html);
@@ -150,7 +153,13 @@ async function playInChromium(html: string): Promise<{ width: number; height: nu
       };
       const first = await pixelAt(0);
       const last = await pixelAt(v.duration - 0.01);
-      return { width: v.videoWidth, height: v.videoHeight, duration: v.duration, first, last };
+      // And it plays through: from the start to 'ended', decoding its frames on the way.
+      v.loop = false; // the notebook output loops; 'ended' needs a clip that stops
+      v.currentTime = 0;
+      const ended = new Promise<void>((resolve) => v.addEventListener('ended', () => resolve(), { once: true }));
+      await v.play();
+      await ended;
+      return { width: v.videoWidth, height: v.videoHeight, duration: v.duration, first, last, decoded: v.webkitDecodedFrameCount };
     });
   } finally {
     await page.close();
@@ -199,6 +208,7 @@ describe('record()', () => {
     expect(played.duration).toBeCloseTo(1, 1);
     near(played.first, colour(1));
     near(played.last, colour(draws));
+    expect(played.decoded).toBeGreaterThanOrEqual(10);
   });
 
   it('show() writes a display_data output with a <video> of the same bytes', async () => {
