@@ -1,7 +1,8 @@
 // RemoteCanvas: a canvas whose frames stream to views, and whose views send events back. This
 // module ties the parts together: its views (attached by a transport through attachChannel),
 // which view's size the canvas follows, and the public API. Encoding and sending frames is the
-// FrameStream's job (frames/stream.ts), notebook outputs are notebook/display.ts's, connections are
+// FrameStream's job (frames/stream.ts), notebook outputs are notebook/display.ts's, recordings
+// (record(): MP4 clips) recording.ts's, connections are
 // the View's. Frames are pulled: a draw happens only when one was requested, some view is visible,
 // and some visible view has room under maxBufferedFrames; and no more often than the fastest
 // visible view's display refreshes (views report their rate), since more frames than that go
