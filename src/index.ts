@@ -36,6 +36,8 @@ export { getServer, FrameServer, type ServerOptions } from './remote/transport/s
 export { websocketChannel, type ViewChannel, type WebSocketLike } from './remote/transport/channel.js';
 export type { ViewStats } from './remote/transport/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';
+export { VideoEncoderError } from './remote/frames/video-encoder.js';
+export { Recording, FileExistsError, RECORD_OPTION_NAMES, MAX_RECORD_SECONDS, MAX_RECORD_FPS, type RecordOptions, type SaveOptions } from './remote/recording.js';
 export * from './resources/index.js';
 export {
   compareImages, resolveCompareOptions,

@@ -1,7 +1,8 @@
 // RemoteCanvas: a canvas whose frames stream to views, and whose views send events back. This
 // module ties the parts together: its views (attached by a transport through attachChannel),
 // which view's size the canvas follows, and the public API. Encoding and sending frames is the
-// FrameStream's job (frames/stream.ts), notebook outputs are notebook/display.ts's, connections are
+// FrameStream's job (frames/stream.ts), notebook outputs are notebook/display.ts's, recordings
+// (record(): MP4 clips) recording.ts's, connections are
 // the View's. Frames are pulled: a draw happens only when one was requested, some view is visible,
 // and some visible view has room under maxBufferedFrames; and no more often than the fastest
 // visible view's display refreshes (views report their rate), since more frames than that go
@@ -23,6 +24,7 @@ import { checkOptions, resolveRemoteCanvasOptions, type RemoteCanvasOptions, typ
 import { serveCanvas, type FrameServer } from './transport/server.js';
 import { FrameStream } from './frames/stream.js';
 import { STALLED_AFTER_MS, View, type ViewStats } from './transport/view.js';
+import { record, resolveRecordOptions, type RecordOptions, type Recording } from './recording.js';
 
 export type { RemoteCanvasOptions } from './options.js';
 
@@ -156,6 +158,37 @@ export class RemoteCanvas extends CanvasBase {
     } finally {
       lease.release();
     }
+  }
+
+  /**
+   * Records what the canvas draws into an MP4 clip (H.264): `seconds * fps` frames, one taken
+   * every 1/fps s, each encoded as it comes (only encoded bytes are kept). A tick takes the
+   * newest frame drawn since the last one it took (or, for the first, since record() was
+   * called); when none was drawn (no view makes the canvas
+   * draw, 'ondemand' mode, a static scene) it draws one, so an animation that reads the time is
+   * recorded in every update mode. Views keep getting their frames meanwhile.
+   * Needs the optional peer dependency `@napi-rs/webcodecs` (`npm install @napi-rs/webcodecs`).
+   * @param options `seconds` (default 5, at most 600), `fps` (integer 1..120, default 30),
+   *   `bitrate` (bits a second, default 4_000_000); see {@link RecordOptions}.
+   * @throws {InvalidArgumentError} for bad options; {@link CanvasClosedError} when the canvas is
+   *   or becomes closed; {@link VideoEncoderError} when the encoder cannot load (the message says
+   *   how to install it) or fails; {@link CanvasStateError} when the canvas renders nothing,
+   *   changes size while recording, or has a size H.264 cannot take (odd sides, under 16 pixels).
+   */
+  async record(options?: RecordOptions): Promise<Recording> {
+    const resolved = resolveRecordOptions(options);
+    if (this.isClosed()) throw new CanvasClosedError('record(): the canvas is closed; create a new one');
+    return record({
+      isClosed: () => this.isClosed(),
+      newest: () => this.#stream.lastFrame,
+      frameAt: async (previous) => {
+        if (!this.#stream.lastFrame || this.#stream.lastFrame === previous) await this.forceDraw();
+        const frame = this.#stream.lastFrame;
+        if (!frame) return undefined;
+        const lease = this.#stream.hold(frame);
+        return { frame, release: () => lease.release() };
+      },
+    }, resolved);
   }
 
   // ---- notebook output -----------------------------------------------------------------------
