@@ -16,6 +16,7 @@ import { DEFAULT_VIDEO_BITRATE, loadVideoCodecs, VIDEO_BITRATE_RANGE, VideoFrame
 import { changeFromTileFlags, diffFrames, TILE_SIZE, type Region } from './tiles.js';
 import { encodeFrameHeader, videoMimeType, type VideoCodecName } from '../protocol.js';
 import type { ResolvedRemoteCanvasOptions } from '../options.js';
+import { RecentMean } from '../transport/stats-window.js';
 import type { FrameMessage, View } from '../transport/view.js';
 
 /**
@@ -95,7 +96,7 @@ export class FrameStream {
   #lastDistributedSeq = 0;
   #needFull = true;
   #sinceFull = 0;
-  readonly #encodeTimes: number[] = [];
+  readonly #encodeTimes = new RecentMean(ENCODE_TIMES_KEPT);
   #closed = false;
   readonly #video: VideoState | undefined;
   /** Index of the last stills message (what the next partial frame builds on). */
@@ -177,13 +178,12 @@ export class FrameStream {
 
   /** Counters so far. */
   stats(): FrameStreamStats {
-    const t = this.#encodeTimes;
     return {
       framesSent: this.#sentIndex,
       framesEncoded: this.#framesEncoded,
       framesPatched: this.#framesPatched,
       framesComparedOnGpu: this.#gpuCompared,
-      encodeMs: t.length > 0 ? t.reduce((a, b) => a + b, 0) / t.length : 0,
+      encodeMs: this.#encodeTimes.mean,
       framesVideo: this.#video?.sent ?? 0,
       keyframesVideo: this.#video?.keys ?? 0,
       videoCodec: this.#video?.encoder && !this.#video.failed ? this.#video.codec : undefined,
@@ -351,8 +351,7 @@ export class FrameStream {
   #distributeVideo(frame: Frame, video: EncodedVideo): void {
     const v = this.#video!;
     this.#framesEncoded++;
-    this.#encodeTimes.push(video.encodeMs);
-    if (this.#encodeTimes.length > ENCODE_TIMES_KEPT) this.#encodeTimes.shift();
+    this.#encodeTimes.add(video.encodeMs);
     if (this.#closed) return;
     const index = ++this.#sentIndex;
     const header = encodeFrameHeader({
@@ -386,8 +385,7 @@ export class FrameStream {
 
   #distribute(frame: Frame, image: EncodedParts, seq: number, patch: Patch | undefined, lossless: boolean, videoSent = false): void {
     this.#framesEncoded++;
-    this.#encodeTimes.push(image.encodeMs);
-    if (this.#encodeTimes.length > ENCODE_TIMES_KEPT) this.#encodeTimes.shift();
+    this.#encodeTimes.add(image.encodeMs);
     if (this.#closed) return;
     if (patch && patch.baseSeq !== this.#lastDistributedSeq) {
       // Its base frame was never sent (its encode failed): this frame goes whole instead.
