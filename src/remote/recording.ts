@@ -178,8 +178,10 @@ export async function record(source: RecordSource, options: ResolvedRecordOption
   try {
     mod = await loadVideoCodecs();
   } catch (e) {
-    // The loader's own message speaks of live views falling back to stills; a recording has no fallback.
-    const reason = e instanceof Error ? /did not load: (.*)\. Install it/.exec(e.message)?.[1] ?? e.message : String(e);
+    // The loader's own message speaks of live views falling back to stills; a recording has no
+    // fallback, so it says why the package did not load in its own words (the loader's cause).
+    const cause = e instanceof Error && e.cause !== undefined ? e.cause : e;
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     throw new VideoEncoderError(`record() needs the H.264 encoder (npm ${VIDEO_ENCODER_PACKAGE}, an optional peer dependency), which did not load: ${reason}. Install it with \`npm install ${VIDEO_ENCODER_PACKAGE}\``, { cause: e });
   }
   const count = Math.max(1, Math.round(options.seconds * options.fps));

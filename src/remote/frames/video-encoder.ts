@@ -78,7 +78,7 @@ export function loadVideoCodecs(): Promise<WebCodecsModule> {
       if (typeof mod?.VideoEncoder !== 'function' || typeof mod.VideoFrame !== 'function') throw new Error('it has no VideoEncoder / VideoFrame');
       return mod;
     } catch (e) {
-      throw new VideoEncoderError(`the video encoder (npm ${name}, an optional peer dependency) did not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}. Install it with \`npm install ${MODULE_NAME}\`; until then frames go as stills (JPEG)`);
+      throw new VideoEncoderError(`the video encoder (npm ${name}, an optional peer dependency) did not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}. Install it with \`npm install ${MODULE_NAME}\`; until then frames go as stills (JPEG)`, { cause: e });
     }
   })();
   loading.set(name, load);
