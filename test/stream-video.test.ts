@@ -9,6 +9,8 @@ import type { ViewChannel } from '../src/remote/transport/channel.js';
 import { decodeFrameMessage, type FrameHeader } from '../src/remote/protocol.js';
 import { FrameStream, type FrameStreamOptions } from '../src/remote/frames/stream.js';
 import { VIDEO_MODULE_ENV } from '../src/remote/frames/video-encoder.js';
+import { KEYFRAME_EVERY } from '../src/remote/frames/video-sender.js';
+import { AdaptiveRate } from '../src/remote/transport/adaptive.js';
 import { View } from '../src/remote/transport/view.js';
 import { captureReports, until } from './helpers/common.js';
 
@@ -20,6 +22,8 @@ class RecordingChannel implements ViewChannel {
     if (typeof data !== 'string') {
       const { header, image } = decodeFrameMessage(data);
       this.frames.push({ header, image: image.slice() });
+      // Acknowledged as a widget would once drawn (after this send returns), so the view has room.
+      queueMicrotask(() => this.say({ type: 'ack', index: header.index }));
     }
   }
   #onMessage: ((data: string | Uint8Array) => void) | undefined;
@@ -28,7 +32,6 @@ class RecordingChannel implements ViewChannel {
   onClose(): void {}
   /** The peer sends a JSON message. */
   say(message: object): void { this.#onMessage?.(JSON.stringify(message)); }
-  ackAll(): void { for (const f of this.frames) this.say({ type: 'ack', index: f.header.index }); }
 }
 
 const OPTIONS: FrameStreamOptions = {
@@ -40,8 +43,9 @@ afterEach(() => {
   delete process.env[VIDEO_MODULE_ENV];
 });
 
-function setup(): { stream: FrameStream; addView(video: boolean): RecordingChannel } {
+function setup(): { stream: FrameStream; addView(video: boolean): RecordingChannel; viewOf(channel: RecordingChannel): View } {
   const views = new Map<string, View>();
+  const byChannel = new Map<RecordingChannel, View>();
   const stream = new FrameStream('c0ffee', OPTIONS, views);
   streams.push(stream);
   return {
@@ -53,9 +57,13 @@ function setup(): { stream: FrameStream; addView(video: boolean): RecordingChann
         onCodecs: (v) => stream.keyframeNeeded(v), onKeyframeRequest: (v) => stream.keyframeNeeded(v),
       }, 100);
       views.set(view.id, view);
+      byChannel.set(channel, view);
+      // As the canvas does on a view's hello, then the widget's codecs message.
+      stream.catchUp(view);
       if (video) channel.say({ type: 'codecs', decode: ['h264'] });
       return channel;
     },
+    viewOf: (channel) => byChannel.get(channel)!,
   };
 }
 
@@ -98,21 +106,53 @@ test('video views get H.264 from one encode, a view without the codec gets JPEG 
   expect(a.frames[0]!.header).toMatchObject({ mimeType: 'video/h264', width: 64, height: 48, lossless: false, alpha: false });
 });
 
-test('a keyframe on a view joining, on a request and on a resize; a request from a view without video is refused', async () => {
+test('a view joining mid-stream gets a still at once and video from the next scheduled keyframe; the others get no early keyframe', async () => {
   const { stream, addView } = setup();
   await until(() => stream.stats().videoCodec === 'h264', 10_000, 'the encoder to load');
   const a = addView(true);
   await present(stream, [frame(0), frame(1), frame(2)]);
-  const late = addView(true); // its codecs message asks for a keyframe: the newest frame goes again
+  expect(kinds(a)).toEqual(['key', 'delta', 'delta']);
+  const late = addView(true); // caught up: the newest frame again, as a still (a is watching the stream)
   await until(() => late.frames.length > 0, 5000, 'the late view to get a frame');
-  expect(late.frames[0]!.header.video?.key).toBe(true);
-  expect(a.frames.at(-1)!.header.video?.key).toBe(true); // the other view got the same keyframe
-  await present(stream, [frame(3)]);
-  expect(kinds(late).at(-1)).toBe('delta');
-  a.say({ type: 'keyframe' });
-  await until(() => a.frames.at(-1)!.header.video?.key === true, 5000, 'a keyframe after the request');
-  await present(stream, [frame(4, 80, 40)]);
-  expect(a.frames.at(-1)!.header).toMatchObject({ width: 80, height: 40, video: { codec: 'h264', key: true } });
+  expect(kinds(late)).toEqual(['image/jpeg']);
+  expect(late.frames[0]!.header.timestamp).toBe(a.frames.at(-1)!.header.timestamp);
+  // Until the scheduled keyframe (KEYFRAME_EVERY frames after the first) the late view gets stills.
+  const rest = Array.from({ length: KEYFRAME_EVERY }, (_, i) => frame(3 + i));
+  await present(stream, rest);
+  await until(() => late.frames.at(-1)?.header.timestamp === rest.at(-1)!.timestamp, 5000, 'the late view to get the last frame');
+  expect(kinds(a).filter((k) => k === 'key')).toHaveLength(2); // its first, and the scheduled one
+  expect(kinds(a).slice(1, KEYFRAME_EVERY)).toEqual(Array(KEYFRAME_EVERY - 1).fill('delta'));
+  const keyAt = kinds(late).indexOf('key');
+  expect(keyAt).toBeGreaterThan(0);
+  expect(kinds(late).slice(0, keyAt).every((k) => k === 'image/jpeg')).toBe(true);
+  expect(kinds(late).slice(keyAt + 1).every((k) => k === 'delta')).toBe(true);
+  // The keyframe the late view started from is the one a got: one encode for both.
+  const lateKey = late.frames[keyAt]!;
+  expect(a.frames.find((f) => f.header.index === lateKey.header.index)?.header.video?.key).toBe(true);
+  expect(stream.stats()).toMatchObject({ videoEncoders: 1 });
+});
+
+test('a keyframe request: alone on its encoder, a keyframe at once; beside another view, a still until the next keyframe; a resize gives keyframes of the new size', async () => {
+  const { stream, addView } = setup();
+  await until(() => stream.stats().videoCodec === 'h264', 10_000, 'the encoder to load');
+  const a = addView(true);
+  await present(stream, [frame(0), frame(1)]);
+  a.say({ type: 'keyframe' }); // the newest frame goes again, as a keyframe
+  await until(() => a.frames.length === 3, 5000, 'the frame again after the request');
+  expect(kinds(a)).toEqual(['key', 'delta', 'key']);
+  expect(a.frames[2]!.header.timestamp).toBe(a.frames[1]!.header.timestamp);
+  const b = addView(true); // a still, until a keyframe of a's encoder
+  await present(stream, [frame(2, 80, 40)]); // a resize: a keyframe to both
+  for (const c of [a, b]) expect(c.frames.at(-1)!.header).toMatchObject({ width: 80, height: 40, video: { codec: 'h264', key: true } });
+  const seen = b.frames.length;
+  a.say({ type: 'keyframe' }); // a gets a still; b's stream goes on undisturbed
+  await until(() => kinds(a).at(-1) === 'image/jpeg', 5000, 'the still after the request');
+  await present(stream, [frame(3, 80, 40)]);
+  // (The request sent the newest frame again: b got it too, as a delta.)
+  expect(kinds(b).slice(seen)).toEqual(['delta', 'delta']);
+  expect(kinds(a).at(-1)).toBe('image/jpeg');
+  await present(stream, [frame(4)]);
+  for (const c of [a, b]) expect(c.frames.at(-1)!.header).toMatchObject({ width: 64, height: 48, video: { codec: 'h264', key: true } });
 
   const { reports, restore } = captureReports();
   try {
@@ -122,6 +162,38 @@ test('a keyframe on a view joining, on a request and on a resize; a request from
   } finally {
     restore();
   }
+});
+
+test('views at different adaptive settings get an encode each, views at the same one share it', async () => {
+  const { stream, addView, viewOf } = setup();
+  await until(() => stream.stats().videoCodec === 'h264', 10_000, 'the encoder to load');
+  const a = addView(true);
+  const b = addView(true);
+  const slow = addView(true);
+  // The slow view's controller, driven over a simulated 100 ms link whose queue grows, lowers its
+  // quality; the stream reads that as a lower bitrate.
+  let now = 0;
+  const controller = new AdaptiveRate({ baseWindow: 2, quality: OPTIONS.quality }, () => now);
+  for (let i = 1; i <= 15; i++) {
+    controller.onSent(i);
+    now += 100 + i * 20;
+    controller.onAck(i);
+  }
+  expect(controller.state().quality).toBeLessThan(OPTIONS.quality);
+  Object.defineProperty(viewOf(slow), 'adaptive', { value: controller });
+  await present(stream, [0, 1, 2, 3].map((t) => frame(t)));
+  await until(() => slow.frames.length >= 4 && a.frames.length >= 4 && b.frames.length >= 4, 5000, 'every view to get 4 frames');
+  expect(stream.stats().videoEncoders).toBe(2);
+  const bytes = (c: RecordingChannel): string[] => c.frames.map((f) => Buffer.from(f.image).toString('base64'));
+  expect(bytes(b)).toEqual(bytes(a)); // one encode, the same bytes
+  expect(bytes(slow).some((x, i) => x !== bytes(a)[i])).toBe(true); // another encode
+  expect(kinds(slow)).toEqual(['key', 'delta', 'delta', 'delta']);
+  // The slow view's controller recovers to the full setting: it joins a's encoder, with stills
+  // until that one's next keyframe, and its own encoder is closed.
+  Object.defineProperty(viewOf(slow), 'adaptive', { value: undefined });
+  await present(stream, [frame(4)]);
+  expect(stream.stats().videoEncoders).toBe(1);
+  expect(kinds(slow).at(-1)).toBe('image/jpeg');
 });
 
 test('an encoder that fails mid-stream: one report, then JPEG to every view, and the newest frame arrives', async () => {

@@ -2,27 +2,28 @@
 // `maxEncodes` at once), sent to every visible view in drawing order however the encodes
 // finish, and, once the scene goes idle, sent again losslessly. Which view gets which frame when
 // is the views' business (View.offer and View.hasRoom); this module decides what is sent.
-// With `codec: 'h264'` a second kind of encoder serves the views that announced they decode it
-// (video-encoder.ts: one encode per frame for all of them); the other views get stills as before,
-// and the lossless refresh goes to every view as PNG. A video delta frame is offered like a
-// partial frame (it builds on the previous video message): a view that cannot use it makes the
-// next video frame a keyframe, as do a view's joining, its keyframe request and a resize.
+// With `codec: 'h264'` or `'auto'` a second kind of encoder serves the views that get video
+// (video-sender.ts: which views, one encode per distinct bitrate, keyframes; codec-choice.ts:
+// the `'auto'` rule); the other views get stills as before, and the lossless refresh goes to
+// every view as PNG. A video delta frame is offered like a partial frame (it builds on its
+// encoder's previous message): a view that cannot use it gets stills until a keyframe.
 import type { Frame } from '../../canvas/base.js';
 import { PixelLease } from '../../canvas/pixel-pool.js';
 import { Limiter } from '../../limiter.js';
 import { reportError } from '../../report.js';
 import { encodeFrameParts, type EncodedParts } from './image-encoder.js';
-import { DEFAULT_VIDEO_BITRATE, loadVideoCodecs, VIDEO_BITRATE_RANGE, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
-import { changeFromTileFlags, diffFrames, TILE_SIZE, type Region } from './tiles.js';
-import { encodeFrameHeader, videoMimeType, type VideoCodecName } from '../protocol.js';
+import { DEFAULT_VIDEO_BITRATE, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
+import { VideoSender, type VideoPlan, type VideoSenderStats } from './video-sender.js';
+import { changeFromTileFlags, diffFrames, TILE_SIZE, type FrameChange, type Region } from './tiles.js';
+import { encodeFrameHeader, videoMimeType } from '../protocol.js';
 import type { ResolvedRemoteCanvasOptions } from '../options.js';
 import { RecentMean } from '../transport/stats-window.js';
 import type { FrameMessage, View } from '../transport/view.js';
 
 /**
  * How frames are encoded and refreshed: the canvas's resolved options (options.ts documents each
- * and applies its default; nothing is defaulted here). `codec` absent: stills only; `videoBitrate`
- * is read only with `codec: 'h264'` (the canvas passes both).
+ * and applies its default; nothing is defaulted here). `codec` absent or `'jpeg'`: stills only;
+ * `videoBitrate` is read only with `codec: 'h264'` or `'auto'` (the canvas passes both).
  */
 export type FrameStreamOptions = Pick<ResolvedRemoteCanvasOptions, 'quality' | 'lossyFormat' | 'losslessDelayMs' | 'maxEncodes' | 'dirtyTiles' | 'maxFrameParts'>
   & Partial<Pick<ResolvedRemoteCanvasOptions, 'codec' | 'videoBitrate'>>;
@@ -30,8 +31,8 @@ export type FrameStreamOptions = Pick<ResolvedRemoteCanvasOptions, 'quality' | '
 /** A strip of a frame is worth its own encode from this many pixels on (below, the overhead wins). */
 export const MIN_PART_PIXELS = 256 * 1024;
 
-/** Counters of a frame stream. */
-export interface FrameStreamStats {
+/** Counters of a frame stream (the video ones: see {@link VideoSenderStats}). */
+export interface FrameStreamStats extends VideoSenderStats {
   /** Frame messages sent out so far (lossless refreshes included): the index of the newest one. */
   framesSent: number;
   /** Frames encoded (sent or not: a frame finished after close is encoded, not sent). */
@@ -42,33 +43,13 @@ export interface FrameStreamStats {
   encodeMs: number;
   /** Frames whose changed tiles were found on the GPU during the readback (not on the CPU). */
   framesComparedOnGpu: number;
-  /** Video frames sent (keyframes included). */
-  framesVideo: number;
-  /** Video keyframes sent. */
-  keyframesVideo: number;
-  /** The video codec in use, when the encoder is loaded and has not failed; else undefined (stills). */
-  videoCodec: VideoCodecName | undefined;
 }
 
 const ENCODE_TIMES_KEPT = 30;
 /** A whole frame at least this often (messages), so a view never depends on a long chain of parts. */
 const FULL_FRAME_EVERY = 120;
-/** A video keyframe at least this often (video frames); the encoder may put in more of its own. */
-const KEYFRAME_EVERY = 120;
-
-/** The stream's video encoder: loading, live, or failed (then every view gets stills). */
-interface VideoState {
-  codec: VideoCodecName;
-  encoder: VideoFrameEncoder | undefined;
-  failed: boolean;
-  /** The next video frame must be a keyframe. */
-  keyNeeded: boolean;
-  sinceKey: number;
-  /** Index of the last video message (what the next delta builds on). */
-  lastIndex: number;
-  sent: number;
-  keys: number;
-}
+/** Frames the share of changed tiles is averaged over (what `codec: 'auto'` reads as busy). */
+const CHANGE_FRAMES_KEPT = 10;
 
 /** A partial frame: the region encoded, and the queued frame it is drawn onto. */
 interface Patch {
@@ -98,7 +79,11 @@ export class FrameStream {
   #sinceFull = 0;
   readonly #encodeTimes = new RecentMean(ENCODE_TIMES_KEPT);
   #closed = false;
-  readonly #video: VideoState | undefined;
+  readonly #video: VideoSender | undefined;
+  /** Index of the newest video message (a view caught up after it needs the newest frame again). */
+  #lastVideoIndex = 0;
+  /** Share of tiles changed per frame, over the last frames. */
+  readonly #changed = new RecentMean(CHANGE_FRAMES_KEPT);
   /** Index of the last stills message (what the next partial frame builds on). */
   #lastStillsIndex = 0;
   // Each use of a frame's pixels holds a lease (the canvas's PixelPool counts them): the newest
@@ -119,43 +104,33 @@ export class FrameStream {
     this.#views = views;
     this.#encodes = new Limiter(options.maxEncodes);
     this.#retain = retain;
-    if (options.codec === 'h264') {
-      const video: VideoState = { codec: 'h264', encoder: undefined, failed: false, keyNeeded: true, sinceKey: 0, lastIndex: 0, sent: 0, keys: 0 };
-      this.#video = video;
-      loadVideoCodecs().then((mod) => {
-        if (this.#closed) return;
-        video.encoder = new VideoFrameEncoder(mod, video.codec, options.videoBitrate ?? DEFAULT_VIDEO_BITRATE);
-        // Views that announced the codec meanwhile switch to video with the next frame (a keyframe).
-        this.#wholeFrameNeeded();
-      }, (e: unknown) => this.#videoFailed(e));
+    if (options.codec === 'h264' || options.codec === 'auto') {
+      this.#video = new VideoSender(
+        { codec: options.codec, videoBitrate: options.videoBitrate ?? DEFAULT_VIDEO_BITRATE, quality: options.quality },
+        // Views that want video switch with the next frame (a keyframe): send the newest again.
+        () => this.#wholeFrameNeeded(),
+        (e) => this.#videoFailed(e),
+      );
     }
-  }
-
-  /** Whether `view` gets video frames now: the codec is live and the view announced it. */
-  #onVideo(view: View): boolean {
-    const v = this.#video;
-    return v !== undefined && v.encoder !== undefined && !v.failed && view.decodes.includes(v.codec);
   }
 
   /** The video encoder failed (to load, or mid-stream): one report, then stills to every view, the newest frame at once. */
   #videoFailed(e: unknown): void {
-    const v = this.#video;
-    if (!v || v.failed) return;
-    v.failed = true;
-    v.encoder?.close();
-    reportError(`remote canvas ${this.#canvasId} video frames (${v.codec}); sending stills (${this.#options.lossyFormat}) instead`, e);
+    const codec = this.#video!.codec;
+    reportError(`remote canvas ${this.#canvasId} video frames (${codec}); sending stills (${this.#options.lossyFormat}) instead`, e);
     this.#wholeFrameNeeded();
   }
 
   /**
-   * A view started decoding video (it announced the codec) or lost its decoder state (a
-   * keyframe request): the next video frame is a keyframe, for every view of the codec, and the
-   * newest frame goes again now.
+   * A view announced the codecs it decodes, or its video decoder lost its state (a keyframe
+   * request): it cannot take its encoder's next delta. A view that was on video gets the newest
+   * frame again now (a keyframe when it is alone on its encoder, else a still until the next one).
    */
   keyframeNeeded(view: View): void {
-    if (!this.#video || !this.#onVideo(view)) return;
-    this.#video.keyNeeded = true;
-    this.#wholeFrameNeeded();
+    if (!this.#video) return;
+    const wasOnVideo = this.#video.onVideo(view);
+    this.#video.unsync(view);
+    if (wasOnVideo) this.#wholeFrameNeeded();
   }
 
   /** Keeps `frame`'s pixels from being recycled until the lease is released (once). */
@@ -184,9 +159,7 @@ export class FrameStream {
       framesPatched: this.#framesPatched,
       framesComparedOnGpu: this.#gpuCompared,
       encodeMs: this.#encodeTimes.mean,
-      framesVideo: this.#video?.sent ?? 0,
-      keyframesVideo: this.#video?.keys ?? 0,
-      videoCodec: this.#video?.encoder && !this.#video.failed ? this.#video.codec : undefined,
+      ...(this.#video?.stats() ?? { framesVideo: 0, keyframesVideo: 0, videoCodec: undefined, videoEncoders: 0, videoViews: [] }),
     };
   }
 
@@ -213,13 +186,13 @@ export class FrameStream {
    * offered; when that is a partial frame it cannot use, the newest frame goes again, whole.
    */
   catchUp(view: View): void {
-    if (this.#onVideo(view)) {
+    if (this.#video?.onVideo(view)) {
       this.keyframeNeeded(view);
       return;
     }
     const last = this.#lastMessage;
-    // Stills older than the newest video frame are stale: the newest frame goes again as a still.
-    if (last && this.#video && this.#video.lastIndex > last.index) this.#wholeFrameNeeded();
+    // Stills older than the newest video frame are stale: the newest frame goes again.
+    if (this.#lastVideoIndex > (last?.index ?? 0)) this.#wholeFrameNeeded();
     else if (last && last.index > view.lastOffered && !view.offer(last)) this.#wholeFrameNeeded();
   }
 
@@ -227,43 +200,64 @@ export class FrameStream {
   close(): void {
     this.#closed = true;
     this.#cancelLosslessRefresh();
-    this.#video?.encoder?.close();
+    this.#video?.close();
   }
 
   /** Encodes a frame (holding an encode slot) and sends it once all earlier frames went out. */
   #queue(frame: Frame, lossless: boolean, refresh = false): void {
-    // Video goes to the views that decode it (whole, opaque frames of even size); stills to the
-    // rest, or to every view for the lossless refresh.
+    // Video goes to the views the video sender picks (whole, opaque frames of even size); stills
+    // to the rest, or to every view for the lossless refresh.
     const visible = [...this.#views.values()].filter((v) => v.visible);
-    const videoFits = !lossless && frame.alphaMode === 'opaque' && VideoFrameEncoder.fits(frame.width, frame.height);
-    const videoViews = videoFits ? visible.filter((v) => this.#onVideo(v)) : [];
-    const stillsNeeded = videoViews.length < visible.length || visible.length === 0;
-    const videoEncoding = videoViews.length > 0 ? this.#encodeVideo(frame, videoViews) : undefined;
+    const base = this.#chain;
+    const seq = ++this.#seq;
+    const baseLease = this.#chainLease;
+    this.#chainLease = this.hold(frame);
+    // What changed since the frame queued before (computed once, only when something reads it).
+    let change: FrameChange | null | undefined;
+    const changeOf = (): FrameChange | undefined => {
+      if (change === undefined) change = refresh ? null : this.#change(base, frame) ?? null;
+      return change ?? undefined;
+    };
+    const videoFits = this.#video !== undefined && !lossless && frame.alphaMode === 'opaque' && VideoFrameEncoder.fits(frame.width, frame.height);
+    let plan: VideoPlan | undefined;
+    if (videoFits) {
+      // The share of tiles that changed, over the last frames: a frame with nothing to compare
+      // with (the first, a resize) counts as all changed.
+      const c = changeOf();
+      this.#changed.add(c ? c.changedTiles / c.totalTiles : 1);
+      plan = this.#video!.plan(visible, frame, this.#changed.mean, performance.now());
+    }
+    const stillsViews = plan ? plan.stills : visible;
+    const stillsNeeded = stillsViews.length > 0 || visible.length === 0;
+    const videoEncoding = plan && plan.sends.length > 0
+      ? Promise.all(plan.sends.map((send) => this.#video!.encode(send, frame)))
+      : undefined;
     if (!stillsNeeded) {
+      baseLease?.release();
+      this.#chain = { seq, frame, scale: 1 };
       this.#sendChain = this.#sendChain
         .then(() => videoEncoding!.finally(() => this.#encodes.release()))
-        .then((video) => (video ? this.#distributeVideo(frame, video) : this.#wholeFrameNeeded(frame)))
+        .then((videos) => this.#distributeVideo(frame, plan!, videos))
         .catch((e: unknown) => {
           reportError('frame encoding', e);
         });
       return;
     }
-    // Lossy stills follow the most constrained visible view that gets them (one encode serves
-    // every such view); the lossless refresh is always full quality and size.
+    // Lossy stills follow the most constrained view that gets them (one encode serves every
+    // such view); the lossless refresh is always full quality and size.
     let quality = this.#options.quality;
     let scale = 1;
     if (!lossless) {
-      for (const view of visible) {
-        const a = videoViews.includes(view) ? undefined : view.adaptive?.state();
+      for (const view of stillsViews) {
+        const a = view.adaptive?.state();
         if (a) [quality, scale] = [Math.min(quality, a.quality), Math.min(scale, a.scale)];
       }
     }
-    const base = this.#chain;
-    const seq = ++this.#seq;
     this.#chain = { seq, frame, scale };
-    const baseLease = this.#chainLease;
-    this.#chainLease = this.hold(frame);
-    const region = refresh ? undefined : this.#dirtyRegion(base, frame, scale);
+    // A partial frame only onto the stills every receiver has: the last ones sent, to all of them.
+    const onBase = base !== undefined && base.seq === this.#lastDistributedSeq
+      && stillsViews.every((v) => v.lastOffered === this.#lastStillsIndex);
+    const region = refresh || !onBase ? undefined : this.#dirtyRegion(base, frame, scale, changeOf());
     baseLease?.release(); // the comparison was its last use
     if (region) {
       this.#sinceFull++;
@@ -289,10 +283,16 @@ export class FrameStream {
     });
     this.#sendChain = this.#sendChain
       .then(() => encoding)
-      .then(([image, video]) => {
-        // Stills go to the views without video; to every view when the video encode failed.
-        this.#distribute(frame, image, seq, patch, lossless, video !== undefined);
-        if (video) this.#distributeVideo(frame, video);
+      .then(([image, videos]) => {
+        // When a video encode failed, its views get these stills instead (the sender failed: from
+        // now on every view gets stills).
+        // Views that came meanwhile get the stills too (a view that joins mid-encode is not left
+        // with an older frame).
+        const failed = videos?.some((v) => v === undefined) ?? false;
+        const onVideo = new Set(failed ? [] : plan?.sends.flatMap((send) => send.views) ?? []);
+        const receivers = [...this.#views.values()].filter((v) => v.visible && !onVideo.has(v));
+        this.#distribute(frame, image, seq, patch, lossless, receivers);
+        if (videos && !failed) this.#distributeVideo(frame, plan!, videos);
       })
       .catch((e: unknown) => {
         this.#needFull = true; // the frames after a lost one cannot build on it
@@ -300,90 +300,67 @@ export class FrameStream {
       });
   }
 
-  /** The part of `frame` to send when it may go as a partial frame onto `base`; undefined: send it whole. */
-  #dirtyRegion(base: { frame: Frame; scale: number } | undefined, frame: Frame, scale: number): Region | undefined {
-    if (!this.#options.dirtyTiles || this.#needFull || this.#sinceFull >= FULL_FRAME_EVERY || !base) return undefined;
+  /** What changed from `base` to `frame` (tile by tile), when the two can be compared; else undefined. */
+  #change(base: { frame: Frame } | undefined, frame: Frame): FrameChange | undefined {
+    if (!base) return undefined;
     const b = base.frame;
-    if (scale !== 1 || base.scale !== 1 || b.width !== frame.width || b.height !== frame.height
-      || b.pixelRatio !== frame.pixelRatio || b.alphaMode !== frame.alphaMode) return undefined;
+    if (b.width !== frame.width || b.height !== frame.height || b.pixelRatio !== frame.pixelRatio || b.alphaMode !== frame.alphaMode) return undefined;
     // Compared on the GPU during the readback, when that compared exactly with the base frame.
     const gpu = frame.changedTiles;
     const onGpu = gpu !== undefined && gpu.tile === TILE_SIZE && b.readIndex !== undefined && gpu.since === b.readIndex;
-    const change = onGpu ? changeFromTileFlags(gpu.changed, frame.width, frame.height) : diffFrames(b, frame, TILE_SIZE, 0.5);
     if (onGpu) this.#gpuCompared++;
+    return onGpu ? changeFromTileFlags(gpu.changed, frame.width, frame.height) : diffFrames(b, frame, TILE_SIZE, 0.5);
+  }
+
+  /** The part of `frame` to send when it may go as a partial frame onto `base`; undefined: send it whole. */
+  #dirtyRegion(base: { frame: Frame; scale: number } | undefined, frame: Frame, scale: number, change: FrameChange | undefined): Region | undefined {
+    if (!this.#options.dirtyTiles || this.#needFull || this.#sinceFull >= FULL_FRAME_EVERY || !base || !change) return undefined;
+    if (scale !== 1 || base.scale !== 1) return undefined;
     if (change.changedTiles * 2 > change.totalTiles) return undefined;
     // Nothing changed: one tile still goes, so the view acknowledges and pacing stays as it was.
     return change.region ?? { x: 0, y: 0, width: Math.min(TILE_SIZE, frame.width), height: Math.min(TILE_SIZE, frame.height) };
   }
 
   /**
-   * Encodes `frame` as video (a keyframe when one is due); resolves undefined when the encoder
-   * failed (reported once; the views then get stills). The encoder copies the pixels at once.
+   * Sends each of a plan's video encodes to its views; a view that cannot use a delta (it missed
+   * the one before) gets the frame again, as a still until its next keyframe. `videos[i]` is
+   * undefined when that encode failed: then the sender failed and the frame goes again as stills.
    */
-  #encodeVideo(frame: Frame, views: readonly View[]): Promise<EncodedVideo | undefined> {
+  #distributeVideo(frame: Frame, plan: VideoPlan, videos: readonly (EncodedVideo | undefined)[]): void {
     const v = this.#video!;
-    v.encoder!.setBitrate(this.#videoBitrate(views));
-    const key = v.keyNeeded || v.sinceKey >= KEYFRAME_EVERY;
-    v.keyNeeded = false;
-    return v.encoder!.encode(frame, key).catch((e: unknown) => {
-      this.#videoFailed(e);
-      return undefined;
-    });
-  }
-
-  /**
-   * The bitrate for the video views: `videoBitrate`, lowered as the most constrained view's
-   * adaptive controller lowers its quality and scale (the square of each ratio: bits go with
-   * pixels and, roughly, with quality), down to the lowest allowed. The controller moves in
-   * debounced steps, so the encoder is set up anew (a keyframe) only at those steps.
-   */
-  #videoBitrate(views: readonly View[]): number {
-    const full = this.#options.videoBitrate ?? DEFAULT_VIDEO_BITRATE;
-    let factor = 1;
-    for (const view of views) {
-      const a = view.adaptive?.state();
-      if (a) factor = Math.min(factor, (a.quality / this.#options.quality) ** 2 * a.scale ** 2);
-    }
-    return Math.max(VIDEO_BITRATE_RANGE[0], Math.min(full, Math.round(full * factor)));
-  }
-
-  /** Sends a video frame to the views that decode it; a view that cannot use a delta frame makes the next one a keyframe. */
-  #distributeVideo(frame: Frame, video: EncodedVideo): void {
-    const v = this.#video!;
-    this.#framesEncoded++;
-    this.#encodeTimes.add(video.encodeMs);
-    if (this.#closed) return;
-    const index = ++this.#sentIndex;
-    const header = encodeFrameHeader({
-      canvasId: this.#canvasId, index, timestamp: frame.timestamp, mimeType: videoMimeType(v.codec),
-      width: video.width, height: video.height, pixelRatio: frame.pixelRatio, lossless: false, alpha: false,
-      video: { codec: v.codec, key: video.key },
-    });
-    const data = new Uint8Array(header.length + video.data.length);
-    data.set(header);
-    data.set(video.data, header.length);
-    const baseIndex = video.key ? undefined : v.lastIndex;
-    const message: FrameMessage = { index, data, lossless: false, ...(baseIndex !== undefined ? { baseIndex } : {}) };
-    v.lastIndex = index;
-    v.sent++;
-    if (video.key) {
-      v.keys++;
-      v.sinceKey = 0;
-    } else {
-      v.sinceKey++;
+    if (videos.some((video) => video === undefined)) {
+      this.#wholeFrameNeeded(frame);
+      return;
     }
     let rejected = false;
-    for (const view of this.#views.values()) {
-      if (view.visible && this.#onVideo(view) && !view.offer(message)) rejected = true;
-    }
-    if (rejected) {
-      v.keyNeeded = true;
-      this.#wholeFrameNeeded(frame);
-    }
+    plan.sends.forEach((send, i) => {
+      const video = videos[i]!;
+      this.#framesEncoded++;
+      this.#encodeTimes.add(video.encodeMs);
+      if (this.#closed) return;
+      const index = ++this.#sentIndex;
+      const header = encodeFrameHeader({
+        canvasId: this.#canvasId, index, timestamp: frame.timestamp, mimeType: videoMimeType(v.codec),
+        width: video.width, height: video.height, pixelRatio: frame.pixelRatio, lossless: false, alpha: false,
+        video: { codec: v.codec, key: video.key },
+      });
+      const data = new Uint8Array(header.length + video.data.length);
+      data.set(header);
+      data.set(video.data, header.length);
+      const baseIndex = v.baseIndexOf(send, video);
+      const message: FrameMessage = { index, data, lossless: false, ...(baseIndex !== undefined ? { baseIndex } : {}) };
+      const took = send.views.filter((view) => view.offer(message));
+      if (took.length < send.views.length) rejected = true;
+      v.delivered(send, video, index, took);
+      this.#lastVideoIndex = index;
+    });
+    if (this.#closed) return;
+    if (rejected) this.#wholeFrameNeeded(frame);
     if (frame === this.#lastFrame) this.#armLosslessRefresh(frame);
   }
 
-  #distribute(frame: Frame, image: EncodedParts, seq: number, patch: Patch | undefined, lossless: boolean, videoSent = false): void {
+  /** Sends stills to `receivers` (visible views); a view on video that gets them needs a keyframe before its next delta. */
+  #distribute(frame: Frame, image: EncodedParts, seq: number, patch: Patch | undefined, lossless: boolean, receivers: readonly View[]): void {
     this.#framesEncoded++;
     this.#encodeTimes.add(image.encodeMs);
     if (this.#closed) return;
@@ -414,8 +391,9 @@ export class FrameStream {
     this.#lastMessage = message;
     this.#lastStillsIndex = index;
     let rejected = false;
-    for (const view of this.#views.values()) {
-      if (view.visible && !(videoSent && this.#onVideo(view)) && !view.offer(message)) rejected = true;
+    for (const view of receivers) {
+      this.#video?.unsync(view);
+      if (!view.offer(message)) rejected = true;
     }
     // A view that cannot use this partial frame (it missed the base) needs a whole one.
     if (rejected) this.#wholeFrameNeeded(frame, lossless);
