@@ -18,7 +18,7 @@ test('no options: the documented defaults, frozen', () => {
   delete process.env.DAWN_RFB_URL_TEMPLATE;
   const o = resolveRemoteCanvasOptions({}, [320, 200]);
   expect(o).toEqual({
-    quality: 80, codec: 'jpeg', videoBitrate: 4_000_000, lossyFormat: 'jpeg', losslessDelayMs: 300, maxBufferedFrames: 2, maxEncodes: cores, maxFrameParts: cores,
+    quality: 80, codec: 'auto', videoBitrate: 4_000_000, lossyFormat: 'jpeg', losslessDelayMs: 300, maxBufferedFrames: 2, maxEncodes: cores, maxFrameParts: cores,
     adaptive: true, dirtyTiles: true, gpuTileCompare: 'auto', cssWidth: '320px', cssHeight: '200px',
     maxViewPixels: 4096 * 4096, resizable: true, server: {}, urlTemplate: undefined,
   });

@@ -1,8 +1,9 @@
 // Video frames end to end in Chromium, with the real H.264 encoder (npm @napi-rs/webcodecs) and
 // Chromium's WebCodecs VideoDecoder: what the widget shows from video frames is within a stated
 // PSNR of the frame the server rendered; the lossless refresh after idle is exact; a view joining
-// mid-stream, a resize and a decoder that lost its state each get a keyframe and a correct
-// picture; a page without VideoDecoder, and an encoder that does not load, get stills (JPEG).
+// mid-stream gets a correct still at once and video from the next scheduled keyframe, a resize
+// and a decoder that lost its state each get a keyframe and a correct picture; a page without
+// VideoDecoder, and an encoder that does not load, get stills (JPEG).
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
@@ -10,6 +11,7 @@ import { CHROMIUM_ARGS } from './helpers/browser.js';
 import { captureReports } from './helpers/common.js';
 import { decodeFrameMessage, RemoteCanvas, type DecodedFrameMessage, type RemoteCanvasOptions } from '../src/index.js';
 import { VIDEO_MODULE_ENV } from '../src/remote/frames/video-encoder.js';
+import { KEYFRAME_MS } from '../src/remote/frames/video-sender.js';
 import { drawFullScreen, until } from './helpers/remote.js';
 
 // These callbacks run in the page; the type check has no DOM lib (see browser.test.ts).
@@ -111,7 +113,10 @@ function psnr(a: Rgba, b: Rgba): number {
 
 const attr = (page: Page, name: string): Promise<string | null> => page.locator('#view').getAttribute(name);
 
-/** Draws `n` frames, one after the other, then waits until every page shows the newest frame sent. */
+/**
+ * Draws `n` frames, one after the other, then waits until every view acknowledged every frame
+ * sent to it (views on stills and on video get different messages, so each has its own newest).
+ */
 async function drawFrames(c: RemoteCanvas, views: Page[], n = 1): Promise<void> {
   for (let i = 0; i < n; i++) {
     const before = c.stats().framesSent;
@@ -121,9 +126,10 @@ async function drawFrames(c: RemoteCanvas, views: Page[], n = 1): Promise<void> 
   let last = -1;
   while (last !== c.stats().framesSent) {
     last = c.stats().framesSent;
-    for (const page of views) {
-      await page.waitForFunction((k) => Number(document.querySelector('#view')!.getAttribute('data-frame-index')) >= k, last, { timeout: 10_000 });
-    }
+    await until(() => {
+      const s = c.stats();
+      return s.views.length >= views.length && s.views.every((v) => v.framesAcked === v.framesSent);
+    }, 10_000, 'every view to acknowledge every frame sent to it');
     // Kept: a quiet period; a keyframe for a view may still be encoding, and no statistic says so.
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -178,9 +184,17 @@ test('a second view joining mid-stream shows a correct picture at once; a resize
   await drawFrames(canvas, [first], 6);
   const keysBefore = canvas.stats().keyframesVideo;
   const second = await openPage(canvas, { viewport: { width: 400, height: 400 } });
-  await second.waitForSelector('#view[data-codec="h264"]');
   await drawFrames(canvas, [first, second], 2);
-  expect(canvas.stats().keyframesVideo).toBeGreaterThan(keysBefore);
+  // The joiner shows the right picture at once, as a still; the first view's stream is not
+  // disturbed by an early keyframe (KEYFRAME_EVERY frames or KEYFRAME_MS after its last one).
+  expect(await attr(second, 'data-codec')).toBe('jpeg');
+  expect(psnr(await shown(second), await rendered(canvas)), 'the joiner\'s still, dB').toBeGreaterThan(MIN_PSNR_DB);
+  expect(canvas.stats().keyframesVideo).toBe(keysBefore);
+  // From the encoder's next scheduled keyframe on, both views get the same video.
+  const until4s = performance.now() + KEYFRAME_MS + 3000;
+  while (await attr(second, 'data-codec') !== 'h264' && performance.now() < until4s) await drawFrames(canvas, [first, second], 1);
+  expect(canvas.stats().keyframesVideo).toBe(keysBefore + 1);
+  expect(canvas.stats().videoEncoders).toBe(1);
   await expectVideoPicture(canvas, second, 'the view that joined');
   await expectVideoPicture(canvas, first, 'the first view');
 

@@ -40,12 +40,16 @@ export interface RemoteCanvasStats {
   framesComparedOnGpu: number;
   /** Mean encode time of the last 30 frames, ms. */
   encodeMs: number;
-  /** Video frames sent (`codec: 'h264'`), keyframes included. */
+  /** Video frames sent (`codec: 'h264'` or `'auto'`), keyframes included. */
   framesVideo: number;
   /** Video keyframes sent. */
   keyframesVideo: number;
   /** The video codec in use (its encoder loaded and did not fail); undefined: stills only. */
   videoCodec: VideoCodecName | undefined;
+  /** Video encoders in use at the last frame: one per distinct bitrate among the video views. */
+  videoEncoders: number;
+  /** Ids of the views (as in `views`) that got the last frame as video. */
+  videoViews: string[];
   /** One entry per open view, oldest first. */
   views: ViewStats[];
 }
@@ -143,6 +147,8 @@ export class RemoteCanvas extends CanvasBase {
       framesVideo: stream.framesVideo,
       keyframesVideo: stream.keyframesVideo,
       videoCodec: stream.videoCodec,
+      videoEncoders: stream.videoEncoders,
+      videoViews: stream.videoViews,
       views: [...this.#views.values()].map((v) => v.stats()),
     };
   }

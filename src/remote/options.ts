@@ -17,15 +17,17 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   /** Lossy format while frames change: `jpeg` (default) or `webp`. */
   lossyFormat?: 'jpeg' | 'webp';
   /**
-   * How changing frames are encoded: `'jpeg'` (default: stills in `lossyFormat`), `'h264'` (video,
-   * to every view that can decode it, stills to the others; needs the optional npm package
-   * `@napi-rs/webcodecs`, else stills with one report), or `'auto'` (for now the same as
-   * `'jpeg'`: no measured rule yet). `'vp9'` and `'av1'` are refused: their encoders in that
-   * package hold 24 frames before the first comes out (README, "Video frames"). The lossless
-   * refresh after idle is PNG whatever the codec.
+   * How changing frames are encoded: `'auto'` (default: stills, and video (H.264) to a view that
+   * can decode it while its link is what limits it and the content is busy: the rule is in
+   * frames/codec-choice.ts and the README, "Video frames"), `'jpeg'` (stills in `lossyFormat`
+   * only), or `'h264'` (video to every view that can decode it, stills to the others). Video
+   * needs the optional npm package `@napi-rs/webcodecs` (else stills, with one report); `'auto'`
+   * loads it only when a view first wants video. `'vp9'` and `'av1'` are refused: their encoders
+   * in that package hold 24 frames before the first comes out. The lossless refresh after idle is
+   * PNG whatever the codec.
    */
   codec?: RemoteCanvasCodec;
-  /** Bits a second of video frames (`codec: 'h264'`), 100000..200000000. Default 4000000. */
+  /** Bits a second of video frames at full quality and size (`codec: 'h264'` or `'auto'`), 100000..200000000. Default 4000000. */
   videoBitrate?: number;
   /** After this many ms without a new frame, the last one is re-sent lossless (PNG). Default 300; `Infinity` disables. */
   losslessDelayMs?: number;
@@ -170,7 +172,7 @@ export function resolveRemoteCanvasOptions(options: RemoteCanvasOptions, logical
   const cores = Math.min(8, availableParallelism());
   return Object.freeze({
     quality: options.quality ?? 80,
-    codec: options.codec ?? 'jpeg',
+    codec: options.codec ?? 'auto',
     videoBitrate: options.videoBitrate ?? DEFAULT_VIDEO_BITRATE,
     lossyFormat: options.lossyFormat ?? 'jpeg',
     losslessDelayMs: options.losslessDelayMs ?? 300,

@@ -123,14 +123,15 @@ export class FrameStream {
 
   /**
    * A view announced the codecs it decodes, or its video decoder lost its state (a keyframe
-   * request): it cannot take its encoder's next delta. A view that was on video gets the newest
-   * frame again now (a keyframe when it is alone on its encoder, else a still until the next one).
+   * request): it cannot take its encoder's next delta. A view that is or would be on video gets
+   * the newest frame again now (a keyframe when it is alone on its encoder, else a still until
+   * the next one), so it need not wait for the scene to change.
    */
   keyframeNeeded(view: View): void {
     if (!this.#video) return;
-    const wasOnVideo = this.#video.onVideo(view);
+    const again = this.#video.onVideo(view) || this.#video.wantsVideo(view);
     this.#video.unsync(view);
-    if (wasOnVideo) this.#wholeFrameNeeded();
+    if (again) this.#wholeFrameNeeded();
   }
 
   /** Keeps `frame`'s pixels from being recycled until the lease is released (once). */
@@ -221,11 +222,15 @@ export class FrameStream {
     const videoFits = this.#video !== undefined && !lossless && frame.alphaMode === 'opaque' && VideoFrameEncoder.fits(frame.width, frame.height);
     let plan: VideoPlan | undefined;
     if (videoFits) {
-      // The share of tiles that changed, over the last frames: a frame with nothing to compare
-      // with (the first, a resize) counts as all changed.
-      const c = changeOf();
-      this.#changed.add(c ? c.changedTiles / c.totalTiles : 1);
-      plan = this.#video!.plan(visible, frame, this.#changed.mean, performance.now());
+      // The share of tiles that changed, over the last frames (read only when a view's `'auto'`
+      // choice needs it): a frame with nothing to compare with (the first, a resize) counts as
+      // all changed.
+      const changed = (): number => {
+        const c = changeOf();
+        this.#changed.add(c ? c.changedTiles / c.totalTiles : 1);
+        return this.#changed.mean;
+      };
+      plan = this.#video!.plan(visible, frame, changed, performance.now());
     }
     const stillsViews = plan ? plan.stills : visible;
     const stillsNeeded = stillsViews.length > 0 || visible.length === 0;

@@ -138,6 +138,12 @@ export class VideoSender {
     return this.live && this.#views.get(view)?.group !== undefined;
   }
 
+  /** Whether `view` would get video now: the encoder is live, the view decodes the codec, and (`'auto'`) its choice is video. */
+  wantsVideo(view: View): boolean {
+    const choice = this.#views.get(view)?.choice ?? (this.#options.codec === 'auto' ? undefined : null);
+    return this.live && view.decodes.includes(this.codec) && (choice === null || choice?.video === true);
+  }
+
   /**
    * `view` cannot take its group's next delta: it joined, announced the codec, lost its decoder
    * state, or got a still (the lossless refresh) since. It gets stills until a keyframe.
@@ -149,16 +155,18 @@ export class VideoSender {
 
   /**
    * The plan for a frame that may go as video (lossy, opaque, of a size the codec takes):
-   * `visible` are the views it goes to, `size` the frame's, `changed` the share of tiles that changed (averaged over
-   * the last frames: what `'auto'` reads as busy content), `now` in ms.
+   * `visible` are the views it goes to, `size` the frame's, `changed` gives the share of tiles
+   * that changed (averaged over the last frames: what `'auto'` reads as busy content; called at
+   * most once, only when a view's choice needs it), `now` in ms.
    */
-  plan(visible: readonly View[], size: { width: number; height: number }, changed: number, now: number): VideoPlan {
+  plan(visible: readonly View[], size: { width: number; height: number }, changed: () => number, now: number): VideoPlan {
     const stills: View[] = [];
     const wanted = new Map<View, number>(); // view -> bitrate
+    let share: number | undefined;
     for (const view of visible) {
       const s = this.#state(view);
       const decodes = !this.#failed && view.decodes.includes(this.codec);
-      const wants = decodes && (s.choice ? s.choice.update({ linkBound: this.#linkBound(view), changed, now }) : true);
+      const wants = decodes && (s.choice ? s.choice.update({ linkBound: this.#linkBound(view), changed: share ??= changed(), now }) : true);
       if (wants && !this.#mod) this.#load();
       if (wants && this.live) {
         wanted.set(view, this.#bitrateFor(view));
