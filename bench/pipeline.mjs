@@ -36,7 +36,7 @@ import { renderChart } from './chart.mjs';
 process.env.DAWN_RFB_ALLOWED_HOSTS ??= '*';
 
 const HELP = `Usage: npm run bench -- [options]
-  --scenes LIST     cube,chart,noise
+  --scenes LIST     cube,chart,noise,mesh (mesh: a lit torus knot, spheres and a floor, camera orbiting)
   --sizes LIST      640x480,1280x720,1920x1080
   --formats LIST    jpeg (q80), webp (q80), png, h264 (video at 4 Mbit/s to the Chromium client,
                     which announces it decodes H.264; the Node client announces nothing and
