@@ -36,11 +36,11 @@ import { renderChart } from './chart.mjs';
 process.env.DAWN_RFB_ALLOWED_HOSTS ??= '*';
 
 const HELP = `Usage: npm run bench -- [options]
-  --scenes LIST     cube,chart,noise
+  --scenes LIST     cube,chart,noise,mesh (mesh: a lit torus knot, spheres and a floor, camera orbiting)
   --sizes LIST      640x480,1280x720,1920x1080
-  --formats LIST    jpeg (q80), webp (q80), png, h264 (video at 4 Mbit/s to the Chromium client,
-                    which announces it decodes H.264; the Node client announces nothing and
-                    gets JPEG q80)
+  --formats LIST    jpeg (q80), webp (q80), png, h264 (video at 4 Mbit/s; both clients announce
+                    they decode H.264: Chromium's widget through WebCodecs, the Node client
+                    through @napi-rs/webcodecs' VideoDecoder)
   --clients LIST    node,chromium
   --links LIST      none, or RATE(k|m)bit/RTTms such as 20mbit/40ms,5mbit/100ms
   --transports LIST direct (the canvas's own websocket; default), jupyter (the Jupyter path
@@ -167,8 +167,11 @@ function latencies(moves, paints) {
   return out;
 }
 
+/** The video codecs a run's client announces: the run's codec when its format is video. */
+const videoCodecs = (run) => (FORMATS[run.format].codec ? [FORMATS[run.format].codec] : []);
+
 /** Starts the Node client process (inside the link's namespace when there is one). */
-function startNodeClient(link, url, [width, height], jupyter) {
+function startNodeClient(link, url, [width, height], jupyter, codecs = []) {
   const script = fileURLToPath(new URL('./node-client.mjs', import.meta.url));
   const [cmd, args] = link ? link.wrap(process.execPath, [script]) : [process.execPath, [script]];
   const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -185,7 +188,7 @@ function startNodeClient(link, url, [width, height], jupyter) {
     const timer = setTimeout(() => reject(new Error(`node client: no ${type} within ${timeoutMs} ms`)), timeoutMs);
     waiters.push({ type, resolve: (m) => { clearTimeout(timer); resolve(m); } });
   });
-  child.send({ type: 'start', url, width, height, jupyter });
+  child.send({ type: 'start', url, width, height, jupyter, codecs });
   return {
     ready: () => next('ready', 60_000),
     measure: (drag, record = true) => child.send({ type: 'measure', drag, record }),
@@ -246,7 +249,7 @@ async function directSide(run, size, spec) {
     side.link = spec ? await openLink(spec, { host: '127.0.0.1', port: server.port }) : null;
     const host = side.link ? `${side.link.host}:${side.link.port}` : `127.0.0.1:${server.port}`;
     if (run.client === 'node') {
-      side.client = startNodeClient(side.link, `ws://${host}${bench.canvas.socketPath}`, size);
+      side.client = startNodeClient(side.link, `ws://${host}${bench.canvas.socketPath}`, size, undefined, videoCodecs(run));
       await side.client.ready();
     } else {
       const chromium = await chromiumFor(side.link); // (loads openView)
@@ -309,7 +312,7 @@ async function jupyterSide(run, size, spec) {
       if (!html) throw new Error(`the kernel showed no view: ${out.error ?? ''} ${out.stderr}`);
       const view = serverOfView(html);
       if (!view.comm) throw new Error('the kernel offers no comm route (is the dawn-rfb kernelspec used?)');
-      side.client = startNodeClient(side.link, null, size, { url: server.channelsUrl(kernelId, host), comm: { ...view.comm, token: view.token } });
+      side.client = startNodeClient(side.link, null, size, { url: server.channelsUrl(kernelId, host), comm: { ...view.comm, token: view.token } }, videoCodecs(run));
       await side.client.ready();
     } else {
       // A notebook of its own in a folder of its own under notebooks/, removed afterwards.
@@ -406,6 +409,7 @@ async function runOne(run) {
       rssMB: { end: round(canvas.rssMB.end), peak: round(canvas.rssMB.peak) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
       framesSentServer: canvas.framesSent, framesPatched: canvas.framesPatched,
+      ...(FORMATS[run.format].codec ? { video: { codec: canvas.videoCodec ?? null, framesSent: canvas.framesVideo, keyframesSent: canvas.keyframesVideo, ...(result.video ? { client: result.video } : {}) } } : {}),
       // Frames the canvas drew per frame the client showed over the measured window (pacing: ~1 when
       // display-bound), counted as frames sent: with one view streaming, each draw sends one frame.
       drawnPerShown: round(canvas.framesSentMeasured / Math.max(1, result.frames), 2),

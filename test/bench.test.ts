@@ -4,7 +4,8 @@
 // transport dimension (--transports direct,jupyter,jupyterlab4) runs as briefly in both clients:
 // the Jupyter rows come from a real Notebook 6 server and from JupyterLab 4 (test/lab4/) on
 // jupyter_server, Chromium's from the widget in a notebook page on the Jupyter path (needs
-// `node scripts/setup.mjs --browser --jupyter-tests`).
+// `node scripts/setup.mjs --browser --jupyter-tests`). An h264 run of the mesh scene checks that
+// the Node client gets video and decodes it (@napi-rs/webcodecs).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,26 @@ test('dawn-rfb bench writes one JSON record per run and a chart', async () => {
   const meta = await sharp(chart).metadata();
   expect(meta.format).toBe('png');
   expect(meta.width).toBeGreaterThan(600);
+}, 150_000);
+
+test('dawn-rfb bench --formats h264 --clients node streams video that the Node client decodes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dawn-rfb-bench-'));
+  const json = join(dir, 'out.json');
+  await run(process.execPath, [cli, 'bench', '--scenes', 'mesh', '--sizes', '160x128', '--formats', 'h264', '--clients', 'node',
+    '--seconds', '1', '--soak', '0', '--json', json, '--chart', join(dir, 'out.png')], { timeout: 120_000, env: { ...process.env, XDG_RUNTIME_DIR: tmpdir() } });
+  const r = (JSON.parse(readFileSync(json, 'utf8')) as { records: Record<string, any>[] }).records[0]!;
+  expect(r).toMatchObject({ scene: 'mesh', size: '160x128', format: 'h264', client: 'node' });
+  expect(r.error).toBeUndefined();
+  // The canvas sent video (the client announced H.264), and the client decoded it without errors.
+  expect(r.video.codec).toBe('h264');
+  expect(r.video.framesSent).toBeGreaterThan(0);
+  expect(r.video.keyframesSent).toBeGreaterThan(0);
+  expect(r.video.client.frames).toBeGreaterThan(0);
+  expect(r.video.client.keyframes).toBeGreaterThan(0);
+  expect(r.video.client.decodeErrors).toBe(0);
+  expect(r.video.client.pictures).toBeGreaterThan(0);
+  expect(r.frames).toBeGreaterThan(0);
+  expect(r.latency.n).toBeGreaterThan(0);
 }, 150_000);
 
 test('dawn-rfb bench --transports direct,jupyter,jupyterlab4 measures every route in both clients', async () => {
