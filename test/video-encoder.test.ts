@@ -4,7 +4,7 @@
 // with a VideoEncoderError.
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
-import { checkVideoBitrate, loadVideoCodecs, VIDEO_MODULE_ENV, VideoEncoderError, VideoFrameEncoder } from '../src/remote/frames/video-encoder.js';
+import { checkVideoBitrate, loadVideoCodecs, VIDEO_HARDWARE_ENV, VIDEO_MODULE_ENV, VideoEncoderError, VideoFrameEncoder } from '../src/remote/frames/video-encoder.js';
 
 /** A moving shaded disc over a textured background, RGBA. */
 function scene(width: number, height: number, t: number): Uint8Array {
@@ -61,6 +61,7 @@ async function decodeAll(chunks: { data: Uint8Array; key: boolean }[], width: nu
 
 afterEach(() => {
   delete process.env[VIDEO_MODULE_ENV];
+  delete process.env[VIDEO_HARDWARE_ENV];
 });
 
 describe('VideoFrameEncoder (real H.264 encoder)', () => {
@@ -126,6 +127,26 @@ describe('VideoFrameEncoder (real H.264 encoder)', () => {
     expect(() => new VideoFrameEncoder(mod, 'vp9' as 'h264', 1_000_000)).toThrow('video codec must be one of h264, got "vp9"');
     encoder.close();
     await expect(encoder.encode({ width: 320, height: 240, data: scene(320, 240, 0) }, false)).rejects.toThrow(VideoEncoderError);
+  });
+
+  it('keyframes only where asked over a long run (the package\'s realtime mode put one every 10 frames)', async () => {
+    const mod = await loadVideoCodecs();
+    const encoder = new VideoFrameEncoder(mod, 'h264', 1_000_000);
+    const keys: number[] = [];
+    for (let t = 0; t < 40; t++) if ((await encoder.encode({ width: 160, height: 96, data: scene(160, 96, t) }, t === 0 || t === 25)).key) keys.push(t);
+    encoder.close();
+    expect(keys).toEqual([0, 25]);
+  });
+
+  it(`${VIDEO_HARDWARE_ENV}: prefer-hardware falls back to the CPU where there is no GPU encoder; an unknown value fails the encoder with the values allowed`, async () => {
+    const mod = await loadVideoCodecs();
+    process.env[VIDEO_HARDWARE_ENV] = 'prefer-hardware';
+    const encoder = new VideoFrameEncoder(mod, 'h264', 1_000_000);
+    expect((await encoder.encode({ width: 160, height: 96, data: scene(160, 96, 0) }, true)).key).toBe(true);
+    encoder.close();
+    process.env[VIDEO_HARDWARE_ENV] = 'gpu';
+    const bad = new VideoFrameEncoder(mod, 'h264', 1_000_000);
+    await expect(bad.encode({ width: 160, height: 96, data: scene(160, 96, 0) }, true)).rejects.toThrow(`${VIDEO_HARDWARE_ENV} must be one of no-preference, prefer-hardware, prefer-software, got "gpu"`);
   });
 
   it('a module that does not load rejects with a VideoEncoderError saying how to install the encoder', async () => {

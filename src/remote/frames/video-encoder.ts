@@ -85,6 +85,23 @@ export function loadVideoCodecs(): Promise<WebCodecsModule> {
   return load;
 }
 
+/**
+ * Environment variable choosing the encoder's `hardwareAcceleration` (WebCodecs' values:
+ * `no-preference`, the default, which this package serves with libx264 on the CPU;
+ * `prefer-hardware`, which tries the GPU's encoder, NVENC on NVIDIA, and falls back to the CPU;
+ * `prefer-software`). A knob for measuring, as UV_THREADPOOL_SIZE is: a GPU encoder's latency and
+ * keyframes were measured on the GPU machine only (README, "Video frames").
+ */
+export const VIDEO_HARDWARE_ENV = 'DAWN_RFB_VIDEO_HARDWARE';
+const HARDWARE_VALUES = ['no-preference', 'prefer-hardware', 'prefer-software'];
+
+/** The encoder's hardwareAcceleration from {@link VIDEO_HARDWARE_ENV}; an unknown value is an error naming the allowed ones. */
+export function videoHardwarePreference(): string {
+  const v = process.env[VIDEO_HARDWARE_ENV] || 'no-preference';
+  if (!HARDWARE_VALUES.includes(v)) throw new VideoEncoderError(`${VIDEO_HARDWARE_ENV} must be one of ${HARDWARE_VALUES.join(', ')}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** Longest a frame may take to come out of the encoder before the encoder counts as broken. */
 const ENCODE_TIMEOUT_MS = 5000;
 
@@ -216,7 +233,7 @@ export class VideoFrameEncoder {
       // second at 60 fps, 1.6x the bytes: measured). The Baseline profile of VIDEO_CODECS has no
       // B-frames, so 'quality' still gives one chunk per frame, at once (measured at 1280x720:
       // no frame held, 9.4 ms p50), and keyframes only where the caller asks for them.
-      latencyMode: 'quality', bitrateMode: 'variable',
+      latencyMode: 'quality', bitrateMode: 'variable', hardwareAcceleration: videoHardwarePreference(),
       // Annex B: the parameter sets travel in each keyframe, so a view needs no out-of-band description.
       avc: { format: 'annexb' },
     });
