@@ -38,9 +38,11 @@ process.env.DAWN_RFB_ALLOWED_HOSTS ??= '*';
 const HELP = `Usage: npm run bench -- [options]
   --scenes LIST     cube,chart,noise,mesh (mesh: a lit torus knot, spheres and a floor, camera orbiting)
   --sizes LIST      640x480,1280x720,1920x1080
-  --formats LIST    jpeg (q80), webp (q80), png, h264 (video at 4 Mbit/s; both clients announce
-                    they decode H.264: Chromium's widget through WebCodecs, the Node client
-                    through @napi-rs/webcodecs' VideoDecoder)
+  --formats LIST    jpeg (q80, codec 'jpeg': stills only), webp (q80), png, h264 (video at
+                    4 Mbit/s to the clients that decode it: Chromium's widget through WebCodecs,
+                    and the Node client, which then announces H.264 and decodes it through
+                    @napi-rs/webcodecs' VideoDecoder), auto (the canvas's default, codec 'auto':
+                    JPEG q80 stills, video where the view is link-bound and the content busy)
   --clients LIST    node,chromium
   --links LIST      none, or RATE(k|m)bit/RTTms such as 20mbit/40ms,5mbit/100ms
   --transports LIST direct (the canvas's own websocket; default), jupyter (the Jupyter path
@@ -83,7 +85,8 @@ if (opt.help) {
 }
 
 const FORMATS = {
-  jpeg: { quality: 80, lossyFormat: 'jpeg' },
+  jpeg: { quality: 80, lossyFormat: 'jpeg', codec: 'jpeg' },
+  auto: { quality: 80, lossyFormat: 'jpeg', codec: 'auto' },
   webp: { quality: 80, lossyFormat: 'webp' },
   png: { quality: 100 },
   h264: { quality: 80, codec: 'h264' },
@@ -167,8 +170,8 @@ function latencies(moves, paints) {
   return out;
 }
 
-/** The video codecs a run's client announces: the run's codec when its format is video. */
-const videoCodecs = (run) => (FORMATS[run.format].codec ? [FORMATS[run.format].codec] : []);
+/** The video codecs a run's client announces: H.264 when the run's codec may send video (h264, auto). */
+const videoCodecs = (run) => (['h264', 'auto'].includes(FORMATS[run.format].codec) ? ['h264'] : []);
 
 /** Starts the Node client process (inside the link's namespace when there is one). */
 function startNodeClient(link, url, [width, height], jupyter, codecs = []) {

@@ -123,13 +123,13 @@ export class FrameStream {
 
   /**
    * A view announced the codecs it decodes, or its video decoder lost its state (a keyframe
-   * request): it cannot take its encoder's next delta. A view that is or would be on video gets
-   * the newest frame again now (a keyframe when it is alone on its encoder, else a still until
-   * the next one), so it need not wait for the scene to change.
+   * request): it cannot take its encoder's next delta. The newest frame goes again now to a view
+   * that was on video (a keyframe when it is alone on its encoder, else a still until the next
+   * one) and to one that starts video with a keyframe, so neither waits for the scene to change.
    */
   keyframeNeeded(view: View): void {
     if (!this.#video) return;
-    const again = this.#video.onVideo(view) || this.#video.wantsVideo(view);
+    const again = this.#video.onVideo(view) || this.#video.startsVideoNow(view);
     this.#video.unsync(view);
     if (again) this.#wholeFrameNeeded();
   }

@@ -12,6 +12,7 @@
 // (the others' picture would pay for it): it gets stills, which show the right picture at once,
 // until the group's next scheduled keyframe, and video from there on. Alone in its group, it gets
 // the keyframe at once.
+import { LONG_LINK_MS } from '../transport/adaptive.js';
 import type { View } from '../transport/view.js';
 import { CodecChoice } from './codec-choice.js';
 import { loadVideoCodecs, VIDEO_BITRATE_RANGE, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
@@ -21,6 +22,9 @@ import type { VideoCodecName } from '../protocol.js';
 export const KEYFRAME_EVERY = 120;
 /** A video keyframe at least this often (ms), so a view waiting for one over a slow link waits little. */
 export const KEYFRAME_MS = 4000;
+
+/** A full window coming back slower than this over a real link: the link limits the view. */
+export const LINK_BOUND_FPS = 20;
 
 /** How the sender picks views and bitrates: from the canvas's resolved options. */
 export interface VideoSenderOptions {
@@ -138,10 +142,16 @@ export class VideoSender {
     return this.live && this.#views.get(view)?.group !== undefined;
   }
 
-  /** Whether `view` would get video now: the encoder is live, the view decodes the codec, and (`'auto'`) its choice is video. */
-  wantsVideo(view: View): boolean {
+  /**
+   * Whether `view` would start on video with the next frame: the encoder is live, the view decodes
+   * the codec, (`'auto'`) its choice is video, and no other view is watching the encoder of its
+   * bitrate (it would get a keyframe at once, not stills until that encoder's next one).
+   */
+  startsVideoNow(view: View): boolean {
     const choice = this.#views.get(view)?.choice ?? (this.#options.codec === 'auto' ? undefined : null);
-    return this.live && view.decodes.includes(this.codec) && (choice === null || choice?.video === true);
+    if (!this.live || !view.decodes.includes(this.codec) || !(choice === null || choice?.video === true)) return false;
+    const group = this.#groups.get(this.#bitrateFor(view));
+    return !group || ![...group.members].some((v) => v !== view && this.#views.get(v)?.synced);
   }
 
   /**
@@ -166,7 +176,11 @@ export class VideoSender {
     for (const view of visible) {
       const s = this.#state(view);
       const decodes = !this.#failed && view.decodes.includes(this.codec);
+      const wasVideo = s.choice?.video === true;
       const wants = decodes && (s.choice ? s.choice.update({ linkBound: this.#linkBound(view), changed: share ??= changed(), now }) : true);
+      // Switched to video by `'auto'`: the controller's steps down were for stills many times the
+      // size; the video starts at the full bitrate and the controller steps down from there.
+      if (s.choice && wants && !wasVideo) view.adaptive?.restorePicture();
       if (wants && !this.#mod) this.#load();
       if (wants && this.live) {
         wanted.set(view, this.#bitrateFor(view));
@@ -237,10 +251,18 @@ export class VideoSender {
     for (const group of spare) group.encoder.close();
   }
 
-  /** The adaptive controller lowered the stills below the configured quality or size. */
+  /**
+   * The view's link limits it: its adaptive controller lowered the stills below the configured
+   * quality or size, or, over a link with real delay, its full window comes back at fewer than
+   * LINK_BOUND_FPS frames a second (big frames over a slow link: measured, 130 kB frames over
+   * 5 Mbit/s / 100 ms came back at 4 fps while the controller, its base roundtrip inflated by
+   * the frames themselves, saw no queue).
+   */
   #linkBound(view: View): boolean {
     const a = view.adaptive?.state();
-    return a !== undefined && (a.quality < this.#options.quality || a.scale < 1);
+    if (!a) return false;
+    if (a.quality < this.#options.quality || a.scale < 1) return true;
+    return a.baseRttMs >= LONG_LINK_MS && a.paceMs > 1000 / LINK_BOUND_FPS;
   }
 
   /**

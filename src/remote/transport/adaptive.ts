@@ -41,6 +41,11 @@ export interface AdaptiveState {
   baseRttMs: number;
   /** Smoothed roundtrip minus the base, ms. */
   queueDelayMs: number;
+  /**
+   * Smoothed ms between acknowledgements while the window is full (the link or the client sets
+   * the pace, not the renderer); 0 while it is not.
+   */
+  paceMs: number;
 }
 
 const BASE_WINDOW_MS = 10_000;
@@ -50,8 +55,8 @@ const MIN_QUEUE_THRESHOLD_MS = 40;
 const HOLD_MS = 250;
 /** A link must be clear this long before stepping back up. */
 const RECOVER_MS = 1000;
-/** Extra frames in flight are only worth it over a link with this much base delay. */
-const LONG_LINK_MS = 20;
+/** A link with this much base delay is a real one: extra frames in flight are worth it, and a smaller picture helps a queue. */
+export const LONG_LINK_MS = 20;
 const MAX_WINDOW = 8;
 const QUALITY_STEPS = [0, 15, 30, 45];
 const MIN_QUALITY = 30;
@@ -101,7 +106,20 @@ export class AdaptiveRate {
       scale: SCALES[this.#scaleLevel]!,
       baseRttMs: base,
       queueDelayMs: this.#srtt === undefined ? 0 : Math.max(0, this.#srtt - base),
+      paceMs: this.#fullAcks >= FULL_ACKS ? this.#ackInterval ?? 0 : 0,
     };
+  }
+
+  /**
+   * Back to the configured quality and full size, keeping the window and what was measured of
+   * the link: the view's frames changed kind (stills to video), so the steps taken for the old
+   * kind's sizes say nothing of the new one's.
+   */
+  restorePicture(): void {
+    this.#qualityLevel = 0;
+    this.#scaleLevel = 0;
+    this.#probeAt = undefined;
+    this.#clearSince = undefined;
   }
 
   /** Frame `index` went out to the view. */
