@@ -277,9 +277,12 @@ export class RecordingSession {
     return this.#frames / this.options.fps;
   }
 
-  /** Whether it still takes frames (false once it has ended, while its file may still be finishing). */
+  /**
+   * Whether it still takes frames: false from stop() on (a frame being taken then is still kept)
+   * and once it has ended, while its file may still be finishing.
+   */
   get active(): boolean {
-    return this.#active && this.#end === undefined;
+    return this.#active && this.#end === undefined && !this.#stopRequested;
   }
 
   /** Why it ended; undefined while it records. */
@@ -366,11 +369,11 @@ export class RecordingSession {
     try {
       for (let i = 0; i < count; i++) {
         await this.#waitUntil(start + i * interval);
-        if (this.#stopRequested && i > 0) break;
         if (source.isClosed()) {
           this.#end = 'closed';
           break;
         }
+        if (this.#stopRequested && i > 0) break;
         let taken;
         try {
           taken = await source.frameAt(previous);
