@@ -1,13 +1,16 @@
-// The clip encoder (frames/clip-encoder.ts) with the real encoders and muxers of @napi-rs/webcodecs,
+// The recordings' file writers: the clip encoder (frames/clip-encoder.ts) with the real encoders and muxers of @napi-rs/webcodecs,
 // no GPU: synthetic RGBA frames in, a file out, read back two independent ways: by the tests' own
 // container readers (helpers/clip-files.ts: an MP4's boxes, a WebM's EBML blocks: count, size,
 // keyframes, times, duration) and by the package's demuxer + decoder (every frame decodes, at its
-// size). Playing in Chromium is test/recording.test.ts's.
+// size). Animated WebP (frames/webp-clip.ts, sharp): its delays, its caps, its pages read back.
+// Playing in Chromium is test/recording.test.ts's.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as webcodecs from '@napi-rs/webcodecs';
 import { CLIP_FORMATS, ClipEncoder, loadClipCodecs, type VideoClipFormat } from '../src/remote/frames/clip-encoder.js';
 import { VIDEO_MODULE_ENV, VideoEncoderError } from '../src/remote/frames/video-encoder.js';
 import { InvalidArgumentError } from '../src/errors.js';
+import { WebpClipWriter, webpDelays, webpFrameCap } from '../src/remote/frames/webp-clip.js';
+import sharp from 'sharp';
 import { readMp4, readWebm } from './helpers/clip-files.js';
 
 afterEach(() => {
@@ -128,5 +131,37 @@ describe('ClipEncoder bad input', () => {
     await expect(loadClipCodecs()).rejects.toThrow(VideoEncoderError);
     await expect(loadClipCodecs()).rejects.toThrow('the video encoder package has no Mp4Muxer / WebMMuxer (they came with @napi-rs/webcodecs 1.3)');
     expect(CLIP_FORMATS.webm.mimeType).toBe('video/webm');
+  });
+});
+
+describe('WebpClipWriter (sharp, animated WebP)', () => {
+  it('delays are whole ms whose running sum follows i x 1000 / fps', () => {
+    expect(webpDelays(3, 30)).toEqual([33, 34, 33]);
+    expect(webpDelays(30, 30).reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(webpDelays(4, 10)).toEqual([100, 100, 100, 100]);
+    expect(webpDelays(7, 120).reduce((a, b) => a + b, 0)).toBe(58);
+  });
+  it('caps frames at 300 and at 256 MB of raw pixels', () => {
+    expect(webpFrameCap(96, 64)).toBe(300);
+    expect(webpFrameCap(640, 480)).toBe(218);
+    expect(webpFrameCap(8192, 8192)).toBe(1);
+  });
+  it('writes the frames it was given (copied at add), refuses other sizes, frames past its cap, use after finish', async () => {
+    const w = new WebpClipWriter(32, 16, 20);
+    const f = frame(1, 32, 16);
+    await w.add(f, true);
+    f.data.fill(0);
+    await w.add(frame(2, 32, 16), false);
+    await expect(w.add(frame(3, 34, 16), false)).rejects.toThrow('a 34x16 frame cannot go into a 32x16 clip');
+    const file = await w.finish();
+    const meta = await sharp(file, { animated: true }).metadata();
+    expect([meta.format, meta.pages, meta.pageHeight, meta.delay]).toEqual(['webp', 2, 16, [50, 50]]);
+    const { data } = await sharp(file, { page: 0 }).raw().toBuffer({ resolveWithObject: true });
+    expect(Math.abs(data[0]! - 23)).toBeLessThanOrEqual(12); // frame 1's red, not the zeros written after add
+    await expect(w.add(frame(4, 32, 16), false)).rejects.toThrow('add(): the clip is finished or closed');
+    await expect(new WebpClipWriter(32, 16, 20).finish()).rejects.toThrow('a clip needs at least one frame');
+    const full = new WebpClipWriter(8192, 8192, 10); // 256 MB a frame: one fits
+    expect(full.cap).toBe(1);
+    expect(() => new WebpClipWriter(0, 16, 10)).toThrow(InvalidArgumentError);
   });
 });

@@ -1,13 +1,15 @@
 // Recording (RemoteCanvas.record and startRecording / stop) with the real GPU, the real encoders
 // (npm @napi-rs/webcodecs: H.264 in MP4, VP9 in WebM) and real Chromium: a clip of N frames has N
 // samples (MP4 boxes) or blocks (WebM) of the canvas's size (read by helpers/clip-files.ts), plays
-// in Chromium's <video> with the right size and duration and shows the colours drawn; the notebook
+// in Chromium's <video> with the right size and duration and shows the colours drawn (an animated
+// WebP: its pages, delays and colours read back with sharp, shown by Chromium's <img>); the notebook
 // output is a <video> of the same bytes; a session stops on stop(), after maxSeconds and on close;
 // one recording at a time; save() never writes over a file unless asked; bad input gives typed errors.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS } from './helpers/browser.js';
 import { cleanup, drawFullScreen, openView, sleep, track, until } from './helpers/remote.js';
@@ -18,7 +20,8 @@ import { DISPLAY_WRITER_HOOK, SHOW, type DisplayMessage } from '../src/remote/no
 
 // These callbacks run in the page; the type check has no DOM lib (see browser.test.ts).
 declare const document: {
-  querySelector(selector: string): VideoLike | null;
+  querySelector(selector: 'video'): VideoLike | null;
+  querySelector(selector: 'img'): { naturalWidth: number; naturalHeight: number; decode(): Promise<void> } | null;
   createElement(tag: 'canvas'): { width: number; height: number; getContext(kind: '2d'): { drawImage(v: VideoLike, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
 };
 interface VideoLike {
@@ -246,6 +249,61 @@ describe("record({ format: 'webm' })", () => {
   });
 });
 
+describe("record({ format: 'webp' })", () => {
+  it('is an animated WebP of the frames drawn: pages of the canvas size, 100 ms each, looping; Chromium shows it', async () => {
+    const { canvas, drawn } = await changingCanvas([96, 64]);
+    const clip = await canvas.record({ seconds: 1, fps: 10, format: 'webp' });
+    expect([clip.frames, clip.format, clip.mimeType]).toEqual([10, 'webp', 'image/webp']);
+    expect(drawn()).toBe(10);
+    const meta = await sharp(clip.data, { animated: true }).metadata();
+    expect([meta.format, meta.width, meta.pageHeight, meta.pages, meta.loop]).toEqual(['webp', 96, 64, 10, 0]);
+    expect(meta.delay).toEqual(new Array(10).fill(100));
+    const pagePixel = async (page: number): Promise<number[]> => {
+      const { data, info } = await sharp(clip.data, { page }).raw().toBuffer({ resolveWithObject: true });
+      const at = ((info.height >> 1) * info.width + (info.width >> 1)) * info.channels;
+      return [...data.subarray(at, at + 3)];
+    };
+    near(await pagePixel(0), colour(1));
+    near(await pagePixel(9), colour(10));
+    expect(String(clip)).toBe(`Recording 96x64, 10 frames at 10 fps (1.00 s), ${clip.data.byteLength} bytes of animated WebP`);
+    expect(clip.html()).toMatch(/^<img width="96" height="64" [^>]*src="data:image\/webp;base64,[A-Za-z0-9+/=]+">$/);
+    const page = await browser.newPage();
+    try {
+      await page.setContent(clip.html());
+      const shown = await page.evaluate(async () => {
+        const img = document.querySelector('img')!;
+        await img.decode();
+        return [img.naturalWidth, img.naturalHeight];
+      });
+      expect(shown).toEqual([96, 64]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('needs no encoder package; more than 300 frames is refused up front, a canvas too big for 256 MB of frames at its first', async () => {
+    process.env[VIDEO_MODULE_ENV] = 'dawn-rfb-no-such-video-module-webp';
+    const { canvas, drawn } = await changingCanvas([32, 32]);
+    expect((await canvas.record({ seconds: 0.2, fps: 10, format: 'webp' })).frames).toBe(2);
+    await expect(canvas.record({ seconds: 3.01, fps: 100, format: 'webp' })).rejects.toThrow(
+      "record(): an animated WebP holds at most 300 frames, and seconds x fps is 301: record fewer, or use format 'mp4' or 'webm'");
+    expect(drawn()).toBe(2);
+    // 4096 x 2048 x 4 is 32 MB a frame: 8 fit in 256 MB.
+    const big = (await changingCanvas([4096, 2048])).canvas;
+    await expect(big.record({ seconds: 0.1, fps: 100, format: 'webp' })).rejects.toThrow(
+      "record(): 10 frames of 4096x2048 do not fit an animated WebP, which holds its frames raw until the end: at most 8 of this size (300 frames, 256 MB); record fewer, or use format 'mp4' or 'webm'");
+  });
+
+  it('startRecording stops by itself at the 300-frame limit (endedBy: limit)', async () => {
+    const { canvas } = await changingCanvas([16, 16]);
+    const session = canvas.startRecording({ fps: 120, format: 'webp' });
+    const clip = await session.finished;
+    expect(session.endedBy).toBe('limit');
+    expect(clip.frames).toBe(300);
+    expect((await sharp(clip.data, { animated: true }).metadata()).pages).toBe(300);
+  }, 20_000);
+});
+
 describe('startRecording()', () => {
   it('records until stop(): frames and seconds count up, stop() twice gives the same promise, the clip has every frame', async () => {
     const { canvas, drawn } = await changingCanvas([64, 48]);
@@ -335,7 +393,7 @@ describe('startRecording()', () => {
       [{ maxSecond: 1 }, "unknown startRecording option 'maxSecond'; did you mean 'maxSeconds'?"],
       [{ fps: 0 }, 'startRecording(): fps must be an integer from 1 to 120, got 0'],
       [{ bitrate: 1 }, 'startRecording(): bitrate must be an integer number of bits a second from 100000 to 200000000, got 1'],
-      [{ format: 'mkv' }, "startRecording(): format must be one of 'mp4', 'webm', got 'mkv'"],
+      [{ format: 'mkv' }, "startRecording(): format must be one of 'mp4', 'webm', 'webp', got 'mkv'"],
       ['fast', 'startRecording() takes an options object { maxSeconds, fps, bitrate, format }, got fast'],
     ];
     for (const [options, message] of cases) {
@@ -369,7 +427,7 @@ describe('record() bad input', () => {
       [{ bitrate: 99_999 }, 'record(): bitrate must be an integer number of bits a second from 100000 to 200000000, got 99999'],
       [{ second: 1 }, "unknown record option 'second'; did you mean 'seconds'? allowed: seconds, fps, bitrate, format"],
       [5, 'record() takes an options object { seconds, fps, bitrate, format }, got 5'],
-      [{ format: 'avi' }, "record(): format must be one of 'mp4', 'webm', got 'avi'"],
+      [{ format: 'avi' }, "record(): format must be one of 'mp4', 'webm', 'webp', got 'avi'"],
       [{ format: 3 }, 'got 3'],
     ];
     for (const [options, message] of cases) {

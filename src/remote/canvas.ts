@@ -2,7 +2,7 @@
 // module ties the parts together: its views (attached by a transport through attachChannel),
 // which view's size the canvas follows, and the public API. Encoding and sending frames is the
 // FrameStream's job (frames/stream.ts), notebook outputs are notebook/display.ts's, recordings
-// (startRecording() / record(): MP4 and WebM clips) recording.ts's, connections are
+// (startRecording() / record(): MP4, WebM and animated WebP clips) recording.ts's, connections are
 // the View's. Frames are pulled: a draw happens only when one was requested, some view is visible,
 // and some visible view has room under maxBufferedFrames; and no more often than the fastest
 // visible view's display refreshes (views report their rate), since more frames than that go
@@ -163,19 +163,22 @@ export class RemoteCanvas extends CanvasBase {
   }
 
   /**
-   * Starts recording what the canvas draws into a video clip (MP4 with H.264 by default, or WebM
-   * with VP9): a frame every 1/fps s, each encoded as it comes (only encoded bytes are kept), until
-   * `session.stop()` (which resolves with the {@link Recording}), `maxSeconds` of clip, or close().
-   * A tick takes the newest frame drawn since the last one it took (or, for the first, since the
-   * recording started); when none was drawn (no view makes the canvas draw, 'ondemand' mode, a
-   * static scene) it draws one, so an animation that reads the time is recorded in every update
-   * mode. Views keep getting their frames meanwhile. Closing the canvas ends the recording:
-   * stop() then resolves with the frames taken until then (rejects with CanvasClosedError when
-   * there were none). One recording at a time per canvas.
-   * Needs the optional peer dependency `@napi-rs/webcodecs` (`npm install @napi-rs/webcodecs`);
-   * whether it loads is known at the first tick: stop() rejects with a VideoEncoderError if not.
+   * Starts recording what the canvas draws into a clip (MP4 with H.264 by default, WebM with VP9,
+   * or an animated WebP for short clips): a frame every 1/fps s, each encoded as it comes (only
+   * encoded bytes are kept; WebP excepted), until `session.stop()` (which resolves with the
+   * {@link Recording}), `maxSeconds` of clip, or close(). A tick takes the newest frame drawn
+   * since the last one it took (or, for the first, since the recording started); when none was
+   * drawn (no view makes the canvas draw, 'ondemand' mode, a static scene) it draws one, so an
+   * animation that reads the time is recorded in every update mode. Views keep getting their
+   * frames meanwhile. Closing the canvas ends the recording: stop() then resolves with the frames
+   * taken until then (rejects with CanvasClosedError when there were none). One recording at a
+   * time per canvas.
+   * MP4 and WebM need the optional peer dependency `@napi-rs/webcodecs` (`npm install
+   * @napi-rs/webcodecs`); whether it loads is known at the first tick: stop() rejects with a
+   * VideoEncoderError if not. An animated WebP (sharp) needs nothing more, but keeps its frames
+   * raw until the end: it stops by itself at 300 frames or 256 MB of them (`endedBy: 'limit'`).
    * @param options `maxSeconds` (default and most 600), `fps` (integer 1..120, default 30),
-   *   `bitrate` (bits a second, default 4_000_000), `format` ('mp4' or 'webm'); see {@link StartRecordingOptions}.
+   *   `bitrate` (bits a second, default 4_000_000), `format` ('mp4', 'webm' or 'webp'); see {@link StartRecordingOptions}.
    * @throws {InvalidArgumentError} for bad options; {@link CanvasClosedError} when the canvas is
    *   closed; {@link CanvasStateError} while another recording of this canvas runs. What ends a
    *   recording badly rejects its stop() (see {@link RecordingSession.stop}).
@@ -188,12 +191,14 @@ export class RemoteCanvas extends CanvasBase {
    * Records `seconds * fps` frames of what the canvas draws into a clip: startRecording() with
    * `maxSeconds: seconds`, awaited to its end (the same session, ticks and encoding).
    * @param options `seconds` (default 5, at most 600), `fps` (integer 1..120, default 30),
-   *   `bitrate` (bits a second, default 4_000_000), `format` ('mp4' or 'webm'); see {@link RecordOptions}.
+   *   `bitrate` (bits a second, default 4_000_000; not used by 'webp'), `format` ('mp4', 'webm' or
+   *   'webp', at most 300 frames); see {@link RecordOptions}.
    * @throws {InvalidArgumentError} for bad options; {@link CanvasClosedError} when the canvas is
    *   or becomes closed before the clip is complete; {@link VideoEncoderError} when the encoder
    *   cannot load (the message says how to install it) or fails; {@link CanvasStateError} while
    *   another recording runs, or when the canvas renders nothing, changes size while recording,
-   *   or has a size the codec cannot take (odd sides, under 16 pixels).
+   *   has a size the codec cannot take (odd sides, under 16 pixels), or its frames would not fit
+   *   an animated WebP's 256 MB.
    */
   async record(options?: RecordOptions): Promise<Recording> {
     const resolved = resolveRecordOptions(options);

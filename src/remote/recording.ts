@@ -2,7 +2,8 @@
 // frame at each tick of the asked rate and encodes it at once into a video file (MP4 with H.264, or
 // WebM with VP9: frames/clip-encoder.ts), so memory holds encoded bytes only, never the clip's raw
 // frames (a 1280x720 RGBA frame is 3.7 MB; its chunk at 4 Mbit/s and 30 fps ~17 kB); stop() (or
-// maxSeconds) ends it. RemoteCanvas.record({ seconds }) is the same session ended by its
+// maxSeconds) ends it. The exception is an animated WebP (frames/webp-clip.ts: sharp, no optional
+// package), made from raw frames at the end, so short clips only. RemoteCanvas.record({ seconds }) is the same session ended by its
 // maxSeconds. The result, a Recording, is the file's bytes with what a script (save) and a notebook
 // (show: a <video> output) do with them. The ticking and where each frame comes from are the
 // canvas's (canvas.ts); the options, their checks, the session and the file are here.
@@ -11,13 +12,31 @@ import type { Frame } from '../canvas/base.js';
 import { CanvasClosedError, CanvasStateError, DawnRfbError, InvalidArgumentError } from '../errors.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
 import { DEFAULT_VIDEO_BITRATE, VIDEO_BITRATE_RANGE, VideoEncoderError } from './frames/video-encoder.js';
-import { CLIP_FORMATS, ClipEncoder, loadClipCodecs, type VideoClipFormat } from './frames/clip-encoder.js';
+import { CLIP_FORMATS, ClipEncoder, loadClipCodecs } from './frames/clip-encoder.js';
+import { WEBP_MAX_FRAMES, WEBP_MAX_RAW_BYTES, WebpClipWriter } from './frames/webp-clip.js';
 import { currentDisplayWriter, newDisplayId, SHOW } from './notebook/output.js';
 
-/** The file formats of a recording: 'mp4' (H.264), 'webm' (VP9). */
-export type RecordingFormat = VideoClipFormat;
+/** The file formats of a recording: 'mp4' (H.264), 'webm' (VP9), 'webp' (animated WebP, short clips). */
+export type RecordingFormat = 'mp4' | 'webm' | 'webp';
 /** {@link RecordingFormat}'s values, in the order messages list them. */
-export const RECORDING_FORMATS: readonly RecordingFormat[] = Object.freeze(Object.keys(CLIP_FORMATS) as RecordingFormat[]);
+export const RECORDING_FORMATS: readonly RecordingFormat[] = Object.freeze(['mp4', 'webm', 'webp'] as const);
+
+/** Per format: its name in messages, its mime type, what makes its pictures. */
+const FORMATS: Readonly<Record<RecordingFormat, { name: string; mimeType: string; codecName: string }>> = Object.freeze({
+  mp4: CLIP_FORMATS.mp4,
+  webm: CLIP_FORMATS.webm,
+  webp: { name: 'animated WebP', mimeType: 'image/webp', codecName: 'WebP' },
+});
+
+/** What a recording writes its frames into: a video file (ClipEncoder) or an animated WebP. */
+interface ClipWriter {
+  readonly width: number;
+  readonly height: number;
+  readonly frames: number;
+  add(pixels: Frame, key: boolean): Promise<void>;
+  finish(): Promise<Uint8Array>;
+  close(): void;
+}
 
 /** Options of {@link RemoteCanvas.startRecording}. All optional. */
 export interface StartRecordingOptions {
@@ -27,7 +46,11 @@ export interface StartRecordingOptions {
   fps?: number;
   /** Video bitrate in bits a second, an integer inside VIDEO_BITRATE_RANGE. Default 4_000_000 (DEFAULT_VIDEO_BITRATE). */
   bitrate?: number;
-  /** The file: 'mp4' (H.264, the default; plays everywhere) or 'webm' (VP9). */
+  /**
+   * The file: 'mp4' (H.264, the default; plays everywhere), 'webm' (VP9) or 'webp' (an animated
+   * WebP through sharp, no optional package; its frames stay raw until the end, so at most
+   * 300 frames and 256 MB of them: it stops by itself there).
+   */
   format?: RecordingFormat;
 }
 
@@ -39,7 +62,10 @@ export interface RecordOptions {
   fps?: number;
   /** Video bitrate in bits a second, an integer inside VIDEO_BITRATE_RANGE. Default 4_000_000 (DEFAULT_VIDEO_BITRATE). */
   bitrate?: number;
-  /** The file: 'mp4' (H.264, the default; plays everywhere) or 'webm' (VP9). */
+  /**
+   * The file: 'mp4' (H.264, the default; plays everywhere), 'webm' (VP9) or 'webp' (an animated
+   * WebP through sharp, no optional package; at most 300 frames and 256 MB of raw frames).
+   */
   format?: RecordingFormat;
 }
 
@@ -103,7 +129,12 @@ function resolveShared(method: string, o: Record<string, unknown>): { fps: numbe
  */
 export function resolveRecordOptions(options: unknown): ResolvedRecordOptions {
   const o = optionsObject('record', options, RECORD_OPTION_NAMES);
-  return { seconds: checkSeconds('record', 'seconds', o.seconds ?? 5), ...resolveShared('record', o) };
+  const resolved = { seconds: checkSeconds('record', 'seconds', o.seconds ?? 5), ...resolveShared('record', o) };
+  const frames = Math.max(1, Math.round(resolved.seconds * resolved.fps));
+  if (resolved.format === 'webp' && frames > WEBP_MAX_FRAMES) {
+    throw new InvalidArgumentError(`record(): an animated WebP holds at most ${WEBP_MAX_FRAMES} frames, and seconds x fps is ${frames}: record fewer, or use format 'mp4' or 'webm'`);
+  }
+  return resolved;
 }
 
 /**
@@ -125,7 +156,7 @@ export interface SaveOptions {
   overwrite?: boolean;
 }
 
-/** A clip recorded from a canvas (MP4 with H.264, or WebM with VP9): its bytes, and how to save or show them. */
+/** A clip recorded from a canvas (MP4 with H.264, WebM with VP9, or an animated WebP): its bytes, and how to save or show them. */
 export class Recording {
   /** The file's bytes. */
   readonly data: Uint8Array;
@@ -136,7 +167,7 @@ export class Recording {
   readonly height: number;
   /** Frames a second the clip plays at. */
   readonly fps: number;
-  /** The file format ('mp4' or 'webm'). */
+  /** The file format ('mp4', 'webm' or 'webp'). */
   readonly format: RecordingFormat;
 
   constructor(data: Uint8Array, frames: number, width: number, height: number, fps: number, format: RecordingFormat = 'mp4') {
@@ -148,9 +179,9 @@ export class Recording {
     this.format = format;
   }
 
-  /** The file's mime type: 'video/mp4' or 'video/webm'. */
+  /** The file's mime type: 'video/mp4', 'video/webm' or 'image/webp'. */
   get mimeType(): string {
-    return CLIP_FORMATS[this.format].mimeType;
+    return FORMATS[this.format].mimeType;
   }
 
   /** How long the clip plays: frames / fps. */
@@ -159,7 +190,7 @@ export class Recording {
   }
 
   /**
-   * Writes the file to `path` (the name's extension is the caller's: .mp4 or .webm as {@link format} says).
+   * Writes the file to `path` (the name's extension is the caller's: .mp4, .webm or .webp as {@link format} says).
    * @throws {FileExistsError} when a file is there and `overwrite` is not true; {@link InvalidArgumentError} for bad arguments.
    */
   async save(path: string, options: SaveOptions = {}): Promise<void> {
@@ -177,10 +208,11 @@ export class Recording {
     }
   }
 
-  /** The notebook output: a playable <video> (the file inline, base64), and this summary as text. */
+  /** The notebook output: a playable <video> (an <img> for an animated WebP) with the file inline (base64). */
   html(): string {
-    return `<video controls loop muted playsinline width="${this.width}" height="${this.height}" title="${this.toString()}" `
-      + `src="data:${this.mimeType};base64,${Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength).toString('base64')}"></video>`;
+    const src = `data:${this.mimeType};base64,${Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength).toString('base64')}`;
+    if (this.format === 'webp') return `<img width="${this.width}" height="${this.height}" title="${this.toString()}" alt="${this.toString()}" src="${src}">`;
+    return `<video controls loop muted playsinline width="${this.width}" height="${this.height}" title="${this.toString()}" src="${src}"></video>`;
   }
 
   /**
@@ -204,7 +236,7 @@ export class Recording {
 
   /** One line: size, frames, rate, bytes. */
   toString(): string {
-    return `Recording ${this.width}x${this.height}, ${this.frames} frames at ${this.fps} fps (${this.durationSeconds.toFixed(2)} s), ${this.data.byteLength} bytes of ${CLIP_FORMATS[this.format].name}`;
+    return `Recording ${this.width}x${this.height}, ${this.frames} frames at ${this.fps} fps (${this.durationSeconds.toFixed(2)} s), ${this.data.byteLength} bytes of ${FORMATS[this.format].name}`;
   }
 
   /** What console.log and a cell's printed value show: the summary, not megabytes of bytes. */
@@ -228,10 +260,11 @@ export interface RecordSource {
 }
 
 /**
- * Why a {@link RecordingSession} ended: stop() was called, its maxSeconds were recorded, the canvas
- * was closed, or an error ended it (stop() rejects with the error then).
+ * Why a {@link RecordingSession} ended: stop() was called, its maxSeconds were recorded, its
+ * format's limit was reached (an animated WebP's frames), the canvas was closed, or an error ended
+ * it (stop() rejects with the error then).
  */
-export type RecordingEnd = 'stop' | 'maxSeconds' | 'closed' | 'error';
+export type RecordingEnd = 'stop' | 'maxSeconds' | 'limit' | 'closed' | 'error';
 
 /**
  * A recording in progress, from {@link RemoteCanvas.startRecording}: it takes a frame every 1/fps s
@@ -252,6 +285,8 @@ export class RecordingSession {
   readonly #method: string;
   #frames = 0;
   #stopRequested = false;
+  /** The format's own limit (an animated WebP's frames) is below maxSeconds' frames. */
+  #capped = false;
   #end: RecordingEnd | undefined;
   #active = true;
   /** Wakes the loop from its wait for the next tick (stop() calls it). */
@@ -311,7 +346,7 @@ export class RecordingSession {
   /** One line: state, frames so far, rate, format. */
   toString(): string {
     const { fps, format } = this.options;
-    return `RecordingSession ${this.active ? 'recording' : `ended (${this.#end ?? 'stop'})`}, ${this.#frames} frames at ${fps} fps (${this.seconds.toFixed(2)} s) of ${CLIP_FORMATS[format].name}`;
+    return `RecordingSession ${this.active ? 'recording' : `ended (${this.#end ?? 'stop'})`}, ${this.#frames} frames at ${fps} fps (${this.seconds.toFixed(2)} s) of ${FORMATS[format].name}`;
   }
 
   /** What console.log shows: the summary line. */
@@ -349,20 +384,23 @@ export class RecordingSession {
     const { fps, bitrate, format, maxSeconds } = this.options;
     const method = this.#method;
     const source = this.#source;
-    const codecName = CLIP_FORMATS[format].codecName;
-    let mod;
-    try {
-      mod = await loadClipCodecs();
-    } catch (e) {
-      // The loader's own message speaks of live views falling back to stills; a recording has no
-      // fallback, so it says why the package did not load in its own words (the loader's cause).
-      const cause = e instanceof Error && e.cause !== undefined ? e.cause : e;
-      const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-      throw new VideoEncoderError(`${method}() needs the ${codecName} encoder (npm ${VIDEO_ENCODER_PACKAGE}, an optional peer dependency), which did not load: ${reason}. Install it with \`npm install ${VIDEO_ENCODER_PACKAGE}\``, { cause: e });
+    const codecName = FORMATS[format].codecName;
+    let mod: Awaited<ReturnType<typeof loadClipCodecs>> | undefined;
+    // An animated WebP is sharp's: it needs no optional package.
+    if (format !== 'webp') {
+      try {
+        mod = await loadClipCodecs();
+      } catch (e) {
+        // The loader's own message speaks of live views falling back to stills; a recording has no
+        // fallback, so it says why the package did not load in its own words (the loader's cause).
+        const cause = e instanceof Error && e.cause !== undefined ? e.cause : e;
+        const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+        throw new VideoEncoderError(`${method}() needs the ${codecName} encoder (npm ${VIDEO_ENCODER_PACKAGE}, an optional peer dependency), which did not load: ${reason}. Install it with \`npm install ${VIDEO_ENCODER_PACKAGE}\``, { cause: e });
+      }
     }
-    const count = Math.max(1, Math.round(maxSeconds * fps));
+    let count = Math.max(1, Math.round(maxSeconds * fps));
     const interval = 1000 / fps;
-    let clip: ClipEncoder | undefined;
+    let clip: ClipWriter | undefined;
     // Every frame of the clip is drawn while recording: the one on show now may be minutes old.
     let previous = source.newest();
     const start = performance.now();
@@ -390,10 +428,23 @@ export class RecordingSession {
         let adding;
         try {
           if (!clip) {
-            if (!ClipEncoder.fits(frame.width, frame.height)) {
-              throw new CanvasStateError(`${method}(): the canvas is ${frame.width}x${frame.height} physical pixels; ${codecName} needs even sides of at least 16 pixels (set a size that gives them)`);
+            if (format === 'webp') {
+              const webp = new WebpClipWriter(frame.width, frame.height, fps);
+              if (count > webp.cap) {
+                // record() promised its frames: say so now rather than hand back fewer.
+                if (method === 'record') {
+                  throw new CanvasStateError(`${method}(): ${count} frames of ${frame.width}x${frame.height} do not fit an animated WebP, which holds its frames raw until the end: at most ${webp.cap} of this size (${WEBP_MAX_FRAMES} frames, ${WEBP_MAX_RAW_BYTES >> 20} MB); record fewer, or use format 'mp4' or 'webm'`);
+                }
+                count = webp.cap;
+                this.#capped = true;
+              }
+              clip = webp;
+            } else {
+              if (!ClipEncoder.fits(frame.width, frame.height)) {
+                throw new CanvasStateError(`${method}(): the canvas is ${frame.width}x${frame.height} physical pixels; ${codecName} needs even sides of at least 16 pixels (set a size that gives them)`);
+              }
+              clip = new ClipEncoder(mod!, format, frame.width, frame.height, fps, bitrate);
             }
-            clip = new ClipEncoder(mod, format, frame.width, frame.height, fps, bitrate);
           } else if (frame.width !== clip.width || frame.height !== clip.height) {
             throw new CanvasStateError(`${method}(): the canvas changed size from ${clip.width}x${clip.height} to ${frame.width}x${frame.height} while recording; a recording keeps one size`);
           }
@@ -406,7 +457,7 @@ export class RecordingSession {
         this.#frames++;
         previous = frame;
       }
-      this.#end ??= this.#stopRequested ? 'stop' : 'maxSeconds';
+      this.#end ??= this.#stopRequested ? 'stop' : this.#capped ? 'limit' : 'maxSeconds';
       if (!clip) throw new CanvasClosedError(`${method}(): the canvas was closed before a frame was recorded`);
       return new Recording(await clip.finish(), clip.frames, clip.width, clip.height, fps, format);
     } finally {
