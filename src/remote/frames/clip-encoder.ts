@@ -4,8 +4,9 @@
 // their decoder config (avcC for H.264) as they come out, as the package's docs show. Unlike the
 // live path (video-encoder.ts: one frame in, one chunk out, at once) a file does not care about
 // latency: VP9 (libvpx) holds ~24 frames until a flush here, which finish() does. Frames are
-// handed over as they come, so memory holds the encoded file plus the few raw frames inside the
-// encoder (add() waits while more than CLIP_QUEUE_LIMIT are queued), never the whole clip raw.
+// handed over as they come, so memory holds the encoded file plus the raw frames inside the
+// encoder (VP9's lookahead, and at most CLIP_QUEUE_LIMIT waiting: add() waits beyond that),
+// never the whole clip raw.
 // Measured on the dev machine (2 cores), 96x64, 10 frames: MP4 ~2.1 kB, WebM ~1.4 kB; both play in
 // Chromium (test/recording.test.ts) and decode back through the package's demuxers.
 import { InvalidArgumentError } from '../../errors.js';
@@ -66,9 +67,12 @@ export async function loadClipCodecs(): Promise<ClipModule> {
  * frames came); finish() gives the file. After an error every call rejects with it.
  */
 export class ClipEncoder {
+  /** The file format. */
   readonly format: VideoClipFormat;
+  /** Frame size in pixels (every frame's). */
   readonly width: number;
   readonly height: number;
+  /** Frames a second the file plays at. */
   readonly fps: number;
   readonly #mod: ClipModule;
   readonly #encoder: Encoder;

@@ -31,9 +31,12 @@ export function webpDelays(frames: number, fps: number): number[] {
  * one looping animation, each frame shown for 1/fps s. At most {@link webpFrameCap} frames.
  */
 export class WebpClipWriter {
+  /** The file format. */
   readonly format = 'webp' as const;
+  /** Frame size in pixels (every frame's). */
   readonly width: number;
   readonly height: number;
+  /** Frames a second the animation plays at. */
   readonly fps: number;
   /** The most frames this clip takes (see {@link webpFrameCap}). */
   readonly cap: number;
