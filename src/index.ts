@@ -37,7 +37,7 @@ export { websocketChannel, type ViewChannel, type WebSocketLike } from './remote
 export type { ViewStats } from './remote/transport/view.js';
 export { RemoteCanvas, type RemoteCanvasOptions, type RemoteCanvasStats } from './remote/canvas.js';
 export { VideoEncoderError } from './remote/frames/video-encoder.js';
-export { Recording, FileExistsError, RECORD_OPTION_NAMES, MAX_RECORD_SECONDS, MAX_RECORD_FPS, type RecordOptions, type SaveOptions } from './remote/recording.js';
+export { Recording, RecordingSession, FileExistsError, RECORD_OPTION_NAMES, START_RECORDING_OPTION_NAMES, RECORDING_FORMATS, MAX_RECORD_SECONDS, MAX_RECORD_FPS, type RecordOptions, type StartRecordingOptions, type RecordingFormat, type RecordingEnd, type SaveOptions } from './remote/recording.js';
 export * from './resources/index.js';
 export {
   compareImages, resolveCompareOptions,

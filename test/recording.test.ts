@@ -1,22 +1,27 @@
-// Recording (RemoteCanvas.record) with the real GPU, the real H.264 encoder (npm
-// @napi-rs/webcodecs) and real Chromium: a clip of N frames has N samples of the canvas's size
-// (read from the MP4's own boxes by a small parser here), plays in Chromium's <video> with the
-// right size and duration and shows the colours drawn; the notebook output is a <video> of the
-// same bytes; save() never writes over a file unless asked; bad input gives typed errors.
+// Recording (RemoteCanvas.record and startRecording / stop) with the real GPU, the real encoders
+// (npm @napi-rs/webcodecs: H.264 in MP4, VP9 in WebM) and real Chromium: a clip of N frames has N
+// samples (MP4 boxes) or blocks (WebM) of the canvas's size (read by helpers/clip-files.ts), plays
+// in Chromium's <video> with the right size and duration and shows the colours drawn (an animated
+// WebP: its pages, delays and colours read back with sharp, shown by Chromium's <img>); the notebook
+// output is a <video> of the same bytes; a session stops on stop(), after maxSeconds and on close;
+// one recording at a time; save() never writes over a file unless asked; bad input gives typed errors.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS } from './helpers/browser.js';
 import { cleanup, drawFullScreen, openView, sleep, track, until } from './helpers/remote.js';
-import { CanvasClosedError, CanvasStateError, FileExistsError, InvalidArgumentError, RemoteCanvas, VideoEncoderError, type Recording } from '../src/index.js';
+import { readMp4, readWebm } from './helpers/clip-files.js';
+import { CanvasClosedError, CanvasStateError, FileExistsError, InvalidArgumentError, RecordingSession, RemoteCanvas, VideoEncoderError, type Recording } from '../src/index.js';
 import { VIDEO_MODULE_ENV } from '../src/remote/frames/video-encoder.js';
 import { DISPLAY_WRITER_HOOK, SHOW, type DisplayMessage } from '../src/remote/notebook/output.js';
 
 // These callbacks run in the page; the type check has no DOM lib (see browser.test.ts).
 declare const document: {
-  querySelector(selector: string): VideoLike | null;
+  querySelector(selector: 'video'): VideoLike | null;
+  querySelector(selector: 'img'): { naturalWidth: number; naturalHeight: number; decode(): Promise<void> } | null;
   createElement(tag: 'canvas'): { width: number; height: number; getContext(kind: '2d'): { drawImage(v: VideoLike, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
 };
 interface VideoLike {
@@ -26,63 +31,6 @@ interface VideoLike {
   play(): Promise<void>;
   loop: boolean;
   webkitDecodedFrameCount: number;
-}
-
-// ---- a small MP4 reader: boxes, and the few fields the tests check -----------------------------
-
-interface Box { type: string; start: number; end: number; body: number }
-const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
-
-/** Every box of the file, containers opened (stsd's entries too), in file order. */
-function boxes(data: Uint8Array, start = 0, end = data.length, out: Box[] = []): Box[] {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let at = start;
-  while (at + 8 <= end) {
-    let size = view.getUint32(at);
-    const type = String.fromCharCode(...data.subarray(at + 4, at + 8));
-    let body = at + 8;
-    if (size === 1) { size = Number(view.getBigUint64(at + 8)); body += 8; }
-    if (size === 0) size = end - at;
-    expect(size, `box ${type} at ${at}`).toBeGreaterThanOrEqual(8);
-    out.push({ type, start: at, end: at + size, body });
-    if (CONTAINERS.has(type)) boxes(data, body, at + size, out);
-    if (type === 'stsd') boxes(data, body + 8, at + size, out); // version/flags, entry count
-    at += size;
-  }
-  expect(at, 'boxes end where their parent does').toBe(end);
-  return out;
-}
-
-interface Mp4Facts { brand: string; samples: number; sampleSizes: number[]; avc1: [number, number]; tkhd: [number, number]; keyframes: number; timescale: number; mdhdDuration: number }
-function readMp4(data: Uint8Array): Mp4Facts {
-  const all = boxes(data);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const one = (type: string): Box => {
-    const found = all.filter((b) => b.type === type);
-    expect(found, `one ${type} box`).toHaveLength(1);
-    return found[0]!;
-  };
-  const ftyp = one('ftyp');
-  const stsz = one('stsz');
-  const fixedSize = view.getUint32(stsz.body + 4);
-  const samples = view.getUint32(stsz.body + 8);
-  const sampleSizes = fixedSize !== 0 ? new Array<number>(samples).fill(fixedSize)
-    : Array.from({ length: samples }, (_, i) => view.getUint32(stsz.body + 12 + 4 * i));
-  const avc1 = one('avc1'); // reserved 6, data reference 2, pre-defined and reserved 16, then width, height
-  const tkhd = one('tkhd'); // ends with width and height, 16.16 fixed point
-  const stss = all.find((b) => b.type === 'stss');
-  const mdhd = one('mdhd');
-  const version = data[mdhd.body]!;
-  const timescale = view.getUint32(mdhd.body + (version === 1 ? 20 : 12));
-  const mdhdDuration = version === 1 ? Number(view.getBigUint64(mdhd.body + 24)) : view.getUint32(mdhd.body + 16);
-  return {
-    brand: String.fromCharCode(...data.subarray(ftyp.body, ftyp.body + 4)),
-    samples, sampleSizes,
-    avc1: [view.getUint16(avc1.body + 24), view.getUint16(avc1.body + 26)],
-    tkhd: [view.getUint32(tkhd.end - 8) / 65536, view.getUint32(tkhd.end - 4) / 65536],
-    keyframes: stss ? view.getUint32(stss.body + 4) : samples,
-    timescale, mdhdDuration,
-  };
 }
 
 // ---- fixtures ----------------------------------------------------------------------------------
@@ -144,6 +92,9 @@ async function playInChromium(html: string): Promise<{ width: number; height: nu
         const seeked = new Promise<void>((resolve) => v.addEventListener('seeked', () => resolve(), { once: true }));
         v.currentTime = time;
         await seeked;
+        // 'seeked' may come before the frame there is decoded (seen once at time 0 on a cold
+        // Chromium: the canvas got nothing, 0,0,0); drawImage needs HAVE_CURRENT_DATA.
+        while (v.readyState < 2) await new Promise((resolve) => setTimeout(resolve, 10));
         const c = document.createElement('canvas');
         c.width = v.videoWidth;
         c.height = v.videoHeight;
@@ -189,7 +140,8 @@ describe('record()', () => {
     // Ticks are 1/fps apart: the tenth comes 0.9 s after the first.
     expect(tookMs).toBeGreaterThanOrEqual(880);
     const mp4 = readMp4(clip.data);
-    expect(mp4.brand).toBe('isom');
+    expect(mp4.brand).toMatch(/^iso[m2-6]$/);
+    expect(mp4.topLevel.indexOf('moov')).toBeLessThan(mp4.topLevel.indexOf('mdat')); // plays before it is all read
     expect(mp4.samples).toBe(10);
     expect(mp4.sampleSizes.every((s) => s > 0)).toBe(true);
     expect(mp4.avc1).toEqual([96, 64]);
@@ -275,6 +227,191 @@ describe('record()', () => {
   }, 20_000);
 });
 
+describe("record({ format: 'webm' })", () => {
+  it('is a WebM of VP9 blocks of the canvas size that plays in Chromium, first and last colours drawn', async () => {
+    const { canvas, drawn } = await changingCanvas([96, 64]);
+    const clip = await canvas.record({ seconds: 1, fps: 10, format: 'webm' });
+    expect([clip.frames, clip.width, clip.height, clip.format, clip.mimeType]).toEqual([10, 96, 64, 'webm', 'video/webm']);
+    expect(drawn()).toBe(10);
+    const webm = readWebm(clip.data);
+    expect([webm.docType, webm.codecId, webm.width, webm.height]).toEqual(['webm', 'V_VP9', 96, 64]);
+    expect(webm.blocks.map((b) => b.ms)).toEqual(Array.from({ length: 10 }, (_, i) => i * 100));
+    expect(webm.blocks[0]!.key).toBe(true);
+    expect(webm.durationMs).toBeCloseTo(1000, -1);
+    expect(String(clip)).toBe(`Recording 96x64, 10 frames at 10 fps (1.00 s), ${clip.data.byteLength} bytes of WebM`);
+    expect(clip.html()).toMatch(/src="data:video\/webm;base64,/);
+    const played = await playInChromium(clip.html());
+    expect([played.width, played.height]).toEqual([96, 64]);
+    expect(played.duration).toBeCloseTo(1, 1);
+    near(played.first, colour(1));
+    near(played.last, colour(10));
+    expect(played.decoded).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe("record({ format: 'webp' })", () => {
+  it('is an animated WebP of the frames drawn: pages of the canvas size, 100 ms each, looping; Chromium shows it', async () => {
+    const { canvas, drawn } = await changingCanvas([96, 64]);
+    const clip = await canvas.record({ seconds: 1, fps: 10, format: 'webp' });
+    expect([clip.frames, clip.format, clip.mimeType]).toEqual([10, 'webp', 'image/webp']);
+    expect(drawn()).toBe(10);
+    const meta = await sharp(clip.data, { animated: true }).metadata();
+    expect([meta.format, meta.width, meta.pageHeight, meta.pages, meta.loop]).toEqual(['webp', 96, 64, 10, 0]);
+    expect(meta.delay).toEqual(new Array(10).fill(100));
+    const pagePixel = async (page: number): Promise<number[]> => {
+      const { data, info } = await sharp(clip.data, { page }).raw().toBuffer({ resolveWithObject: true });
+      const at = ((info.height >> 1) * info.width + (info.width >> 1)) * info.channels;
+      return [...data.subarray(at, at + 3)];
+    };
+    near(await pagePixel(0), colour(1));
+    near(await pagePixel(9), colour(10));
+    expect(String(clip)).toBe(`Recording 96x64, 10 frames at 10 fps (1.00 s), ${clip.data.byteLength} bytes of animated WebP`);
+    expect(clip.html()).toMatch(/^<img width="96" height="64" [^>]*src="data:image\/webp;base64,[A-Za-z0-9+/=]+">$/);
+    const page = await browser.newPage();
+    try {
+      await page.setContent(clip.html());
+      const shown = await page.evaluate(async () => {
+        const img = document.querySelector('img')!;
+        await img.decode();
+        return [img.naturalWidth, img.naturalHeight];
+      });
+      expect(shown).toEqual([96, 64]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('needs no encoder package; more than 300 frames is refused up front, a canvas too big for 256 MB of frames at its first', async () => {
+    process.env[VIDEO_MODULE_ENV] = 'dawn-rfb-no-such-video-module-webp';
+    const { canvas, drawn } = await changingCanvas([32, 32]);
+    expect((await canvas.record({ seconds: 0.2, fps: 10, format: 'webp' })).frames).toBe(2);
+    await expect(canvas.record({ seconds: 3.01, fps: 100, format: 'webp' })).rejects.toThrow(
+      "record(): an animated WebP holds at most 300 frames, and seconds x fps is 301: record fewer, or use format 'mp4' or 'webm'");
+    expect(drawn()).toBe(2);
+    // 4096 x 2048 x 4 is 32 MB a frame: 8 fit in 256 MB.
+    const big = (await changingCanvas([4096, 2048])).canvas;
+    await expect(big.record({ seconds: 0.1, fps: 100, format: 'webp' })).rejects.toThrow(
+      "record(): 10 frames of 4096x2048 do not fit an animated WebP, which holds its frames raw until the end: at most 8 of this size (300 frames, 256 MB); record fewer, or use format 'mp4' or 'webm'");
+  });
+
+  it('startRecording stops by itself at the 300-frame limit (endedBy: limit)', async () => {
+    const { canvas } = await changingCanvas([16, 16]);
+    const session = canvas.startRecording({ fps: 120, format: 'webp' });
+    const clip = await session.finished;
+    expect(session.endedBy).toBe('limit');
+    expect(clip.frames).toBe(300);
+    expect((await sharp(clip.data, { animated: true }).metadata()).pages).toBe(300);
+  }, 20_000);
+});
+
+describe('startRecording()', () => {
+  it('records until stop(): frames and seconds count up, stop() twice gives the same promise, the clip has every frame', async () => {
+    const { canvas, drawn } = await changingCanvas([64, 48]);
+    const session = canvas.startRecording({ fps: 20 });
+    expect(session).toBeInstanceOf(RecordingSession);
+    expect(session.options).toEqual({ maxSeconds: 600, fps: 20, bitrate: 4_000_000, format: 'mp4' });
+    expect(session.active).toBe(true);
+    await until(() => session.frames >= 6, 5000, 'six frames recorded');
+    expect(session.seconds).toBe(session.frames / 20);
+    expect(String(session)).toMatch(/^RecordingSession recording, \d+ frames at 20 fps \(\d+\.\d\d s\) of MP4$/);
+    const t0 = performance.now();
+    const stopped = session.stop();
+    expect(session.stop()).toBe(stopped);
+    expect(session.active).toBe(false); // it takes no more frames
+    const clip = await stopped;
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(session.endedBy).toBe('stop');
+    expect(clip.frames).toBe(session.frames);
+    expect(clip.frames).toBe(drawn());
+    expect(clip.frames).toBeGreaterThanOrEqual(6);
+    expect(readMp4(clip.data).samples).toBe(clip.frames);
+    expect(await session.stop()).toBe(clip);
+    const played = await playInChromium(clip.html());
+    expect(played.duration).toBeCloseTo(clip.frames / 20, 1);
+    near(played.last, colour(clip.frames));
+  });
+
+  it('stop() wakes the wait for the next tick: at 1 fps it ends at once, and a recording has its first frame', async () => {
+    const { canvas } = await changingCanvas([32, 32]);
+    const session = canvas.startRecording({ fps: 1, format: 'webm' });
+    const t0 = performance.now();
+    const clip = await session.stop(); // before the first tick had its frame
+    expect(performance.now() - t0).toBeLessThan(800);
+    expect(clip.frames).toBe(1);
+    expect(readWebm(clip.data).blocks).toHaveLength(1);
+  });
+
+  it('stops by itself after maxSeconds of clip', async () => {
+    const { canvas } = await changingCanvas([32, 32]);
+    const session = canvas.startRecording({ maxSeconds: 0.3, fps: 10 });
+    const clip = await session.finished;
+    expect(session.endedBy).toBe('maxSeconds');
+    expect(session.active).toBe(false);
+    expect(clip.frames).toBe(3);
+    expect(await session.stop()).toBe(clip);
+  });
+
+  it('closing the canvas ends it: stop() resolves with the frames taken until then', async () => {
+    const { canvas } = await changingCanvas([64, 48]);
+    const session = canvas.startRecording({ fps: 10, format: 'webm' });
+    await until(() => session.frames >= 3, 5000, 'three frames recorded');
+    canvas.close();
+    const clip = await session.stop();
+    expect(session.endedBy).toBe('closed');
+    expect(clip.frames).toBe(session.frames);
+    expect(clip.frames).toBeGreaterThanOrEqual(3);
+    expect(readWebm(clip.data).blocks).toHaveLength(clip.frames);
+    expect(() => canvas.startRecording()).toThrow('startRecording(): the canvas is closed; create a new one');
+  });
+
+  it('closed before its first frame: stop() rejects with CanvasClosedError', async () => {
+    const { canvas } = await changingCanvas([64, 48]);
+    const session = canvas.startRecording();
+    canvas.close();
+    await expect(session.stop()).rejects.toThrow(CanvasClosedError);
+    await expect(session.stop()).rejects.toThrow('startRecording(): the canvas was closed before a frame was recorded');
+    expect(session.endedBy).toBe('closed');
+  });
+
+  it('one recording at a time: a second start or record() is a CanvasStateError until the first stops', async () => {
+    const { canvas } = await changingCanvas([32, 32]);
+    const first = canvas.startRecording({ fps: 10 });
+    expect(() => canvas.startRecording()).toThrow(CanvasStateError);
+    expect(() => canvas.startRecording()).toThrow(/^startRecording\(\): this canvas is recording already \(RecordingSession recording, \d+ frames at 10 fps .+\); stop\(\) that recording first: one recording at a time per canvas$/);
+    await expect(canvas.record({ seconds: 0.1 })).rejects.toThrow(/^record\(\): this canvas is recording already/);
+    await first.stop();
+    const second = await canvas.record({ seconds: 0.2, fps: 10 });
+    expect(second.frames).toBe(2);
+  });
+
+  it('bad options: InvalidArgumentError saying what is allowed, before anything is drawn', async () => {
+    const { canvas, drawn } = await changingCanvas();
+    const cases: [unknown, string][] = [
+      [{ maxSeconds: 0 }, 'startRecording(): maxSeconds must be a number more than 0 and at most 600, got 0'],
+      [{ maxSeconds: 601 }, 'got 601'],
+      [{ seconds: 1 }, "unknown startRecording option 'seconds'; did you mean 'maxSeconds'? allowed: maxSeconds, fps, bitrate, format"],
+      [{ maxSecond: 1 }, "unknown startRecording option 'maxSecond'; did you mean 'maxSeconds'?"],
+      [{ fps: 0 }, 'startRecording(): fps must be an integer from 1 to 120, got 0'],
+      [{ bitrate: 1 }, 'startRecording(): bitrate must be an integer number of bits a second from 100000 to 200000000, got 1'],
+      [{ format: 'mkv' }, "startRecording(): format must be one of 'mp4', 'webm', 'webp', got 'mkv'"],
+      ['fast', 'startRecording() takes an options object { maxSeconds, fps, bitrate, format }, got fast'],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => canvas.startRecording(options as never), JSON.stringify(options)).toThrow(InvalidArgumentError);
+      expect(() => canvas.startRecording(options as never)).toThrow(message);
+    }
+    expect(drawn()).toBe(0);
+  });
+
+  it('an encoder that does not load: stop() rejects with VideoEncoderError naming the codec', async () => {
+    process.env[VIDEO_MODULE_ENV] = 'dawn-rfb-no-such-video-module-start';
+    const { canvas } = await changingCanvas();
+    const session = canvas.startRecording({ format: 'webm' });
+    await expect(session.stop()).rejects.toThrow(/^startRecording\(\) needs the VP9 encoder \(npm @napi-rs\/webcodecs, an optional peer dependency\), which did not load: .+\. Install it with `npm install @napi-rs\/webcodecs`$/);
+    expect(session.endedBy).toBe('error');
+  });
+});
+
 describe('record() bad input', () => {
   it('options out of range or misspelled: InvalidArgumentError saying what is allowed', async () => {
     const { canvas, drawn } = await changingCanvas();
@@ -288,8 +425,10 @@ describe('record() bad input', () => {
       [{ fps: 121 }, 'got 121'],
       [{ fps: 2.5 }, 'got 2.5'],
       [{ bitrate: 99_999 }, 'record(): bitrate must be an integer number of bits a second from 100000 to 200000000, got 99999'],
-      [{ second: 1 }, "unknown record option 'second'; did you mean 'seconds'? allowed: seconds, fps, bitrate"],
-      [5, 'record() takes an options object { seconds, fps, bitrate }, got 5'],
+      [{ second: 1 }, "unknown record option 'second'; did you mean 'seconds'? allowed: seconds, fps, bitrate, format"],
+      [5, 'record() takes an options object { seconds, fps, bitrate, format }, got 5'],
+      [{ format: 'avi' }, "record(): format must be one of 'mp4', 'webm', 'webp', got 'avi'"],
+      [{ format: 3 }, 'got 3'],
     ];
     for (const [options, message] of cases) {
       const p = canvas.record(options as never);

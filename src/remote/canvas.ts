@@ -2,7 +2,7 @@
 // module ties the parts together: its views (attached by a transport through attachChannel),
 // which view's size the canvas follows, and the public API. Encoding and sending frames is the
 // FrameStream's job (frames/stream.ts), notebook outputs are notebook/display.ts's, recordings
-// (record(): MP4 clips) recording.ts's, connections are
+// (startRecording() / record(): MP4, WebM and animated WebP clips) recording.ts's, connections are
 // the View's. Frames are pulled: a draw happens only when one was requested, some view is visible,
 // and some visible view has room under maxBufferedFrames; and no more often than the fastest
 // visible view's display refreshes (views report their rate), since more frames than that go
@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { CanvasBase, type Cursor, type Frame } from '../canvas/base.js';
 import type { ReadbackOptions } from '../canvas/context.js';
 import { fitSize, type SizeLimits } from '../canvas/limits.js';
-import { CanvasClosedError, InvalidArgumentError } from '../errors.js';
+import { CanvasClosedError, CanvasStateError, InvalidArgumentError } from '../errors.js';
 import { reportError } from '../report.js';
 import type { ViewChannel } from './transport/channel.js';
 import { serveOverComms, stopServingOverComms } from './transport/comm-target.js';
@@ -24,7 +24,7 @@ import { checkOptions, resolveRemoteCanvasOptions, type RemoteCanvasOptions, typ
 import { serveCanvas, type FrameServer } from './transport/server.js';
 import { FrameStream } from './frames/stream.js';
 import { STALLED_AFTER_MS, View, type ViewStats } from './transport/view.js';
-import { record, resolveRecordOptions, type RecordOptions, type Recording } from './recording.js';
+import { record, RecordingSession, resolveRecordOptions, resolveStartRecordingOptions, type RecordOptions, type Recording, type ResolvedStartRecordingOptions, type StartRecordingOptions } from './recording.js';
 
 export type { RemoteCanvasOptions } from './options.js';
 
@@ -71,6 +71,8 @@ export class RemoteCanvas extends CanvasBase {
   readonly #views = new Map<string, View>();
   /** Re-picks the primary view when the one the size follows would stall (see #followPrimary). */
   #stallCheck: ReturnType<typeof setTimeout> | undefined;
+  /** The newest recording (startRecording / record): one runs at a time. */
+  #recording: RecordingSession | undefined;
   readonly #stream: FrameStream;
   readonly #server: Promise<FrameServer>;
   /** This canvas as notebook outputs see it (one object, so freeze() finds its outputs). */
@@ -167,24 +169,56 @@ export class RemoteCanvas extends CanvasBase {
   }
 
   /**
-   * Records what the canvas draws into an MP4 clip (H.264): `seconds * fps` frames, one taken
-   * every 1/fps s, each encoded as it comes (only encoded bytes are kept). A tick takes the
-   * newest frame drawn since the last one it took (or, for the first, since record() was
-   * called); when none was drawn (no view makes the canvas
-   * draw, 'ondemand' mode, a static scene) it draws one, so an animation that reads the time is
-   * recorded in every update mode. Views keep getting their frames meanwhile.
-   * Needs the optional peer dependency `@napi-rs/webcodecs` (`npm install @napi-rs/webcodecs`).
-   * @param options `seconds` (default 5, at most 600), `fps` (integer 1..120, default 30),
-   *   `bitrate` (bits a second, default 4_000_000); see {@link RecordOptions}.
+   * Starts recording what the canvas draws into a clip (MP4 with H.264 by default, WebM with VP9,
+   * or an animated WebP for short clips): a frame every 1/fps s, each encoded as it comes (only
+   * encoded bytes are kept; WebP excepted), until `session.stop()` (which resolves with the
+   * {@link Recording}), `maxSeconds` of clip, or close(). A tick takes the newest frame drawn
+   * since the last one it took (or, for the first, since the recording started); when none was
+   * drawn (no view makes the canvas draw, 'ondemand' mode, a static scene) it draws one, so an
+   * animation that reads the time is recorded in every update mode. Views keep getting their
+   * frames meanwhile. Closing the canvas ends the recording: stop() then resolves with the frames
+   * taken until then (rejects with CanvasClosedError when there were none). One recording at a
+   * time per canvas.
+   * MP4 and WebM need the optional peer dependency `@napi-rs/webcodecs` (`npm install
+   * @napi-rs/webcodecs`); whether it loads is known at the first tick: stop() rejects with a
+   * VideoEncoderError if not. An animated WebP (sharp) needs nothing more, but keeps its frames
+   * raw until the end: it stops by itself at 300 frames or 256 MB of them (`endedBy: 'limit'`).
+   * @param options `maxSeconds` (default and most 600), `fps` (integer 1..120, default 30),
+   *   `bitrate` (bits a second, default 4_000_000), `format` ('mp4', 'webm' or 'webp'); see {@link StartRecordingOptions}.
    * @throws {InvalidArgumentError} for bad options; {@link CanvasClosedError} when the canvas is
-   *   or becomes closed; {@link VideoEncoderError} when the encoder cannot load (the message says
-   *   how to install it) or fails; {@link CanvasStateError} when the canvas renders nothing,
-   *   changes size while recording, or has a size H.264 cannot take (odd sides, under 16 pixels).
+   *   closed; {@link CanvasStateError} while another recording of this canvas runs. What ends a
+   *   recording badly rejects its stop() (see {@link RecordingSession.stop}).
+   */
+  startRecording(options?: StartRecordingOptions): RecordingSession {
+    return this.#startRecording(resolveStartRecordingOptions(options), 'startRecording');
+  }
+
+  /**
+   * Records `seconds * fps` frames of what the canvas draws into a clip: startRecording() with
+   * `maxSeconds: seconds`, awaited to its end (the same session, ticks and encoding).
+   * @param options `seconds` (default 5, at most 600), `fps` (integer 1..120, default 30),
+   *   `bitrate` (bits a second, default 4_000_000; not used by 'webp'), `format` ('mp4', 'webm' or
+   *   'webp', at most 300 frames); see {@link RecordOptions}.
+   * @throws {InvalidArgumentError} for bad options; {@link CanvasClosedError} when the canvas is
+   *   or becomes closed before the clip is complete; {@link VideoEncoderError} when the encoder
+   *   cannot load (the message says how to install it) or fails; {@link CanvasStateError} while
+   *   another recording runs, or when the canvas renders nothing, changes size while recording,
+   *   has a size the codec cannot take (odd sides, under 16 pixels), or its frames would not fit
+   *   an animated WebP's 256 MB.
    */
   async record(options?: RecordOptions): Promise<Recording> {
     const resolved = resolveRecordOptions(options);
-    if (this.isClosed()) throw new CanvasClosedError('record(): the canvas is closed; create a new one');
-    return record({
+    const { seconds, ...rest } = resolved;
+    const session = this.#startRecording({ maxSeconds: seconds, ...rest }, 'record');
+    return record(session, resolved);
+  }
+
+  #startRecording(options: ResolvedStartRecordingOptions, method: string): RecordingSession {
+    if (this.isClosed()) throw new CanvasClosedError(`${method}(): the canvas is closed; create a new one`);
+    if (this.#recording?.active) {
+      throw new CanvasStateError(`${method}(): this canvas is recording already (${String(this.#recording)}); stop() that recording first: one recording at a time per canvas`);
+    }
+    this.#recording = new RecordingSession({
       isClosed: () => this.isClosed(),
       newest: () => this.#stream.lastFrame,
       frameAt: async (previous) => {
@@ -194,7 +228,8 @@ export class RemoteCanvas extends CanvasBase {
         const lease = this.#stream.hold(frame);
         return { frame, release: () => lease.release() };
       },
-    }, resolved);
+    }, options, method);
+    return this.#recording;
   }
 
   // ---- notebook output -----------------------------------------------------------------------
