@@ -45,7 +45,9 @@ const HELP = `Usage: npm run bench -- [options]
                     JPEG q80 stills, video where the view is link-bound and the content busy)
   --clients LIST    node,chromium
   --links LIST      none, or RATE(k|m)bit/RTTms such as 20mbit/40ms,5mbit/100ms
-  --transports LIST direct (the canvas's own websocket; default), jupyter (the Jupyter path
+  --transports LIST direct (the canvas's own websocket; default), notebook-direct (the canvas in
+                    a dawn-rfb kernel shown in a Notebook 6 page, the widget on its direct
+                    websocket: the Jupyter path's baseline), jupyter (the Jupyter path
                     through a stock Jupyter Notebook 6 server, the canvas in a dawn-rfb kernel),
                     jupyterlab4 (the same through JupyterLab 4 on jupyter_server: test/lab4/,
                     built by \`node scripts/setup.mjs --browser --jupyter-tests\`)
@@ -102,9 +104,14 @@ function parseSize(s) {
   return s;
 }
 
-const TRANSPORTS = ['direct', 'jupyter', 'jupyterlab4'];
-/** The Jupyter transports: the server (bench/jupyter.mjs) and the front end Chromium opens. */
+const TRANSPORTS = ['direct', 'notebook-direct', 'jupyter', 'jupyterlab4'];
+/**
+ * The transports through Jupyter: the server (bench/jupyter.mjs) and the front end Chromium
+ * opens. `notebook-direct` is the Jupyter path's own baseline: the same kernel and notebook page,
+ * with the widget's direct websocket to the canvas's server (the route it prefers when it answers).
+ */
 const JUPYTER = {
+  'notebook-direct': { server: 'notebook', frontEnd: 'notebook6', name: 'notebook 6, direct websocket', page: (p) => `/notebooks/${p}`, route: 'direct' },
   jupyter: { server: 'notebook', frontEnd: 'notebook6', name: 'notebook 6', page: (p) => `/notebooks/${p}` },
   jupyterlab4: { server: 'lab4', frontEnd: 'lab4', name: 'jupyterlab 4.6 (jupyter_server 1.23)', page: (p) => `/lab/tree/${p}` },
 };
@@ -119,7 +126,9 @@ function plan() {
   const transports = checkList('transports', list(opt.transports ?? 'direct'), TRANSPORTS);
   const product = (scenes, sizes, formats, clients, links) => {
     for (const link of links) for (const scene of scenes) for (const size of sizes) for (const format of formats) for (const client of clients) {
-      for (const transport of transports) runs.push({ scene, size, format, client, link, transport });
+      // notebook-direct is the notebook page's widget: Chromium only (the Node client's direct
+      // route is the plain `direct` transport).
+      for (const transport of transports) if (!(transport === 'notebook-direct' && client === 'node')) runs.push({ scene, size, format, client, link, transport });
     }
   };
   const custom = opt.scenes || opt.sizes || opt.formats || opt.clients || opt.links || opt.transports;
@@ -267,11 +276,15 @@ async function directSide(run, size, spec) {
 
 /** The Jupyter servers of this benchmark (one per kind, kept for its runs), their kernels' direct route unreachable. */
 const jupyters = new Map();
-async function jupyterServer(kind) {
-  // A closed port as the kernels' canvas URL, as behind a tunnel that forwards only Jupyter's
-  // port: the widget cannot reach the canvas's server and takes the Jupyter path.
-  if (!jupyters.has(kind)) jupyters.set(kind, await startJupyter({ server: kind, kernelEnv: { DAWN_RFB_URL_TEMPLATE: `ws://127.0.0.1:${await freePort()}` }, remoteAccess: true }));
-  return jupyters.get(kind);
+async function jupyterServer(kind, route = 'jupyter') {
+  // For the Jupyter path, a closed port as the kernels' canvas URL, as behind a tunnel that
+  // forwards only Jupyter's port: the widget cannot reach the canvas's server and takes it.
+  const key = `${kind}:${route}`;
+  if (!jupyters.has(key)) {
+    const kernelEnv = route === 'direct' ? {} : { DAWN_RFB_URL_TEMPLATE: `ws://127.0.0.1:${await freePort()}` };
+    jupyters.set(key, await startJupyter({ server: kind, kernelEnv, remoteAccess: true }));
+  }
+  return jupyters.get(key);
 }
 
 /** The cell that shows the run's canvas from the kernel (bench/bench-canvas.mjs, loaded there). */
@@ -290,7 +303,7 @@ await (globalThis as any).benchRun.canvas.show();`;
  */
 async function jupyterSide(run, size, spec) {
   const kind = JUPYTER[run.transport];
-  const server = await jupyterServer(kind.server);
+  const server = await jupyterServer(kind.server, kind.route);
   const side = {};
   let kernelId;
   let folder;
@@ -329,7 +342,8 @@ async function jupyterSide(run, size, spec) {
       const chromium = await chromiumFor(side.link); // (loads openNotebookView)
       side.view = await openNotebookView(chromium, server.api(kind.page(`${name}/bench.ipynb`), host), size, code, kind.frontEnd);
       kernelId = side.view.kernelId;
-      if (side.view.transport !== 'jupyter') throw new Error(`the notebook's view took the ${side.view.transport} route, not the Jupyter path`);
+      const route = kind.route ?? 'jupyter';
+      if (side.view.transport !== route) throw new Error(`the notebook's view took the ${side.view.transport} route, not the ${route} one`);
       control = await kernelChannels(server.channelsUrl(kernelId));
     }
   } catch (e) {
