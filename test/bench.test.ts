@@ -97,7 +97,7 @@ test('dawn-rfb bench refuses an unknown option or value and says what is allowed
   for (const [args, message] of [
     [['--gpu-compare', 'maybe'], /--gpu-compare: unknown "maybe"; valid: on, off, auto/],
     [['--parts', '0'], /--parts: expected a whole number >= 1, got "0"/],
-    [['--transports', 'comms'], /--transports: unknown "comms"; valid: direct, jupyter, jupyterlab4/],
+    [['--transports', 'comms'], /--transports: unknown "comms"; valid: direct, notebook-direct, jupyter, jupyterlab4/],
   ] as const) {
     const e = await run(process.execPath, [cli, 'bench', ...args], { timeout: 30_000 }).catch((x: { code: number; stderr: string }) => x);
     expect((e as { code: number }).code).not.toBe(0);
