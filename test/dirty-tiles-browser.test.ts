@@ -3,10 +3,10 @@
 // of small changes, after a resize, and in a view that joins late (and so starts from a whole
 // frame while the first view keeps receiving parts). Frames are PNG (quality 100) so "identical"
 // means exact, and the lossless refresh is off so no whole frame hides a wrong composition.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { CHROMIUM_ARGS } from './helpers/browser.js';
+import { afterEach, expect, test } from 'vitest';
+import { useChromium } from './helpers/browser.js';
 import { decodeFrameMessage, RemoteCanvas, type DecodedFrameMessage, type RemoteCanvasOptions } from '../src/index.js';
 import { drawFullScreen, until } from './helpers/remote.js';
 
@@ -35,18 +35,10 @@ struct Rect { box: vec4f, color: vec4f };
   return c;
 }`;
 
-let browser: Browser;
-const pages: Page[] = [];
+const session = useChromium();
 let canvas: RemoteCanvas | undefined;
 
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
-  for (const p of pages.splice(0)) await p.close();
   canvas?.close();
   canvas = undefined;
 });
@@ -60,8 +52,7 @@ function rectCanvas(rects: Rect[], options: RemoteCanvasOptions = {}): Promise<R
 }
 
 async function openPage(c: RemoteCanvas, onFrame?: (frame: DecodedFrameMessage) => void): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 700, height: 500 } });
-  pages.push(page);
+  const page = await session.newPage({ viewport: { width: 700, height: 500 } });
   if (onFrame) {
     page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => { if (typeof payload !== 'string') onFrame(decodeFrameMessage(payload)); }));
   }

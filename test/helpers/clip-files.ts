@@ -131,6 +131,22 @@ function elements(data: Uint8Array, start = 0, end = data.length, parent?: numbe
   return out;
 }
 
+/**
+ * Checks what every MP4 a recording writes must be: an ISO base media file (FFmpeg's muxer writes
+ * brand iso4) with its index before the data (it plays before it is all read), `samples` H.264
+ * samples of `size`, at least one keyframe, lasting `seconds`.
+ */
+export function expectMp4(mp4: Mp4Facts, samples: number, size: [number, number], seconds: number): void {
+  expect(mp4.brand).toMatch(/^iso[m2-6]$/);
+  expect(mp4.topLevel.indexOf('moov')).toBeLessThan(mp4.topLevel.indexOf('mdat'));
+  expect(mp4.samples).toBe(samples);
+  expect(mp4.sampleSizes.every((s) => s > 0)).toBe(true);
+  expect(mp4.avc1).toEqual(size);
+  expect(mp4.tkhd).toEqual(size);
+  expect(mp4.keyframes).toBeGreaterThanOrEqual(1);
+  expect(mp4.mdhdDuration / mp4.timescale).toBeCloseTo(seconds, 2);
+}
+
 /** What a WebM of one video track says about itself. */
 export interface WebmFacts {
   docType: string;
