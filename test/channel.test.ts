@@ -1,12 +1,13 @@
 // websocketChannel: the ViewChannel a View gets for a websocket, over real `ws` on loopback.
 // Text arrives as strings and binary as bytes, close codes a peer may not be sent are replaced by
-// 1000, and onClose runs exactly once whichever side closes.
+// 1000, onClose runs exactly once whichever side closes, and writes a vanished peer fails are not
+// reported (its close says it).
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { websocketChannel, type ViewChannel } from '../src/remote/transport/channel.js';
-import { until } from './helpers/common.js';
+import { captureReports, until } from './helpers/common.js';
 
 let server: WebSocketServer | undefined;
 afterEach(async () => {
@@ -87,4 +88,25 @@ test('a peer that vanishes ends the channel once (1006)', async () => {
   // events, which have all arrived within this time on loopback.
   await new Promise((r) => setTimeout(r, 20));
   expect(closes).toEqual([[1006, '']]);
+});
+
+test('writes that fail because the peer vanished (EPIPE, ECONNRESET) are not reported: the close says it', async () => {
+  const { channel, client, closes } = await connect();
+  const { reports, restore } = captureReports();
+  try {
+    const frame = new Uint8Array(1 << 20);
+    // Writes in flight when the peer's socket goes: the first fail with EPIPE / ECONNRESET
+    // before the server's socket reports its close.
+    for (let i = 0; i < 8; i++) channel.send(frame);
+    client.terminate();
+    for (let i = 0; i < 64 && closes.length === 0; i++) {
+      channel.send(frame);
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => closes.length > 0);
+    await new Promise((r) => setTimeout(r, 50)); // the write callbacks of the last sends
+    expect(reports.filter(([where]) => where === 'view send')).toEqual([]);
+  } finally {
+    restore();
+  }
 });

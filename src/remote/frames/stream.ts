@@ -204,8 +204,23 @@ export class FrameStream {
     this.#video?.close();
   }
 
-  /** Encodes a frame (holding an encode slot) and sends it once all earlier frames went out. */
+  /**
+   * Encodes a frame (holding an encode slot) and sends it once all earlier frames went out. An
+   * error thrown before the encode took the slot over is reported and gives the slot back: a
+   * slot lost there would stop the stream for good once all were lost.
+   */
   #queue(frame: Frame, lossless: boolean, refresh = false): void {
+    const handedOver = { value: false };
+    try {
+      this.#queueNow(frame, lossless, refresh, handedOver);
+    } catch (e) {
+      if (!handedOver.value) this.#encodes.release();
+      this.#needFull = true;
+      reportError('frame encoding', e);
+    }
+  }
+
+  #queueNow(frame: Frame, lossless: boolean, refresh: boolean, handedOver: { value: boolean }): void {
     // Video goes to the views the video sender picks (whole, opaque frames of even size); stills
     // to the rest, or to every view for the lossless refresh.
     const visible = [...this.#views.values()].filter((v) => v.visible);
@@ -240,6 +255,7 @@ export class FrameStream {
     if (!stillsNeeded) {
       baseLease?.release();
       this.#chain = { seq, frame, scale: 1 };
+      handedOver.value = true;
       this.#sendChain = this.#sendChain
         .then(() => videoEncoding!.finally(() => this.#encodes.release()))
         .then((videos) => this.#distributeVideo(frame, plan!, videos))
@@ -286,6 +302,7 @@ export class FrameStream {
       encodeLease.release();
       this.#encodes.release();
     });
+    handedOver.value = true;
     this.#sendChain = this.#sendChain
       .then(() => encoding)
       .then(([image, videos]) => {

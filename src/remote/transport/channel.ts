@@ -52,6 +52,9 @@ export interface WebSocketLike {
   on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): unknown;
 }
 
+/** Write errors that mean the peer went away (its socket's 'close' follows), not a fault here. */
+const PEER_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED']);
+
 /**
  * A {@link ViewChannel} over an open `ws` websocket. `description` names it in logs (the server
  * passes the peer's address, e.g. "ws 127.0.0.1:54321"). Default "ws".
@@ -81,8 +84,10 @@ export function websocketChannel(socket: WebSocketLike, description = 'ws'): Vie
     send(data) {
       if (closed || socket.readyState !== socket.OPEN) return;
       // A peer that vanished mid-send surfaces as a 'close' event: not worth a line per frame.
+      // Its write may fail first (EPIPE, ECONNRESET: the 'close' is still on its way), which is
+      // that same vanishing, not an error of the canvas's (seen in a notebook cell's stderr).
       socket.send(data, { binary: typeof data !== 'string' }, (err) => {
-        if (err && !closed) reportError('view send', err);
+        if (err && !closed && !PEER_GONE.has((err as NodeJS.ErrnoException).code ?? '')) reportError('view send', err);
       });
     },
     close(code, reason) {
