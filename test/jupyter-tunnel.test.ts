@@ -218,7 +218,9 @@ test('through a tunnel that forwards only Jupyter\'s port, the notebook is live 
   expect(await widget.getAttribute('data-status')).toBe('live');
   const index = await frameIndex(widget);
   await page.keyboard.press('r');
-  await newerFrame(page, index);
+  // The kernel first works through the 3000 refused messages (each with its busy / idle statuses):
+  // on a loaded machine that took over 20 s.
+  await newerFrame(page, index, { timeout: 60_000 });
   // The refusals and the bad messages were logged clearly (tslab routes the kernel's stderr to the
   // last cell; the lines reach the page as stream output, on their own time).
   const logged = [

@@ -43,10 +43,10 @@ afterEach(() => {
   delete process.env[VIDEO_MODULE_ENV];
 });
 
-function setup(): { stream: FrameStream; addView(video: boolean): RecordingChannel; viewOf(channel: RecordingChannel): View } {
+function setup(options: Partial<FrameStreamOptions> = {}): { stream: FrameStream; addView(video: boolean): RecordingChannel; viewOf(channel: RecordingChannel): View } {
   const views = new Map<string, View>();
   const byChannel = new Map<RecordingChannel, View>();
-  const stream = new FrameStream('c0ffee', OPTIONS, views);
+  const stream = new FrameStream('c0ffee', { ...OPTIONS, ...options }, views);
   streams.push(stream);
   return {
     stream,
@@ -194,6 +194,37 @@ test('views at different adaptive settings get an encode each, views at the same
   await present(stream, [frame(4)]);
   expect(stream.stats().videoEncoders).toBe(1);
   expect(kinds(slow).at(-1)).toBe('image/jpeg');
+});
+
+test('an encoder nobody needs any more is closed after the frame still in it: the video path goes on', async () => {
+  const { reports, restore } = captureReports();
+  try {
+    const { stream, addView, viewOf } = setup({ maxEncodes: 2 }); // two frames in encoding at once
+    await until(() => stream.stats().videoCodec === 'h264', 10_000, 'the encoder to load');
+    const a = addView(true);
+    const slow = addView(true);
+    let now = 0;
+    const controller = new AdaptiveRate({ baseWindow: 2, quality: OPTIONS.quality }, () => now);
+    for (let i = 1; i <= 15; i++) {
+      controller.onSent(i);
+      now += 100 + i * 20;
+      controller.onAck(i);
+    }
+    Object.defineProperty(viewOf(slow), 'adaptive', { value: controller });
+    await present(stream, [frame(0), frame(1)]);
+    expect(stream.stats().videoEncoders).toBe(2);
+    // A frame goes into the slow view's encoder; before it comes out, the view moves to a's.
+    await stream.present(frame(2));
+    Object.defineProperty(viewOf(slow), 'adaptive', { value: undefined });
+    const last = frame(3);
+    await stream.present(last);
+    await until(() => a.frames.at(-1)?.header.timestamp === last.timestamp && slow.frames.at(-1)?.header.timestamp === last.timestamp, 5000, 'both views to get the last frame');
+    expect(stream.stats()).toMatchObject({ videoCodec: 'h264', videoEncoders: 1 });
+    expect(reports.filter(([where]) => where.includes('sending stills'))).toEqual([]);
+    expect(kinds(a).at(-1)).toBe('delta');
+  } finally {
+    restore();
+  }
 });
 
 test('an encoder that fails mid-stream: one report, then JPEG to every view, and the newest frame arrives', async () => {

@@ -144,7 +144,7 @@ describe('the candidate URLs', () => {
     const [first, second] = c.states.filter((s) => s.status === 'disconnected');
     expect(first!.tried).toEqual(['http://[::1', refused]); // as websocket URLs where they parse
     expect(first!.lost).toBeUndefined(); // never live: a route may be missing
-    expect(first!.retryAt! - first!.at).toBeCloseTo(500, -1);
+    expect(Math.abs(first!.retryAt! - first!.at - 500), 'the retry comes 500 ms after (timers on a loaded machine: within 15 ms)').toBeLessThan(15);
     expect(second!.retryAt! - second!.at).toBeCloseTo(1000, -1);
     expect(warn.mock.calls.filter((w) => String(w[0]).includes('skipping "http://[::1"'))).toHaveLength(1);
   });
@@ -164,7 +164,7 @@ describe('after going live', () => {
     const dropped = c.states[2]!;
     expect(dropped).toMatchObject({ status: 'disconnected', lost: 'kernel' });
     expect(dropped.tried).toBeUndefined();
-    expect(dropped.retryAt! - dropped.at).toBeCloseTo(500, -1);
+    expect(Math.abs(dropped.retryAt! - dropped.at - 500), 'the retry comes 500 ms after (timers on a loaded machine: within 15 ms)').toBeLessThan(15);
     expect(never.accepted).toHaveLength(0);
 
     // The first socket's ack goes nowhere; the second's reaches the second socket, `skipped` last.
@@ -180,7 +180,7 @@ describe('after going live', () => {
     server.accepted[1]!.ws.terminate();
     await c.waitState('live', 3);
     expect(c.states[5]).toMatchObject({ status: 'disconnected', lost: 'connection' });
-    expect(c.states[5]!.retryAt! - c.states[5]!.at).toBeCloseTo(500, -1);
+    expect(Math.abs(c.states[5]!.retryAt! - c.states[5]!.at - 500), 'the retry comes 500 ms after (timers on a loaded machine: within 15 ms)').toBeLessThan(15);
   });
 
   it('its canvas closed: "ended", no reconnect; a reconnect that finds no such canvas: the kernel restarted', async () => {

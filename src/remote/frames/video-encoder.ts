@@ -205,6 +205,14 @@ export class VideoFrameEncoder {
     }
   }
 
+  /**
+   * Stops the encoder once the frames already handed over came out (their promises resolve as
+   * usual); for an encoder its owner no longer needs while a frame may still be in it.
+   */
+  closeWhenIdle(): void {
+    void this.#previous.then(() => this.close());
+  }
+
   /** Stops the encoder; encodes waiting reject. */
   close(): void {
     this.#fail(new VideoEncoderError('the video encoder was closed'));

@@ -248,7 +248,9 @@ export class VideoSender {
       s.group = group;
       group.members.add(view);
     }
-    for (const group of spare) group.encoder.close();
+    // A frame of an earlier plan may still be in a spare encoder: it comes out first (closing at
+    // once would reject it, which reads as the encoder failing and sends every view stills).
+    for (const group of spare) group.encoder.closeWhenIdle();
   }
 
   /**
