@@ -67,6 +67,18 @@ function setup(options: Partial<FrameStreamOptions> = {}): { stream: FrameStream
   };
 }
 
+/** A real adaptive controller driven over a simulated 100 ms link whose queue grows: it has lowered its quality. */
+function slowController(): AdaptiveRate {
+  let now = 0;
+  const controller = new AdaptiveRate({ baseWindow: 2, quality: OPTIONS.quality }, () => now);
+  for (let i = 1; i <= 15; i++) {
+    controller.onSent(i);
+    now += 100 + i * 20;
+    controller.onAck(i);
+  }
+  return controller;
+}
+
 let count = 0;
 /** A 64x48 gradient that moves with `t`. */
 function frame(t: number, width = 64, height = 48): Frame {
@@ -170,15 +182,8 @@ test('views at different adaptive settings get an encode each, views at the same
   const a = addView(true);
   const b = addView(true);
   const slow = addView(true);
-  // The slow view's controller, driven over a simulated 100 ms link whose queue grows, lowers its
-  // quality; the stream reads that as a lower bitrate.
-  let now = 0;
-  const controller = new AdaptiveRate({ baseWindow: 2, quality: OPTIONS.quality }, () => now);
-  for (let i = 1; i <= 15; i++) {
-    controller.onSent(i);
-    now += 100 + i * 20;
-    controller.onAck(i);
-  }
+  // The slow view's controller lowered its quality; the stream reads that as a lower bitrate.
+  const controller = slowController();
   expect(controller.state().quality).toBeLessThan(OPTIONS.quality);
   Object.defineProperty(viewOf(slow), 'adaptive', { value: controller });
   await present(stream, [0, 1, 2, 3].map((t) => frame(t)));
@@ -203,14 +208,7 @@ test('an encoder nobody needs any more is closed after the frame still in it: th
     await until(() => stream.stats().videoCodec === 'h264', 10_000, 'the encoder to load');
     const a = addView(true);
     const slow = addView(true);
-    let now = 0;
-    const controller = new AdaptiveRate({ baseWindow: 2, quality: OPTIONS.quality }, () => now);
-    for (let i = 1; i <= 15; i++) {
-      controller.onSent(i);
-      now += 100 + i * 20;
-      controller.onAck(i);
-    }
-    Object.defineProperty(viewOf(slow), 'adaptive', { value: controller });
+    Object.defineProperty(viewOf(slow), 'adaptive', { value: slowController() });
     await present(stream, [frame(0), frame(1)]);
     expect(stream.stats().videoEncoders).toBe(2);
     // A frame goes into the slow view's encoder; before it comes out, the view moves to a's.
