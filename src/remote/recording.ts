@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Frame } from '../canvas/base.js';
 import { CanvasClosedError, CanvasStateError, DawnRfbError, InvalidArgumentError } from '../errors.js';
 import { checkOptionNames, optionNames } from '../options-check.js';
-import { DEFAULT_VIDEO_BITRATE, VIDEO_BITRATE_RANGE, VideoEncoderError } from './frames/video-encoder.js';
+import { checkVideoBitrate, DEFAULT_VIDEO_BITRATE, VideoEncoderError } from './frames/video-encoder.js';
 import { CLIP_FORMATS, ClipEncoder, loadClipCodecs } from './frames/clip-encoder.js';
 import { WEBP_MAX_FRAMES, WEBP_MAX_RAW_BYTES, WebpClipWriter } from './frames/webp-clip.js';
 import { currentDisplayWriter, newDisplayId, SHOW } from './notebook/output.js';
@@ -111,11 +111,7 @@ function resolveShared(method: string, o: Record<string, unknown>): { fps: numbe
   if (typeof fps !== 'number' || !Number.isInteger(fps) || fps < 1 || fps > MAX_RECORD_FPS) {
     throw new InvalidArgumentError(`${method}(): fps must be an integer from 1 to ${MAX_RECORD_FPS}, got ${String(fps)}`);
   }
-  const bitrate = o.bitrate ?? DEFAULT_VIDEO_BITRATE;
-  const [min, max] = VIDEO_BITRATE_RANGE;
-  if (typeof bitrate !== 'number' || !Number.isInteger(bitrate) || bitrate < min || bitrate > max) {
-    throw new InvalidArgumentError(`${method}(): bitrate must be an integer number of bits a second from ${min} to ${max}, got ${String(bitrate)}`);
-  }
+  const bitrate = checkVideoBitrate(o.bitrate ?? DEFAULT_VIDEO_BITRATE, `${method}(): bitrate`);
   const format = o.format ?? 'mp4';
   if (typeof format !== 'string' || !(RECORDING_FORMATS as readonly string[]).includes(format)) {
     throw new InvalidArgumentError(`${method}(): format must be one of ${RECORDING_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${typeof format === 'string' ? `'${format}'` : String(format)}`);

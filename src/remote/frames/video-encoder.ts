@@ -19,11 +19,14 @@ export const VIDEO_BITRATE_RANGE: readonly [number, number] = [100_000, 200_000_
 /** Default video bitrate, bits a second (the canvas option `videoBitrate`). */
 export const DEFAULT_VIDEO_BITRATE = 4_000_000;
 
-/** Checks a video bitrate: an integer number of bits a second inside {@link VIDEO_BITRATE_RANGE}. */
-export function checkVideoBitrate(bitrate: unknown): number {
+/**
+ * Checks a video bitrate: an integer number of bits a second inside {@link VIDEO_BITRATE_RANGE};
+ * `name` is what the error calls it (the option it came from).
+ */
+export function checkVideoBitrate(bitrate: unknown, name = 'videoBitrate'): number {
   const [min, max] = VIDEO_BITRATE_RANGE;
   if (typeof bitrate !== 'number' || !Number.isInteger(bitrate) || bitrate < min || bitrate > max) {
-    throw new InvalidArgumentError(`videoBitrate must be an integer number of bits a second from ${min} to ${max}, got ${String(bitrate)}`);
+    throw new InvalidArgumentError(`${name} must be an integer number of bits a second from ${min} to ${max}, got ${String(bitrate)}`);
   }
   return bitrate;
 }
