@@ -31,7 +31,11 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   videoBitrate?: number;
   /** After this many ms without a new frame, the last one is re-sent lossless (PNG). Default 300; `Infinity` disables. */
   losslessDelayMs?: number;
-  /** Frames a view may have unacknowledged before drawing waits for it. Default 2 (minimum 1). */
+  /**
+   * Frames a view may have unacknowledged before drawing waits for it. Default 2 (minimum 1). A
+   * view on the Jupyter path gets one more, as its frames and acknowledgements cross the Jupyter
+   * server; the adaptive control may raise a view's count further over a long link.
+   */
   maxBufferedFrames?: number;
   /** Encodes in flight at once. Default: the number of CPU cores (at most 8). */
   maxEncodes?: number;
