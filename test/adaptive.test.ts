@@ -66,6 +66,52 @@ function simulateLink(ctrl: AdaptiveRate, clock: { t: number }, durationMs: numb
   }
 }
 
+/**
+ * The canvas's own loop: a draw starts once the window has room (else the window held it: the
+ * view tells the controller) and no sooner than `drawEveryMs` after the last; the frame holds its
+ * slot from then on, goes out `drawMs` later (drawn and encoded), and its acknowledgement comes
+ * `delayMs` after that, in order, and no sooner than `serviceMs` after the one before (a client
+ * busy that long with each frame). `run(ms)` goes on for that long and returns the frames
+ * acknowledged meanwhile and the window each one found.
+ */
+function pacedLoop(ctrl: AdaptiveRate, clock: { t: number }, o: { drawEveryMs: number; drawMs: number; delayMs: number; serviceMs?: number }) {
+  const frames: { index: number; sentAt: number; ackAt: number }[] = [];
+  let index = 0;
+  let lastStart = -Infinity;
+  let lastAckAt = clock.t;
+  return {
+    run(durationMs: number): { acked: number; windows: number[] } {
+      const end = clock.t + durationMs;
+      const windows: number[] = [];
+      while (clock.t < end) {
+        const next = frames.find((f) => f.sentAt > clock.t); // in flight in time order
+        const due = Math.max(lastStart + o.drawEveryMs, clock.t);
+        const room = frames.length < ctrl.state().window;
+        const events = [
+          ...(room ? [{ at: due, kind: 'draw' as const }] : []),
+          ...(next ? [{ at: next.sentAt, kind: 'send' as const }] : []),
+          ...(frames[0] && frames[0].sentAt <= clock.t ? [{ at: frames[0].ackAt, kind: 'ack' as const }] : []),
+        ].sort((x, y) => x.at - y.at);
+        const e = events[0]!;
+        if (!room && due <= e.at) ctrl.onWindowFull(); // a draw was due and the window held it
+        clock.t = Math.max(clock.t, e.at);
+        if (e.kind === 'draw') {
+          lastStart = clock.t;
+          const sentAt = clock.t + o.drawMs;
+          lastAckAt = Math.max(lastAckAt + (o.serviceMs ?? 0), sentAt + o.delayMs);
+          frames.push({ index: ++index, sentAt, ackAt: lastAckAt });
+        } else if (e.kind === 'send') {
+          ctrl.onSent(next!.index);
+        } else {
+          ctrl.onAck(frames.shift()!.index);
+          windows.push(ctrl.state().window);
+        }
+      }
+      return { acked: windows.length, windows };
+    },
+  };
+}
+
 describe('AdaptiveRate', () => {
   it('backs off when a full window of big frames arrives too slowly (a flat but slow roundtrip), and recovers', () => {
     const clock = { t: 0 };
@@ -162,6 +208,43 @@ describe('AdaptiveRate', () => {
     drive(ctrl, clock, 400, 10, () => (queue += 2) + 3);
     expect(ctrl.state().queueDelayMs).toBeGreaterThan(40);
     expect(ctrl.state()).toMatchObject({ window: 2, quality: 80, scale: 1 });
+  });
+
+  it('probes one frame more in flight over a short link while the window holds frames back, and keeps it while it brings frames', () => {
+    // A fast machine: frames drawn in 1 ms, out 2 ms after, back 6 ms later, a client that takes
+    // 3 ms per frame (333 a second at most): 2 in flight give 250 fps, 3 give 333.
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    const loop = pacedLoop(ctrl, clock, { drawEveryMs: 1, drawMs: 2, delayMs: 6, serviceMs: 3 });
+    const first = loop.run(1000);
+    expect(first.acked).toBeLessThan(260);
+    loop.run(20_000);
+    const { acked, windows } = loop.run(10_000);
+    expect(acked / 10).toBeGreaterThan(320);
+    expect(Math.min(...windows)).toBe(3);
+    // A 4th brings nothing: tried now and then (1, 2, 4, 8, 16 s apart) and taken back.
+    expect(windows.filter((w) => w > 3).length / windows.length).toBeLessThan(0.2);
+    expect(ctrl.state()).toMatchObject({ quality: 80, scale: 1 });
+  });
+
+  it('takes back a probe that brings no frames (a busy client) and waits longer each time', () => {
+    // The client takes 8 ms per frame (125 a second whatever the window); the roundtrip stays short.
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    const { acked, windows } = pacedLoop(ctrl, clock, { drawEveryMs: 1, drawMs: 2, delayMs: 1, serviceMs: 8 }).run(30_000);
+    expect(acked / 30).toBeLessThanOrEqual(125.1);
+    expect(ctrl.state().baseRttMs).toBeLessThan(20);
+    const above = windows.filter((w) => w > 2).length / windows.length;
+    expect(above).toBeGreaterThan(0.05); // probes were taken: at about 1, 3, 6, 11, 20 s
+    expect(above).toBeLessThan(0.25); // each taken back after a second
+    expect(Math.max(...windows)).toBe(3);
+  });
+
+  it('never probes for a view its window does not hold back (drawn at its display rate)', () => {
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    const { windows } = pacedLoop(ctrl, clock, { drawEveryMs: 1000 / 60, drawMs: 8, delayMs: 6 }).run(20_000);
+    expect(new Set(windows)).toEqual(new Set([2]));
   });
 
   it('ignores acknowledgements of frames it never saw sent', () => {

@@ -17,7 +17,14 @@
 //   congests again within PROBE_MS doubles the wait before the next, as TCP backs off its
 //   retries, so a link that only just carries the lower level does not flap), and, over a link with real delay
 //   (base roundtrip >= 20 ms), more frames in flight (one more every probe), so a long link is
-//   not limited to `baseWindow` frames per roundtrip.
+//   not limited to `baseWindow` frames per roundtrip;
+// - over a short link, a window that holds frames back (the view reports each draw or send it
+//   refused) is probed too: one frame more, kept only if at least MIN_STEP_GAIN more frames come
+//   back within STEP_PROOF_MS, else taken back, the next probe waiting twice as long (as BBR grows
+//   its window only while the delivery rate grows). A fast machine's pipeline (draw, encode,
+//   roundtrip) can take longer than the frames it could show (measured on an H200 machine at
+//   1920x1080: 244 fps with 2 frames in flight, 304 with 3); where the CPU is the limit, a
+//   frame more only waits in a queue, and the probe finds that out and takes it back.
 // It only decides; the view and the frame stream apply the decisions. Pure: no I/O, the clock
 // is injectable for tests.
 
@@ -68,6 +75,10 @@ const PROBE_MS = 3000;
 const MAX_RECOVER_MS = 16_000;
 /** Consecutive acknowledgements with the window full before the delivery rate counts. */
 const FULL_ACKS = 3;
+/** A probe of one frame more in flight over a short link is judged this long after it is taken... */
+const STEP_PROOF_MS = 1000;
+/** ...and kept if at least this much more frames then come back (than in as long before it). */
+const MIN_STEP_GAIN = 0.05;
 
 /** Decides window, quality and scale for one view from its acknowledgements. */
 export class AdaptiveRate {
@@ -87,6 +98,12 @@ export class AdaptiveRate {
   #clearSince: number | undefined;
   #recoverMs = RECOVER_MS;
   #probeAt: number | undefined; // when the last step back up was taken, until it proves itself
+  #heldSinceAck = false; // the window held a frame back since the last acknowledgement
+  #heldAcks = 0; // consecutive acknowledgements after which the window had held frames back
+  #windowStep: { at: number; acks: number } | undefined; // a short link's probe (acks in the STEP_PROOF_MS before it), until judged
+  #windowWaitMs = RECOVER_MS; // before the next probe after one that did not pay
+  #windowHoldUntil = -Infinity;
+  #windowSetAt = -Infinity; // when the window last changed
 
   constructor(options: AdaptiveRateOptions, clock: () => number = () => performance.now()) {
     this.#baseWindow = options.baseWindow;
@@ -122,6 +139,14 @@ export class AdaptiveRate {
     this.#clearSince = undefined;
   }
 
+  /**
+   * The window held a frame back: a draw or a send waited because this view had `window` frames
+   * in flight (encoding included).
+   */
+  onWindowFull(): void {
+    this.#heldSinceAck = true;
+  }
+
   /** Frame `index` went out to the view. */
   onSent(index: number): void {
     this.#sent.set(index, this.#clock());
@@ -135,6 +160,8 @@ export class AdaptiveRate {
     if (sentAt === undefined) return;
     const now = this.#clock();
     this.#fullAcks = inFlight >= this.#window ? this.#fullAcks + 1 : 0;
+    this.#heldAcks = this.#heldSinceAck ? this.#heldAcks + 1 : 0;
+    this.#heldSinceAck = false;
     if (this.#lastAckAt !== undefined) {
       const interval = now - this.#lastAckAt;
       this.#ackInterval = this.#ackInterval === undefined ? interval : 0.75 * this.#ackInterval + 0.25 * interval;
@@ -145,6 +172,13 @@ export class AdaptiveRate {
     while (this.#samples.length > 0 && this.#samples[0]![0] < now - BASE_WINDOW_MS) this.#samples.shift();
     this.#srtt = this.#srtt === undefined ? rtt : 0.75 * this.#srtt + 0.25 * rtt;
     this.#decide(now);
+  }
+
+  /** Acknowledgements at or after `from` (within the last BASE_WINDOW_MS). */
+  #acksSince(from: number): number {
+    let n = 0;
+    for (let i = this.#samples.length - 1; i >= 0 && this.#samples[i]![0] >= from; i--) n++;
+    return n;
   }
 
   #baseRtt(): number {
@@ -170,7 +204,8 @@ export class AdaptiveRate {
       this.#lastDecision = now;
       if (this.#probeAt !== undefined) this.#recoverMs = Math.min(MAX_RECOVER_MS, 2 * this.#recoverMs);
       this.#probeAt = undefined;
-      if (this.#window > this.#baseWindow) this.#window = Math.max(this.#baseWindow, Math.floor(this.#window / 2));
+      this.#windowStep = undefined;
+      if (this.#window > this.#baseWindow) this.#setWindow(Math.max(this.#baseWindow, Math.floor(this.#window / 2)), now);
       // Over a short link (loopback, a LAN) a queue means a busy CPU, not a full link: a smaller
       // picture would not help it (the resize costs CPU too), so only the window gives way.
       else if (!longLink) return;
@@ -178,10 +213,15 @@ export class AdaptiveRate {
       else if (this.#scaleLevel < SCALES.length - 1) this.#scaleLevel++;
       return;
     }
+    if (this.#windowStep !== undefined && now - this.#windowStep.at >= STEP_PROOF_MS) {
+      this.#judgeWindowStep(now);
+      return;
+    }
     if (queue > threshold / 2) {
       this.#clearSince = undefined;
       return;
     }
+    if (!longLink && this.#heldAcks >= FULL_ACKS && this.#window < MAX_WINDOW && this.#probeWindow(now)) return;
     if (this.#probeAt !== undefined && now - this.#probeAt >= PROBE_MS) {
       this.#recoverMs = RECOVER_MS;
       this.#probeAt = undefined;
@@ -196,7 +236,40 @@ export class AdaptiveRate {
       this.#clearSince = now;
       this.#probeAt = now;
     } else if (longLink && this.#window < MAX_WINDOW) {
-      this.#window++;
+      this.#setWindow(this.#window + 1, now);
     }
+  }
+
+  #setWindow(window: number, now: number): void {
+    this.#window = window;
+    this.#windowSetAt = now;
+  }
+
+  /**
+   * A short link's probe: one more frame in flight, unless one is being judged, the last that did
+   * not pay is too recent, or the rate at this window is not known for a whole STEP_PROOF_MS
+   * (it is what the probe is judged against). Returns whether it was taken.
+   */
+  #probeWindow(now: number): boolean {
+    const since = Math.max(this.#samples[0]?.[0] ?? now, this.#windowSetAt);
+    if (this.#windowStep !== undefined || now < this.#windowHoldUntil || since > now - STEP_PROOF_MS) return false;
+    this.#windowStep = { at: now, acks: this.#acksSince(now - STEP_PROOF_MS) };
+    this.#lastDecision = now;
+    this.#setWindow(this.#window + 1, now);
+    return true;
+  }
+
+  /** Keeps the probe if frames came back faster since, else takes it back and waits longer next time. */
+  #judgeWindowStep(now: number): void {
+    // Acknowledgements counted over the probe's second: smoothed intervals swing too much for a 5% test.
+    const { at, acks } = this.#windowStep!;
+    if (this.#acksSince(at) >= (1 + MIN_STEP_GAIN) * acks * (now - at) / STEP_PROOF_MS) this.#windowWaitMs = RECOVER_MS;
+    else {
+      this.#setWindow(Math.max(this.#baseWindow, this.#window - 1), now);
+      this.#windowHoldUntil = now + this.#windowWaitMs;
+      this.#windowWaitMs = Math.min(MAX_RECOVER_MS, 2 * this.#windowWaitMs);
+    }
+    this.#windowStep = undefined;
+    this.#lastDecision = now;
   }
 }

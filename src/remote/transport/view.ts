@@ -56,11 +56,7 @@ export interface ViewStats {
   displayHz?: number;
   /** Mean time from send to acknowledgement over the last 30 frames, ms. */
   roundtripMs: number;
-  /**
-   * Frames it may have in flight now (unacknowledged or encoding): the adaptive window, or
-   * `maxBufferedFrames`, plus one while roundtrips longer than its display's interval hold it
-   * below its display's rate (the Jupyter path at large sizes).
-   */
+  /** Frames it may have in flight now (unacknowledged or encoding): the adaptive window, or `maxBufferedFrames`. */
   window: number;
   /** Bytes sent in the last second. */
   bytesPerSecond: number;
@@ -108,8 +104,7 @@ let nextViewId = 1;
 const STATS_WINDOW_MS = 1000;
 // Roundtrips the mean roundtrip is taken over.
 const ROUNDTRIPS_KEPT = 30;
-/** A view showing fewer frames than its display's rate divided by this is held below it. */
-const COVER_SLACK = 1.1;
+
 
 /**
  * How long a view's oldest frame may go unacknowledged before {@link View.stalled} says so; a
@@ -121,7 +116,7 @@ export const STALLED_AFTER_MS = 2000;
 export class View {
   readonly id = `v${nextViewId++}`;
   readonly channel: ViewChannel;
-  /** Frames this view may have unacknowledged (the canvas's `maxBufferedFrames`; see {@link View.window}). */
+  /** Frames this view may have unacknowledged (the canvas's `maxBufferedFrames`) without adaptation. */
   readonly maxBufferedFrames: number;
   readonly #hooks: ViewHooks;
   readonly #unacked = new Map<number, number>(); // index -> sent at (ms)
@@ -138,8 +133,6 @@ export class View {
   #shown = 0;
   #dropped = 0;
   #displayHz: number | undefined;
-  #coverFrame = false; // a frame more in flight (see #updateCoverFrame)
-  #firstAckAt: number | undefined;
   #decodes: readonly VideoCodecName[] = [];
   readonly #shownTimes = new TimeWindow(STATS_WINDOW_MS);
   readonly #offerTimes = new TimeWindow(STATS_WINDOW_MS);
@@ -198,19 +191,18 @@ export class View {
    * place the backpressure decision is made, for sending and for drawing alike.
    */
   hasRoom(extra = 0): boolean {
-    return this.visible && this.#unacked.size + extra < this.window
-      && this.channel.bufferedAmount < MAX_CHANNEL_BUFFER;
+    if (!this.visible || this.channel.bufferedAmount >= MAX_CHANNEL_BUFFER) return false;
+    if (this.#unacked.size + extra < this.window) return true;
+    this.adaptive?.onWindowFull();
+    return false;
   }
 
   /**
    * Frames this view may have in flight (unacknowledged or encoding): the adaptive controller's
-   * window (or `maxBufferedFrames` without it), and at least one frame more than
-   * `maxBufferedFrames` while the view is held below its display's rate by roundtrips longer than
-   * the display's interval (the notes at `#updateCoverFrame` say why).
+   * window, or `maxBufferedFrames` without it.
    */
   get window(): number {
-    const window = this.adaptive?.state().window ?? this.maxBufferedFrames;
-    return this.#coverFrame ? Math.max(window, this.maxBufferedFrames + 1) : window;
+    return this.adaptive?.state().window ?? this.maxBufferedFrames;
   }
 
   /**
@@ -326,7 +318,6 @@ export class View {
       this.#shownTimes.add(now);
     }
     this.#roundtrips.add(now - sentAt);
-    this.#updateCoverFrame(now);
     while (this.#pending.length > 0 && this.hasRoom()) this.#send(this.#pending.shift()!);
     this.#hooks.onAck(this);
   }
@@ -364,25 +355,6 @@ export class View {
       if (this.#decodes.length === 0) this.#reportBad(new ProtocolError('a keyframe request from a view that announced no video codec (send a codecs message first; ignored)'));
       else this.#hooks.onKeyframeRequest?.(this);
     } else this.#onEvent(message.event);
-  }
-
-  /**
-   * A frame is drawn and encoded while others are in flight, so a view whose frames take longer
-   * to come back than its display's interval cannot be kept at that rate by 2 frames in flight:
-   * the Jupyter path, where the Jupyter server relays every frame and acknowledgement (1280x720
-   * on the 2-core dev machine: 20-28 ms roundtrips, 45-47 fps with 2 in flight, 50-53 with 3;
-   * README "Transports"). The frame more is granted only while the view shows fewer than
-   * 1/COVER_SLACK of its display's rate over a full stats window, since a view at its display's
-   * rate gains nothing from it and its frames would wait in the browser (measured at 640x480:
-   * 6 ms more input latency); it is kept while the roundtrip stays that long.
-   */
-  #updateCoverFrame(now: number): void {
-    this.#firstAckAt ??= now;
-    const hz = this.#displayHz;
-    if (hz === undefined || !(this.#roundtrips.mean > 1000 / hz)) this.#coverFrame = false;
-    else if (!this.#coverFrame && now - this.#firstAckAt >= STATS_WINDOW_MS) {
-      this.#coverFrame = this.#shownTimes.count(now) * COVER_SLACK < hz * (STATS_WINDOW_MS / 1000);
-    }
   }
 
   #onDisplay(hz: number): void {
