@@ -71,10 +71,10 @@ function simulateLink(ctrl: AdaptiveRate, clock: { t: number }, durationMs: numb
  * view tells the controller) and no sooner than `drawEveryMs` after the last; the frame holds its
  * slot from then on, goes out `drawMs` later (drawn and encoded), and its acknowledgement comes
  * `delayMs` after that, in order, and no sooner than `serviceMs` after the one before (a client
- * busy that long with each frame). `run(ms)` goes on for that long and returns the frames
- * acknowledged meanwhile and the window each one found.
+ * busy that long with each frame), as skipped undrawn where `skips(index)`. `run(ms)` goes on
+ * for that long and returns the frames acknowledged meanwhile and the window each one found.
  */
-function pacedLoop(ctrl: AdaptiveRate, clock: { t: number }, o: { drawEveryMs: number; drawMs: number; delayMs: number; serviceMs?: number }) {
+function pacedLoop(ctrl: AdaptiveRate, clock: { t: number }, o: { drawEveryMs: number; drawMs: number; delayMs: number; serviceMs?: number; skips?: (index: number) => boolean }) {
   const frames: { index: number; sentAt: number; ackAt: number }[] = [];
   let index = 0;
   let lastStart = -Infinity;
@@ -103,7 +103,8 @@ function pacedLoop(ctrl: AdaptiveRate, clock: { t: number }, o: { drawEveryMs: n
         } else if (e.kind === 'send') {
           ctrl.onSent(next!.index);
         } else {
-          ctrl.onAck(frames.shift()!.index);
+          const { index: acked } = frames.shift()!;
+          ctrl.onAck(acked, !(o.skips?.(acked) ?? false));
           windows.push(ctrl.state().window);
         }
       }
@@ -238,6 +239,22 @@ describe('AdaptiveRate', () => {
     expect(above).toBeGreaterThan(0.05); // probes were taken: at about 1, 3, 6, 11, 20 s
     expect(above).toBeLessThan(0.25); // each taken back after a second
     expect(Math.max(...windows)).toBe(3);
+  });
+
+  it('takes back a probe whose extra frames the view only skips (it counts frames shown, not acknowledged)', () => {
+    // The loop of the first probe test, but a client that shows at most every other frame beyond
+    // 250 a second: a frame more brings acknowledgements, not pictures.
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    let window = 2;
+    const loop = pacedLoop(ctrl, clock, { drawEveryMs: 1, drawMs: 2, delayMs: 6, serviceMs: 3, skips: (i) => window > 2 && i % 4 !== 0 });
+    const windows: number[] = [];
+    for (let t = 0; t < 30_000; t += 100) {
+      window = ctrl.state().window;
+      windows.push(...loop.run(100).windows);
+    }
+    // Probes at about 1, 3, 6, 11, 20 s, a second each (acknowledgements come faster then).
+    expect(windows.filter((w) => w > 2).length / windows.length).toBeLessThan(0.3);
   });
 
   it('never probes for a view its window does not hold back (drawn at its display rate)', () => {

@@ -19,8 +19,8 @@
 //   (base roundtrip >= 20 ms), more frames in flight (one more every probe), so a long link is
 //   not limited to `baseWindow` frames per roundtrip;
 // - over a short link, a window that holds frames back (the view reports each draw or send it
-//   refused) is probed too: one frame more, kept only if at least MIN_STEP_GAIN more frames come
-//   back within STEP_PROOF_MS, else taken back, the next probe waiting twice as long (as BBR grows
+//   refused) is probed too: one frame more, kept only if at least MIN_STEP_GAIN more frames are
+//   shown within STEP_PROOF_MS, else taken back, the next probe waiting twice as long (as BBR grows
 //   its window only while the delivery rate grows). A fast machine's pipeline (draw, encode,
 //   roundtrip) can take longer than the frames it could show (measured on an H200 machine at
 //   1920x1080: 244 fps with 2 frames in flight, 304 with 3); where the CPU is the limit, a
@@ -86,7 +86,7 @@ export class AdaptiveRate {
   readonly #qualities: number[];
   readonly #clock: () => number;
   readonly #sent = new Map<number, number>(); // index -> sent at
-  readonly #samples: [number, number][] = []; // [at, rtt] within BASE_WINDOW_MS
+  readonly #samples: [number, number, boolean][] = []; // [at, rtt, shown] within BASE_WINDOW_MS
   #srtt: number | undefined;
   #lastAckAt: number | undefined;
   #ackInterval: number | undefined; // smoothed ms between acknowledgements
@@ -100,7 +100,7 @@ export class AdaptiveRate {
   #probeAt: number | undefined; // when the last step back up was taken, until it proves itself
   #heldSinceAck = false; // the window held a frame back since the last acknowledgement
   #heldAcks = 0; // consecutive acknowledgements after which the window had held frames back
-  #windowStep: { at: number; acks: number } | undefined; // a short link's probe (acks in the STEP_PROOF_MS before it), until judged
+  #windowStep: { at: number; shown: number } | undefined; // a short link's probe (frames shown in the STEP_PROOF_MS before it), until judged
   #windowWaitMs = RECOVER_MS; // before the next probe after one that did not pay
   #windowHoldUntil = -Infinity;
   #windowSetAt = -Infinity; // when the window last changed
@@ -152,8 +152,11 @@ export class AdaptiveRate {
     this.#sent.set(index, this.#clock());
   }
 
-  /** The view acknowledged frame `index` (and, with it, every older one). */
-  onAck(index: number): void {
+  /**
+   * The view acknowledged frame `index` (and, with it, every older one); `shown` false: it
+   * skipped the frame undrawn for a newer one (a probe counts only frames shown).
+   */
+  onAck(index: number, shown = true): void {
     const sentAt = this.#sent.get(index);
     const inFlight = this.#sent.size;
     for (const i of [...this.#sent.keys()]) if (i <= index) this.#sent.delete(i);
@@ -168,16 +171,16 @@ export class AdaptiveRate {
     }
     this.#lastAckAt = now;
     const rtt = now - sentAt;
-    this.#samples.push([now, rtt]);
+    this.#samples.push([now, rtt, shown]);
     while (this.#samples.length > 0 && this.#samples[0]![0] < now - BASE_WINDOW_MS) this.#samples.shift();
     this.#srtt = this.#srtt === undefined ? rtt : 0.75 * this.#srtt + 0.25 * rtt;
     this.#decide(now);
   }
 
-  /** Acknowledgements at or after `from` (within the last BASE_WINDOW_MS). */
-  #acksSince(from: number): number {
+  /** Frames acknowledged as shown at or after `from` (within the last BASE_WINDOW_MS). */
+  #shownSince(from: number): number {
     let n = 0;
-    for (let i = this.#samples.length - 1; i >= 0 && this.#samples[i]![0] >= from; i--) n++;
+    for (let i = this.#samples.length - 1; i >= 0 && this.#samples[i]![0] >= from; i--) if (this.#samples[i]![2]) n++;
     return n;
   }
 
@@ -253,7 +256,7 @@ export class AdaptiveRate {
   #probeWindow(now: number): boolean {
     const since = Math.max(this.#samples[0]?.[0] ?? now, this.#windowSetAt);
     if (this.#windowStep !== undefined || now < this.#windowHoldUntil || since > now - STEP_PROOF_MS) return false;
-    this.#windowStep = { at: now, acks: this.#acksSince(now - STEP_PROOF_MS) };
+    this.#windowStep = { at: now, shown: this.#shownSince(now - STEP_PROOF_MS) };
     this.#lastDecision = now;
     this.#setWindow(this.#window + 1, now);
     return true;
@@ -261,9 +264,10 @@ export class AdaptiveRate {
 
   /** Keeps the probe if frames came back faster since, else takes it back and waits longer next time. */
   #judgeWindowStep(now: number): void {
-    // Acknowledgements counted over the probe's second: smoothed intervals swing too much for a 5% test.
-    const { at, acks } = this.#windowStep!;
-    if (this.#acksSince(at) >= (1 + MIN_STEP_GAIN) * acks * (now - at) / STEP_PROOF_MS) this.#windowWaitMs = RECOVER_MS;
+    // Frames shown, counted over the probe's second (smoothed intervals swing too much for a 5%
+    // test; frames the view skipped are work that showed nothing).
+    const { at, shown } = this.#windowStep!;
+    if (this.#shownSince(at) >= (1 + MIN_STEP_GAIN) * shown * (now - at) / STEP_PROOF_MS) this.#windowWaitMs = RECOVER_MS;
     else {
       this.#setWindow(Math.max(this.#baseWindow, this.#window - 1), now);
       this.#windowHoldUntil = now + this.#windowWaitMs;

@@ -310,7 +310,7 @@ export class View {
     this.#highestAcked = index;
     // Frames are acknowledged in order; an ack also settles older frames (the widget skipped them).
     for (const i of [...this.#unacked.keys()]) if (i <= index) this.#unacked.delete(i);
-    this.adaptive?.onAck(index);
+    this.adaptive?.onAck(index, !skipped);
     const now = performance.now();
     this.#acked++;
     if (!skipped) {
