@@ -131,3 +131,24 @@ test('closed before the socket opened: closes at once, nothing sent, no comm_ope
   expect(socket.closeCalls).toBe(1);
   expect(socket.sent).toEqual([]);
 });
+
+test("our own kernel websocket is the first choice, in a Notebook 6 page too; the page's connection where ours cannot be made", () => {
+  type Path = { label: string; open(): SocketLike } | undefined;
+  const choose = jupyterPath as (...args: Parameters<JupyterPathFn>) => Path;
+  const comms: string[] = [];
+  const comm = { comm_id: 'nb6', send() {}, close() {}, on_msg() {}, on_close() {} };
+  vi.stubGlobal('Jupyter', {
+    notebook: {
+      kernel: { id: route.kernelId, is_connected: () => true, comm_manager: { new_comm: (target: string) => { comms.push(target); return comm; } } },
+      events: { on() {}, off() {} },
+    },
+  });
+  expect(choose(route, 'canvas-token', doc, '/')!.label).toBe('http://127.0.0.1:8888/api/kernels/k-1234…/channels');
+  // No base URL (or kernel id) known: Notebook 6's own connection.
+  const fallback = choose(route, 'canvas-token', doc, undefined);
+  expect(fallback!.label).toBe("the notebook's kernel connection");
+  fallback!.open();
+  expect(comms).toEqual(['dawn-rfb.view']);
+  vi.unstubAllGlobals();
+  expect(choose({ ...route, kernelId: undefined }, 'canvas-token', doc, '/')).toBeUndefined();
+});
