@@ -1,9 +1,9 @@
 // End to end in a real browser: Debian's Chromium (through playwright-core, no browser download)
 // opens a RemoteCanvas's page, the widget goes live, and drag, wheel, keys and viewport resizes
 // reach handleEvent with the right fields, in order, and change the frames.
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { CHROMIUM_ARGS } from './helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { afterEach, expect, test } from 'vitest';
+import { useChromium } from './helpers/browser.js';
 import { getDefaultDevice, RemoteCanvas, type CanvasEvent, type RemoteCanvasOptions } from '../src/index.js';
 import { DemoScene } from '../src/cli/demo-scene.js';
 import { differingPixels, screenshotPixels, type Pixels } from './helpers/screenshots.js';
@@ -11,7 +11,6 @@ import { differingPixels, screenshotPixels, type Pixels } from './helpers/screen
 // These callbacks run in the page; the project's type check has no DOM lib (it would clash with
 // @webgpu/types), so the little of the DOM they use is declared here.
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
-
 
 /**
  * A RemoteCanvas that records what reaches handleEvent, as a user subclass would see it: input
@@ -31,16 +30,10 @@ class RecordingCanvas extends RemoteCanvas {
   }
 }
 
-let browser: Browser;
+const browser = useChromium();
 let canvas: RecordingCanvas | undefined;
 let scene: DemoScene | undefined;
 
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(() => {
   canvas?.close();
   scene?.destroy();

@@ -1,19 +1,13 @@
 // Frames paced to the display, in a real browser: the widget in Debian's Chromium (headless, whose
 // requestAnimationFrame runs at 60 Hz) measures its display's refresh and reports it, and the
 // canvas, in fastest mode, then draws no more frames a second than that display shows.
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { CHROMIUM_ARGS } from './helpers/browser.js';
+
+import { afterEach, expect, test } from 'vitest';
+import { useChromium } from './helpers/browser.js';
 import { cleanup, makeSolidCanvas, sleep, until } from './helpers/remote.js';
 
-let browser: Browser;
+const browser = useChromium();
 
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(cleanup);
 
 test('the widget reports its 60 Hz display, and a fastest-mode canvas draws at about that rate', async () => {

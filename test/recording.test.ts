@@ -8,10 +8,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS } from './helpers/browser.js';
+import { useChromium } from './helpers/browser.js';
 import { cleanup, drawFullScreen, openView, sleep, track, until } from './helpers/remote.js';
 import { expectMp4, readMp4, readWebm } from './helpers/clip-files.js';
 import { CanvasClosedError, CanvasStateError, FileExistsError, InvalidArgumentError, RecordingSession, RemoteCanvas, VideoEncoderError, type Recording } from '../src/index.js';
@@ -59,14 +59,12 @@ async function changingCanvas(size: [number, number] = [96, 64], options: Constr
   return { canvas, drawn: () => k };
 }
 
-let browser: Browser;
+const browser = useChromium();
 let dir: string;
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   dir = await mkdtemp(join(tmpdir(), 'dawn-rfb-recording-'));
 });
 afterAll(async () => {
-  await browser?.close();
   await rm(dir, { recursive: true, force: true });
 });
 afterEach(() => {

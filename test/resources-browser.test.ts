@@ -1,22 +1,16 @@
 // The resources renderer behind a live view in a real browser (Debian's Chromium): hovering the
 // pointer over an object highlights it through renderer.pick, and a drag orbits the camera.
-import { chromium, type Browser } from 'playwright-core';
+
 import sharp from 'sharp';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { CHROMIUM_ARGS } from './helpers/browser.js';
+import { expect, test } from 'vitest';
+import { useChromium } from './helpers/browser.js';
 import {
   getDefaultDevice, Mesh, MeshPhongMaterial, OrbitController, PerspectiveCamera, RemoteCanvas, Renderer, Scene, sphereGeometry,
 } from '../src/index.js';
 
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 async function centrePixel(canvas: RemoteCanvas): Promise<number[]> {
   const { data, info } = await sharp(await canvas.snapshot()).raw().toBuffer({ resolveWithObject: true });
