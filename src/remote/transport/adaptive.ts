@@ -77,7 +77,7 @@ const MAX_RECOVER_MS = 16_000;
 const FULL_ACKS = 3;
 /** A probe of one frame more in flight over a short link is judged this long after it is taken... */
 const STEP_PROOF_MS = 1000;
-/** ...and kept if at least this much more frames then come back (than in as long before it). */
+/** ...and kept if at least this share more frames are then shown (than in as long before it). */
 const MIN_STEP_GAIN = 0.05;
 
 /** Decides window, quality and scale for one view from its acknowledgements. */
