@@ -91,7 +91,7 @@ export class BenchRun {
       framesComparedOnGpu: s.framesComparedOnGpu, framesSent: s.framesSent, framesPatched: s.framesPatched,
       framesVideo: s.framesVideo, keyframesVideo: s.keyframesVideo, videoCodec: s.videoCodec,
       framesSentMeasured: s.framesSent - this.#sent0,
-      adaptive: adaptive && { window: s.views[0].window ?? adaptive.window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: adaptive.baseRttMs, queueDelayMs: adaptive.queueDelayMs },
+      adaptive: adaptive && { window: s.views[0].window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: adaptive.baseRttMs, queueDelayMs: adaptive.queueDelayMs },
       rssMB: { end: process.memoryUsage().rss / 2 ** 20, peak: process.resourceUsage().maxRSS / 1024 },
     };
   }

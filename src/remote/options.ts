@@ -32,9 +32,9 @@ export interface RemoteCanvasOptions extends CanvasOptions {
   /** After this many ms without a new frame, the last one is re-sent lossless (PNG). Default 300; `Infinity` disables. */
   losslessDelayMs?: number;
   /**
-   * Frames a view may have unacknowledged before drawing waits for it. Default 2 (minimum 1). A
-   * view on the Jupyter path gets one more, as its frames and acknowledgements cross the Jupyter
-   * server; the adaptive control may raise a view's count further over a long link.
+   * Frames a view may have unacknowledged before drawing waits for it. Default 2 (minimum 1). The
+   * adaptive control (`adaptive`) may raise a view's count: over a long link, and over a short one
+   * while one frame more shows more frames.
    */
   maxBufferedFrames?: number;
   /** Encodes in flight at once. Default: the number of CPU cores (at most 8). */

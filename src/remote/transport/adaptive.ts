@@ -262,7 +262,7 @@ export class AdaptiveRate {
     return true;
   }
 
-  /** Keeps the probe if frames came back faster since, else takes it back and waits longer next time. */
+  /** Keeps the probe if more frames were shown since, else takes it back and waits longer next time. */
   #judgeWindowStep(now: number): void {
     // Frames shown, counted over the probe's second (smoothed intervals swing too much for a 5%
     // test; frames the view skipped are work that showed nothing).

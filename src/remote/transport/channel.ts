@@ -23,7 +23,6 @@ export interface ViewChannel {
   readonly description: string;
 }
 
-
 // Close codes a peer may be sent: 1000 and the application range (1005/1006 are reserved for
 // "none given" and "abnormal" and must never go on the wire).
 function sendableCode(code: number): number {

@@ -105,7 +105,6 @@ const STATS_WINDOW_MS = 1000;
 // Roundtrips the mean roundtrip is taken over.
 const ROUNDTRIPS_KEPT = 30;
 
-
 /**
  * How long a view's oldest frame may go unacknowledged before {@link View.stalled} says so; a
  * view whose frames take longer than that to come back (a slow link) gets 4x its roundtrip.
