@@ -21,7 +21,7 @@
 import WebSocket from 'ws';
 import sharp from 'sharp';
 import { randomBytes } from 'node:crypto';
-import { COMM_METADATA, decodeFrameMessage, PROTOCOL_VERSION } from '../dist/index.js';
+import { COMM_METADATA, decodeFrameMessage, MAX_HELD_MS, PROTOCOL_VERSION } from '../dist/index.js';
 import { VIDEO_CODECS } from '../dist/remote/protocol.js';
 import { loadVideoCodecs } from '../dist/remote/frames/video-encoder.js';
 import { kernelChannels } from './jupyter.mjs';
@@ -134,8 +134,10 @@ async function draw(frame) {
       if (!frame.header.video) paints.push([frame.header.timestamp, t1]); // a video frame's: when its picture comes out
     }
   }
-  send({ type: 'ack', index: frame.header.index, ...(decoded ? {} : { skipped: true }) });
-  if (skipped > frame.header.index) send({ type: 'ack', index: skipped, skipped: true });
+  // heldMs: the time the frame spent in this client (the server takes it off the roundtrip).
+  const heldMs = Math.min(MAX_HELD_MS, Math.round(performance.now() - frame.arrived));
+  send({ type: 'ack', index: frame.header.index, ...(decoded ? {} : { skipped: true }), heldMs });
+  if (skipped > frame.header.index) send({ type: 'ack', index: skipped, skipped: true, heldMs });
   skipped = 0;
   if (!ready && decoded) {
     ready = true;
@@ -162,7 +164,7 @@ function startDrag() {
 
 /** A frame arrived: draw it now, or queue it (an image or a keyframe makes the waiting ones stale). */
 function arrived(data) {
-  const frame = decodeFrameMessage(data);
+  const frame = { ...decodeFrameMessage(data), arrived: performance.now() };
   if (!busy) {
     void draw(frame);
     return;

@@ -28,7 +28,7 @@ export { OffscreenCanvas } from './canvas/offscreen.js';
 export { encodeFrame, encodeFrameParts, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat, type EncodeOptions, type EncodedImage, type EncodedParts } from './remote/frames/image-encoder.js';
 export {
   PROTOCOL_VERSION, MAX_FRAME_PARTS, COMM_METADATA, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
-  MIN_DISPLAY_HZ, MAX_DISPLAY_HZ,
+  MIN_DISPLAY_HZ, MAX_DISPLAY_HZ, MAX_HELD_MS,
   encodeFrameHeader, decodeFrameMessage, parseClientMessage, parseEvent, socketPath,
   type FrameHeader, type FramePart, type FramePartLayout, type DecodedFrameMessage, type ServerMessage, type ClientMessage, type DisplayMessage, type HelloMessage, type WireEvent, type WireEventType,
 } from './remote/protocol.js';

@@ -71,10 +71,12 @@ function simulateLink(ctrl: AdaptiveRate, clock: { t: number }, durationMs: numb
  * view tells the controller) and no sooner than `drawEveryMs` after the last; the frame holds its
  * slot from then on, goes out `drawMs` later (drawn and encoded), and its acknowledgement comes
  * `delayMs` after that, in order, and no sooner than `serviceMs` after the one before (a client
- * busy that long with each frame), as skipped undrawn where `skips(index)`. `run(ms)` goes on
- * for that long and returns the frames acknowledged meanwhile and the window each one found.
+ * busy that long with each frame), as skipped undrawn where `skips(index)`; with `saysHeld`, each
+ * acknowledgement says how long the client held the frame (the widget's `heldMs`: all but
+ * `delayMs`, which is the link's). `run(ms)` goes on for that long and returns the frames
+ * acknowledged meanwhile and the window each one found.
  */
-function pacedLoop(ctrl: AdaptiveRate, clock: { t: number }, o: { drawEveryMs: number; drawMs: number; delayMs: number; serviceMs?: number; skips?: (index: number) => boolean }) {
+function pacedLoop(ctrl: AdaptiveRate, clock: { t: number }, o: { drawEveryMs: number; drawMs: number; delayMs: number; serviceMs?: number; skips?: (index: number) => boolean; saysHeld?: boolean }) {
   const frames: { index: number; sentAt: number; ackAt: number }[] = [];
   let index = 0;
   let lastStart = -Infinity;
@@ -103,8 +105,8 @@ function pacedLoop(ctrl: AdaptiveRate, clock: { t: number }, o: { drawEveryMs: n
         } else if (e.kind === 'send') {
           ctrl.onSent(next!.index);
         } else {
-          const { index: acked } = frames.shift()!;
-          ctrl.onAck(acked, !(o.skips?.(acked) ?? false));
+          const { index: acked, sentAt } = frames.shift()!;
+          ctrl.onAck(acked, !(o.skips?.(acked) ?? false), o.saysHeld ? clock.t - sentAt - o.delayMs : 0);
           windows.push(ctrl.state().window);
         }
       }
@@ -262,6 +264,32 @@ describe('AdaptiveRate', () => {
     const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
     const { windows } = pacedLoop(ctrl, clock, { drawEveryMs: 1000 / 60, drawMs: 8, delayMs: 6 }).run(20_000);
     expect(new Set(windows)).toEqual(new Set([2]));
+  });
+
+  it('tells a busy client on a short link from a long link by the time the client says it held each frame', () => {
+    // A client busy 60 ms with each frame (a loaded machine's browser) 1 ms away: with two frames
+    // in flight every roundtrip is 60 ms and more. Said by the acknowledgements, that is the
+    // client's time: the link stays short, so the picture is never lowered and the window grows
+    // only by probes that are taken back, less and less often (a frame more queues and shows none).
+    for (const saysHeld of [true, false]) {
+      const clock = { t: 0 };
+      const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+      const { windows } = pacedLoop(ctrl, clock, { drawEveryMs: 1, drawMs: 2, delayMs: 1, serviceMs: 60, saysHeld }).run(30_000);
+      const s = ctrl.state();
+      expect(s.baseRttMs).toBeGreaterThan(50);
+      if (saysHeld) {
+        expect(s).toMatchObject({ longLink: false, quality: 80, scale: 1 });
+        expect(s.linkRttMs).toBeLessThan(5);
+        expect(windows.filter((w) => w > 2).length / windows.length).toBeLessThan(0.25);
+      } else {
+        // Unsaid, the same client looks like a long link (the old reading),
+        expect(s).toMatchObject({ longLink: true });
+        expect(s.linkRttMs).toBe(s.baseRttMs);
+        // and a full window coming back at under 20 fps over a long link is what sends a view of
+        // busy content to video (video-sender.ts): a loopback view in a loaded CI run was.
+        expect(s.paceMs).toBeGreaterThan(50);
+      }
+    }
   });
 
   it('ignores acknowledgements of frames it never saw sent', () => {

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   DawnRfbError, decodeFrameMessage, encodeFrameHeader, InvalidArgumentError, MAX_COORDINATE, MAX_INPUT_TYPE_LENGTH,
-  MAX_DISPLAY_HZ, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES, MIN_DISPLAY_HZ, parseClientMessage, parseEvent, ProtocolError, WIRE_EVENT_TYPES,
+  MAX_DISPLAY_HZ, MAX_HELD_MS, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES, MIN_DISPLAY_HZ, parseClientMessage, parseEvent, ProtocolError, WIRE_EVENT_TYPES,
   type FrameHeader,
 } from '../src/index.js';
 import { MAX_ACK_LENGTH } from '../src/remote/transport/byte-rate.js';
@@ -133,6 +133,10 @@ describe('parseClientMessage', () => {
     ['event without event', '{"type":"event"}', /an event must be a JSON object/],
     ['ack skipped false', '{"type":"ack","index":3,"skipped":false}', /"skipped" of an ack must be true when present/],
     ['ack skipped as a string', '{"type":"ack","index":3,"skipped":"yes"}', /"skipped" of an ack must be true/],
+    ['ack heldMs negative', '{"type":"ack","index":3,"heldMs":-1}', /"heldMs" must be an integer from 0 to 60000/],
+    ['ack heldMs beyond a minute', '{"type":"ack","index":3,"heldMs":60001}', /"heldMs" must be an integer from 0 to 60000/],
+    ['ack heldMs fractional', '{"type":"ack","index":3,"heldMs":1.5}', /"heldMs" must be an integer/],
+    ['ack heldMs as a string', '{"type":"ack","index":3,"heldMs":"5"}', /"heldMs" must be an integer/],
     ['display without hz', '{"type":"display"}', /"hz" of a display message must be a number of Hz from 1 to 1000/],
     ['display hz as a string', '{"type":"display","hz":"60"}', /"hz" of a display message must be a number/],
     ['display hz 0', '{"type":"display","hz":0}', /from 1 to 1000/],
@@ -165,10 +169,11 @@ describe('parseClientMessage', () => {
     expect(parseClientMessage('{"type":"display","hz":60,"x":1}')).toEqual({ type: 'display', hz: 60 });
   });
 
-  test('an ack may say it skipped the frame undrawn; the longest such ack fits the ack length limit', () => {
-    const text = `{"type":"ack","index":${2 ** 32 - 1},"skipped":true}`;
-    expect(parseClientMessage(text)).toEqual({ type: 'ack', index: 2 ** 32 - 1, skipped: true });
+  test('an ack may say it skipped the frame undrawn and how long it held it; the longest such ack fits the ack length limit', () => {
+    const text = `{"type":"ack","index":${2 ** 32 - 1},"skipped":true,"heldMs":${MAX_HELD_MS}}`;
+    expect(parseClientMessage(text)).toEqual({ type: 'ack', index: 2 ** 32 - 1, skipped: true, heldMs: 60_000 });
     expect(text.length).toBeLessThanOrEqual(MAX_ACK_LENGTH);
+    expect(parseClientMessage('{"type":"ack","index":3,"heldMs":0}')).toEqual({ type: 'ack', index: 3, heldMs: 0 });
   });
 
   test('codecs lists are accepted from empty to every codec once; a keyframe request is just its type', () => {

@@ -119,6 +119,21 @@ describe('the candidate URLs', () => {
     await until(() => s.canvas.stats().views[0]!.framesAcked === 1, 3000, 'the ack to reach the server');
   });
 
+  it('an ack says how long the frame was held here, which the server takes off its roundtrip (the link\'s own delay)', async () => {
+    const s = await makeSolidCanvas({ size: [16, 16] });
+    const { port } = await s.canvas.server();
+    const c = connect([`ws://127.0.0.1:${port}${s.canvas.socketPath}`]);
+    await c.waitState('live');
+    await until(() => c.frames.length > 0, 3000, 'a frame');
+    await new Promise((r) => setTimeout(r, 150)); // a busy client
+    c.frames[0]!.ack(c.frames.length);
+    await until(() => s.canvas.stats().views[0]!.framesAcked === 1, 3000, 'the ack to reach the server');
+    const { baseRttMs, linkRttMs, longLink } = s.canvas.stats().views[0]!.adaptive!;
+    expect(baseRttMs).toBeGreaterThanOrEqual(150);
+    expect(linkRttMs).toBeLessThan(20); // loopback
+    expect(longLink).toBe(false);
+  });
+
   it('a page-relative or http URL is made a websocket URL against the page', async () => {
     const s = await makeSolidCanvas({ size: [16, 16] });
     const { port } = await s.canvas.server();
@@ -167,13 +182,17 @@ describe('after going live', () => {
     expect(Math.abs(dropped.retryAt! - dropped.at - 500), 'the retry comes 500 ms after (timers on a loaded machine: within 15 ms)').toBeLessThan(15);
     expect(never.accepted).toHaveLength(0);
 
-    // The first socket's ack goes nowhere; the second's reaches the second socket, `skipped` last.
+    // The first socket's ack goes nowhere; the second's reaches the second socket (`type` first:
+    // the server's ack check looks at the start).
     await until(() => c.frames.length === 2, 3000, 'the second frame');
     c.frames[0]!.ack(1);
     c.frames[1]!.ack(2, true);
     c.frames[1]!.ack(3);
     await until(() => server.accepted[1]!.received.length === 2, 3000, 'two acks on the second socket');
-    expect(server.accepted[1]!.received).toEqual(['{"type":"ack","index":2,"skipped":true}', '{"type":"ack","index":3}']);
+    expect(server.accepted[1]!.received).toEqual([
+      expect.stringMatching(/^\{"type":"ack","index":2,"skipped":true,"heldMs":\d+\}$/),
+      expect.stringMatching(/^\{"type":"ack","index":3,"heldMs":\d+\}$/),
+    ]);
     expect(server.accepted[0]!.received).toEqual([]);
 
     // A drop that is not the kernel's: lost 'connection', and the delay starts at 500 ms again.

@@ -330,11 +330,17 @@ export type ServerMessage = HelloMessage | TitleMessage | CursorMessage | CssSiz
 
 /** View -> server: an input event (see the event vocabulary; validated by {@link parseEvent}). */
 export interface EventMessage { type: 'event'; event: WireEvent }
+/** Longest time a view may say it held a frame (an ack's `heldMs`), ms. */
+export const MAX_HELD_MS = 60_000;
+
 /**
  * View -> server: frame `index` was decoded and drawn on the view's canvas, or, with `skipped`,
  * dropped undrawn because a newer frame arrived while it waited (it settles the frame all the same).
+ * `heldMs` (optional, whole ms, 0..MAX_HELD_MS): how long the frame was in the view, from its
+ * arrival to this ack (waiting, decoding, drawing). The server takes it off the frame's roundtrip
+ * to tell the link's delay from the client's: a busy browser on loopback is not a long link.
  */
-export interface AckMessage { type: 'ack'; index: number; skipped?: true }
+export interface AckMessage { type: 'ack'; index: number; skipped?: true; heldMs?: number }
 
 /** Slowest display refresh a view may report, Hz. */
 export const MIN_DISPLAY_HZ = 1;
@@ -435,10 +441,13 @@ export function parseClientMessage(text: string): ClientMessage {
 }
 
 function parseAck(raw: Record<string, unknown>): AckMessage {
-  const index = int(raw, 'index', 1, 2 ** 32 - 1);
-  if (raw.skipped === undefined) return { type: 'ack', index };
-  if (raw.skipped !== true) throw new ProtocolError('field "skipped" of an ack must be true when present');
-  return { type: 'ack', index, skipped: true };
+  const ack: AckMessage = { type: 'ack', index: int(raw, 'index', 1, 2 ** 32 - 1) };
+  if (raw.skipped !== undefined) {
+    if (raw.skipped !== true) throw new ProtocolError('field "skipped" of an ack must be true when present');
+    ack.skipped = true;
+  }
+  if (raw.heldMs !== undefined) ack.heldMs = int(raw, 'heldMs', 0, MAX_HELD_MS);
+  return ack;
 }
 
 /** A codecs message's list: known video codec names, each once. */

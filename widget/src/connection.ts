@@ -4,7 +4,7 @@
 // comes the Jupyter path (jupyter-path.ts) when the page has one: slower, but it works wherever
 // the notebook does; the direct routes then get a short time to answer.
 import {
-  CANVAS_CLOSED_REASON, CloseCode, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION,
+  CANVAS_CLOSED_REASON, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_HELD_MS, PROTOCOL_VERSION,
   type AckMessage, type CodecsMessage, type DisplayMessage, type EventMessage, type HelloMessage, type KeyframeMessage, type ServerMessage,
 } from '../../src/remote/protocol.js';
 import type { JupyterPath, SocketLike } from './jupyter-path.js';
@@ -214,9 +214,12 @@ export class Connection {
   private receive(socket: SocketLike, data: unknown): void {
     if (data instanceof ArrayBuffer) {
       // Frames before the hello would belong to a canvas not yet checked; the server sends none.
+      const arrived = performance.now();
       if (this.live) this.on.frame(data, (index, skipped) => {
         // `type` first, and `skipped` only when true: the server parses short acks first.
-        if (socket === this.socket) this.send(skipped ? { type: 'ack', index, skipped: true } : { type: 'ack', index });
+        // `heldMs`: the time the frame spent here, which the server takes off its roundtrip.
+        const heldMs = Math.min(MAX_HELD_MS, Math.round(performance.now() - arrived));
+        if (socket === this.socket) this.send(skipped ? { type: 'ack', index, skipped: true, heldMs } : { type: 'ack', index, heldMs });
       });
       return;
     }

@@ -12,7 +12,6 @@
 // (the others' picture would pay for it): it gets stills, which show the right picture at once,
 // until the group's next scheduled keyframe, and video from there on. Alone in its group, it gets
 // the keyframe at once.
-import { LONG_LINK_MS } from '../transport/adaptive.js';
 import type { View } from '../transport/view.js';
 import { CodecChoice } from './codec-choice.js';
 import { loadVideoCodecs, VIDEO_BITRATE_RANGE, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
@@ -264,7 +263,7 @@ export class VideoSender {
     const a = view.adaptive?.state();
     if (!a) return false;
     if (a.quality < this.#options.quality || a.scale < 1) return true;
-    return a.baseRttMs >= LONG_LINK_MS && a.paceMs > 1000 / LINK_BOUND_FPS;
+    return a.longLink && a.paceMs > 1000 / LINK_BOUND_FPS;
   }
 
   /**

@@ -2,9 +2,12 @@
 // (the way WebRTC's congestion control and TCP's AIMD do it, at frame granularity):
 // - roundtrip samples (send -> ack) give the base delay (the minimum over the last 10 s) and the
 //   queueing delay (smoothed roundtrip minus the base): a growing queue means frames are sent
-//   faster than the link or the client takes them;
+//   faster than the link or the client takes them; less the time the view says it held each
+//   frame (waiting, decoding, drawing), the same minimum is the link's own delay, and a link with
+//   real delay is one where that is >= LONG_LINK_MS (a browser on a loaded machine can hold every
+//   frame 20 ms and more: that is a busy client on a short link, not a long link);
 // - queueing: first fewer frames in flight (halve the window), then, over a link with real
-//   delay (base roundtrip >= 20 ms), lower JPEG/WebP quality, then a lower resolution scale; so
+//   delay, lower JPEG/WebP quality, then a lower resolution scale; so
 //   the queue never grows (over a short link a queue means a busy CPU, which a smaller picture
 //   does not relieve);
 // - the delivery rate: while the window is full (the link or the client, not the renderer, sets
@@ -15,8 +18,8 @@
 //   steady but slow); one frame in flight shows no queue, so there only the delay rule applies;
 // - a clear link for a while: back up in the reverse order (a step up is a probe: one that
 //   congests again within PROBE_MS doubles the wait before the next, as TCP backs off its
-//   retries, so a link that only just carries the lower level does not flap), and, over a link with real delay
-//   (base roundtrip >= 20 ms), more frames in flight (one more every probe), so a long link is
+//   retries, so a link that only just carries the lower level does not flap), and, over a link
+//   with real delay, more frames in flight (one more every probe), so a long link is
 //   not limited to `baseWindow` frames per roundtrip;
 // - over a short link, a window that holds frames back (the view reports each draw or send it
 //   refused) is probed too: one frame more, kept only if at least MIN_STEP_GAIN more frames are
@@ -46,6 +49,16 @@ export interface AdaptiveState {
   scale: number;
   /** Minimum roundtrip over the last 10 s, ms. */
   baseRttMs: number;
+  /**
+   * Minimum over the last 10 s of the roundtrip less the time the view held the frame (its
+   * ack's `heldMs`: waiting, decoding, drawing), ms: the link's own delay.
+   */
+  linkRttMs: number;
+  /**
+   * The link has real delay (`linkRttMs` >= LONG_LINK_MS): extra frames in flight are worth it,
+   * and a smaller picture helps a queue. Over a shorter one (loopback, a LAN) a queue is a busy CPU.
+   */
+  longLink: boolean;
   /** Smoothed roundtrip minus the base, ms. */
   queueDelayMs: number;
   /**
@@ -86,7 +99,7 @@ export class AdaptiveRate {
   readonly #qualities: number[];
   readonly #clock: () => number;
   readonly #sent = new Map<number, number>(); // index -> sent at
-  readonly #samples: [number, number, boolean][] = []; // [at, rtt, shown] within BASE_WINDOW_MS
+  readonly #samples: [number, number, boolean, number][] = []; // [at, rtt, shown, rtt less held] within BASE_WINDOW_MS
   #srtt: number | undefined;
   #lastAckAt: number | undefined;
   #ackInterval: number | undefined; // smoothed ms between acknowledgements
@@ -116,12 +129,14 @@ export class AdaptiveRate {
 
   /** The current decision and measurements. */
   state(): AdaptiveState {
-    const base = this.#baseRtt();
+    const base = this.#minRtt(1);
     return {
       window: this.#window,
       quality: this.#qualities[this.#qualityLevel]!,
       scale: SCALES[this.#scaleLevel]!,
       baseRttMs: base,
+      linkRttMs: this.#minRtt(3),
+      longLink: this.#longLink(),
       queueDelayMs: this.#srtt === undefined ? 0 : Math.max(0, this.#srtt - base),
       paceMs: this.#fullAcks >= FULL_ACKS ? this.#ackInterval ?? 0 : 0,
     };
@@ -154,9 +169,10 @@ export class AdaptiveRate {
 
   /**
    * The view acknowledged frame `index` (and, with it, every older one); `shown` false: it
-   * skipped the frame undrawn for a newer one (a probe counts only frames shown).
+   * skipped the frame undrawn for a newer one (a probe counts only frames shown); `heldMs`: how
+   * long the view said it held the frame (0 when it did not say).
    */
-  onAck(index: number, shown = true): void {
+  onAck(index: number, shown = true, heldMs = 0): void {
     const sentAt = this.#sent.get(index);
     const inFlight = this.#sent.size;
     for (const i of [...this.#sent.keys()]) if (i <= index) this.#sent.delete(i);
@@ -171,7 +187,7 @@ export class AdaptiveRate {
     }
     this.#lastAckAt = now;
     const rtt = now - sentAt;
-    this.#samples.push([now, rtt, shown]);
+    this.#samples.push([now, rtt, shown, Math.max(0, rtt - heldMs)]);
     while (this.#samples.length > 0 && this.#samples[0]![0] < now - BASE_WINDOW_MS) this.#samples.shift();
     this.#srtt = this.#srtt === undefined ? rtt : 0.75 * this.#srtt + 0.25 * rtt;
     this.#decide(now);
@@ -184,18 +200,24 @@ export class AdaptiveRate {
     return n;
   }
 
-  #baseRtt(): number {
+  /** The minimum of a sample field (1: the roundtrip, 3: less the time held) over the samples, 0 without any. */
+  #minRtt(field: 1 | 3): number {
     let min = Infinity;
-    for (const [, rtt] of this.#samples) min = Math.min(min, rtt);
+    for (const sample of this.#samples) min = Math.min(min, sample[field]);
     return Number.isFinite(min) ? min : 0;
+  }
+
+  /** The link has real delay (see the file's header). */
+  #longLink(): boolean {
+    return this.#minRtt(3) >= LONG_LINK_MS;
   }
 
   #decide(now: number): void {
     if (now - this.#lastDecision < HOLD_MS || this.#srtt === undefined) return;
-    const base = this.#baseRtt();
+    const base = this.#minRtt(1);
     const threshold = Math.max(MIN_QUEUE_THRESHOLD_MS, base / 2);
     const queue = this.#srtt - base;
-    const longLink = base >= LONG_LINK_MS;
+    const longLink = this.#longLink();
     // The link's pace, when the window is full (otherwise the renderer sets it): ms per frame.
     const linkPace = this.#fullAcks >= FULL_ACKS ? this.#ackInterval ?? 0 : 0;
     // Slow frames with a flat roundtrip are the link's latency over a small window (more frames in
@@ -207,6 +229,8 @@ export class AdaptiveRate {
       this.#lastDecision = now;
       if (this.#probeAt !== undefined) this.#recoverMs = Math.min(MAX_RECOVER_MS, 2 * this.#recoverMs);
       this.#probeAt = undefined;
+      // A probe of the window that queues frames failed as surely as one that shows none more.
+      if (this.#windowStep !== undefined) this.#holdWindowProbes(now);
       this.#windowStep = undefined;
       if (this.#window > this.#baseWindow) this.#setWindow(Math.max(this.#baseWindow, Math.floor(this.#window / 2)), now);
       // Over a short link (loopback, a LAN) a queue means a busy CPU, not a full link: a smaller
@@ -270,10 +294,15 @@ export class AdaptiveRate {
     if (this.#shownSince(at) >= (1 + MIN_STEP_GAIN) * shown * (now - at) / STEP_PROOF_MS) this.#windowWaitMs = RECOVER_MS;
     else {
       this.#setWindow(Math.max(this.#baseWindow, this.#window - 1), now);
-      this.#windowHoldUntil = now + this.#windowWaitMs;
-      this.#windowWaitMs = Math.min(MAX_RECOVER_MS, 2 * this.#windowWaitMs);
+      this.#holdWindowProbes(now);
     }
     this.#windowStep = undefined;
     this.#lastDecision = now;
+  }
+
+  /** A probe did not pay: none for a while, twice as long as the last time. */
+  #holdWindowProbes(now: number): void {
+    this.#windowHoldUntil = now + this.#windowWaitMs;
+    this.#windowWaitMs = Math.min(MAX_RECOVER_MS, 2 * this.#windowWaitMs);
   }
 }

@@ -9,7 +9,7 @@ export const MAX_VIEW_BYTES_PER_SECOND = 1024 * 1024;
 
 /**
  * Longest acknowledgement accepted, in characters: `{"type":"ack","index":4294967295}` is 33,
- * with `"skipped":true` 48.
+ * with `"skipped":true` 48, with `"heldMs":60000` too 63.
  * A longer message that starts like an ack is refused unparsed (never exempt from the rates).
  */
 export const MAX_ACK_LENGTH = 64;

@@ -298,7 +298,7 @@ export class View {
     this.channel.send(frame.data);
   }
 
-  #ack(index: number, skipped: boolean): void {
+  #ack(index: number, skipped: boolean, heldMs: number | undefined): void {
     const sentAt = this.#unacked.get(index);
     if (sentAt === undefined) {
       this.#reportBad(new ProtocolError(index <= this.#highestAcked
@@ -309,7 +309,7 @@ export class View {
     this.#highestAcked = index;
     // Frames are acknowledged in order; an ack also settles older frames (the widget skipped them).
     for (const i of [...this.#unacked.keys()]) if (i <= index) this.#unacked.delete(i);
-    this.adaptive?.onAck(index, !skipped);
+    this.adaptive?.onAck(index, !skipped, heldMs);
     const now = performance.now();
     this.#acked++;
     if (!skipped) {
@@ -344,7 +344,7 @@ export class View {
     }
     // Acks are never rate limited: they are bounded by the frames sent, and a dropped ack would
     // stall this view for good.
-    if (message.type === 'ack') this.#ack(message.index, message.skipped === true);
+    if (message.type === 'ack') this.#ack(message.index, message.skipped === true, message.heldMs);
     else if (!this.#withinRate()) return;
     else if (message.type === 'display') this.#onDisplay(message.hz);
     else if (message.type === 'codecs') {
