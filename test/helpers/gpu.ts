@@ -24,6 +24,8 @@ export interface ClearCanvas {
   calls: number;
   /** Physical size seen by each call of the draw function. */
   sizes: [number, number][];
+  /** When each call of the draw function started (performance.now(), ms). */
+  times: number[];
 }
 
 /**
@@ -37,9 +39,10 @@ export async function makeClearCanvas(size: readonly [number, number], color: RG
   const canvas = new OffscreenCanvas({ ...options, size });
   const context = canvas.getContext();
   context.configure({ device, format });
-  const state: ClearCanvas = { canvas, device, color, calls: 0, sizes: [] };
+  const state: ClearCanvas = { canvas, device, color, calls: 0, sizes: [], times: [] };
   canvas.requestDraw(() => {
     state.calls++;
+    state.times.push(performance.now());
     state.sizes.push(canvas.getPhysicalSize());
     clearTexture(device, context.getCurrentTexture(), state.color);
   });
