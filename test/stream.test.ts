@@ -109,6 +109,38 @@ test('after losslessDelayMs without a new frame, the last one is sent again as e
   expect(channel.frames.length).toBe(2); // once
 });
 
+test('no refresh while a draw waits for the views\' windows (a busy scene over a slow link); once there is room and no draw, it comes', async () => {
+  const { stream, addView } = setup({ losslessDelayMs: 30 }, 1);
+  const { channel } = addView();
+  await stream.present(frame(90));
+  await until(() => channel.frames.length === 1, 3000, 'the frame');
+  // The canvas wants its next frame; the one frame in flight holds it back (measured over
+  // 5 Mbit/s: a 2.7 MB PNG of a busy scene took the link for seconds, frames in between).
+  expect(stream.mayDraw()).toBe(false);
+  await sleep(200); // the rule is about time: the refresh would have come 30 ms after the frame
+  expect(channel.frames.length).toBe(1);
+  // Acknowledged, and the canvas does not draw: it was idle after all, and gets its refresh.
+  channel.ack(1);
+  await until(() => channel.frames.length === 2, 3000, 'the refresh once there is room');
+  expect(channel.frames[1]!.header).toMatchObject({ lossless: true, mimeType: 'image/png' });
+  expect(await level(channel.frames[1]!.image)).toBe(90);
+  // Held again, then a newer frame drawn once there is room: no refresh of the old one, and
+  // the new one's own comes after it.
+  channel.ack(2);
+  await stream.present(frame(40));
+  await until(() => channel.frames.length === 3, 3000, 'the second frame');
+  expect(stream.mayDraw()).toBe(false);
+  await sleep(100); // the rule is about time, as above
+  expect(channel.frames.length).toBe(3);
+  channel.ack(3);
+  await stream.present(frame(60));
+  await until(() => channel.frames.length === 4, 3000, 'the third frame');
+  channel.ack(4);
+  await until(() => channel.frames.length === 5, 3000, 'its refresh');
+  expect(channel.frames.map((f) => [f.header.lossless, f.header.index])).toEqual([[false, 1], [true, 2], [false, 3], [false, 4], [true, 5]]);
+  expect(await level(channel.frames[4]!.image)).toBe(60);
+});
+
 test('a newer frame cancels the refresh of the older one; quality 100 sends PNG at once and no refresh', async () => {
   const a = setup({ losslessDelayMs: 80 });
   const va = a.addView();

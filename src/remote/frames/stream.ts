@@ -1,6 +1,8 @@
 // A canvas's frame stream: each presented frame is encoded on sharp's thread pool (at most
 // `maxEncodes` at once), sent to every visible view in drawing order however the encodes
-// finish, and, once the scene goes idle, sent again losslessly. Which view gets which frame when
+// finish, and, once the scene goes idle, sent again losslessly (idle: no newer frame drawn, and
+// none waiting for the views' windows: a busy scene held back by a slow link is not idle, and a
+// PNG of it would take that link for seconds). Which view gets which frame when
 // is the views' business (View.offer and View.hasRoom); this module decides what is sent.
 // With `codec: 'h264'` or `'auto'` a second kind of encoder serves the views that get video
 // (video-sender.ts: which views, one encode per distinct bitrate, keyframes; codec-choice.ts:
@@ -68,6 +70,7 @@ export class FrameStream {
   #lastFrame: Frame | undefined;
   #lastMessage: FrameMessage | undefined;
   #losslessTimer: ReturnType<typeof setTimeout> | undefined;
+  #drawHeld = false; // mayDraw said no since the last frame: the canvas waits for the views' windows
   #framesEncoded = 0;
   #framesPatched = 0;
   #gpuCompared = 0; // frames whose tiles came compared from the GPU
@@ -167,6 +170,7 @@ export class FrameStream {
   /** Whether a new frame would reach anyone: some view has room, frames still encoding counted in. */
   mayDraw(): boolean {
     for (const view of this.#views.values()) if (view.hasRoom(this.#encodes.active)) return true;
+    this.#drawHeld = true;
     return false;
   }
 
@@ -177,6 +181,7 @@ export class FrameStream {
   async present(frame: Frame): Promise<void> {
     this.#setLastFrame(frame);
     this.#cancelLosslessRefresh();
+    this.#drawHeld = false;
     if (this.#views.size === 0 || this.#closed) return;
     await this.#encodes.acquire();
     this.#queue(frame, this.#options.quality === 100);
@@ -442,6 +447,12 @@ export class FrameStream {
       // through the same ordered send path, so each view gets it within its own backpressure.
       const current = (): boolean => frame === this.#lastFrame && !this.#closed;
       if (!current()) return;
+      // A draw waits for room: the scene is busy, held back by the views (a slow link), so look
+      // again later. With room now and no draw, the canvas did not want one: it is idle.
+      if (this.#drawHeld && ![...this.#views.values()].some((v) => v.hasRoom(this.#encodes.active, false))) {
+        this.#armLosslessRefresh(frame);
+        return;
+      }
       void this.#encodes.acquire().then(() => {
         if (current()) this.#queue(frame, true, true);
         else this.#encodes.release();

@@ -187,12 +187,14 @@ export class View {
 
   /**
    * Whether another frame may be sent now, `extra` frames (still encoding) counted in: the one
-   * place the backpressure decision is made, for sending and for drawing alike.
+   * place the backpressure decision is made, for sending and for drawing alike. A refusal by
+   * the window is a frame held back, which the adaptive controller hears of, unless `held` is
+   * false (a question, not a draw or a send).
    */
-  hasRoom(extra = 0): boolean {
+  hasRoom(extra = 0, held = true): boolean {
     if (!this.visible || this.channel.bufferedAmount >= MAX_CHANNEL_BUFFER) return false;
     if (this.#unacked.size + extra < this.window) return true;
-    this.adaptive?.onWindowFull();
+    if (held) this.adaptive?.onWindowFull();
     return false;
   }
 
