@@ -448,8 +448,11 @@ export class FrameStream {
       const current = (): boolean => frame === this.#lastFrame && !this.#closed;
       if (!current()) return;
       // A draw waits for room: the scene is busy, held back by the views (a slow link), so look
-      // again later. With room now and no draw, the canvas did not want one: it is idle.
-      if (this.#drawHeld && ![...this.#views.values()].some((v) => v.hasRoom(this.#encodes.active, false))) {
+      // again later. With room now and no draw, the canvas did not want one: it is idle. (With
+      // no view left, nothing holds a draw back: the refresh is made as before, for a view that
+      // comes to be caught up with.)
+      const views = [...this.#views.values()];
+      if (this.#drawHeld && views.length > 0 && !views.some((v) => v.hasRoom(this.#encodes.active, false))) {
         this.#armLosslessRefresh(frame);
         return;
       }
