@@ -8,8 +8,7 @@
 // So, per view:
 // - stills -> video: the view is link-bound (the caller says: its adaptive controller lowered the
 //   stills, or its full window comes back slowly over a real link) while the content is busy (at
-//   least half of the tiles changed, over the last frames: where dirty tiles give up), both for
-//   BOUND_MS in a row (a page still starting up, or a moment of a loaded machine, is no link);
+//   least half of the tiles changed, over the last frames: where dirty tiles give up);
 // - video -> stills: the content calmed down (under half the tiles changing) for CALM_MS.
 // There is no timed try of stills while the content stays busy: measured over 5 Mbit/s / 100 ms,
 // one such try put 130 kB stills back on the link and the view's latency went from ~200 ms to
@@ -30,14 +29,11 @@ export interface CodecChoiceInput {
 export const BUSY_CHANGED = 0.5;
 /** Content under the busy line this long sends a view back to stills. */
 export const CALM_MS = 1000;
-/** Link-bound with busy content this long sends a view to video. */
-export const BOUND_MS = 1000;
 
 /** One view's choice between stills and video under `codec: 'auto'`. */
 export class CodecChoice {
   #video = false;
   #calmSince: number | undefined;
-  #boundSince: number | undefined;
 
   /** Whether the view gets video now. */
   get video(): boolean {
@@ -48,11 +44,9 @@ export class CodecChoice {
   update({ linkBound, changed, now }: CodecChoiceInput): boolean {
     const busy = changed >= BUSY_CHANGED;
     if (!this.#video) {
-      if (!linkBound || !busy) this.#boundSince = undefined;
-      else if (now - (this.#boundSince ??= now) >= BOUND_MS) {
+      if (linkBound && busy) {
         this.#video = true;
         this.#calmSince = undefined;
-        this.#boundSince = undefined;
       }
       return this.#video;
     }
