@@ -292,6 +292,39 @@ describe('AdaptiveRate', () => {
     }
   });
 
+  it('judges a link long only on a second of acknowledgements: slow first frames to a page still loading are no long link', () => {
+    // Loopback, but the first 10 frames (160 ms) each wait 30 ms in a page that is still loading
+    // before the view sees them (so their heldMs cannot say it), then 2 ms roundtrips.
+    const clock = { t: 0 };
+    const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    const seen: boolean[] = [];
+    for (let i = 1; i <= 200; i++) {
+      ctrl.onSent(i);
+      clock.t += i <= 10 ? 30 : 2;
+      ctrl.onAck(i);
+      seen.push(ctrl.state().longLink);
+      clock.t += 14;
+    }
+    expect(seen.every((long) => !long)).toBe(true);
+    expect(ctrl.state()).toMatchObject({ longLink: false, quality: 80, scale: 1 });
+    // A link that is long from its first frame is called long once a second of it came back.
+    // (Frames sent every 20 ms from t = 20 on, each acknowledged 100 ms later: the first at 120 ms.)
+    const far = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => clock.t);
+    const start = clock.t;
+    const events: [number, 'send' | 'ack', number][] = [];
+    for (let i = 1; i <= 100; i++) events.push([start + 20 * i, 'send', i], [start + 20 * i + 100, 'ack', i]);
+    events.sort((a, b) => a[0] - b[0] || (a[1] === 'send' ? -1 : 1));
+    let longFrom: number | undefined;
+    for (const [at, kind, i] of events) {
+      clock.t = at;
+      if (kind === 'send') far.onSent(i);
+      else far.onAck(i);
+      if (far.state().longLink) longFrom ??= at - start;
+    }
+    expect(longFrom).toBeGreaterThanOrEqual(120 + 1000);
+    expect(longFrom).toBeLessThan(1200);
+  });
+
   it('ignores acknowledgements of frames it never saw sent', () => {
     const ctrl = new AdaptiveRate({ baseWindow: 2, quality: 80 }, () => 0);
     ctrl.onAck(7);

@@ -22,7 +22,7 @@ import { DISPLAY_WRITER_HOOK, SHOW, type DisplayMessage } from '../src/remote/no
 declare const document: {
   querySelector(selector: 'video'): VideoLike | null;
   querySelector(selector: 'img'): { naturalWidth: number; naturalHeight: number; decode(): Promise<void> } | null;
-  createElement(tag: 'canvas'): { width: number; height: number; getContext(kind: '2d'): { drawImage(v: VideoLike, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+  createElement(tag: 'canvas'): { width: number; height: number; getContext(kind: '2d', options?: { willReadFrequently?: boolean }): { drawImage(v: VideoLike, x: number, y: number): void; clearRect(x: number, y: number, w: number, h: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
 };
 interface VideoLike {
   videoWidth: number; videoHeight: number; duration: number; currentTime: number; readyState: number;
@@ -90,15 +90,23 @@ async function playInChromium(html: string): Promise<{ width: number; height: nu
         const seeked = new Promise<void>((resolve) => v.addEventListener('seeked', () => resolve(), { once: true }));
         v.currentTime = time;
         await seeked;
-        // 'seeked' may come before the frame there is decoded (seen once at time 0 on a cold
-        // Chromium: the canvas got nothing, 0,0,0); drawImage needs HAVE_CURRENT_DATA.
-        while (v.readyState < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+        // 'seeked' may come before the frame there is decoded (seen at time 0 on a cold or loaded
+        // Chromium, even with readyState at HAVE_CURRENT_DATA: the canvas got nothing, 0,0,0,0).
+        // A drawn video frame is opaque, so draw again until the pixel is (for up to 5 s).
         const c = document.createElement('canvas');
         c.width = v.videoWidth;
         c.height = v.videoHeight;
-        const g = c.getContext('2d');
-        g.drawImage(v, 0, 0);
-        return [...g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data.subarray(0, 3)];
+        const g = c.getContext('2d', { willReadFrequently: true });
+        for (let tries = 0; tries < 500; tries++) {
+          if (v.readyState >= 2) {
+            g.clearRect(0, 0, c.width, c.height);
+            g.drawImage(v, 0, 0);
+            const px = g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
+            if (px[3]! > 0) return [...px.subarray(0, 3)];
+          }
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        throw new Error(`no frame of the video at ${time} s could be drawn within 5 s (readyState ${v.readyState})`);
       };
       const first = await pixelAt(0);
       const last = await pixelAt(v.duration - 0.01);

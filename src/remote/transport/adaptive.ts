@@ -5,7 +5,10 @@
 //   faster than the link or the client takes them; less the time the view says it held each
 //   frame (waiting, decoding, drawing), the same minimum is the link's own delay, and a link with
 //   real delay is one where that is >= LONG_LINK_MS (a browser on a loaded machine can hold every
-//   frame 20 ms and more: that is a busy client on a short link, not a long link);
+//   frame 20 ms and more: that is a busy client on a short link, not a long link), judged on
+//   LINK_EVIDENCE_MS of acknowledgements at least (the first frames to a page still loading can
+//   each wait longer than that before the view even sees them: a loaded CI run took a loopback
+//   view for a long link from its first acknowledgements, and `codec: 'auto'` sent it video);
 // - queueing: first fewer frames in flight (halve the window), then, over a link with real
 //   delay, lower JPEG/WebP quality, then a lower resolution scale; so
 //   the queue never grows (over a short link a queue means a busy CPU, which a smaller picture
@@ -55,8 +58,9 @@ export interface AdaptiveState {
    */
   linkRttMs: number;
   /**
-   * The link has real delay (`linkRttMs` >= LONG_LINK_MS): extra frames in flight are worth it,
-   * and a smaller picture helps a queue. Over a shorter one (loopback, a LAN) a queue is a busy CPU.
+   * The link has real delay (`linkRttMs` >= LONG_LINK_MS, once acknowledgements came back over
+   * LINK_EVIDENCE_MS): extra frames in flight are worth it, and a smaller picture helps a queue.
+   * Over a shorter one (loopback, a LAN) a queue is a busy CPU.
    */
   longLink: boolean;
   /** Smoothed roundtrip minus the base, ms. */
@@ -77,6 +81,8 @@ const HOLD_MS = 250;
 const RECOVER_MS = 1000;
 /** A link with this much base delay is a real one: extra frames in flight are worth it, and a smaller picture helps a queue. */
 export const LONG_LINK_MS = 20;
+/** A link counts as long only once acknowledgements came back over this long (see the file's header). */
+export const LINK_EVIDENCE_MS = 1000;
 const MAX_WINDOW = 8;
 const QUALITY_STEPS = [0, 15, 30, 45];
 const MIN_QUALITY = 30;
@@ -102,6 +108,7 @@ export class AdaptiveRate {
   readonly #samples: [number, number, boolean, number][] = []; // [at, rtt, shown, rtt less held] within BASE_WINDOW_MS
   #srtt: number | undefined;
   #lastAckAt: number | undefined;
+  #firstAckAt: number | undefined;
   #ackInterval: number | undefined; // smoothed ms between acknowledgements
   #fullAcks = 0; // consecutive acknowledgements that found the window full
   #window: number;
@@ -186,6 +193,7 @@ export class AdaptiveRate {
       this.#ackInterval = this.#ackInterval === undefined ? interval : 0.75 * this.#ackInterval + 0.25 * interval;
     }
     this.#lastAckAt = now;
+    this.#firstAckAt ??= now;
     const rtt = now - sentAt;
     this.#samples.push([now, rtt, shown, Math.max(0, rtt - heldMs)]);
     while (this.#samples.length > 0 && this.#samples[0]![0] < now - BASE_WINDOW_MS) this.#samples.shift();
@@ -207,8 +215,9 @@ export class AdaptiveRate {
     return Number.isFinite(min) ? min : 0;
   }
 
-  /** The link has real delay (see the file's header). */
+  /** The link has real delay, on enough evidence (see the file's header). */
   #longLink(): boolean {
+    if (this.#firstAckAt === undefined || this.#clock() - this.#firstAckAt < LINK_EVIDENCE_MS) return false;
     return this.#minRtt(3) >= LONG_LINK_MS;
   }
 
