@@ -21,13 +21,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { RemoteCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary } from '../dist/index.js';
 import { createScene, SCENES } from './scenes.mjs';
 import { BenchCanvas, BenchRun } from './bench-canvas.mjs';
 import { freePort, kernelChannels, serverOfView, startJupyter } from './jupyter.mjs';
 import { openLink, parseLink } from './link.mjs';
 import { renderChart } from './chart.mjs';
+import { benchArgs, frameSize, list, oneOf, positiveNumber, wholeNumber } from './cli-args.mjs';
 
 // Over an emulated link the client reaches the server as a remote machine would: by the address
 // of its namespace's peer (10.x), which the relay passes on in the Host header. The server
@@ -65,26 +65,12 @@ const HELP = `Usage: npm run bench -- [options]
 Without list options: the default set (cube at every size, JPEG, both clients; chart and noise
 scenes and WebP/PNG at 640x480 in Chromium; the cube at 1280x720 over 20mbit/40ms; the RSS run).`;
 
-let parsed;
-try {
-  parsed = parseArgs({
-  options: {
-    scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
-    links: { type: 'string' }, transports: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
-    soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, parts: { type: 'string' }, buffered: { type: 'string' }, 'gpu-compare': { type: 'string', default: 'auto' }, full: { type: 'boolean', default: false },
-    json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  });
-} catch (e) {
-  console.error(`bench: ${e.message}\n\n${HELP}`);
-  process.exit(2);
-}
-const opt = parsed.values;
-if (opt.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const { values: opt, fail } = benchArgs('bench', HELP, {
+  scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
+  links: { type: 'string' }, transports: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
+  soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, parts: { type: 'string' }, buffered: { type: 'string' }, 'gpu-compare': { type: 'string', default: 'auto' }, full: { type: 'boolean', default: false },
+  json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
+});
 
 const FORMATS = {
   jpeg: { quality: 80, lossyFormat: 'jpeg', codec: 'jpeg' },
@@ -93,14 +79,12 @@ const FORMATS = {
   png: { quality: 100 },
   h264: { quality: 80, codec: 'h264' },
 };
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 function checkList(name, items, valid) {
-  for (const x of items) if (!valid.includes(x)) throw new Error(`--${name}: unknown ${JSON.stringify(x)}; valid: ${valid.join(', ')}`);
+  for (const x of items) oneOf(fail, name, x, valid);
   return items;
 }
 function parseSize(s) {
-  const m = /^(\d+)x(\d+)$/.exec(s);
-  if (!m || Number(m[1]) < 16 || Number(m[2]) < 16) throw new Error(`--sizes: bad size ${JSON.stringify(s)}; write WIDTHxHEIGHT, e.g. 1280x720`);
+  frameSize(fail, 'sizes', s);
   return s;
 }
 
@@ -119,9 +103,10 @@ const JUPYTER = {
 /** The runs to do: {scene, size, format, client, link, transport}. */
 function plan() {
   checkList('gpu-compare', [opt['gpu-compare']], ['on', 'off', 'auto']);
-  for (const key of ['parts', 'buffered']) {
-    if (opt[key] !== undefined && !/^[1-9]\d*$/.test(opt[key])) throw new Error(`--${key}: expected a whole number >= 1, got ${JSON.stringify(opt[key])}`);
-  }
+  for (const key of ['adaptive', 'dirty-tiles']) oneOf(fail, key, opt[key], ['on', 'off']);
+  for (const key of ['parts', 'buffered']) if (opt[key] !== undefined) wholeNumber(fail, key, opt[key]);
+  for (const key of ['seconds', 'link-seconds']) positiveNumber(fail, key, opt[key]);
+  wholeNumber(fail, 'soak', opt.soak, 0);
   const runs = [];
   const transports = checkList('transports', list(opt.transports ?? 'direct'), TRANSPORTS);
   const product = (scenes, sizes, formats, clients, links) => {
@@ -139,7 +124,14 @@ function plan() {
       list(opt.sizes ?? (full ? '640x480,1280x720,1920x1080' : '640x480')).map(parseSize),
       checkList('formats', list(opt.formats ?? (full ? 'jpeg,webp,png' : 'jpeg')), Object.keys(FORMATS)),
       checkList('clients', list(opt.clients ?? 'node,chromium'), ['node', 'chromium']),
-      list(opt.links ?? 'none').map((l) => { parseLink(l); return l; }),
+      list(opt.links ?? 'none').map((l) => {
+        try {
+          parseLink(l);
+        } catch (e) {
+          fail(`--links: ${e.message}`);
+        }
+        return l;
+      }),
     );
     if (full) product(['cube'], ['1280x720'], ['jpeg'], ['node', 'chromium'], ['20mbit/40ms', '5mbit/100ms']);
     return runs;
@@ -212,6 +204,8 @@ function startNodeClient(link, url, [width, height], jupyter, codecs = []) {
   };
 }
 
+// The command line is checked whole before the GPU, a browser or Jupyter comes up.
+const runs = plan();
 const device = await getDefaultDevice();
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 const adapter = formatAdapterSummary(deviceSummary(device));
@@ -507,7 +501,6 @@ function line(r) {
   ].filter(Boolean).join(' | ');
 }
 
-const runs = plan();
 console.log(`machine: ${machine}\nadapter: ${adapter}\nload (1 min): ${os.loadavg()[0].toFixed(2)}\n${runs.length} runs${Number(opt.soak) > 0 ? ` and an RSS run of ${opt.soak} frames` : ''}\n`);
 const records = [];
 for (const run of runs) {

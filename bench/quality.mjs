@@ -22,7 +22,6 @@
 // the bitrates then mean what they say at 60 fps however slowly this machine renders.
 import os from 'node:os';
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { OffscreenCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary } from '../dist/index.js';
 import { encodeFrame } from '../dist/remote/frames/image-encoder.js';
@@ -30,6 +29,7 @@ import { loadVideoCodecs, VideoFrameEncoder } from '../dist/remote/frames/video-
 import { VIDEO_CODECS } from '../dist/remote/protocol.js';
 import { createScene, SCENES } from './scenes.mjs';
 import { bytesAtPsnr, psnr, squaredError } from './quality-math.mjs';
+import { benchArgs, frameSize, list, oneOf, wholeNumber } from './cli-args.mjs';
 
 const HELP = `Usage: npm run bench:quality -- [options]
   --scenes LIST     ${SCENES.join(',')} (default cube,noise,mesh)
@@ -41,39 +41,14 @@ const HELP = `Usage: npm run bench:quality -- [options]
 PSNR: RGB (alpha ignored), pooled over the frames; luma (BT.601) beside it. The equal-quality
 ratio is JPEG bytes / H.264 bytes at JPEG's RGB PSNR (H.264's curve interpolated in log bytes).`;
 
-let opt;
-try {
-  opt = parseArgs({
-    options: {
-      scenes: { type: 'string', default: 'cube,noise,mesh' }, sizes: { type: 'string', default: '1280x720' },
-      frames: { type: 'string', default: '120' }, bitrates: { type: 'string', default: '0.5,1,2,4,8' },
-      quality: { type: 'string', default: '80' }, json: { type: 'string', default: 'bench-quality.json' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  }).values;
-} catch (e) {
-  console.error(`bench:quality: ${e.message}\n\n${HELP}`);
-  process.exit(2);
-}
-if (opt.help) {
-  console.log(HELP);
-  process.exit(0);
-}
-
-function fail(message) {
-  console.error(`bench:quality: ${message}\n\n${HELP}`);
-  process.exit(2);
-}
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
-const scenes = list(opt.scenes);
-for (const s of scenes) if (!SCENES.includes(s)) fail(`--scenes: unknown ${JSON.stringify(s)}; valid: ${SCENES.join(', ')}`);
-const sizes = list(opt.sizes).map((s) => {
-  const m = /^(\d+)x(\d+)$/.exec(s);
-  if (!m || !VideoFrameEncoder.fits(Number(m[1]), Number(m[2]))) fail(`--sizes: bad size ${JSON.stringify(s)}; write WIDTHxHEIGHT with even sides of at least 16, e.g. 1280x720`);
-  return [Number(m[1]), Number(m[2])];
+const { values: opt, fail } = benchArgs('bench:quality', HELP, {
+  scenes: { type: 'string', default: 'cube,noise,mesh' }, sizes: { type: 'string', default: '1280x720' },
+  frames: { type: 'string', default: '120' }, bitrates: { type: 'string', default: '0.5,1,2,4,8' },
+  quality: { type: 'string', default: '80' }, json: { type: 'string', default: 'bench-quality.json' },
 });
-const frames = Number(opt.frames);
-if (!Number.isInteger(frames) || frames < 1) fail(`--frames: expected a whole number >= 1, got ${JSON.stringify(opt.frames)}`);
+const scenes = list(opt.scenes).map((s) => oneOf(fail, 'scenes', s, SCENES));
+const sizes = list(opt.sizes).map((s) => frameSize(fail, 'sizes', s, { even: true }));
+const frames = wholeNumber(fail, 'frames', opt.frames);
 const bitrates = list(opt.bitrates).map((b) => {
   const bps = Math.round(Number(b) * 1e6);
   if (!(bps >= 100_000 && bps <= 200_000_000)) fail(`--bitrates: ${JSON.stringify(b)} is not a bitrate from 0.1 to 200 Mbit/s`);

@@ -2,7 +2,7 @@
 // done one by one on the demo cube and timed apart. The whole-pipeline benchmark's "readback"
 // stage is all of them together (from the end of the draw function until the pixels are on the CPU).
 //
-//   node bench/readback.mjs [--sizes 640x480,1920x1080] [--frames 40]
+//   node bench/readback.mjs [--sizes 640x480,1920x1080] [--frames 40]     (--help: the options)
 //
 // Stages (median ms): submit = the draw function (writeBuffer, encode, submit), gpu-render = the GPU finishing the draw (onSubmittedWorkDone; on a
 // software GPU this is the rendering itself), gpu-copy = texture -> staging buffer, map = mapAsync
@@ -10,12 +10,18 @@
 // and the copy from the mapped range, alpha-fill = alpha := 255 for an opaque frame (what an
 // offscreen canvas does; a remote canvas skips it), draw = a whole OffscreenCanvas.draw().
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { OffscreenCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary } from '../dist/index.js';
 import { DemoScene } from '../dist/cli/demo-scene.js';
+import { benchArgs, frameSize, list, wholeNumber } from './cli-args.mjs';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '640x480,1920x1080' }, frames: { type: 'string', default: '40' } } });
-const frames = Number(values.frames);
+const HELP = `Usage: node bench/readback.mjs [options]
+  --sizes LIST      WIDTHxHEIGHT,... (default 640x480,1920x1080)
+  --frames N        frames timed per size (default 40; the median of each stage is printed)`;
+const { values, fail } = benchArgs('bench/readback', HELP, {
+  sizes: { type: 'string', default: '640x480,1920x1080' }, frames: { type: 'string', default: '40' },
+});
+const frames = wholeNumber(fail, 'frames', values.frames);
+const sizes = list(values.sizes).map((s) => frameSize(fail, 'sizes', s, { min: 1 }));
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return Math.round(s[s.length >> 1] * 100) / 100; };
 
 function fillAlpha(data) {
@@ -24,8 +30,7 @@ function fillAlpha(data) {
 
 const device = await getDefaultDevice();
 console.log(`${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}; ${formatAdapterSummary(deviceSummary(device))}; load ${os.loadavg()[0].toFixed(2)}`);
-for (const size of values.sizes.split(',')) {
-  const [width, height] = size.split('x').map(Number);
+for (const [width, height] of sizes) {
   const canvas = new OffscreenCanvas({ size: [width, height], updateMode: 'manual' });
   const scene = new DemoScene(device, 'rgba8unorm-srgb');
   scene.attach(canvas);

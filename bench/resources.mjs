@@ -2,14 +2,20 @@
 // runs on (named in the output). Each update: mark dirty, sync (the writes into Dawn's staging
 // memory), submit, and wait until the GPU queue has done the copies.
 //
-//   node bench/resources.mjs [--items 1000000] [--updates 30]
+//   node bench/resources.mjs [--items 1000000] [--updates 30]     (--help: the options)
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { Buffer, deviceSummary, formatAdapterSummary, getDefaultDevice } from '../dist/index.js';
+import { benchArgs, wholeNumber } from './cli-args.mjs';
 
-const { values } = parseArgs({ options: { items: { type: 'string', default: '1000000' }, updates: { type: 'string', default: '30' } } });
-const N = Number(values.items);
-const UPDATES = Math.min(200, Number(values.updates));
+const HELP = `Usage: npm run bench:resources -- [options]
+  --items N         points in the Buffer (3 x f32 each; default 1000000)
+  --updates N       updates timed per case, 1..200 (default 30)`;
+const { values, fail } = benchArgs('bench:resources', HELP, {
+  items: { type: 'string', default: '1000000' }, updates: { type: 'string', default: '30' },
+});
+const N = wholeNumber(fail, 'items', values.items);
+const UPDATES = wholeNumber(fail, 'updates', values.updates);
+if (UPDATES > 200) fail(`--updates: at most 200, got ${UPDATES}`);
 
 const device = await getDefaultDevice();
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;

@@ -9,18 +9,20 @@
 //
 // Prints the machine and adapter with the figures, and a JSON line at the end for records.
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { RemoteCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary, decodeFrameMessage } from '../dist/index.js';
 import { DemoScene } from '../dist/cli/demo-scene.js';
+import { benchArgs, frameSize, wholeNumber } from './cli-args.mjs';
 
-const { values } = parseArgs({ options: { frames: { type: 'string', default: '10000' }, size: { type: 'string', default: '320x240' } } });
-const total = Number(values.frames);
-const [w, h] = values.size.split('x').map(Number);
-if (!Number.isInteger(total) || total < 2000 || !(w > 0) || !(h > 0)) {
-  console.error('usage: node --expose-gc bench/soak.mjs [--frames N>=2000] [--size WxH]');
-  process.exit(2);
-}
+const HELP = `Usage: npm run bench:soak -- [options]     (or: MALLOC_ARENA_MAX=2 node --expose-gc bench/soak.mjs)
+  --frames N        frames to stream, at least 2000 (default 10000; RSS sampled every 1000)
+  --size WxH        the canvas's size (default 320x240)
+Exits 1 if RSS at the end is not within 10% of its sample at frame 1,000.`;
+const { values, fail } = benchArgs('bench:soak', HELP, {
+  frames: { type: 'string', default: '10000' }, size: { type: 'string', default: '320x240' },
+});
+const total = wholeNumber(fail, 'frames', values.frames, 2000);
+const [w, h] = frameSize(fail, 'size', values.size, { min: 1 });
 if (typeof globalThis.gc !== 'function') {
   console.error('run with node --expose-gc (RSS is only comparable after a full GC)');
   process.exit(2);

@@ -5,33 +5,40 @@
 // does outside Notebook 6). Frames per second at the client; roundtrip (send -> acknowledgement)
 // from the canvas's own statistics.
 //
-// --comm says how the Jupyter path's client talks to the kernel (several: each in turn, per size):
-//   widget  as the widget's own websocket does: acknowledgements marked COMM_METADATA.noStatus (no
-//           busy/idle statuses) and the comm's messages asked on the shell channel (replyOnShell)
-//   iopub   the same marks but frames on iopub (as through Notebook 6's own connection)
-//   plain   unmarked comm messages: busy/idle around every acknowledgement, frames on iopub (as
-//           before this round, and as ipykernel does for jupyter_rfb)
-//
-//   node bench/transports.mjs [--seconds 5 --sizes 640x480,1280x720 --buffered 2 --server notebook|jupyter_server --comm widget,iopub,plain]
+//   node bench/transports.mjs --help     (the options: sizes, buffered frames, server, comm modes)
 //
 // Needs `node scripts/setup.mjs --jupyter` (Jupyter Notebook 6 for /usr/bin/python3, notebooks/node_modules);
 // --server jupyter_server needs `--jupyter-tests` (python3-jupyter-server).
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { COMM_METADATA, decodeFrameMessage, PROTOCOL_VERSION } from '../dist/index.js';
 import { kernelChannels, serverOfView, startJupyter } from './jupyter.mjs';
+import { benchArgs, frameSize, list, oneOf, positiveNumber, wholeNumber } from './cli-args.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' }, buffered: { type: 'string', default: '2' }, server: { type: 'string', default: 'notebook' }, comm: { type: 'string', default: 'widget' } } });
 const COMM_MODES = ['widget', 'iopub', 'plain'];
-const commModes = values.comm.split(',');
-for (const m of commModes) if (!COMM_MODES.includes(m)) throw new Error(`--comm ${m}: allowed ${COMM_MODES.join(', ')}`);
-if (values.server !== 'notebook' && values.server !== 'jupyter_server') throw new Error('--server must be notebook (Notebook 6) or jupyter_server (what JupyterLab runs on)');
-const buffered = Number(values.buffered); // maxBufferedFrames of the canvas
-const seconds = Number(values.seconds);
-const sizes = values.sizes.split(',').map((s) => s.split('x').map(Number));
+const SERVERS = ['notebook', 'jupyter_server'];
+const HELP = `Usage: npm run bench:transports -- [options]
+  --seconds N       measured seconds per run (default 5)
+  --sizes LIST      WIDTHxHEIGHT,... (default 640x480,1280x720)
+  --buffered N      the canvas's maxBufferedFrames (default 2)
+  --server NAME     notebook (Jupyter Notebook 6, the default) or jupyter_server (JupyterLab's
+                    server; needs \`node scripts/setup.mjs --jupyter-tests\`)
+  --comm LIST       how the Jupyter path's client talks to the kernel, each in turn: widget (as the
+                    widget's own websocket: no busy/idle statuses, frames on shell; the default),
+                    iopub (the same, frames on iopub), plain (unmarked comm messages)
+The demo scene in a dawn-rfb kernel, watched by a Node client that acknowledges each frame on
+arrival, over the direct websocket and over the Jupyter path.`;
+const { values, fail } = benchArgs('bench:transports', HELP, {
+  seconds: { type: 'string', default: '5' }, sizes: { type: 'string', default: '640x480,1280x720' },
+  buffered: { type: 'string', default: '2' }, server: { type: 'string', default: 'notebook' }, comm: { type: 'string', default: 'widget' },
+});
+const commModes = list(values.comm).map((m) => oneOf(fail, 'comm', m, COMM_MODES));
+oneOf(fail, 'server', values.server, SERVERS);
+const buffered = wholeNumber(fail, 'buffered', values.buffered); // maxBufferedFrames of the canvas
+const seconds = positiveNumber(fail, 'seconds', values.seconds);
+const sizes = list(values.sizes).map((s) => frameSize(fail, 'sizes', s));
 const root = resolve(import.meta.dirname, '..');
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 const hex = () => randomBytes(16).toString('hex');
