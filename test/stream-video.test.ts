@@ -176,6 +176,45 @@ test('a keyframe request: alone on its encoder, a keyframe at once; beside anoth
   }
 });
 
+test('a view flooding keyframe requests and codecs messages costs a few encodes, not one each; a request after the flood is served', async () => {
+  const { stream, addView } = setup();
+  await until(() => stream.stats().videoCodec === 'h264', 10_000, 'the encoder to load');
+  const a = addView(true);
+  await present(stream, [frame(0)]); // a static scene from here on: no frame is drawn
+  const encoded = (): number => stream.stats().framesEncoded;
+  const { reports, restore } = captureReports();
+  try {
+    // At once: 300 requests and 300 codecs messages saying what the view said already.
+    const before = encoded();
+    for (let i = 0; i < 300; i++) {
+      a.say({ type: 'keyframe' });
+      a.say({ type: 'codecs', decode: ['h264'] });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(encoded() - before).toBe(1); // one re-send served them all (it was 300)
+    // Spread out, each after the keyframe of the one before came: 10 a second are served.
+    const spread = encoded();
+    for (let i = 0; i < 40; i++) {
+      a.say({ type: 'keyframe' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(encoded() - spread).toBeLessThanOrEqual(10);
+    // Reported once (later ones only as the reporter's repeat counts).
+    expect(reports.filter((r) => String(r.error).includes('keyframe requests in a second') && r.repeats === undefined)).toHaveLength(1);
+    expect(String(reports.find(([, e]) => String(e).includes('keyframe requests'))![1])).toBe(
+      'ProtocolError: more than 10 keyframe requests in a second (each makes a whole frame\'s encode; the rest of that second\'s are ignored)');
+  } finally {
+    restore();
+  }
+  // A second later a decoder that lost its state is served at once, with a keyframe.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const seen = a.frames.length;
+  a.say({ type: 'keyframe' });
+  await until(() => a.frames.length > seen, 5000, 'the keyframe after the flood');
+  expect(kinds(a).at(-1)).toBe('key');
+});
+
 test('views at different adaptive settings get an encode each, views at the same one share it', async () => {
   const { stream, addView, viewOf } = setup();
   await until(() => stream.stats().videoCodec === 'h264', 10_000, 'the encoder to load');

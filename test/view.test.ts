@@ -183,3 +183,23 @@ test('stats over the last second: fps counts frames shown, drawnFps every offer,
   await new Promise((resolve) => setTimeout(resolve, 1050));
   expect(view.stats()).toMatchObject({ framesSent: 3, framesShown: 1, fps: 0, drawnFps: 0, bytesPerSecond: 0 });
 });
+
+test('a codecs message the view sent already is no news (no hook); another list is; keyframe requests over 10 a second are not passed on', () => {
+  const channel = new FakeChannel();
+  let codecs = 0;
+  let keyframes = 0;
+  const view = new View(channel, { ...makeHooks({ events: [], resizes: [], acks: 0, closes: 0 }), onCodecs: () => { codecs++; }, onKeyframeRequest: () => { keyframes++; } }, 2);
+  const { reports, restore } = captureReports();
+  try {
+    for (let i = 0; i < 5; i++) channel.receiveJson({ type: 'codecs', decode: ['h264'] });
+    expect([codecs, view.decodes]).toEqual([1, ['h264']]);
+    channel.receiveJson({ type: 'codecs', decode: [] });
+    expect([codecs, view.decodes]).toEqual([2, []]);
+    channel.receiveJson({ type: 'codecs', decode: ['h264'] });
+    for (let i = 0; i < 25; i++) channel.receiveJson({ type: 'keyframe' });
+    expect(keyframes).toBe(10);
+    expect(reports.map(([, e]) => String(e))).toContain('ProtocolError: more than 10 keyframe requests in a second (each makes a whole frame\'s encode; the rest of that second\'s are ignored)');
+  } finally {
+    restore();
+  }
+});

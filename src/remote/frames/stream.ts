@@ -71,6 +71,7 @@ export class FrameStream {
   #lastMessage: FrameMessage | undefined;
   #losslessTimer: ReturnType<typeof setTimeout> | undefined;
   #drawHeld = false; // mayDraw said no since the last frame: the canvas waits for the views' windows
+  readonly #resendsWaiting: { frame: Frame; lossless: boolean }[] = []; // re-sends of the newest frame waiting for an encode slot
   #framesEncoded = 0;
   #framesPatched = 0;
   #gpuCompared = 0; // frames whose tiles came compared from the GPU
@@ -427,11 +428,20 @@ export class FrameStream {
     if (!image.lossless && frame === this.#lastFrame) this.#armLosslessRefresh(frame);
   }
 
-  /** The next frame goes whole; when no newer frame is on its way, the newest one is re-sent whole now. */
+  /**
+   * The next frame goes whole; when no newer frame is on its way, the newest one is re-sent whole
+   * now. One re-send of a kind waits for an encode slot at a time: what it sends is planned once
+   * it has the slot, so it serves every request made until then (a view flooding keyframe or
+   * codecs messages made one encode each, up to a thousand a second, before).
+   */
   #wholeFrameNeeded(frame = this.#lastFrame, lossless = this.#options.quality === 100): void {
     this.#needFull = true;
     if (!frame || frame !== this.#lastFrame || this.#closed || this.#views.size === 0) return;
+    if (this.#resendsWaiting.some((r) => r.frame === frame && r.lossless === lossless)) return;
+    const waiting = { frame, lossless };
+    this.#resendsWaiting.push(waiting);
     void this.#encodes.acquire().then(() => {
+      this.#resendsWaiting.splice(this.#resendsWaiting.indexOf(waiting), 1);
       if (frame === this.#lastFrame && !this.#closed) this.#queue(frame, lossless);
       else this.#encodes.release();
     });

@@ -95,6 +95,13 @@ const MAX_CHANNEL_BUFFER = 16 * 1024 * 1024;
 const MAX_BAD_REPORTS = 10;
 const ACK_PREFIX = '{"type":"ack"';
 
+/**
+ * Keyframe requests a view may make per second (a decoder that lost its state asks once; the
+ * newest frame then goes again as a keyframe, a whole encode); more are ignored, and the view
+ * gets its encoder's scheduled keyframes as before.
+ */
+export const MAX_KEYFRAME_REQUESTS_PER_SECOND = 10;
+
 // Partial frames that may wait behind a whole one; beyond that a whole frame is cheaper.
 const MAX_PENDING_PATCHES = 8;
 
@@ -139,6 +146,8 @@ export class View {
   readonly #roundtrips = new RecentMean(ROUNDTRIPS_KEPT);
   // Events per second a view may send (a 240 Hz mouse with every event type is well below).
   readonly #rate = new RateWindow();
+  // Keyframe requests honoured per second: each makes the newest frame go again as a keyframe.
+  readonly #keyframeRequests = new RateWindow(MAX_KEYFRAME_REQUESTS_PER_SECOND);
   #badReports = 0;
   readonly #bytes = new ByteRate();
 
@@ -350,11 +359,15 @@ export class View {
     else if (!this.#withinRate()) return;
     else if (message.type === 'display') this.#onDisplay(message.hz);
     else if (message.type === 'codecs') {
+      // The same codecs again say nothing new: no frame is sent again for them.
+      if (message.decode.length === this.#decodes.length && message.decode.every((c, i) => c === this.#decodes[i])) return;
       this.#decodes = message.decode;
       this.#hooks.onCodecs?.(this);
     } else if (message.type === 'keyframe') {
       if (this.#decodes.length === 0) this.#reportBad(new ProtocolError('a keyframe request from a view that announced no video codec (send a codecs message first; ignored)'));
-      else this.#hooks.onKeyframeRequest?.(this);
+      else if (!this.#keyframeRequests.take().ok) {
+        this.#reportBad(new ProtocolError(`more than ${MAX_KEYFRAME_REQUESTS_PER_SECOND} keyframe requests in a second (each makes a whole frame's encode; the rest of that second's are ignored)`));
+      } else this.#hooks.onKeyframeRequest?.(this);
     } else this.#onEvent(message.event);
   }
 
