@@ -25,7 +25,7 @@ export { CanvasContext, type ContextConfiguration, type ReadbackOptions } from '
 export type { Pixels } from './canvas/readback.js';
 export { CanvasBase, CURSORS, type Cursor, type CanvasOptions, type Frame } from './canvas/base.js';
 export { OffscreenCanvas } from './canvas/offscreen.js';
-export { encodeFrame, encodeFrameParts, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat, type EncodeOptions, type EncodedImage, type EncodedParts } from './remote/frames/image-encoder.js';
+export { encodeFrame, encodeFrameParts, checkQuality, IMAGE_FORMATS, MIME_TYPES, type ImageFormat, type EncodeOptions, type EncodedImage, type EncodedParts, type PngEffort } from './remote/frames/image-encoder.js';
 export {
   PROTOCOL_VERSION, MAX_FRAME_PARTS, COMM_METADATA, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
   MIN_DISPLAY_HZ, MAX_DISPLAY_HZ, MAX_HELD_MS,

@@ -10,6 +10,7 @@ import { CanvasStateError } from '../src/errors.js';
 import type { ViewChannel } from '../src/remote/transport/channel.js';
 import { decodeFrameMessage, type FrameHeader, type FramePart } from '../src/remote/protocol.js';
 import { FrameStream, type FrameStreamOptions } from '../src/remote/frames/stream.js';
+import { encodeFrame } from '../src/remote/frames/image-encoder.js';
 import { View } from '../src/remote/transport/view.js';
 import { captureReports, sleep, until } from './helpers/common.js';
 
@@ -107,6 +108,32 @@ test('after losslessDelayMs without a new frame, the last one is sent again as e
   expect(await level(refresh!.image)).toBe(77);
   await sleep(100); // the rule is about time: a second refresh would come 30 ms after the first
   expect(channel.frames.length).toBe(2); // once
+});
+
+test("the refresh is the 'small' PNG (it waits for the link, not the CPU); live PNG frames (quality 100) are the fast one", async () => {
+  // A shaded frame, where the efforts differ (a solid one compresses alike either way).
+  const shaded = (): Frame => {
+    const f = frame(0);
+    const data = new Uint8Array(64 * 48 * 4);
+    for (let i = 0; i < data.length; i += 4) { const p = i / 4; data.set([(p * 7) % 251, (p >> 6) * 5, ((p % 64) * (p >> 6)) & 255, 255], i); }
+    return { ...f, width: 64, height: 48, data };
+  };
+  const small = async (f: Frame): Promise<Buffer> => (await encodeFrame(f, { format: 'png', effort: 'small' })).data;
+  const fast = async (f: Frame): Promise<Buffer> => (await encodeFrame(f, { format: 'png' })).data;
+  const a = setup({ losslessDelayMs: 30 });
+  const va = a.addView();
+  const f1 = shaded();
+  await a.stream.present(f1);
+  await until(() => va.channel.frames.length === 2, 3000, 'the lossless refresh');
+  const refresh = Buffer.from(va.channel.frames[1]!.image);
+  expect(refresh.equals(await small(f1))).toBe(true);
+  expect(refresh.length).toBeLessThan((await fast(f1)).length);
+  const b = setup({ quality: 100, losslessDelayMs: Infinity });
+  const vb = b.addView();
+  const f2 = shaded();
+  await b.stream.present(f2);
+  await until(() => vb.channel.frames.length === 1, 3000, 'the PNG frame');
+  expect(Buffer.from(vb.channel.frames[0]!.image).equals(await fast(f2))).toBe(true);
 });
 
 test('no refresh while a draw waits for the views\' windows (a busy scene over a slow link); once there is room and no draw, it comes', async () => {

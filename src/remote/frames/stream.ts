@@ -302,6 +302,8 @@ export class FrameStream {
       scale,
       parts,
       alpha: frame.alphaMode !== 'opaque',
+      // The refresh after idle waits for the link, not the CPU: smaller is what counts there.
+      effort: refresh ? 'small' : 'fast',
       ...(region ? { region } : {}),
     });
     const encoding = Promise.all([stills, videoEncoding]).finally(() => {
