@@ -112,20 +112,35 @@ export async function openNotebookView(browser, url, [width, height], code, fron
   return handle;
 }
 
+/** The page's main-thread TaskDuration and ScriptDuration so far, seconds (CDP Performance.getMetrics). */
+async function mainThreadSeconds(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const of = (name) => metrics.find((x) => x.name === name)?.value ?? 0;
+  return { TaskDuration: of('TaskDuration'), ScriptDuration: of('ScriptDuration') };
+}
+
 /** Recording and real mouse input on a page whose view's canvas lies at `box`. */
 function viewHandle(page, box) {
   return {
     page,
     box,
     async measure() {
+      // The page's main-thread time over the window (DevTools' Performance metrics: all tasks,
+      // and the script part of them), to tell what the page itself costs per frame shown.
+      this.cdp ??= await page.context().newCDPSession(page);
+      await this.cdp.send('Performance.enable');
+      this.metrics0 = await mainThreadSeconds(this.cdp);
       await page.evaluate(() => { window.__bench.recording = true; });
     },
     async stop() {
-      return page.evaluate(() => {
+      const m = await mainThreadSeconds(this.cdp);
+      const result = await page.evaluate(() => {
         const b = window.__bench;
         b.recording = false;
         return { paints: b.paints, decodeMs: b.decodeMs, bytes: b.bytes, frames: b.paints.length };
       });
+      const perFrame = (key) => Math.round(((m[key] - this.metrics0[key]) * 1000 / Math.max(1, result.frames)) * 100) / 100;
+      return { ...result, mainThread: { taskMsPerFrame: perFrame('TaskDuration'), scriptMsPerFrame: perFrame('ScriptDuration') } };
     },
     /** Drags in a circle with real mouse input at ~60 Hz until `until` (performance.now() ms). */
     async drag(until) {

@@ -417,6 +417,8 @@ async function runOne(run) {
       bytesPerFrame: Math.round(result.bytes / Math.max(1, result.frames)),
       bytesPerSecond: Math.round(result.bytes / (wallMs / 1000)),
       cpu: { server: round(canvas.cpuServer * 100), client: round(clientCpu * 100) },
+      // Chromium only: the page's main-thread time per frame shown (all tasks, and their script).
+      ...(result.mainThread ? { clientMainThread: result.mainThread } : {}),
       rssMB: { end: round(canvas.rssMB.end), peak: round(canvas.rssMB.peak) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
       framesSentServer: canvas.framesSent, framesPatched: canvas.framesPatched,
@@ -494,6 +496,7 @@ function line(r) {
     `${(r.bytesPerFrame / 1024).toFixed(1)} kB/frame ${(r.bytesPerSecond / 2 ** 20).toFixed(2)} MB/s`,
     `drawn/shown ${r.drawnPerShown}`,
     `cpu srv ${r.cpu.server}% cli ${r.cpu.client}%`,
+    r.clientMainThread ? `page main thread ${r.clientMainThread.taskMsPerFrame} ms/frame (script ${r.clientMainThread.scriptMsPerFrame})` : '',
     `rss ${r.rssMB.end} MB`,
     r.idleToLosslessMs !== undefined ? `idle->lossless ${r.idleToLosslessMs} ms` : '',
     r.adaptive ? `adaptive w${r.adaptive.window} q${r.adaptive.quality} s${r.adaptive.scale} base ${r.adaptive.baseRttMs} queue ${r.adaptive.queueDelayMs} ms` : '',

@@ -83,6 +83,14 @@ test('dawn-rfb bench --transports direct,jupyter,jupyterlab4 measures every rout
     expect(r.bytesPerFrame).toBeGreaterThan(0);
     expect(r.cpu.server).toBeGreaterThan(0);
     expect(r.drawnPerShown, `${r.client} ${r.transport}: frames drawn per frame shown`).toBeGreaterThanOrEqual(0.5);
+    // Chromium's page: its main thread's time per frame shown, script a part of it; none for Node.
+    if (r.client === 'chromium') {
+      expect(r.clientMainThread.taskMsPerFrame, `${r.transport}: page main thread`).toBeGreaterThan(0);
+      expect(r.clientMainThread.scriptMsPerFrame).toBeGreaterThan(0);
+      expect(r.clientMainThread.scriptMsPerFrame).toBeLessThanOrEqual(r.clientMainThread.taskMsPerFrame);
+    } else {
+      expect(r.clientMainThread).toBeUndefined();
+    }
   }
   // The notebook pages' widget took the Jupyter path (its direct route was unreachable), at the canvas's size.
   expect(records[4]).toMatchObject({ jupyterServer: 'notebook 6', route: 'notebook page, data-transport=jupyter', frameSize: '160x128' });
