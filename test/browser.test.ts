@@ -170,8 +170,10 @@ test('resizing the viewport renders a frame of the new physical size (device pix
 
 test('when the canvas closes the view says "canvas closed", keeps the last frame and stops retrying', async () => {
   const page = await openDemo({ size: [200, 150] });
-  // The canvas's own backing store (the status overlay sits above it).
+  // The canvas's own backing store (the status overlay sits above it), once the picture is
+  // settled: the lossless refresh, which otherwise may still come in just before the close.
   const backing = (): Promise<string> => page.locator('#view canvas').evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+  await nextFrame(page, 0);
   const before = await backing();
   canvas!.close();
   await page.waitForSelector('#view[data-status="ended"]');
@@ -189,6 +191,8 @@ test('when the canvas closes the view says "canvas closed", keeps the last frame
 test('a view that was live and lost its server says "disconnected", not the advice for a view that never connected', async () => {
   const page = await openDemo({ size: [120, 90] });
   const backing = (): Promise<string> => page.locator('#view canvas').evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+  // The picture once settled (the lossless refresh: a CI run got it after this read, before the close).
+  await nextFrame(page, 0);
   const before = await backing();
   // As when the kernel dies: the server goes away (the canvas did not close), nothing answers.
   await (await canvas!.server()).close();
