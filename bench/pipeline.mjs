@@ -102,7 +102,7 @@ const JUPYTER = {
 
 /** The runs to do: {scene, size, format, client, link, transport}. */
 function plan() {
-  checkList('gpu-compare', [opt['gpu-compare']], ['on', 'off', 'auto']);
+  oneOf(fail, 'gpu-compare', opt['gpu-compare'], ['on', 'off', 'auto']);
   for (const key of ['adaptive', 'dirty-tiles']) oneOf(fail, key, opt[key], ['on', 'off']);
   for (const key of ['parts', 'buffered']) if (opt[key] !== undefined) wholeNumber(fail, key, opt[key]);
   for (const key of ['seconds', 'link-seconds']) positiveNumber(fail, key, opt[key]);
