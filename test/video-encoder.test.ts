@@ -4,7 +4,8 @@
 // with a VideoEncoderError.
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
-import { checkVideoBitrate, loadVideoCodecs, VIDEO_HARDWARE_ENV, VIDEO_MODULE_ENV, VideoEncoderError, VideoFrameEncoder } from '../src/remote/frames/video-encoder.js';
+import { findFfmpeg, FfmpegFrameEncoder } from '../src/remote/frames/ffmpeg-encoder.js';
+import { checkVideoBitrate, loadVideoCodecs, type FrameVideoEncoder, VIDEO_HARDWARE_ENV, VIDEO_MODULE_ENV, VideoEncoderError, VideoFrameEncoder } from '../src/remote/frames/video-encoder.js';
 
 /** A moving shaded disc over a textured background, RGBA. */
 function scene(width: number, height: number, t: number): Uint8Array {
@@ -64,10 +65,15 @@ afterEach(() => {
   delete process.env[VIDEO_HARDWARE_ENV];
 });
 
-describe('VideoFrameEncoder (real H.264 encoder)', () => {
+// The same contract for both backends (video-backend.ts): the package in-process, ffmpeg as a subprocess.
+const makers: [string, (bitrate: number) => Promise<FrameVideoEncoder>][] = [
+  ['VideoFrameEncoder (the WebCodecs package)', async (bitrate) => new VideoFrameEncoder(await loadVideoCodecs(), 'h264', bitrate)],
+  ['FfmpegFrameEncoder (an ffmpeg subprocess)', async (bitrate) => new FfmpegFrameEncoder(await findFfmpeg(), 'h264', bitrate)],
+];
+
+describe.each(makers)('%s (real H.264 encoder)', (_name, make) => {
   it('gives one chunk per frame, a keyframe first and when asked, and decodes to >= 35 dB PSNR', async () => {
-    const mod = await loadVideoCodecs();
-    const encoder = new VideoFrameEncoder(mod, 'h264', 2_000_000);
+    const encoder = await make(2_000_000);
     const [w, h] = [320, 240];
     const inputs = Array.from({ length: 12 }, (_, t) => scene(w, h, t));
     const chunks = [];
@@ -85,7 +91,7 @@ describe('VideoFrameEncoder (real H.264 encoder)', () => {
   });
 
   it('a frame of another size reconfigures it and comes out as a keyframe of that size', async () => {
-    const encoder = new VideoFrameEncoder(await loadVideoCodecs(), 'h264', 1_000_000);
+    const encoder = await make(1_000_000);
     await encoder.encode({ width: 320, height: 240, data: scene(320, 240, 0) }, false);
     const delta = await encoder.encode({ width: 320, height: 240, data: scene(320, 240, 1) }, false);
     const resized = await encoder.encode({ width: 160, height: 96, data: scene(160, 96, 2) }, false);
@@ -97,7 +103,7 @@ describe('VideoFrameEncoder (real H.264 encoder)', () => {
   });
 
   it('a lower bitrate takes effect from the next frame, which is a keyframe; later frames are smaller', async () => {
-    const encoder = new VideoFrameEncoder(await loadVideoCodecs(), 'h264', 8_000_000);
+    const encoder = await make(8_000_000);
     const [w, h] = [320, 240];
     const high = [];
     for (let t = 0; t < 6; t++) high.push(await encoder.encode({ width: w, height: h, data: scene(w, h, t * 3) }, false));
@@ -113,10 +119,9 @@ describe('VideoFrameEncoder (real H.264 encoder)', () => {
   });
 
   it('refuses odd sizes, bad bitrates and unknown codecs; after close, encodes reject', async () => {
-    const mod = await loadVideoCodecs();
     expect(VideoFrameEncoder.fits(321, 240)).toBe(false);
     expect(VideoFrameEncoder.fits(320, 240)).toBe(true);
-    const encoder = new VideoFrameEncoder(mod, 'h264', 1_000_000);
+    const encoder = await make(1_000_000);
     await expect(encoder.encode({ width: 321, height: 240, data: new Uint8Array(321 * 240 * 4) }, false)).rejects.toThrow(/even sides of at least 16 pixels, got 321x240/);
     for (const bad of [99_999, 200_000_001, 1.5e6 + 0.5, '4000000', Number.NaN]) {
       expect(() => checkVideoBitrate(bad)).toThrow(InvalidArgumentError);
@@ -124,18 +129,27 @@ describe('VideoFrameEncoder (real H.264 encoder)', () => {
     expect(() => checkVideoBitrate(99_999)).toThrow('videoBitrate must be an integer number of bits a second from 100000 to 200000000, got 99999');
     expect(checkVideoBitrate(100_000)).toBe(100_000);
     expect(checkVideoBitrate(200_000_000)).toBe(200_000_000);
-    expect(() => new VideoFrameEncoder(mod, 'vp9' as 'h264', 1_000_000)).toThrow('video codec must be one of h264, got "vp9"');
+    const other = await make(1_000_000);
+    expect(() => other.setBitrate(50_000)).toThrow(InvalidArgumentError);
+    other.close();
     encoder.close();
     await expect(encoder.encode({ width: 320, height: 240, data: scene(320, 240, 0) }, false)).rejects.toThrow(VideoEncoderError);
   });
 
   it('keyframes only where asked over a long run (the package\'s realtime mode put one every 10 frames)', async () => {
-    const mod = await loadVideoCodecs();
-    const encoder = new VideoFrameEncoder(mod, 'h264', 1_000_000);
+    const encoder = await make(1_000_000);
     const keys: number[] = [];
     for (let t = 0; t < 40; t++) if ((await encoder.encode({ width: 160, height: 96, data: scene(160, 96, t) }, t === 0 || t === 25)).key) keys.push(t);
     encoder.close();
     expect(keys).toEqual([0, 25]);
+  });
+
+});
+
+describe('VideoFrameEncoder (the WebCodecs package) alone', () => {
+  it('refuses unknown codecs', async () => {
+    const mod = await loadVideoCodecs();
+    expect(() => new VideoFrameEncoder(mod, 'vp9' as 'h264', 1_000_000)).toThrow('video codec must be one of h264, got "vp9"');
   });
 
   it(`${VIDEO_HARDWARE_ENV}: prefer-hardware falls back to the CPU where there is no GPU encoder; an unknown value fails the encoder with the values allowed`, async () => {

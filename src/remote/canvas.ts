@@ -46,6 +46,12 @@ export interface RemoteCanvasStats {
   keyframesVideo: number;
   /** The video codec in use (its encoder loaded and did not fail); undefined: stills only. */
   videoCodec: VideoCodecName | undefined;
+  /**
+   * What encodes the video while {@link videoCodec} is set: `'ffmpeg'` (a subprocess, x264 at
+   * `veryfast`) or `'webcodecs'` (npm `@napi-rs/webcodecs`, in-process); env
+   * `DAWN_RFB_VIDEO_ENCODER` picks one (default `auto`: ffmpeg where installed).
+   */
+  videoEncoder: 'ffmpeg' | 'webcodecs' | undefined;
   /** Video encoders in use at the last frame: one per distinct bitrate among the video views. */
   videoEncoders: number;
   /** Ids of the views (as in `views`) that got the last frame as video. */
@@ -149,6 +155,7 @@ export class RemoteCanvas extends CanvasBase {
       framesVideo: stream.framesVideo,
       keyframesVideo: stream.keyframesVideo,
       videoCodec: stream.videoCodec,
+      videoEncoder: stream.videoEncoder,
       videoEncoders: stream.videoEncoders,
       videoViews: stream.videoViews,
       views: [...this.#views.values()].map((v) => v.stats()),

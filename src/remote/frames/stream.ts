@@ -164,7 +164,7 @@ export class FrameStream {
       framesPatched: this.#framesPatched,
       framesComparedOnGpu: this.#gpuCompared,
       encodeMs: this.#encodeTimes.mean,
-      ...(this.#video?.stats() ?? { framesVideo: 0, keyframesVideo: 0, videoCodec: undefined, videoEncoders: 0, videoViews: [] }),
+      ...(this.#video?.stats() ?? { framesVideo: 0, keyframesVideo: 0, videoCodec: undefined, videoEncoder: undefined, videoEncoders: 0, videoViews: [] }),
     };
   }
 

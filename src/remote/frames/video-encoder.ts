@@ -31,6 +31,12 @@ export function checkVideoBitrate(bitrate: unknown, name = 'videoBitrate'): numb
   return bitrate;
 }
 
+/** Checks a video codec name against {@link VIDEO_CODECS}. */
+export function checkVideoCodec(codec: unknown): VideoCodecName {
+  if (typeof codec !== 'string' || !Object.hasOwn(VIDEO_CODECS, codec)) throw new InvalidArgumentError(`video codec must be one of ${Object.keys(VIDEO_CODECS).join(', ')}, got ${JSON.stringify(codec)}`);
+  return codec as VideoCodecName;
+}
+
 /** One encoded video frame. */
 export interface EncodedVideo {
   /** The chunk (H.264: Annex B, parameter sets in every keyframe). */
@@ -41,6 +47,29 @@ export interface EncodedVideo {
   height: number;
   /** Milliseconds from handing the frame over to its chunk coming out. */
   encodeMs: number;
+}
+
+/**
+ * A video encoder of one setting (codec, bitrate, frame size), whichever backend makes it
+ * (video-backend.ts): {@link VideoFrameEncoder} here, or the ffmpeg one (ffmpeg-encoder.ts).
+ */
+export interface FrameVideoEncoder {
+  readonly codec: VideoCodecName;
+  /** Bits a second the encoder aims at. */
+  readonly bitrate: number;
+  /** Aims at another bitrate from the next frame on, which is then a keyframe. */
+  setBitrate(bitrate: number): void;
+  /** Encodes RGBA `pixels` (copied before this returns); `key` forces a keyframe. One chunk per frame. */
+  encode(pixels: Pixels, key: boolean): Promise<EncodedVideo>;
+  /** Stops once the frames handed over came out. */
+  closeWhenIdle(): void;
+  /** Stops now; encodes waiting reject. */
+  close(): void;
+}
+
+/** Whether frames of this size can be video (4:2:0 video needs even sides; encoders want 16 or more). */
+export function fitsVideo(width: number, height: number): boolean {
+  return width % 2 === 0 && height % 2 === 0 && width >= 16 && height >= 16;
 }
 
 // The part of @napi-rs/webcodecs used here (its own types are not needed to build dawn-rfb).
@@ -105,15 +134,20 @@ export function videoHardwarePreference(): string {
   return v;
 }
 
+/** The error for a frame {@link fitsVideo} refuses. */
+export function unfitError(width: number, height: number): InvalidArgumentError {
+  return new InvalidArgumentError(`video frames need even sides of at least 16 pixels, got ${width}x${height}`);
+}
+
 /** Longest a frame may take to come out of the encoder before the encoder counts as broken. */
-const ENCODE_TIMEOUT_MS = 5000;
+export const ENCODE_TIMEOUT_MS = 5000;
 
 /**
  * A video encoder of one setting: encodes RGBA frames of one size, in order. A frame of another
  * size reconfigures it (the next chunk is a keyframe). Errors reject the frame's promise with a
  * {@link VideoEncoderError}; after one, every later encode rejects too (make a new encoder).
  */
-export class VideoFrameEncoder {
+export class VideoFrameEncoder implements FrameVideoEncoder {
   readonly codec: VideoCodecName;
   #bitrate: number;
   readonly #mod: WebCodecsModule;
@@ -127,7 +161,7 @@ export class VideoFrameEncoder {
 
   /** `mod` from {@link loadVideoCodecs}. */
   constructor(mod: WebCodecsModule, codec: VideoCodecName, bitrate: number) {
-    if (!Object.hasOwn(VIDEO_CODECS, codec)) throw new InvalidArgumentError(`video codec must be one of ${Object.keys(VIDEO_CODECS).join(', ')}, got ${JSON.stringify(codec)}`);
+    checkVideoCodec(codec);
     this.#mod = mod;
     this.codec = codec;
     this.#bitrate = checkVideoBitrate(bitrate);
@@ -151,7 +185,7 @@ export class VideoFrameEncoder {
 
   /** Whether frames of this size can be encoded (4:2:0 video needs even sides). */
   static fits(width: number, height: number): boolean {
-    return width % 2 === 0 && height % 2 === 0 && width >= 16 && height >= 16;
+    return fitsVideo(width, height);
   }
 
   /**
@@ -162,9 +196,7 @@ export class VideoFrameEncoder {
   encode(pixels: Pixels, key: boolean): Promise<EncodedVideo> {
     if (this.#failed) return Promise.reject(this.#failed);
     const { width, height } = pixels;
-    if (!VideoFrameEncoder.fits(width, height)) {
-      return Promise.reject(new InvalidArgumentError(`video frames need even sides of at least 16 pixels, got ${width}x${height}`));
-    }
+    if (!fitsVideo(width, height)) return Promise.reject(unfitError(width, height));
     const t0 = performance.now();
     let frame: NodeVideoFrame;
     try {

@@ -14,7 +14,8 @@
 // the keyframe at once.
 import type { View } from '../transport/view.js';
 import { CodecChoice } from './codec-choice.js';
-import { loadVideoCodecs, VIDEO_BITRATE_RANGE, VideoFrameEncoder, type EncodedVideo } from './video-encoder.js';
+import { loadVideoBackend, type VideoBackend } from './video-backend.js';
+import { VIDEO_BITRATE_RANGE, type EncodedVideo, type FrameVideoEncoder } from './video-encoder.js';
 import type { VideoCodecName } from '../protocol.js';
 
 /** A video keyframe at least this often (frames of one encoder); the encoder may put in more. */
@@ -38,7 +39,7 @@ export interface VideoSenderOptions {
 /** One encoder and the views it serves. */
 interface Group {
   bitrate: number;
-  encoder: VideoFrameEncoder;
+  encoder: FrameVideoEncoder;
   /** Views of the group at the last plan. */
   members: Set<View>;
   sinceKey: number;
@@ -78,6 +79,8 @@ export interface VideoSenderStats {
   keyframesVideo: number;
   /** The codec when its encoder is loaded and has not failed. */
   videoCodec: VideoCodecName | undefined;
+  /** What encodes the video, when it is loaded and has not failed: `'ffmpeg'` or `'webcodecs'` (the npm package). */
+  videoEncoder: VideoBackend['name'] | undefined;
   /** Encoders in use at the last frame (distinct settings). */
   videoEncoders: number;
   /** Ids of the views that got the last frame as video. */
@@ -90,7 +93,7 @@ export class VideoSender {
   readonly #options: VideoSenderOptions;
   readonly #onLive: () => void;
   readonly #onFailed: (e: unknown) => void;
-  #mod: Awaited<ReturnType<typeof loadVideoCodecs>> | undefined;
+  #backend: VideoBackend | undefined;
   #loading = false;
   #failed = false;
   #closed = false;
@@ -114,15 +117,15 @@ export class VideoSender {
 
   /** The encoder is loaded and has not failed. */
   get live(): boolean {
-    return this.#mod !== undefined && !this.#failed && !this.#closed;
+    return this.#backend !== undefined && !this.#failed && !this.#closed;
   }
 
   #load(): void {
     if (this.#loading) return;
     this.#loading = true;
-    loadVideoCodecs().then((mod) => {
+    loadVideoBackend().then((backend) => {
       if (this.#closed || this.#failed) return;
-      this.#mod = mod;
+      this.#backend = backend;
       this.#onLive();
     }, (e: unknown) => this.fail(e));
   }
@@ -180,7 +183,7 @@ export class VideoSender {
       // Switched to video by `'auto'`: the controller's steps down were for stills many times the
       // size; the video starts at the full bitrate and the controller steps down from there.
       if (s.choice && wants && !wasVideo) view.adaptive?.restorePicture();
-      if (wants && !this.#mod) this.#load();
+      if (wants && !this.#backend) this.#load();
       if (wants && this.live) {
         wanted.set(view, this.#bitrateFor(view));
       } else {
@@ -237,7 +240,7 @@ export class VideoSender {
       let group = this.#groups.get(bitrate);
       if (!group) {
         const reused = spare.pop();
-        const encoder = reused?.encoder ?? new VideoFrameEncoder(this.#mod!, this.codec, bitrate);
+        const encoder = reused?.encoder ?? this.#backend!.create(this.codec, bitrate);
         encoder.setBitrate(bitrate); // a reused encoder restarts: its next frame is a keyframe
         group = { bitrate, encoder, members: new Set(), sinceKey: 0, keyAt: 0, width: 0, height: 0, lastIndex: 0 };
         this.#groups.set(bitrate, group);
@@ -283,7 +286,7 @@ export class VideoSender {
    * Encodes `pixels` for one send of a plan; resolves undefined when the encoder failed (then
    * {@link fail} was called: every view gets stills). The encoder copies the pixels at once.
    */
-  encode(send: VideoSend, pixels: Parameters<VideoFrameEncoder['encode']>[0]): Promise<EncodedVideo | undefined> {
+  encode(send: VideoSend, pixels: Parameters<FrameVideoEncoder['encode']>[0]): Promise<EncodedVideo | undefined> {
     const group = send.group as Group;
     return group.encoder.encode(pixels, send.key).catch((e: unknown) => {
       this.fail(e);
@@ -334,6 +337,7 @@ export class VideoSender {
       framesVideo: this.#framesVideo,
       keyframesVideo: this.#keyframes,
       videoCodec: this.live ? this.codec : undefined,
+      videoEncoder: this.live ? this.#backend!.name : undefined,
       videoEncoders: [...this.#groups.values()].filter((g) => g.members.size > 0).length,
       videoViews: [...this.#lastVideoViews],
     };
