@@ -2,8 +2,9 @@
 // For each scene and size it renders N frames of the moving scene offscreen (frame i is the
 // scene's seek(i): identical frames for every encoder), encodes each frame with JPEG q80 through
 // the canvas's own encodeFrame (sharp, whole frames) and with H.264 at several bitrates through
-// the canvas's own VideoFrameEncoder (realtime, VBR, 60 fps, Annex B, a keyframe every 120
-// frames as the frame stream forces), decodes them back (sharp; @napi-rs/webcodecs VideoDecoder,
+// the canvas's own video encoders (each backend of --encoders: the WebCodecs package, x264
+// `superfast`, and ffmpeg, x264 `veryfast`; VBR, 60 fps, Annex B, a keyframe every 120 frames as
+// the frame stream forces), decodes them back (sharp; @napi-rs/webcodecs VideoDecoder,
 // chunks in order) and compares each decoded frame with the rendered one.
 //
 //   npm run bench:quality                                   # cube, noise, mesh at 1280x720, 120 frames
@@ -16,7 +17,7 @@
 // quality; the ratio is JPEG's bytes over those. "exceeded": H.264 at its lowest bitrate is
 // already better than JPEG (the ratio is then a lower bound); "not reached": no bitrate gets there.
 //
-// The encoder's clock: VideoFrameEncoder stamps frames with performance.now(), and x264's rate
+// The encoder's clock: the package's VideoFrameEncoder stamps frames with performance.now(), and x264's rate
 // control spends the bitrate by those timestamps. Rendering here is slower than 60 fps, so the
 // benchmark runs the encoder on a clock of the frame's time at 60 fps (frame i at i/60 s):
 // the bitrates then mean what they say at 60 fps however slowly this machine renders.
@@ -25,7 +26,8 @@ import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { OffscreenCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary } from '../dist/index.js';
 import { encodeFrame } from '../dist/remote/frames/image-encoder.js';
-import { loadVideoCodecs, VideoFrameEncoder } from '../dist/remote/frames/video-encoder.js';
+import { loadVideoCodecs } from '../dist/remote/frames/video-encoder.js';
+import { loadVideoBackend, VIDEO_ENCODER_ENV } from '../dist/remote/frames/video-backend.js';
 import { VIDEO_CODECS } from '../dist/remote/protocol.js';
 import { createScene, SCENES } from './scenes.mjs';
 import { bytesAtPsnr, psnr, squaredError } from './quality-math.mjs';
@@ -36,6 +38,7 @@ const HELP = `Usage: npm run bench:quality -- [options]
   --sizes LIST      WIDTHxHEIGHT,... (even sides; default 1280x720)
   --frames N        frames per scene and size (default 120: one keyframe interval)
   --bitrates LIST   H.264 bitrates in Mbit/s at 60 fps (default 0.5,1,2,4,8)
+  --encoders LIST   video backends: webcodecs,ffmpeg (default both; DAWN_RFB_VIDEO_ENCODER's values)
   --quality N       JPEG quality 1..99 (default 80, the canvas's)
   --json FILE       the results (default bench-quality.json)
 PSNR: RGB (alpha ignored), pooled over the frames; luma (BT.601) beside it. The equal-quality
@@ -44,11 +47,12 @@ ratio is JPEG bytes / H.264 bytes at JPEG's RGB PSNR (H.264's curve interpolated
 const { values: opt, fail } = benchArgs('bench:quality', HELP, {
   scenes: { type: 'string', default: 'cube,noise,mesh' }, sizes: { type: 'string', default: '1280x720' },
   frames: { type: 'string', default: '120' }, bitrates: { type: 'string', default: '0.5,1,2,4,8' },
-  quality: { type: 'string', default: '80' }, json: { type: 'string', default: 'bench-quality.json' },
+  encoders: { type: 'string', default: 'webcodecs,ffmpeg' }, quality: { type: 'string', default: '80' }, json: { type: 'string', default: 'bench-quality.json' },
 });
 const scenes = list(opt.scenes).map((s) => oneOf(fail, 'scenes', s, SCENES));
 const sizes = list(opt.sizes).map((s) => frameSize(fail, 'sizes', s, { even: true }));
 const frames = wholeNumber(fail, 'frames', opt.frames);
+const encoders = list(opt.encoders).map((e) => oneOf(fail, 'encoders', e, ['webcodecs', 'ffmpeg']));
 const bitrates = list(opt.bitrates).map((b) => {
   const bps = Math.round(Number(b) * 1e6);
   if (!(bps >= 100_000 && bps <= 200_000_000)) fail(`--bitrates: ${JSON.stringify(b)} is not a bitrate from 0.1 to 200 Mbit/s`);
@@ -76,9 +80,9 @@ class Pooled {
   get psnrY() { return psnr(this.y, this.ySamples); }
 }
 
-/** One H.264 run: the canvas's encoder at `bitrate`, a decoder, the pooled error of what came out. */
-function h264Run(mod, bitrate) {
-  const run = { bitrate, encoder: new VideoFrameEncoder(mod, 'h264', bitrate), pooled: new Pooled(), keyframes: 0, encodeMs: [], decodes: [], references: new Map(), error: undefined };
+/** One H.264 run: one backend's encoder at `bitrate`, a decoder, the pooled error of what came out. */
+function h264Run(backend, bitrate) {
+  const run = { backend: backend.name, bitrate, encoder: backend.create('h264', bitrate), pooled: new Pooled(), keyframes: 0, encodeMs: [], decodes: [], references: new Map(), error: undefined };
   run.decoder = new mod.VideoDecoder({
     // The decoder hands pictures back a few frames late (it keeps a reorder window although the
     // stream has no B-frames), so each is matched to its rendered frame by timestamp (= index).
@@ -101,8 +105,13 @@ function h264Run(mod, bitrate) {
 const device = await getDefaultDevice();
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`;
 const adapter = formatAdapterSummary(deviceSummary(device));
-const mod = await loadVideoCodecs();
-console.log(`machine: ${machine}\nadapter: ${adapter}\nload (1 min): ${os.loadavg()[0].toFixed(2)}\n${scenes.length * sizes.length} runs of ${frames} frames: JPEG q${quality}, H.264 at ${bitrates.map((b) => b / 1e6).join(', ')} Mbit/s\n`);
+const mod = await loadVideoCodecs(); // its decoder decodes every backend's chunks
+const backends = [];
+for (const name of encoders) {
+  process.env[VIDEO_ENCODER_ENV] = name;
+  backends.push(await loadVideoBackend());
+}
+console.log(`machine: ${machine}\nadapter: ${adapter}\nload (1 min): ${os.loadavg()[0].toFixed(2)}\n${scenes.length * sizes.length} runs of ${frames} frames: JPEG q${quality}, H.264 (${encoders.join(', ')}) at ${bitrates.map((b) => b / 1e6).join(', ')} Mbit/s\n`);
 const t0 = realNow();
 const records = [];
 for (const [width, height] of sizes) {
@@ -111,7 +120,7 @@ for (const [width, height] of sizes) {
     const scene = createScene(name, device, canvas.getContext().getPreferredFormat());
     scene.attach(canvas);
     const jpeg = { pooled: new Pooled(), encodeMs: [] };
-    const runs = bitrates.map((b) => h264Run(mod, b));
+    const runs = backends.flatMap((backend) => bitrates.map((b) => h264Run(backend, b)));
     const renderMs = [];
     for (let i = 0; i < frames; i++) {
       scene.seek(i);
@@ -160,7 +169,7 @@ for (const [width, height] of sizes) {
     canvas.close();
 
     const h264 = runs.map((run) => ({
-      bitrateMbps: run.bitrate / 1e6,
+      encoder: run.backend, bitrateMbps: run.bitrate / 1e6,
       ...(run.error ? { error: String(run.error.message ?? run.error) } : {}),
       bytesPerFrame: Math.round(run.pooled.bytes / frames),
       mbpsAt60: round((run.pooled.bytes / frames) * 8 * 60 / 1e6),
@@ -169,16 +178,20 @@ for (const [width, height] of sizes) {
     }));
     const jpegBytes = jpeg.pooled.bytes / frames;
     const target = jpeg.pooled.psnrRgb;
-    const at = bytesAtPsnr(runs.filter((r) => !r.error).map((r) => ({ bytes: r.pooled.bytes / frames, psnr: r.pooled.psnrRgb })), target);
+    const equalPsnr = {};
+    for (const backend of encoders) {
+      const at = bytesAtPsnr(runs.filter((r) => !r.error && r.backend === backend).map((r) => ({ bytes: r.pooled.bytes / frames, psnr: r.pooled.psnrRgb })), target);
+      equalPsnr[backend] = {
+        metric: 'rgb', psnr: round(target), how: at.how,
+        h264BytesPerFrame: at.bytes === null ? null : Math.round(at.bytes),
+        jpegOverH264: at.bytes === null ? null : round(jpegBytes / at.bytes, 1),
+      };
+    }
     const record = {
       scene: name, size: `${width}x${height}`, frames, renderMs: round(median(renderMs)),
       jpeg: { quality, bytesPerFrame: Math.round(jpegBytes), mbpsAt60: round(jpegBytes * 8 * 60 / 1e6), psnrRgb: round(target), psnrY: round(jpeg.pooled.psnrY), encodeMs: round(median(jpeg.encodeMs)) },
       h264,
-      equalPsnr: {
-        metric: 'rgb', psnr: round(target), how: at.how,
-        h264BytesPerFrame: at.bytes === null ? null : Math.round(at.bytes),
-        jpegOverH264: at.bytes === null ? null : round(jpegBytes / at.bytes, 1),
-      },
+      equalPsnr,
     };
     records.push(record);
     printRecord(record);
@@ -191,15 +204,17 @@ function printRecord(r) {
   console.log(`  jpeg q${r.jpeg.quality}        ${kB(r.jpeg.bytesPerFrame)} kB/frame (${String(r.jpeg.mbpsAt60).padStart(6)} Mbit/s at 60 fps)  PSNR rgb ${r.jpeg.psnrRgb} dB, y ${r.jpeg.psnrY} dB  encode ${r.jpeg.encodeMs} ms`);
   for (const h of r.h264) {
     const what = h.error ? `FAILED: ${h.error}` : `${kB(h.bytesPerFrame)} kB/frame (${String(h.mbpsAt60).padStart(6)} Mbit/s at 60 fps)  PSNR rgb ${h.psnrRgb} dB, y ${h.psnrY} dB  encode ${h.encodeMs} ms, ${h.keyframes} keyframes`;
-    console.log(`  h264 ${String(h.bitrateMbps).padStart(4)} Mbit/s ${what}`);
+    console.log(`  h264 ${h.encoder.padEnd(9)} ${String(h.bitrateMbps).padStart(4)} Mbit/s ${what}`);
   }
-  const e = r.equalPsnr;
-  const verdict = e.how === 'not reached'
-    ? `H.264 does not reach JPEG's ${e.psnr} dB at these bitrates`
-    : e.how === 'exceeded'
-      ? `H.264 beats JPEG's ${e.psnr} dB even at its lowest bitrate: JPEG bytes / H.264 bytes >= ${e.jpegOverH264}`
-      : `at JPEG's ${e.psnr} dB H.264 needs ${(e.h264BytesPerFrame / 1024).toFixed(1)} kB/frame: JPEG bytes / H.264 bytes = ${e.jpegOverH264}`;
-  console.log(`  equal quality (RGB PSNR): ${verdict}\n`);
+  for (const [backend, e] of Object.entries(r.equalPsnr)) {
+    const verdict = e.how === 'not reached'
+      ? `H.264 does not reach JPEG's ${e.psnr} dB at these bitrates`
+      : e.how === 'exceeded'
+        ? `H.264 beats JPEG's ${e.psnr} dB even at its lowest bitrate: JPEG bytes / H.264 bytes >= ${e.jpegOverH264}`
+        : `at JPEG's ${e.psnr} dB H.264 needs ${(e.h264BytesPerFrame / 1024).toFixed(1)} kB/frame: JPEG bytes / H.264 bytes = ${e.jpegOverH264}`;
+    console.log(`  equal quality (RGB PSNR), ${backend}: ${verdict}`);
+  }
+  console.log('');
 }
 
 const seconds = round((realNow() - t0) / 1000, 1);
