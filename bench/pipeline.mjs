@@ -422,7 +422,7 @@ async function runOne(run) {
       rssMB: { end: round(canvas.rssMB.end), peak: round(canvas.rssMB.peak) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
       framesSentServer: canvas.framesSent, framesPatched: canvas.framesPatched,
-      ...(FORMATS[run.format].codec ? { video: { codec: canvas.videoCodec ?? null, framesSent: canvas.framesVideo, keyframesSent: canvas.keyframesVideo, ...(result.video ? { client: result.video } : {}) } } : {}),
+      ...(FORMATS[run.format].codec ? { video: { codec: canvas.videoCodec ?? null, encoder: canvas.videoEncoder ?? null, framesSent: canvas.framesVideo, keyframesSent: canvas.keyframesVideo, ...(result.video ? { client: result.video } : {}) } } : {}),
       // Frames the canvas drew per frame the client showed over the measured window (pacing: ~1 when
       // display-bound), counted as frames sent: with one view streaming, each draw sends one frame.
       drawnPerShown: round(canvas.framesSentMeasured / Math.max(1, result.frames), 2),

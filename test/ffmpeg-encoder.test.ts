@@ -1,0 +1,135 @@
+// The ffmpeg video backend's own behaviour, beyond the encoder contract that
+// test/video-encoder.test.ts checks for both backends: its processes (a standby for keyframes,
+// none left behind), ffmpeg missing or without libx264, ffmpeg dying or sending what does not
+// parse mid-stream; and the backend choice (DAWN_RFB_VIDEO_ENCODER).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FFMPEG_ENV, FfmpegFrameEncoder, findFfmpeg } from '../src/remote/frames/ffmpeg-encoder.js';
+import { loadVideoBackend, VIDEO_ENCODER_ENV } from '../src/remote/frames/video-backend.js';
+import { VIDEO_MODULE_ENV, VideoEncoderError } from '../src/remote/frames/video-encoder.js';
+import { sleep, until } from './helpers/common.js';
+
+const [W, H] = [160, 96];
+const frame = (t: number) => {
+  const d = new Uint8Array(W * H * 4);
+  for (let i = 0; i < d.length; i += 4) { d[i] = (i / 4 + t * 7) & 255; d[i + 1] = (i / 40) & 255; d[i + 2] = 90; d[i + 3] = 255; }
+  return { width: W, height: H, data: d };
+};
+
+/** Process ids of the ffmpeg processes this test process started that are still running. */
+function ffmpegChildren(): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  } catch { /* ps exits 1 when there are none */ }
+  return out.split('\n').map((l) => l.trim().split(/\s+/)).filter(([, comm]) => comm === 'ffmpeg').map(([pid]) => Number(pid));
+}
+
+// Links to test/helpers/broken-ffmpeg.mjs whose names say how each one fails.
+const links = mkdtempSync(join(tmpdir(), 'dawn-rfb-ffmpeg-'));
+const broken = (mode: string) => {
+  const path = join(links, `broken-ffmpeg-${mode}`);
+  try { symlinkSync(new URL('./helpers/broken-ffmpeg.mjs', import.meta.url).pathname, path); } catch { /* made already */ }
+  return path;
+};
+afterAll(() => rmSync(links, { recursive: true, force: true }));
+afterEach(() => {
+  delete process.env[FFMPEG_ENV];
+  delete process.env[VIDEO_ENCODER_ENV];
+  delete process.env[VIDEO_MODULE_ENV];
+});
+
+describe('FfmpegFrameEncoder processes', () => {
+  it('keeps one standby beside the active process, serves key requests from it, and leaves none running after close()', async () => {
+    const before = ffmpegChildren().length;
+    const encoder = new FfmpegFrameEncoder(await findFfmpeg(), 'h264', 1_000_000);
+    const keys: number[] = [];
+    for (let t = 0; t < 12; t++) {
+      const key = t % 3 === 0;
+      const chunk = await encoder.encode(frame(t), key);
+      if (chunk.key) keys.push(t);
+      expect(chunk.key).toBe(key); // keyframes exactly where asked, each from a fresh process
+    }
+    expect(keys).toEqual([0, 3, 6, 9]);
+    // The retired processes exit by themselves once their input ends: the active one and its standby stay.
+    await until(() => ffmpegChildren().length - before === 2, 3000, 'two ffmpeg processes (active and standby)');
+    encoder.close();
+    await until(() => ffmpegChildren().length === before, 3000, 'no ffmpeg process left');
+    await expect(encoder.encode(frame(99), false)).rejects.toThrow('the video encoder was closed');
+  });
+
+  it('ffmpeg killed between frames: the next frame comes from a new process, as a keyframe', async () => {
+    const encoder = new FfmpegFrameEncoder(await findFfmpeg(), 'h264', 1_000_000);
+    await encoder.encode(frame(0), true);
+    await encoder.encode(frame(1), false);
+    for (const pid of ffmpegChildren()) process.kill(pid, 'SIGKILL');
+    await until(() => ffmpegChildren().length === 0, 3000, 'the killed processes gone');
+    await sleep(50); // their exit events reach the encoder
+    const next = await encoder.encode(frame(2), false);
+    expect(next.key).toBe(true);
+    expect((await encoder.encode(frame(3), false)).key).toBe(false);
+    encoder.close();
+  });
+
+  it('ffmpeg killed while a frame is in it: that frame rejects saying so, and every later one too', async () => {
+    const encoder = new FfmpegFrameEncoder(await findFfmpeg(), 'h264', 1_000_000);
+    await encoder.encode(frame(0), true);
+    const inFlight = encoder.encode(frame(1), false); // handed to the process in a microtask, after the kill
+    for (const pid of ffmpegChildren()) process.kill(pid, 'SIGKILL');
+    await expect(inFlight).rejects.toThrow(/ffmpeg exited \(signal SIGKILL\) while encoding 160x96/);
+    await expect(encoder.encode(frame(2), true)).rejects.toThrow(VideoEncoderError);
+    await until(() => ffmpegChildren().length === 0, 3000, 'no ffmpeg process left');
+  });
+
+  it('an ffmpeg that exits on the first frame, or sends bytes that are not FLV: a VideoEncoderError naming the cause', async () => {
+    const exits = new FfmpegFrameEncoder(broken('exit'), 'h264', 1_000_000);
+    await expect(exits.encode(frame(0), true)).rejects.toThrow(/ffmpeg exited \(code 1\) while encoding 160x96: \[libx264 @ 0x1\] broken on purpose/);
+    const garbage = new FfmpegFrameEncoder(broken('garbage'), 'h264', 1_000_000);
+    await expect(garbage.encode(frame(0), true)).rejects.toThrow("ffmpeg's output did not parse: not an FLV stream");
+    garbage.close();
+  });
+
+  it('refuses frames whose bytes do not match their size, and codecs other than h264', async () => {
+    const encoder = new FfmpegFrameEncoder(await findFfmpeg(), 'h264', 1_000_000);
+    await expect(encoder.encode({ width: W, height: H, data: new Uint8Array(10) }, true)).rejects.toThrow('a 160x96 RGBA frame has 61440 bytes, got 10');
+    encoder.close();
+    expect(() => new FfmpegFrameEncoder('ffmpeg', 'vp9' as 'h264', 1_000_000)).toThrow('video codec must be one of h264, got "vp9"');
+  });
+});
+
+describe('findFfmpeg', () => {
+  it('says how to install ffmpeg when it is missing, and what is wrong with one that has no libx264', async () => {
+    process.env[FFMPEG_ENV] = join(links, 'no-such-ffmpeg');
+    await expect(findFfmpeg()).rejects.toThrow(/ffmpeg \(.*no-such-ffmpeg\) was not found: install it \(Debian: apt-get install ffmpeg\) or set DAWN_RFB_FFMPEG to its path/);
+    process.env[FFMPEG_ENV] = broken('no-x264');
+    await expect(findFfmpeg()).rejects.toThrow(/has no libx264 encoder/);
+    process.env[FFMPEG_ENV] = broken('garbage');
+    await expect(findFfmpeg()).resolves.toBe(broken('garbage'));
+  });
+});
+
+describe('loadVideoBackend (DAWN_RFB_VIDEO_ENCODER)', () => {
+  it('auto takes ffmpeg where it is installed, else the package; each can be asked for by name', async () => {
+    expect((await loadVideoBackend()).name).toBe('ffmpeg');
+    process.env[VIDEO_ENCODER_ENV] = 'webcodecs';
+    expect((await loadVideoBackend()).name).toBe('webcodecs');
+    process.env[VIDEO_ENCODER_ENV] = 'ffmpeg';
+    expect((await loadVideoBackend()).name).toBe('ffmpeg');
+    process.env[VIDEO_ENCODER_ENV] = 'auto';
+    process.env[FFMPEG_ENV] = join(links, 'no-such-ffmpeg');
+    expect((await loadVideoBackend()).name).toBe('webcodecs');
+  });
+
+  it('with neither, or a name it does not know: an error saying why', async () => {
+    process.env[FFMPEG_ENV] = join(links, 'no-such-ffmpeg');
+    process.env[VIDEO_MODULE_ENV] = 'dawn-rfb-no-such-video-module';
+    await expect(loadVideoBackend()).rejects.toThrow(/no video encoder loaded: ffmpeg .* was not found.*; and the video encoder \(npm dawn-rfb-no-such-video-module/);
+    process.env[VIDEO_ENCODER_ENV] = 'ffmpeg';
+    await expect(loadVideoBackend()).rejects.toThrow(/was not found/);
+    process.env[VIDEO_ENCODER_ENV] = 'x264';
+    await expect(loadVideoBackend()).rejects.toThrow('DAWN_RFB_VIDEO_ENCODER must be one of auto, ffmpeg, webcodecs, got "x264"');
+  });
+});
