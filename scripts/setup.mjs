@@ -4,7 +4,10 @@
 // `npm install`, so it uses only Node's standard library. Every install step says what it
 // installs before it does it.
 //
-//   node scripts/setup.mjs [--browser] [--jupyter] [--jupyter-tests] [--quiet]
+//   node scripts/setup.mjs [--browser] [--video] [--jupyter] [--jupyter-tests] [--quiet]
+//
+// --video: Debian's ffmpeg (with libx264), the video encoder the tests and benchmarks run (the
+// library takes it where it is installed, else the optional npm package, else stills).
 //
 // --jupyter: what `npm start` uses: Debian's Jupyter Notebook 6, nbclient and ipykernel (for
 // /usr/bin/python3), and the notebooks' own npm project (notebooks/node_modules/dawn-rfb, a link to
@@ -39,7 +42,7 @@ if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
 }
 
 const args = new Set(process.argv.slice(2));
-const known = new Set(['--browser', '--jupyter', '--jupyter-tests', '--quiet']);
+const known = new Set(['--browser', '--video', '--jupyter', '--jupyter-tests', '--quiet']);
 for (const a of args) {
   if (!known.has(a)) {
     console.error(`setup: unknown option ${a}; allowed: ${[...known].join(', ')}`);
@@ -114,6 +117,15 @@ if (args.has('--browser') && !existsSync('/usr/bin/chromium')) {
   } else {
     fail(['the browser tests need Chromium at /usr/bin/chromium. Run as root: apt-get install -y chromium']);
   }
+}
+
+// ---- 4b. ffmpeg for the video tests and benchmarks ---------------------------------------------
+// The ffmpeg video backend (src/remote/frames/ffmpeg-encoder.ts) needs an ffmpeg with libx264;
+// Debian's has it. Checked the way the library checks it: `ffmpeg -encoders` lists libx264.
+if (args.has('--video')) {
+  const hasX264 = () => /^\s*V\S*\s+libx264\s/m.test(spawnSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8' }).stdout ?? '');
+  ensureDebs(['ffmpeg'], hasX264, "Debian's ffmpeg with libx264 (the video encoder of the tests and benchmarks)",
+    'Install an ffmpeg built with libx264 and put it on PATH.');
 }
 
 // ---- 5. Jupyter for the notebooks ------------------------------------------------------------

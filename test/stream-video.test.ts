@@ -9,6 +9,7 @@ import type { ViewChannel } from '../src/remote/transport/channel.js';
 import { decodeFrameMessage, type FrameHeader } from '../src/remote/protocol.js';
 import { FrameStream, type FrameStreamOptions } from '../src/remote/frames/stream.js';
 import { VIDEO_MODULE_ENV } from '../src/remote/frames/video-encoder.js';
+import { VIDEO_ENCODER_ENV } from '../src/remote/frames/video-backend.js';
 import { KEYFRAME_EVERY } from '../src/remote/frames/video-sender.js';
 import { AdaptiveRate } from '../src/remote/transport/adaptive.js';
 import { View } from '../src/remote/transport/view.js';
@@ -41,6 +42,7 @@ const streams: FrameStream[] = [];
 afterEach(() => {
   for (const s of streams.splice(0)) s.close();
   delete process.env[VIDEO_MODULE_ENV];
+  delete process.env[VIDEO_ENCODER_ENV];
 });
 
 function setup(options: Partial<FrameStreamOptions> = {}): { stream: FrameStream; addView(video: boolean): RecordingChannel; viewOf(channel: RecordingChannel): View } {
@@ -265,6 +267,9 @@ test('an encoder nobody needs any more is closed after the frame still in it: th
 });
 
 test('an encoder that fails mid-stream: one report, then JPEG to every view, and the newest frame arrives', async () => {
+  // The package's backend, made to fail (the ffmpeg backend's failures: test/ffmpeg-encoder.test.ts;
+  // what the stream does with a failed encoder does not depend on which backend it was).
+  process.env[VIDEO_ENCODER_ENV] = 'webcodecs';
   process.env[VIDEO_MODULE_ENV] = fileURLToPath(new URL('./helpers/breaking-webcodecs.mjs', import.meta.url));
   const { reports, restore } = captureReports();
   try {
