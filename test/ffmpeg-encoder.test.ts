@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FFMPEG_ENV, FfmpegFrameEncoder, findFfmpeg } from '../src/remote/frames/ffmpeg-encoder.js';
+import { FFMPEG_ENV, FfmpegFrameEncoder, findFfmpeg, X264_PRESET_ENV } from '../src/remote/frames/ffmpeg-encoder.js';
 import { loadVideoBackend, VIDEO_ENCODER_ENV } from '../src/remote/frames/video-backend.js';
 import { VIDEO_MODULE_ENV, VideoEncoderError } from '../src/remote/frames/video-encoder.js';
 import { sleep, until } from './helpers/common.js';
@@ -40,6 +40,7 @@ afterEach(() => {
   delete process.env[FFMPEG_ENV];
   delete process.env[VIDEO_ENCODER_ENV];
   delete process.env[VIDEO_MODULE_ENV];
+  delete process.env[X264_PRESET_ENV];
 });
 
 describe('FfmpegFrameEncoder processes', () => {
@@ -131,5 +132,23 @@ describe('loadVideoBackend (DAWN_RFB_VIDEO_ENCODER)', () => {
     await expect(loadVideoBackend()).rejects.toThrow(/was not found/);
     process.env[VIDEO_ENCODER_ENV] = 'x264';
     await expect(loadVideoBackend()).rejects.toThrow('DAWN_RFB_VIDEO_ENCODER must be one of auto, ffmpeg, webcodecs, got "x264"');
+    // A bad preset fails auto too, rather than falling back to the package without a word.
+    delete process.env[FFMPEG_ENV];
+    process.env[VIDEO_ENCODER_ENV] = 'auto';
+    process.env[X264_PRESET_ENV] = 'placebo-fast';
+    await expect(loadVideoBackend()).rejects.toThrow('DAWN_RFB_X264_PRESET must be one of ultrafast, superfast, veryfast, faster, fast, medium, got "placebo-fast"');
+  });
+
+  it('DAWN_RFB_X264_PRESET reaches x264: one preset twice gives the same bytes, another gives others', async () => {
+    const keyframe = async (preset: string) => {
+      process.env[X264_PRESET_ENV] = preset;
+      const encoder = (await loadVideoBackend()).create('h264', 1_000_000);
+      const chunks = [await encoder.encode(frame(0), true), await encoder.encode(frame(1), false)];
+      encoder.close();
+      return Buffer.concat(chunks.map((c) => c.data)).toString('hex');
+    };
+    expect(await keyframe('veryfast')).toBe(await keyframe('veryfast')); // x264 is deterministic
+    expect(await keyframe('ultrafast')).not.toBe(await keyframe('veryfast'));
+    expect(() => new FfmpegFrameEncoder('ffmpeg', 'h264', 1_000_000, 'slowest')).toThrow('x264 preset must be one of ultrafast, superfast, veryfast, faster, fast, medium, got "slowest"');
   });
 });

@@ -2,7 +2,7 @@
 // WebCodecs package (in-process, x264 at `superfast`). Both make the same chunks behind one
 // interface (FrameVideoEncoder), so the frame stream does not know which one runs. `auto` takes
 // ffmpeg where it is installed with libx264, else the package, else none (frames go as stills).
-import { FfmpegFrameEncoder, findFfmpeg } from './ffmpeg-encoder.js';
+import { FfmpegFrameEncoder, findFfmpeg, x264Preset } from './ffmpeg-encoder.js';
 import { loadVideoCodecs, VideoEncoderError, VideoFrameEncoder, type FrameVideoEncoder } from './video-encoder.js';
 import type { VideoCodecName } from '../protocol.js';
 
@@ -26,9 +26,9 @@ export function videoEncoderChoice(): (typeof VIDEO_ENCODER_CHOICES)[number] {
   return v as (typeof VIDEO_ENCODER_CHOICES)[number];
 }
 
-async function ffmpegBackend(): Promise<VideoBackend> {
+async function ffmpegBackend(preset: string): Promise<VideoBackend> {
   const bin = await findFfmpeg();
-  return { name: 'ffmpeg', create: (codec, bitrate) => new FfmpegFrameEncoder(bin, codec, bitrate) };
+  return { name: 'ffmpeg', create: (codec, bitrate) => new FfmpegFrameEncoder(bin, codec, bitrate, preset) };
 }
 
 async function webcodecsBackend(): Promise<VideoBackend> {
@@ -37,15 +37,18 @@ async function webcodecsBackend(): Promise<VideoBackend> {
 }
 
 /**
- * Loads the backend {@link VIDEO_ENCODER_ENV} names; under `auto`, ffmpeg, else the package.
+ * Loads the backend {@link VIDEO_ENCODER_ENV} names; under `auto`, ffmpeg, else the package
+ * (ffmpeg's x264 preset from env `DAWN_RFB_X264_PRESET`, checked here).
  * Rejects with a {@link VideoEncoderError} that says why each candidate did not load.
  */
 export async function loadVideoBackend(): Promise<VideoBackend> {
   const choice = videoEncoderChoice();
-  if (choice === 'ffmpeg') return ffmpegBackend();
   if (choice === 'webcodecs') return webcodecsBackend();
+  // A bad preset is an error even under auto (not a quiet fall-back to the package).
+  const preset = x264Preset();
+  if (choice === 'ffmpeg') return ffmpegBackend(preset);
   try {
-    return await ffmpegBackend();
+    return await ffmpegBackend(preset);
   } catch (ffmpegError) {
     try {
       return await webcodecsBackend();
