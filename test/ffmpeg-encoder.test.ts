@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FFMPEG_ENV, FfmpegFrameEncoder, findFfmpeg, X264_PRESET_ENV } from '../src/remote/frames/ffmpeg-encoder.js';
-import { loadVideoBackend, VIDEO_ENCODER_ENV } from '../src/remote/frames/video-backend.js';
+import { AUTO_FFMPEG_MIN_CORES, autoOrder, loadVideoBackend, VIDEO_ENCODER_ENV } from '../src/remote/frames/video-backend.js';
+import os from 'node:os';
 import { VIDEO_MODULE_ENV, VideoEncoderError } from '../src/remote/frames/video-encoder.js';
 import { sleep, until } from './helpers/common.js';
 
@@ -113,21 +114,29 @@ describe('findFfmpeg', () => {
 });
 
 describe('loadVideoBackend (DAWN_RFB_VIDEO_ENCODER)', () => {
-  it('auto takes ffmpeg where it is installed, else the package; each can be asked for by name', async () => {
-    expect((await loadVideoBackend()).name).toBe('ffmpeg');
+  it('auto tries ffmpeg first from 4 cores, the package first below; falls back to the other; each can be asked for by name', async () => {
+    expect(AUTO_FFMPEG_MIN_CORES).toBe(4);
+    expect(autoOrder(2)).toEqual(['webcodecs', 'ffmpeg']);
+    expect(autoOrder(3)).toEqual(['webcodecs', 'ffmpeg']);
+    expect(autoOrder(4)).toEqual(['ffmpeg', 'webcodecs']);
+    expect(autoOrder(64)).toEqual(['ffmpeg', 'webcodecs']);
+    const [first, second] = autoOrder(os.availableParallelism());
+    expect((await loadVideoBackend()).name).toBe(first);
     process.env[VIDEO_ENCODER_ENV] = 'webcodecs';
     expect((await loadVideoBackend()).name).toBe('webcodecs');
     process.env[VIDEO_ENCODER_ENV] = 'ffmpeg';
     expect((await loadVideoBackend()).name).toBe('ffmpeg');
+    // The first choice missing: auto takes the other.
     process.env[VIDEO_ENCODER_ENV] = 'auto';
-    process.env[FFMPEG_ENV] = join(links, 'no-such-ffmpeg');
-    expect((await loadVideoBackend()).name).toBe('webcodecs');
+    if (first === 'ffmpeg') process.env[FFMPEG_ENV] = join(links, 'no-such-ffmpeg');
+    else process.env[VIDEO_MODULE_ENV] = 'dawn-rfb-no-such-video-module';
+    expect((await loadVideoBackend()).name).toBe(second);
   });
 
   it('with neither, or a name it does not know: an error saying why', async () => {
     process.env[FFMPEG_ENV] = join(links, 'no-such-ffmpeg');
     process.env[VIDEO_MODULE_ENV] = 'dawn-rfb-no-such-video-module';
-    await expect(loadVideoBackend()).rejects.toThrow(/no video encoder loaded: ffmpeg .* was not found.*; and the video encoder \(npm dawn-rfb-no-such-video-module/);
+    await expect(loadVideoBackend()).rejects.toThrow(/no video encoder loaded: .*(ffmpeg .* was not found.*; and the video encoder \(npm dawn-rfb-no-such-video-module|npm dawn-rfb-no-such-video-module.*; and ffmpeg .* was not found)/);
     process.env[VIDEO_ENCODER_ENV] = 'ffmpeg';
     await expect(loadVideoBackend()).rejects.toThrow(/was not found/);
     process.env[VIDEO_ENCODER_ENV] = 'x264';
@@ -140,6 +149,7 @@ describe('loadVideoBackend (DAWN_RFB_VIDEO_ENCODER)', () => {
   });
 
   it('DAWN_RFB_X264_PRESET reaches x264: one preset twice gives the same bytes, another gives others', async () => {
+    process.env[VIDEO_ENCODER_ENV] = 'ffmpeg';
     const keyframe = async (preset: string) => {
       process.env[X264_PRESET_ENV] = preset;
       const encoder = (await loadVideoBackend()).create('h264', 1_000_000);
