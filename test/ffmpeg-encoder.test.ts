@@ -2,8 +2,7 @@
 // test/video-encoder.test.ts checks for both backends: its processes (a standby for keyframes,
 // none left behind), ffmpeg missing or without libx264, ffmpeg dying or sending what does not
 // parse mid-stream; and the backend choice (DAWN_RFB_VIDEO_ENCODER).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -20,13 +19,23 @@ const frame = (t: number) => {
   return { width: W, height: H, data: d };
 };
 
-/** Process ids of the ffmpeg processes this test process started that are still running. */
+/** Process ids of the ffmpeg processes this test process started that are still running (from /proc: no `ps` needed). */
 function ffmpegChildren(): number[] {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  } catch { /* ps exits 1 when there are none */ }
-  return out.split('\n').map((l) => l.trim().split(/\s+/)).filter(([, comm]) => comm === 'ffmpeg').map(([pid]) => Number(pid));
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis.
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (comm === 'ffmpeg' && Number(ppid) === process.pid && state !== 'Z') pids.push(Number(entry));
+  }
+  return pids;
 }
 
 // Links to test/helpers/broken-ffmpeg.mjs whose names say how each one fails.
