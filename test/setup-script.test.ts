@@ -31,7 +31,7 @@ test('Node 20.19 and newer pass the check (setup goes on to check its options)',
   for (const version of ['20.19.0', '22.1.0', '24.0.0']) {
     const r = runAs(version, ['--bogus']);
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toContain('setup: unknown option --bogus; allowed: --browser, --jupyter, --jupyter-tests, --quiet');
+    expect(r.stderr).toContain('setup: unknown option --bogus; allowed: --browser, --video, --jupyter, --jupyter-tests, --quiet');
     expect(r.stderr).not.toContain('needs Node.js');
   }
 });
