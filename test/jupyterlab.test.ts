@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { dragRotates, expectRestartKeepsLastFrame, launchChromium, Teardown } from './helpers/jupyter.js';
-import { jupyterLab, openLiveNotebook, restartLabKernel, startLabServer, type LabServer } from './helpers/lab.js';
+import { jupyterLab, openLiveNotebook, restartLabKernel, startLabServer, withCanvasStats, type LabServer } from './helpers/lab.js';
 
 const teardown = new Teardown();
 let server: LabServer | undefined;
@@ -24,13 +24,16 @@ afterAll(() => teardown.run(), 30_000);
 
 test('JupyterLab: run all, the view goes live over the Jupyter path, a drag rotates the scene, a restart says to re-run the cell', async () => {
   const { page, pageErrors, view, canvas } = await openLiveNotebook(browser!, server!);
-  expect(await view.getAttribute('data-transport')).toBe('jupyter');
-  expect(await view.getAttribute('data-frame-size')).toBe('400x300');
+  // A failure says what the kernel's canvas knows of its views.
+  await withCanvasStats(page, async () => {
+    expect(await view.getAttribute('data-transport')).toBe('jupyter');
+    expect(await view.getAttribute('data-frame-size')).toBe('400x300');
 
-  await dragRotates(page, canvas);
+    await dragRotates(page, canvas);
 
-  // A kernel restart: disconnected, the last frame stays.
-  await expectRestartKeepsLastFrame(page, canvas, restartLabKernel(page));
-  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-  await page.close();
+    // A kernel restart: disconnected, the last frame stays.
+    await expectRestartKeepsLastFrame(page, canvas, restartLabKernel(page));
+    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+    await page.close();
+  });
 }, 240_000);

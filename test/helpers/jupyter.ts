@@ -282,9 +282,16 @@ export async function expectPictureChange(page: Page, canvas: Locator, what: str
 
 /** A drag of 60 px to the right: the notebook's handler rotates the pinwheel by 0.6 rad (away from its six-fold symmetry). */
 export async function drag(page: Page, canvas: Locator): Promise<void> {
-  // The mouse goes where the canvas is on screen: bring it into view (the front end may have scrolled).
+  // The mouse goes where the canvas is on screen: bring it into view (the front end may have
+  // scrolled), and check that the canvas is what the pointer is on (a front end still laying out
+  // can move it; a drag elsewhere would only show as a missing frame, 30 s later).
   await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
+  const onCanvas = await canvas.evaluate((el, [x, y]) => {
+    const hit = (el as unknown as { ownerDocument: { elementFromPoint(x: number, y: number): unknown } }).ownerDocument.elementFromPoint(x!, y!);
+    return hit === el;
+  }, [box.x + 150, box.y + 150]);
+  if (!onCanvas) throw new Error(`the drag's start (${box.x + 150}, ${box.y + 150}) is not on the view's canvas (box ${JSON.stringify(box)})`);
   await page.mouse.move(box.x + 150, box.y + 150);
   await page.mouse.down();
   for (let i = 1; i <= 6; i++) await page.mouse.move(box.x + 150 + 10 * i, box.y + 150 + 2 * i, { steps: 2 });

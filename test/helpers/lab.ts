@@ -24,9 +24,10 @@ declare const document: {
 };
 interface LabFuture { onIOPub: (msg: { header: { msg_type: string }; content: { name?: string; text?: string } }) => void; done: Promise<unknown> }
 interface LabKernel { name: string; status: string; restart(): Promise<void>; requestExecute(content: { code: string; store_history: boolean }): LabFuture }
+interface LabCell { model: { type: string; executionCount: number | null } }
 declare const window: {
   lab: {
-    shell: { currentWidget: { sessionContext?: { session?: { kernel?: LabKernel | null } | null } } | null };
+    shell: { currentWidget: { sessionContext?: { session?: { kernel?: LabKernel | null } | null }; content?: { widgets: readonly LabCell[] } } | null };
     commands: { execute(id: string): Promise<unknown> };
   };
 };
@@ -104,7 +105,7 @@ export interface LiveNotebook {
 
 /**
  * Opens the server's notebook copy in a new page, checks that its kernel is "dawn-rfb", runs all
- * cells and waits until the one view is live (a first frame shown).
+ * cells, waits until every code cell ran, then until the one view is live (a first frame shown).
  */
 export async function openLiveNotebook(browser: Browser, server: LabServer): Promise<LiveNotebook> {
   const { page, pageErrors } = await openPage(browser);
@@ -116,6 +117,12 @@ export async function openLiveNotebook(browser: Browser, server: LabServer): Pro
   // Kernel start, tslab's compile of every cell, the first frames: ~15 s alone, more under load.
   const { view, canvas } = await withCanvasStats(page, async () => {
     try {
+      // Every cell first: the notebook's last cell, freeze(), rewrites the output, and the front end
+      // replaces the view with a new one. A drag while that happens lands on the old view (a CI
+      // run saw JupyterLab 3.6's view never draw a frame for it). Run all clears every code
+      // cell's execution count at once; each comes back with its cell's reply.
+      await page.waitForFunction(() => window.lab.shell.currentWidget!.content!.widgets.every((c) =>
+        c.model.type !== 'code' || c.model.executionCount != null), undefined, { timeout: 120_000, polling: 250 });
       return await liveView(page, 120_000);
     } catch (e) {
       // What the cells showed instead (an error, a snapshot without its live view).
