@@ -27,7 +27,7 @@ import sharp from 'sharp';
 import { OffscreenCanvas, getDefaultDevice, deviceSummary, formatAdapterSummary } from '../dist/index.js';
 import { encodeFrame } from '../dist/remote/frames/image-encoder.js';
 import { loadVideoCodecs } from '../dist/remote/frames/video-encoder.js';
-import { loadVideoBackend, VIDEO_ENCODER_ENV } from '../dist/remote/frames/video-backend.js';
+import { loadVideoBackend } from '../dist/remote/frames/video-backend.js';
 import { VIDEO_CODECS } from '../dist/remote/protocol.js';
 import { createScene, SCENES } from './scenes.mjs';
 import { bytesAtPsnr, psnr, squaredError } from './quality-math.mjs';
@@ -107,10 +107,7 @@ const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, 
 const adapter = formatAdapterSummary(deviceSummary(device));
 const mod = await loadVideoCodecs(); // its decoder decodes every backend's chunks
 const backends = [];
-for (const name of encoders) {
-  process.env[VIDEO_ENCODER_ENV] = name;
-  backends.push(await loadVideoBackend());
-}
+for (const name of encoders) backends.push(await loadVideoBackend(name));
 console.log(`machine: ${machine}\nadapter: ${adapter}\nload (1 min): ${os.loadavg()[0].toFixed(2)}\n${scenes.length * sizes.length} runs of ${frames} frames: JPEG q${quality}, H.264 (${encoders.join(', ')}) at ${bitrates.map((b) => b / 1e6).join(', ')} Mbit/s\n`);
 const t0 = realNow();
 const records = [];

@@ -23,6 +23,7 @@ import { markCanvasClosed } from './transport/closed-canvases.js';
 import { checkOptions, resolveRemoteCanvasOptions, type RemoteCanvasOptions, type ResolvedRemoteCanvasOptions } from './options.js';
 import { serveCanvas, type FrameServer } from './transport/server.js';
 import { FrameStream } from './frames/stream.js';
+import type { VideoBackendName } from './frames/video-backend.js';
 import { STALLED_AFTER_MS, View, type ViewStats } from './transport/view.js';
 import { record, RecordingSession, resolveRecordOptions, resolveStartRecordingOptions, type RecordOptions, type Recording, type ResolvedStartRecordingOptions, type StartRecordingOptions } from './recording.js';
 
@@ -49,9 +50,10 @@ export interface RemoteCanvasStats {
   /**
    * What encodes the video while {@link videoCodec} is set: `'ffmpeg'` (a subprocess, x264 at
    * `veryfast`) or `'webcodecs'` (npm `@napi-rs/webcodecs`, in-process); env
-   * `DAWN_RFB_VIDEO_ENCODER` picks one (default `auto`: ffmpeg where installed).
+   * `DAWN_RFB_VIDEO_ENCODER` picks one (default `auto`: ffmpeg first on machines of 4 cores or
+   * more, the package first below; the other where the first does not load).
    */
-  videoEncoder: 'ffmpeg' | 'webcodecs' | undefined;
+  videoEncoder: VideoBackendName | undefined;
   /** Video encoders in use at the last frame: one per distinct bitrate among the video views. */
   videoEncoders: number;
   /** Ids of the views (as in `views`) that got the last frame as video. */

@@ -1,9 +1,10 @@
 // H.264 through an ffmpeg subprocess (libx264): the second video backend, beside the in-process
 // WebCodecs one (video-encoder.ts), behind the same FrameVideoEncoder interface. Why a
 // subprocess: the WebCodecs package runs x264 at its `superfast` preset and no field of its
-// config changes that (measured: README, "Why this encoder"); x264 at `veryfast` gives 6.3x
-// JPEG's bytes at equal PSNR on the benchmark's mesh against 4.5x, for ~3 ms more CPU a frame,
-// spent in the ffmpeg process rather than in the kernel's.
+// config changes that (measured: README, "Why this encoder"); x264 at `veryfast` sends 6.6x
+// fewer bytes than JPEG at equal PSNR on the benchmark's mesh at 1280x720 against the package's
+// 4.6x (`npm run bench:quality`), for more CPU a frame (idle: 16.1 ms against 14.5), spent in
+// the ffmpeg process rather than in the kernel's.
 //
 // How a command-line encoder serves a live stream:
 // - One frame in, one packet out: `-tune zerolatency` (no B-frames, no lookahead). Frames go in
@@ -42,10 +43,13 @@ export const X264_PRESET_ENV = 'DAWN_RFB_X264_PRESET';
 /** The presets {@link X264_PRESET_ENV} takes: x264's, from fastest to `medium`. */
 export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const;
 
+const isX264Preset = (v: string): boolean => (X264_PRESETS as readonly string[]).includes(v);
+const presetChoices = (got: string): string => `must be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(got)}`;
+
 /** The preset from {@link X264_PRESET_ENV} (default {@link X264_PRESET}); an unknown one is an error naming the allowed ones. */
 export function x264Preset(): string {
   const v = process.env[X264_PRESET_ENV] || X264_PRESET;
-  if (!(X264_PRESETS as readonly string[]).includes(v)) throw new VideoEncoderError(`${X264_PRESET_ENV} must be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!isX264Preset(v)) throw new VideoEncoderError(`${X264_PRESET_ENV} ${presetChoices(v)}`);
   return v;
 }
 /** The frame rate declared to x264, whose rate control budgets bits per frame from it. */
@@ -226,7 +230,7 @@ export class FfmpegFrameEncoder implements FrameVideoEncoder {
   constructor(bin: string, codec: VideoCodecName, bitrate: number, preset: string = x264Preset()) {
     this.codec = checkVideoCodec(codec);
     if (codec !== 'h264') throw new InvalidArgumentError(`the ffmpeg video encoder makes h264 only, got ${JSON.stringify(codec)}`);
-    if (!(X264_PRESETS as readonly string[]).includes(preset)) throw new InvalidArgumentError(`x264 preset must be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
+    if (!isX264Preset(preset)) throw new InvalidArgumentError(`x264 preset ${presetChoices(preset)}`);
     this.#bin = bin;
     this.#preset = preset;
     this.#bitrate = checkVideoBitrate(bitrate);
@@ -275,18 +279,22 @@ export class FfmpegFrameEncoder implements FrameVideoEncoder {
     }
   }
 
-  #takeStandby(width: number, height: number): FfmpegProcess | undefined {
+  /** The standby if it is alive and set for frames of this size at this encoder's bitrate. */
+  #standbyFor(width: number, height: number): FfmpegProcess | undefined {
     const s = this.#standby;
+    return s?.usable && s.width === width && s.height === height && s.bitrate === this.#bitrate ? s : undefined;
+  }
+
+  #takeStandby(width: number, height: number): FfmpegProcess | undefined {
+    const s = this.#standbyFor(width, height);
+    if (!s) this.#standby?.retire();
     this.#standby = undefined;
-    if (s?.usable && s.width === width && s.height === height && s.bitrate === this.#bitrate) return s;
-    s?.retire();
-    return undefined;
+    return s;
   }
 
   #startStandby(width: number, height: number): void {
-    const s = this.#standby;
-    if (s?.usable && s.width === width && s.height === height && s.bitrate === this.#bitrate) return;
-    s?.retire();
+    if (this.#standbyFor(width, height)) return;
+    this.#standby?.retire();
     this.#standby = new FfmpegProcess(this.#bin, width, height, this.#bitrate, this.#preset);
   }
 

@@ -23,14 +23,17 @@ export const VIDEO_ENCODER_CHOICES = ['auto', 'ffmpeg', 'webcodecs'] as const;
  */
 export const AUTO_FFMPEG_MIN_CORES = 4;
 
+/** A video backend: `'ffmpeg'` (a subprocess) or `'webcodecs'` (the in-process package). */
+export type VideoBackendName = Exclude<(typeof VIDEO_ENCODER_CHOICES)[number], 'auto'>;
+
 /** The order in which `auto` tries the backends on a machine of `cores` cores. */
-export function autoOrder(cores: number = os.availableParallelism()): readonly ('ffmpeg' | 'webcodecs')[] {
+export function autoOrder(cores: number = os.availableParallelism()): readonly VideoBackendName[] {
   return cores >= AUTO_FFMPEG_MIN_CORES ? ['ffmpeg', 'webcodecs'] : ['webcodecs', 'ffmpeg'];
 }
 
 /** A loaded video backend: makes encoders of one setting each. */
 export interface VideoBackend {
-  readonly name: 'ffmpeg' | 'webcodecs';
+  readonly name: VideoBackendName;
   create(codec: VideoCodecName, bitrate: number): FrameVideoEncoder;
 }
 
@@ -54,12 +57,12 @@ async function webcodecsBackend(): Promise<VideoBackend> {
 }
 
 /**
- * Loads the backend {@link VIDEO_ENCODER_ENV} names; under `auto`, the first of
- * {@link autoOrder} that loads (ffmpeg's x264 preset from env `DAWN_RFB_X264_PRESET`, checked
- * here). Rejects with a {@link VideoEncoderError} that says why each candidate did not load.
+ * Loads the backend `choice` names (default: the one {@link VIDEO_ENCODER_ENV} names); under
+ * `auto`, the first of {@link autoOrder} that loads (ffmpeg's x264 preset from env
+ * `DAWN_RFB_X264_PRESET`, checked here). Rejects with a {@link VideoEncoderError} that says why
+ * each candidate did not load.
  */
-export async function loadVideoBackend(): Promise<VideoBackend> {
-  const choice = videoEncoderChoice();
+export async function loadVideoBackend(choice: (typeof VIDEO_ENCODER_CHOICES)[number] = videoEncoderChoice()): Promise<VideoBackend> {
   if (choice === 'webcodecs') return webcodecsBackend();
   // A bad preset is an error even under auto (not a quiet fall-back to the package).
   const preset = x264Preset();
