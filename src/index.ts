@@ -29,7 +29,7 @@ export { encodeFrame, encodeFrameParts, checkQuality, IMAGE_FORMATS, MIME_TYPES,
 export {
   PROTOCOL_VERSION, MAX_FRAME_PARTS, COMM_METADATA, CloseCode, MAX_CLIENT_MESSAGE_BYTES, MAX_COORDINATE, WIRE_EVENT_TYPES, ProtocolError,
   MIN_DISPLAY_HZ, MAX_DISPLAY_HZ, MAX_HELD_MS,
-  encodeFrameHeader, decodeFrameMessage, parseClientMessage, parseEvent, socketPath,
+  encodeFrameHeader, decodeFrameMessage, parseClientMessage, parseEvent, socketPath, VIDEO_CODECS, videoCodecString, type VideoCodecName,
   type FrameHeader, type FramePart, type FramePartLayout, type DecodedFrameMessage, type ServerMessage, type ClientMessage, type DisplayMessage, type HelloMessage, type WireEvent, type WireEventType,
 } from './remote/protocol.js';
 export { getServer, FrameServer, type ServerOptions } from './remote/transport/server.js';

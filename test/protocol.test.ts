@@ -4,10 +4,11 @@
 import { describe, expect, test } from 'vitest';
 import {
   DawnRfbError, decodeFrameMessage, encodeFrameHeader, InvalidArgumentError, MAX_COORDINATE, MAX_INPUT_TYPE_LENGTH,
-  MAX_DISPLAY_HZ, MAX_HELD_MS, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES, MIN_DISPLAY_HZ, parseClientMessage, parseEvent, ProtocolError, WIRE_EVENT_TYPES,
+  MAX_DISPLAY_HZ, MAX_HELD_MS, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_TOUCHES, MIN_DISPLAY_HZ, parseClientMessage, parseEvent, ProtocolError, VIDEO_CODECS, videoCodecString, WIRE_EVENT_TYPES,
   type FrameHeader,
 } from '../src/index.js';
 import { MAX_ACK_LENGTH } from '../src/remote/transport/byte-rate.js';
+
 
 const T = 12.5;
 
@@ -355,5 +356,30 @@ describe('frame header codec', () => {
     expect(() => encodeFrameHeader({ ...header, mimeType: 'image/jpég' })).toThrow(InvalidArgumentError);
     expect(() => encodeFrameHeader({ ...header, canvasId: 'x'.repeat(256) })).toThrow(/canvasId must be printable ASCII of at most 255/);
     expect(() => encodeFrameHeader({ ...header, canvasId: 'x'.repeat(255) })).not.toThrow();
+  });
+});
+
+describe('videoCodecString: the codec string of a keyframe', () => {
+  const sps = (profile: number, flags: number, level: number, startCode = [0, 0, 0, 1]): number[] => [...startCode, 0x67, profile, flags, level, 0xac, 0xd9];
+  const slice = [0, 0, 1, 0x65, 0x88, 0x84, 0x00, 0x33];
+
+  test('reads profile, constraint flags and level from the sequence parameter set', () => {
+    expect(videoCodecString('h264', Uint8Array.from([...sps(0x64, 0x00, 0x20), 0, 0, 0, 1, 0x68, 0xeb, ...slice]))).toBe('avc1.640020');
+    expect(videoCodecString('h264', Uint8Array.from(sps(0x42, 0xc0, 0x1e, [0, 0, 1])))).toBe('avc1.42c01e');
+  });
+
+  test('finds the parameter set after other units (an access unit delimiter, SEI)', () => {
+    expect(videoCodecString('h264', Uint8Array.from([0, 0, 0, 1, 0x09, 0xf0, 0, 0, 1, 0x06, 0x05, 0x01, 0x80, ...sps(0x4d, 0x40, 0x28)]))).toBe('avc1.4d4028');
+  });
+
+  test('drops an emulation prevention byte (00 00 03) inside the three bytes', () => {
+    // Constraint flags 0x00 and a (made-up) level 0x00 would read 00 00: the stream carries 00 00 03 00.
+    expect(videoCodecString('h264', Uint8Array.from([0, 0, 1, 0x67, 0x64, 0x00, 0x00, 0x03, 0x00, 0x01]))).toBe('avc1.640000');
+  });
+
+  test('without a whole parameter set: the protocol\'s codec string', () => {
+    expect(videoCodecString('h264', Uint8Array.from(slice))).toBe(VIDEO_CODECS.h264);
+    expect(videoCodecString('h264', Uint8Array.from([0, 0, 1, 0x67, 0x64, 0x00]))).toBe(VIDEO_CODECS.h264);
+    expect(videoCodecString('h264', new Uint8Array(0))).toBe(VIDEO_CODECS.h264);
   });
 });

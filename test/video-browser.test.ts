@@ -15,6 +15,7 @@ import { VIDEO_MODULE_ENV } from '../src/remote/frames/video-encoder.js';
 import { VIDEO_ENCODER_ENV } from '../src/remote/frames/video-backend.js';
 import { FFMPEG_ENV } from '../src/remote/frames/ffmpeg-encoder.js';
 import { KEYFRAME_MS } from '../src/remote/frames/video-sender.js';
+import { videoCodecString } from '../src/remote/protocol.js';
 import { drawFullScreen, until } from './helpers/remote.js';
 
 // These callbacks run in the page; the type check has no DOM lib (see browser.test.ts).
@@ -152,6 +153,11 @@ test.each(['ffmpeg', 'webcodecs'] as const)('video frames (%s) decode in Chromiu
   const deltas = video.filter((f) => !f.header.video!.key);
   expect(deltas.length).toBeGreaterThan(0);
   expect(Math.max(...deltas.map((f) => f.image.length))).toBeLessThan(video[0]!.image.length);
+  // The decoder is set up for what the stream really is (both backends: x264's High profile),
+  // read from the keyframe's parameters, not for a fixed profile.
+  const config = videoCodecString('h264', video[0]!.image);
+  expect(config).toMatch(/^avc1\.64[0-9a-f]{4}$/);
+  expect(await attr(page, 'data-video-config')).toBe(config);
   const s = canvas.stats();
   expect(s.videoCodec).toBe('h264');
   expect(s.videoEncoder).toBe(encoder);

@@ -63,14 +63,47 @@ export const FrameFlags = { lossless: 1, alpha: 2, patch: 4, key: 8 } as const;
 
 /**
  * Video codecs frames may be sent in, by the name used in options and messages, with the
- * WebCodecs codec string the server encodes and the view decodes (H.264 Baseline level 3.1: no
- * B-frames). A video frame's mime type is `video/<name>`. Protocol 4.
+ * WebCodecs codec string a view checks support for before it announces the codec. Both video
+ * backends send H.264 High profile without B-frames, at the level x264 picks for the size
+ * (measured: profile 100 at every size, level 3.1 at 640x480 to 5.2 at 3840x2160, whatever
+ * profile the package is asked for), so the string is High at level 4.0 (1920x1080); a view
+ * configures its decoder with the string of each keyframe's own parameters
+ * ({@link videoCodecString}). A video frame's mime type is `video/<name>`. Protocol 4.
  */
-export const VIDEO_CODECS = Object.freeze({ h264: 'avc1.42001f' } as const);
+export const VIDEO_CODECS = Object.freeze({ h264: 'avc1.640028' } as const);
 /** A video codec's name (a key of {@link VIDEO_CODECS}). */
 export type VideoCodecName = keyof typeof VIDEO_CODECS;
 /** Video codec names, in the order a view lists them. */
 export const VIDEO_CODEC_NAMES = Object.keys(VIDEO_CODECS) as VideoCodecName[];
+/**
+ * The WebCodecs codec string a decoder must be configured with for a keyframe of `codec`: for
+ * H.264 (Annex B) `avc1.PPCCLL` from the keyframe's sequence parameter set (profile_idc, the
+ * constraint flags, level_idc), so that decoders that care (hardware ones) are set up for the
+ * profile and level really sent; {@link VIDEO_CODECS}' string where the keyframe holds no
+ * parameter set. Scans to the first parameter set: meant for keyframes, which start with one.
+ */
+export function videoCodecString(codec: VideoCodecName, keyframe: Uint8Array): string {
+  for (let i = 0; i + 3 < keyframe.length; i++) {
+    // A start code (00 00 01; a 4-byte one ends the same way) before a NAL unit of type 7 (SPS).
+    if (keyframe[i] !== 0 || keyframe[i + 1] !== 0 || keyframe[i + 2] !== 1 || (keyframe[i + 3]! & 0x1f) !== 7) continue;
+    const bytes: number[] = [];
+    let zeros = 0;
+    for (let j = i + 4; j < keyframe.length && bytes.length < 3; j++) {
+      const b = keyframe[j]!;
+      // An emulation prevention byte (00 00 03) is not part of the payload.
+      if (zeros >= 2 && b === 3) {
+        zeros = 0;
+        continue;
+      }
+      bytes.push(b);
+      zeros = b === 0 ? zeros + 1 : 0;
+    }
+    if (bytes.length === 3) return `avc1.${bytes.map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+    break;
+  }
+  return VIDEO_CODECS[codec];
+}
+
 /** Mime type of a video frame of `codec`. */
 export const videoMimeType = (codec: VideoCodecName): string => `video/${codec}`;
 

@@ -6,7 +6,7 @@
 // VideoDecoder; a delta frame builds on the ones before it, so it is never skipped, and after a
 // decode error the view asks for a keyframe and drops deltas until one comes.
 import {
-  decodeFrameMessage, VIDEO_CODECS, VIDEO_CODEC_NAMES, type FrameHeader, type FramePart, type VideoCodecName,
+  decodeFrameMessage, VIDEO_CODECS, VIDEO_CODEC_NAMES, videoCodecString, type FrameHeader, type FramePart, type VideoCodecName,
 } from '../../src/remote/protocol.js';
 
 /** Counters of a view's frames, for tests and diagnostics (`WidgetHandle.stats()`). */
@@ -68,8 +68,8 @@ export class FrameDrawer {
    */
   private waiting: Frame[] = [];
   private closed = false;
-  /** The video decoder, its codec and size (a keyframe of another makes a new one). */
-  private video: { decoder: VideoDecoder; codec: VideoCodecName; width: number; height: number } | undefined;
+  /** The video decoder, its codec, codec string and size (a keyframe of another makes a new one). */
+  private video: { decoder: VideoDecoder; codec: VideoCodecName; config: string; width: number; height: number } | undefined;
   /** Settles the video frame being decoded (its output, or a decode error). */
   private videoOutput: { resolve: (frame: VideoFrame) => void; reject: (e: unknown) => void } | undefined;
   /** The decoder lost its state: delta frames are dropped until a keyframe. */
@@ -107,6 +107,11 @@ export class FrameDrawer {
     this.waiting.push(frame);
   }
 
+  /** The codec string the video decoder is configured with (from the last keyframe); undefined without one. */
+  get videoConfig(): string | undefined {
+    return this.video?.config;
+  }
+
   close(): void {
     this.closed = true;
     this.waiting = [];
@@ -127,7 +132,9 @@ export class FrameDrawer {
     if (this.videoLost && !key) return undefined; // waiting for the keyframe asked for
     try {
       const v = this.video;
-      if (!v || v.decoder.state === 'closed' || (key && (v.codec !== codec || v.width !== header.width || v.height !== header.height))) {
+      // A keyframe says which profile and level follow (the backends and sizes differ).
+      const config = key ? videoCodecString(codec, data) : v?.config;
+      if (!v || v.decoder.state === 'closed' || (key && (v.codec !== codec || v.config !== config || v.width !== header.width || v.height !== header.height))) {
         if (!key) throw new Error(`a ${codec} delta frame without the keyframe it builds on`);
         this.dropDecoder();
         const decoder = new VideoDecoder({
@@ -142,8 +149,8 @@ export class FrameDrawer {
             this.videoOutput = undefined;
           },
         });
-        decoder.configure({ codec: VIDEO_CODECS[codec], codedWidth: header.width, codedHeight: header.height, optimizeForLatency: true });
-        this.video = { decoder, codec, width: header.width, height: header.height };
+        decoder.configure({ codec: config!, codedWidth: header.width, codedHeight: header.height, optimizeForLatency: true });
+        this.video = { decoder, codec, config: config!, width: header.width, height: header.height };
       }
       const chunk = new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp: header.index, data: data as Uint8Array<ArrayBuffer> });
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -197,6 +197,8 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     root.dataset.frameSize = `${canvas.width}x${canvas.height}`;
     // What is live: a video codec, or the still format (the lossless refresh is png).
     status.codec(header.video ? header.video.codec : header.mimeType.replace(/^image\//, ''), header.video !== undefined);
+    // The decoder's codec string, from the stream's own parameters (profile, level).
+    if (header.video) root.dataset.videoConfig = frames.videoConfig;
     // For benchmarks and pages that want to know when a frame is on screen (see FrameDrawnDetail).
     const detail: FrameDrawnDetail = {
       index: header.index, timestamp: header.timestamp, width: canvas.width, height: canvas.height, partial: header.patch !== undefined,

@@ -1,7 +1,7 @@
 // The video kind of frame encoder: H.264 through the WebCodecs API for Node (npm
 // `@napi-rs/webcodecs`, an optional peer dependency over a bundled FFmpeg). One encoder per setting
 // (codec, bitrate, frame size) serves every view of that setting; frames go in one at a time and
-// each comes out as one chunk, so a frame is never held back for later ones (H.264 Baseline: no
+// each comes out as one chunk, so a frame is never held back for later ones (its x264 sends no
 // B-frames). Measured on the dev machine (2 cores), 1280x720 RGBA, 2 Mbit/s: ~9 ms a frame; VP9
 // and AV1 from the same package held the first 24 frames until a flush (libvpx's lookahead,
 // latencyMode ignored), so they are refused here (see README, "Video frames").
@@ -273,9 +273,10 @@ export class VideoFrameEncoder implements FrameVideoEncoder {
     encoder.configure({
       codec: VIDEO_CODECS[this.codec], width, height, bitrate: this.#bitrate, framerate: 60,
       // Not 'realtime': there this package fixes the keyframe interval at 10 frames (6 keyframes a
-      // second at 60 fps, 1.6x the bytes: measured). The Baseline profile of VIDEO_CODECS has no
-      // B-frames, so 'quality' still gives one chunk per frame, at once (measured at 1280x720:
-      // no frame held, 9.4 ms p50), and keyframes only where the caller asks for them.
+      // second at 60 fps, 1.6x the bytes: measured). Its x264 sends no B-frames (High profile
+      // whatever profile the codec string asks for: see VIDEO_CODECS), so 'quality' still gives
+      // one chunk per frame, at once (measured at 1280x720: no frame held, 9.4 ms p50), and
+      // keyframes only where the caller asks for them.
       latencyMode: 'quality', bitrateMode: 'variable', hardwareAcceleration: videoHardwarePreference(),
       // Annex B: the parameter sets travel in each keyframe, so a view needs no out-of-band description.
       avc: { format: 'annexb' },
