@@ -57,8 +57,14 @@ if (!setup.stdout.includes('ready')) throw new Error(`kernel setup failed: ${set
 
 const resizeEvent = (w, h) => ({ type: 'event', event: { type: 'resize', timestamp: performance.now() / 1000, width: w, height: h, pwidth: w, pheight: h, ratio: 1 } });
 
-/** Watches frames for `seconds` after a warm-up, acknowledging each; returns fps and MB/s. */
+/**
+ * Watches frames for `seconds` after a warm-up, acknowledging each; returns fps and MB/s. Once
+ * done it acknowledges no more frames, so the canvas stops sending: the roundtrip read next
+ * (the canvas's mean over its last acknowledgements) is the run's, not that of the frames that
+ * waited out the kernel's compile of the cell that reads it (seen: 35 ms against 5).
+ */
 function watch(onFrame) {
+  let done = false;
   return new Promise((resolveWatch, rejectWatch) => {
     // A stalled path fails the run with a message rather than hanging it.
     const stall = setTimeout(() => rejectWatch(new Error(`fewer than 10 frames, or no end, within ${seconds + 60} s (frames seen: ${seen})`)), (seconds + 60) * 1000);
@@ -67,6 +73,7 @@ function watch(onFrame) {
     let frames = 0;
     let bytes = 0;
     onFrame((data, ack) => {
+      if (done) return;
       const { header } = decodeFrameMessage(data);
       ack(header.index);
       if (++seen === 10) start = performance.now(); // after a warm-up
@@ -74,6 +81,7 @@ function watch(onFrame) {
       if (start && performance.now() - start > seconds * 1000) {
         const elapsed = (performance.now() - start) / 1000;
         clearTimeout(stall);
+        done = true;
         resolveWatch({ fps: +(frames / elapsed).toFixed(1), MBps: +(bytes / elapsed / 2 ** 20).toFixed(2) });
       }
     });
