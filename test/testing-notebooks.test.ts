@@ -185,7 +185,7 @@ canvas`;
     expect(html).toContain('the kernel exited with code 3');
     // --update missing writes it (what the lead runs after adding a notebook), then it passes under CI.
     const write = await testNotebooks([join(dir, 'c-no-baseline.ipynb'), '--update', 'missing'], { CI: 'true' });
-    expect(write.code).toBe(0);
+    expect(write.code, write.stdout + write.stderr).toBe(0);
     expect(write.stdout).toMatch(/cell 0 +ok +cell-0-0: baseline written$/m); // not: written; baseline written
     expect(existsSync(join(dir, '__baselines__', 'c-no-baseline'))).toBe(true);
   });
@@ -202,7 +202,7 @@ canvas`;
     writeFileSync(file, JSON.stringify(nb));
     const args = [file, '--text', '--sanitize', 'build \\d+'];
     const first = await testNotebooks(args);
-    expect(first.code).toBe(0); // writes text.json (update mode missing)
+    expect(first.code, first.stdout + first.stderr).toBe(0); // writes text.json (update mode missing)
     const texts = JSON.parse(readFileSync(join(dir, '__baselines__', 'prints', first.summary!.adapterClass, 'text.json'), 'utf8')) as Record<string, string>;
     expect(texts['0']).toMatch(/^answer: 42\ntook <n> ms on 127\.0\.0\.1:<port>, id <hex>\n$/);
     expect(texts['1']).toBe('<sanitized>\n');
@@ -210,7 +210,7 @@ canvas`;
     expect(again.code, again.stdout).toBe(0);
     writeFileSync(file, JSON.stringify(JSON.parse(notebook(cells(43)))));
     const changed = await testNotebooks(args, { CI: 'true' });
-    expect(changed.code).toBe(1);
+    expect(changed.code, changed.stdout + changed.stderr).toBe(1);
     expect(changed.stdout).toMatch(/cell 0 +FAIL +text: failed/);
     expect(changed.summary!.notebooks[0]!.cells[0]!.text).toMatchObject({ status: 'failed', ok: false, expected: expect.stringContaining('answer: 42'), actual: expect.stringContaining('answer: 43') });
     expect(readFileSync(join(changed.report, 'index.html'), 'utf8')).toMatch(/expected text<\/figcaption><pre>answer: 42[\s\S]*actual text<\/figcaption><pre>answer: 43/);

@@ -77,6 +77,29 @@ test('sends up to maxBufferedFrames unacknowledged frames, keeps only the newest
   expect(view.stats()).toMatchObject({ framesSent: 3, framesAcked: 2 });
 });
 
+test('a frame kept while there was no room goes out once there is: on an ack, on becoming visible, on a drained channel', () => {
+  // Seen in JupyterLab 3.6 (CI): the acks came while the view was hidden, so the frame kept for
+  // it stayed kept, and every later frame only replaced it: nothing in flight, nothing sent again.
+  const { view, channel } = makeView(2);
+  channel.receiveJson(resize(100, 80));
+  for (const i of [1, 2, 3]) view.offer(frame(i));
+  expect(channel.frames).toEqual([1, 2]);
+  channel.receiveJson(resize(0, 0)); // hidden
+  channel.receiveJson({ type: 'ack', index: 2 });
+  expect(channel.frames).toEqual([1, 2]); // no room while hidden
+  channel.receiveJson(resize(100, 80)); // visible again: the kept frame goes
+  expect(channel.frames).toEqual([1, 2, 3]);
+  // A full channel buffer keeps the next one; the next offer, once it drained, sends both in order.
+  channel.receiveJson({ type: 'ack', index: 3 });
+  channel.bufferedAmount = 64 * 1024 * 1024;
+  view.offer(frame(4));
+  expect(channel.frames).toEqual([1, 2, 3]);
+  channel.bufferedAmount = 0;
+  view.offer({ ...frame(5), baseIndex: 4 }); // a partial frame building on the kept one
+  expect(channel.frames).toEqual([1, 2, 3, 4, 5]);
+  expect(view.stats()).toMatchObject({ framesSent: 5, framesDropped: 0 });
+});
+
 test('a window that holds a frame back says so to the adaptive controller; a full channel buffer does not', () => {
   const held: string[] = [];
   const view = new View(new FakeChannel(), makeHooks(), 2, { quality: 80 });

@@ -253,19 +253,26 @@ export class View {
     if (frame.baseIndex !== undefined) {
       const last = this.#pending.length > 0 ? this.#pending[this.#pending.length - 1]!.index : this.#lastSent;
       if (last !== frame.baseIndex || this.#pending.length >= MAX_PENDING_PATCHES) return false;
+    } else {
+      this.#dropped += this.#pending.length;
+      this.#pending = [];
     }
     this.#lastOffered = frame.index;
     this.#offerTimes.add(performance.now());
-    if (this.#pending.length === 0 && this.hasRoom()) {
-      this.#send(frame);
-    } else {
-      if (frame.baseIndex === undefined) {
-        this.#dropped += this.#pending.length;
-        this.#pending = [];
-      }
-      this.#pending.push(frame);
-    }
+    this.#pending.push(frame);
+    this.#sendPending();
     return true;
+  }
+
+  /**
+   * Sends what waits, in order, while there is room. Called wherever room can appear: an ack, a
+   * size that makes the view visible again, an offer (a channel buffer that drained). Not only on
+   * acks: when they came while the view was hidden, the frame kept for it stayed kept, and every
+   * later offer only replaced it, with nothing in flight to bring an ack (seen in JupyterLab 3.6:
+   * a drag's twelve frames, none sent).
+   */
+  #sendPending(): void {
+    while (this.#pending.length > 0 && this.hasRoom()) this.#send(this.#pending.shift()!);
   }
 
   /** Sends a JSON control message. */
@@ -328,7 +335,7 @@ export class View {
       this.#shownTimes.add(now);
     }
     this.#roundtrips.add(now - sentAt);
-    while (this.#pending.length > 0 && this.hasRoom()) this.#send(this.#pending.shift()!);
+    this.#sendPending();
     this.#hooks.onAck(this);
   }
 
@@ -384,6 +391,7 @@ export class View {
         const { type: _, timestamp: __, ...size } = event;
         this.#size = size;
         this.#hooks.onResize(this, !wasVisible && this.visible);
+        if (this.visible) this.#sendPending();
       } else if (event.type === 'close') {
         // One view leaving is not the canvas closing.
         this.close(CloseCode.normal, 'view closed');
