@@ -82,6 +82,10 @@ const VIEW_TARGET = 'dawn-rfb.view';
 const UNKNOWN_CANVAS_CODE = 4001;
 /** @type {typeof import('../src/remote/transport/closed-canvases.js').NEVER_HAD_REASON} */
 const UNKNOWN_CANVAS_REASON = 'no such canvas in this kernel (the kernel restarted, or the output is from another session)';
+// A kernel that cannot listen on a port of its connection file because another program has it
+// exits with this code (a runner then starts it again with other ports).
+/** @type {typeof import('../src/testing/kernel/client.js').PORT_IN_USE_EXIT_CODE} */
+const PORT_IN_USE_EXIT_CODE = 98;
 // Frames are bounded by acknowledgements (a few per view), so a high mark costs no memory in
 // practice; it only keeps bursts of small messages from being dropped by the PUB socket.
 const IOPUB_HIGH_WATER_MARK = 100_000;
@@ -518,7 +522,15 @@ function installComms(jupyter, options = {}) {
         this[name] = proxy;
       }
     }
-    return bindSocket.call(this, sock, port);
+    // tslab neither awaits nor catches its binds: a port taken by another program left a kernel
+    // that logged EADDRINUSE and could never answer (a runner waited out its whole start
+    // timeout). It exits instead, as ipykernel does, with a code that says why.
+    return Promise.resolve(bindSocket.call(this, sock, port)).catch((/** @type {unknown} */ e) => {
+      const err = /** @type {{ code?: unknown, message?: unknown } | undefined} */ (e);
+      const inUse = err?.code === 'EADDRINUSE';
+      log(`could not listen on port ${port}${inUse ? ' (another program has it)' : ''}: ${String(err?.message ?? e)}; the kernel exits`);
+      process.exit(inUse ? PORT_IN_USE_EXIT_CODE : 1);
+    });
   };
 
   const handleShellMessage = proto.handleShellMessage;

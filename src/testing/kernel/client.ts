@@ -38,6 +38,15 @@ export interface KernelStartOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * The exit code of a dawn-rfb kernel that could not listen on a port of its connection file
+ * because another program has it (kernel-ext/comms.cjs). Ports are picked free, but another
+ * program can take one before the kernel listens (tests and `--jobs` start many at once).
+ */
+export const PORT_IN_USE_EXIT_CODE = 98;
+/** Kernel starts tried, each with new ports, while the kernel exits with {@link PORT_IN_USE_EXIT_CODE}. */
+export const START_ATTEMPTS = 3;
+
 const LAUNCHER = fileURLToPath(new URL('../../../kernel-ext/launcher.cjs', import.meta.url));
 const STDERR_KEEP = 8192;
 
@@ -93,10 +102,27 @@ export class KernelClient {
     void this.#pump(iopub, (m) => this.#onIopub(m));
   }
 
-  /** Starts the kernel in `cwd` and waits until it answers on shell and iopub. */
-  static async start(o: KernelStartOptions): Promise<KernelClient> {
+  /**
+   * Starts the kernel in `cwd` and waits until it answers on shell and iopub; when it exits
+   * because one of its ports was taken meanwhile, starts it again with new ones (at most
+   * {@link START_ATTEMPTS} starts). `pickPorts` (for tests) gives the five ports of a start.
+   */
+  static async start(o: KernelStartOptions, pickPorts: () => Promise<number[]> = () => Promise.all([0, 1, 2, 3, 4].map(freePort))): Promise<KernelClient> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await KernelClient.#launch(o, await pickPorts());
+      try {
+        await client.#handshake((o.startTimeout ?? 60) * 1000);
+        return client;
+      } catch (e) {
+        await client.close();
+        if (attempt < START_ATTEMPTS && client.#exit?.code === PORT_IN_USE_EXIT_CODE) continue;
+        throw e;
+      }
+    }
+  }
+
+  static async #launch(o: KernelStartOptions, ports: number[]): Promise<KernelClient> {
     const zmq = loadZmq(o.cwd);
-    const ports = await Promise.all([0, 1, 2, 3, 4].map(freePort));
     const key = randomBytes(32).toString('hex');
     const dir = await mkdtemp(join(tmpdir(), 'dawn-rfb-kernel-'));
     const connectionFile = join(dir, 'connection.json');
@@ -116,14 +142,7 @@ export class KernelClient {
     shell.connect(`tcp://127.0.0.1:${shellPort}`);
     iopub.connect(`tcp://127.0.0.1:${iopubPort}`);
     iopub.subscribe();
-    const client = new KernelClient(child, wire, shell, iopub, dir);
-    try {
-      await client.#handshake((o.startTimeout ?? 60) * 1000);
-    } catch (e) {
-      await client.close();
-      throw e;
-    }
-    return client;
+    return new KernelClient(child, wire, shell, iopub, dir);
   }
 
   /** The kernel's stderr (last 8 KiB). */
