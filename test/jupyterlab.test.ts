@@ -35,5 +35,5 @@ test('JupyterLab: run all, the view goes live over the Jupyter path, a drag rota
     await expectRestartKeepsLastFrame(page, canvas, restartLabKernel(page));
     expect(pageErrors, 'uncaught errors in the page').toEqual([]);
     await page.close();
-  });
+  }, server);
 }, 240_000);

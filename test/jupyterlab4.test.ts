@@ -61,7 +61,7 @@ for (const [name, front] of fronts) for (const path of ['direct', 'jupyter'] as 
         await expectRestartKeepsLastFrame(page, canvas, restartLabKernel(page));
         expect(pageErrors, 'uncaught errors in the page').toEqual([]);
         await page.close();
-      });
+      }, server);
     }, 240_000);
   });
 }

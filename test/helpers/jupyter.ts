@@ -324,7 +324,11 @@ export async function expectRestartKeepsLastFrame(page: Page, canvas: Locator, r
   await restart();
   // The view notices at once; once the new kernel answers that it has no such canvas, it gives
   // the brief notice and stops retrying ("disconnected" may be over before a poll sees it).
-  await page.locator(`${OUTPUT}[data-status="ended"]`).waitFor({ state: 'attached', timeout: 30_000 });
+  // The new kernel must start first: under a full CI run's load that took over 30 s once.
+  await page.locator(`${OUTPUT}[data-status="ended"]`).waitFor({ state: 'attached', timeout: 60_000 }).catch(async (e: unknown) => {
+    const status = await page.locator(`${OUTPUT} .dawn-rfb-status`).textContent().catch(() => null);
+    throw new Error(`the view did not end after the kernel restart; the view: ${await viewState(page.locator(OUTPUT))}, its status line: ${JSON.stringify(status)}`, { cause: e });
+  });
   expect(await page.locator(`${OUTPUT} .dawn-rfb-status`).textContent()).toBe('kernel restarted: re-run the cell');
   expect(await backingStore(canvas)).toBe(last);
 }

@@ -152,9 +152,10 @@ export const runInKernel = (page: Page, code: string): Promise<string> => page.e
 
 /**
  * Runs `step`; if it fails, adds to its error what the kernel's canvas says of its views
- * (canvas.stats()): whether a second, stale view holds the canvas (see jupyterlab4.test.ts).
+ * (canvas.stats()): whether a second, stale view holds the canvas (see jupyterlab4.test.ts), and,
+ * given the server, the end of its log (kernel starts, restarts and deaths are there).
  */
-export async function withCanvasStats<T>(page: Page, step: () => Promise<T>): Promise<T> {
+export async function withCanvasStats<T>(page: Page, step: () => Promise<T>, server?: LabServer): Promise<T> {
   try {
     return await step();
   } catch (e) {
@@ -162,7 +163,10 @@ export async function withCanvasStats<T>(page: Page, step: () => Promise<T>): Pr
       runInKernel(page, 'console.log(JSON.stringify(canvas.stats()))'),
       new Promise<string>((r) => setTimeout(() => r('(no reply from the kernel within 10 s)'), 10_000)),
     ]).catch((err: unknown) => `(could not ask the kernel: ${String(err)})`);
-    if (e instanceof Error) e.message += `\nthe kernel's canvas.stats(): ${stats.trim()}`;
+    if (e instanceof Error) {
+      e.message += `\nthe kernel's canvas.stats(): ${stats.trim()}`;
+      if (server) e.message += `\nthe end of the server's log:\n${server.log().slice(-6000)}`;
+    }
     throw e;
   }
 }
