@@ -78,7 +78,7 @@ export const VIDEO_CODEC_NAMES = Object.keys(VIDEO_CODECS) as VideoCodecName[];
 /**
  * The WebCodecs codec string a decoder must be configured with for a keyframe of `codec`: for
  * H.264 (Annex B) `avc1.PPCCLL` from the keyframe's sequence parameter set (profile_idc, the
- * constraint flags, level_idc), so that decoders that care (hardware ones) are set up for the
+ * constraint flags, level_idc), so that a decoder that cares (a hardware one may) is set up for the
  * profile and level really sent; {@link VIDEO_CODECS}' string where the keyframe holds no
  * parameter set. Scans to the first parameter set: meant for keyframes, which start with one.
  */
