@@ -12,6 +12,8 @@ import type { VideoCodecName } from '../protocol.js';
 export const VIDEO_ENCODER_ENV = 'DAWN_RFB_VIDEO_ENCODER';
 /** The values {@link VIDEO_ENCODER_ENV} takes. */
 export const VIDEO_ENCODER_CHOICES = ['auto', 'ffmpeg', 'webcodecs'] as const;
+/** A value of {@link VIDEO_ENCODER_ENV}: `'auto'` or a backend's name. */
+export type VideoEncoderChoice = (typeof VIDEO_ENCODER_CHOICES)[number];
 
 /**
  * Cores from which `auto` puts ffmpeg first. Measured on the dev machine (2 cores, software GPU,
@@ -24,7 +26,7 @@ export const VIDEO_ENCODER_CHOICES = ['auto', 'ffmpeg', 'webcodecs'] as const;
 export const AUTO_FFMPEG_MIN_CORES = 4;
 
 /** A video backend: `'ffmpeg'` (a subprocess) or `'webcodecs'` (the in-process package). */
-export type VideoBackendName = Exclude<(typeof VIDEO_ENCODER_CHOICES)[number], 'auto'>;
+export type VideoBackendName = Exclude<VideoEncoderChoice, 'auto'>;
 
 /** The order in which `auto` tries the backends on a machine of `cores` cores. */
 export function autoOrder(cores: number = os.availableParallelism()): readonly VideoBackendName[] {
@@ -38,12 +40,12 @@ export interface VideoBackend {
 }
 
 /** The backend chosen by {@link VIDEO_ENCODER_ENV} (read at each call). */
-export function videoEncoderChoice(): (typeof VIDEO_ENCODER_CHOICES)[number] {
+export function videoEncoderChoice(): VideoEncoderChoice {
   const v = process.env[VIDEO_ENCODER_ENV] || 'auto';
   if (!(VIDEO_ENCODER_CHOICES as readonly string[]).includes(v)) {
     throw new VideoEncoderError(`${VIDEO_ENCODER_ENV} must be one of ${VIDEO_ENCODER_CHOICES.join(', ')}, got ${JSON.stringify(v)}`);
   }
-  return v as (typeof VIDEO_ENCODER_CHOICES)[number];
+  return v as VideoEncoderChoice;
 }
 
 async function ffmpegBackend(preset: string): Promise<VideoBackend> {
@@ -62,7 +64,7 @@ async function webcodecsBackend(): Promise<VideoBackend> {
  * `DAWN_RFB_X264_PRESET`, checked here). Rejects with a {@link VideoEncoderError} that says why
  * each candidate did not load.
  */
-export async function loadVideoBackend(choice: (typeof VIDEO_ENCODER_CHOICES)[number] = videoEncoderChoice()): Promise<VideoBackend> {
+export async function loadVideoBackend(choice: VideoEncoderChoice = videoEncoderChoice()): Promise<VideoBackend> {
   if (choice === 'webcodecs') return webcodecsBackend();
   // A bad preset is an error even under auto (not a quiet fall-back to the package).
   const preset = x264Preset();
