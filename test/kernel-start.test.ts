@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { KernelDiedError } from '../src/testing/errors.js';
+import { freePort } from './helpers/browser.js';
 import { KernelClient, PORT_IN_USE_EXIT_CODE, START_ATTEMPTS } from '../src/testing/kernel/client.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -31,14 +32,7 @@ afterAll(() => new Promise<void>((r) => {
 }));
 
 /** Five free ports (listened on and let go). */
-async function freePorts(): Promise<number[]> {
-  return Promise.all([0, 1, 2, 3, 4].map(() => new Promise<number>((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => r(port));
-    });
-  })));
-}
+const freePorts = (): Promise<number[]> => Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
 
 test('a kernel whose shell port another program has exits at once, with the exit code for it and the port in its message', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dawn-rfb-kernel-start-'));
