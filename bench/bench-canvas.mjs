@@ -89,7 +89,7 @@ export class BenchRun {
       encodeMs: mean(this.#samples.encodeMs), roundtripMs: mean(this.#samples.roundtripMs),
       cpuServer: (cpu.user + cpu.system) / 1000 / wallMs,
       framesComparedOnGpu: s.framesComparedOnGpu, framesSent: s.framesSent, framesPatched: s.framesPatched,
-      framesVideo: s.framesVideo, keyframesVideo: s.keyframesVideo, videoCodec: s.videoCodec, videoEncoder: s.videoEncoder,
+      framesVideo: s.framesVideo, framesVideoGpuConverted: s.framesVideoGpuConverted, keyframesVideo: s.keyframesVideo, videoCodec: s.videoCodec, videoEncoder: s.videoEncoder,
       framesSentMeasured: s.framesSent - this.#sent0,
       adaptive: adaptive && { window: s.views[0].window, quality: adaptive.quality, scale: adaptive.scale, baseRttMs: adaptive.baseRttMs, queueDelayMs: adaptive.queueDelayMs },
       rssMB: { end: process.memoryUsage().rss / 2 ** 20, peak: process.resourceUsage().maxRSS / 1024 },

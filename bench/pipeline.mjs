@@ -59,6 +59,8 @@ const HELP = `Usage: npm run bench -- [options]
                     (default: the canvas's, the cores up to 8; 1 = whole frames, to compare)
   --buffered N      the canvas's maxBufferedFrames (default: the canvas's, 2)
   --gpu-compare on|off|auto  the canvas's gpuTileCompare (default auto: on a hardware GPU)
+  --gpu-convert on|off|auto  the canvas's gpuColorConvert: video frames' I420 made on the GPU
+                    (default auto: on a hardware GPU)
   --full            the whole matrix (every list above), and both slow links for the cube at 1280x720
   --json FILE       one record per run (default bench-results.json)
   --chart FILE      chart image (PNG; default bench-results.png)
@@ -68,7 +70,7 @@ scenes and WebP/PNG at 640x480 in Chromium; the cube at 1280x720 over 20mbit/40m
 const { values: opt, fail } = benchArgs('bench', HELP, {
   scenes: { type: 'string' }, sizes: { type: 'string' }, formats: { type: 'string' }, clients: { type: 'string' },
   links: { type: 'string' }, transports: { type: 'string' }, seconds: { type: 'string', default: '5' }, 'link-seconds': { type: 'string', default: '20' },
-  soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, parts: { type: 'string' }, buffered: { type: 'string' }, 'gpu-compare': { type: 'string', default: 'auto' }, full: { type: 'boolean', default: false },
+  soak: { type: 'string', default: '10000' }, adaptive: { type: 'string', default: 'on' }, 'dirty-tiles': { type: 'string', default: 'on' }, parts: { type: 'string' }, buffered: { type: 'string' }, 'gpu-compare': { type: 'string', default: 'auto' }, 'gpu-convert': { type: 'string', default: 'auto' }, full: { type: 'boolean', default: false },
   json: { type: 'string', default: 'bench-results.json' }, chart: { type: 'string', default: 'bench-results.png' },
 });
 
@@ -103,6 +105,7 @@ const JUPYTER = {
 /** The runs to do: {scene, size, format, client, link, transport}. */
 function plan() {
   oneOf(fail, 'gpu-compare', opt['gpu-compare'], ['on', 'off', 'auto']);
+  oneOf(fail, 'gpu-convert', opt['gpu-convert'], ['on', 'off', 'auto']);
   for (const key of ['adaptive', 'dirty-tiles']) oneOf(fail, key, opt[key], ['on', 'off']);
   for (const key of ['parts', 'buffered']) if (opt[key] !== undefined) wholeNumber(fail, key, opt[key]);
   for (const key of ['seconds', 'link-seconds']) positiveNumber(fail, key, opt[key]);
@@ -224,6 +227,7 @@ function canvasOptions(run, [w, h]) {
     size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', ...FORMATS[run.format],
     ...(opt.parts ? { maxFrameParts: Number(opt.parts) } : {}), ...(opt.buffered ? { maxBufferedFrames: Number(opt.buffered) } : {}),
     gpuTileCompare: { on: true, off: false }[opt['gpu-compare']] ?? 'auto',
+    gpuColorConvert: { on: true, off: false }[opt['gpu-convert']] ?? 'auto',
   };
 }
 
@@ -422,7 +426,7 @@ async function runOne(run) {
       rssMB: { end: round(canvas.rssMB.end), peak: round(canvas.rssMB.peak) },
       idleToLosslessMs: idleToLosslessMs === null ? undefined : round(idleToLosslessMs),
       framesSentServer: canvas.framesSent, framesPatched: canvas.framesPatched,
-      ...(FORMATS[run.format].codec ? { video: { codec: canvas.videoCodec ?? null, encoder: canvas.videoEncoder ?? null, framesSent: canvas.framesVideo, keyframesSent: canvas.keyframesVideo, ...(result.video ? { client: result.video } : {}) } } : {}),
+      ...(FORMATS[run.format].codec ? { video: { codec: canvas.videoCodec ?? null, encoder: canvas.videoEncoder ?? null, framesSent: canvas.framesVideo, keyframesSent: canvas.keyframesVideo, gpuColorConvert: opt['gpu-convert'], framesGpuConverted: canvas.framesVideoGpuConverted, ...(result.video ? { client: result.video } : {}) } } : {}),
       // Frames the canvas drew per frame the client showed over the measured window (pacing: ~1 when
       // display-bound), counted as frames sent: with one view streaming, each draw sends one frame.
       drawnPerShown: round(canvas.framesSentMeasured / Math.max(1, result.frames), 2),

@@ -21,7 +21,7 @@ export { computeWithBuffers, type ComputeOptions, type OutputSpec, type OutputAr
 export * from './canvas/events.js';
 export { EventEmitter, mergeEvents, type EventHandler, type EventControl, type HandlerFor } from './canvas/emitter.js';
 export { UPDATE_MODES, type UpdateMode, type ScheduleOptions } from './canvas/scheduler.js';
-export { CanvasContext, type ContextConfiguration, type ReadbackOptions } from './canvas/context.js';
+export { CanvasContext, type ContextConfiguration, type GpuPassChoice, type ReadbackOptions } from './canvas/context.js';
 export type { Pixels } from './canvas/readback.js';
 export { CanvasBase, CURSORS, type Cursor, type CanvasOptions, type Frame } from './canvas/base.js';
 export { OffscreenCanvas } from './canvas/offscreen.js';

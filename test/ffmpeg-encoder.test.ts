@@ -11,6 +11,8 @@ import { AUTO_FFMPEG_MIN_CORES, autoOrder, loadVideoBackend, VIDEO_ENCODER_ENV }
 import os from 'node:os';
 import { VIDEO_MODULE_ENV, VideoEncoderError } from '../src/remote/frames/video-encoder.js';
 import { sleep, until } from './helpers/common.js';
+import { rgbaToI420 } from '../src/canvas/i420.js';
+import { decodeH264, rgbPsnr, scene } from './helpers/video.js';
 
 const [W, H] = [160, 96];
 const frame = (t: number) => {
@@ -70,6 +72,33 @@ describe('FfmpegFrameEncoder processes', () => {
     encoder.close();
     await until(() => ffmpegChildren().length === before, 3000, 'no ffmpeg process left');
     await expect(encoder.encode(frame(99), false)).rejects.toThrow('the video encoder was closed');
+  });
+
+  it('a process reads the input its first frame came in (RGBA, or planes from the GPU); the standby follows what frames come as', async () => {
+    const inputOf = (pid: number): string => {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args[args.indexOf('-pix_fmt') + 1]!; // the first -pix_fmt is the input's
+    };
+    const inputs = () => ffmpegChildren().map(inputOf).sort();
+    const before = ffmpegChildren();
+    expect(before).toEqual([]);
+    const encoder = new FfmpegFrameEncoder(await findFfmpeg(), 'h264', 1_000_000);
+    const rgba = (t: number) => ({ width: W, height: H, data: scene(W, H, t) });
+    const planar = (t: number) => ({ ...rgba(t), i420: rgbaToI420(scene(W, H, t), W, H) });
+    await encoder.encode(rgba(0), true);
+    await until(() => inputs().join() === 'rgba,rgba', 3000, 'an RGBA process and an RGBA standby');
+    // Planes arrive: the running process goes on with RGBA (no keyframe for it), the standby switches to planes.
+    expect((await encoder.encode(planar(1), false)).key).toBe(false);
+    await until(() => inputs().join() === 'rgba,yuv420p', 3000, 'the RGBA process and a standby for planes');
+    // The next keyframe comes from the standby, which reads planes; a frame without planes then is converted.
+    expect((await encoder.encode(planar(2), true)).key).toBe(true);
+    expect((await encoder.encode(rgba(3), false)).key).toBe(false);
+    await until(() => inputs().join() === 'yuv420p,yuv420p', 3000, 'a process of planes and its standby (the RGBA one retired)');
+    const chunks = [await encoder.encode(planar(4), true), await encoder.encode(rgba(5), false), await encoder.encode(planar(6), false)];
+    encoder.close();
+    const decoded = await decodeH264(chunks, W, H);
+    for (const [i, t] of [4, 5, 6].entries()) expect(rgbPsnr(scene(W, H, t), decoded[i]!)).toBeGreaterThan(35);
+    await until(() => ffmpegChildren().length === 0, 3000, 'no ffmpeg process left');
   });
 
   it('ffmpeg killed between frames: the next frame comes from a new process, as a keyframe', async () => {

@@ -61,6 +61,7 @@ describe('RemoteCanvas and server options', () => {
     await expectInvalid(() => new RemoteCanvas({ maxFrameParts: 0 }), /maxFrameParts must be an integer from 1 to 64 \(1 encodes every frame whole\), got 0/);
     await expectInvalid(() => new RemoteCanvas({ maxFrameParts: 65 }), /maxFrameParts must be an integer from 1 to 64/);
     await expectInvalid(() => new RemoteCanvas({ gpuTileCompare: 'yes' as never }), /gpuTileCompare must be true, false or "auto", got "yes"/);
+    await expectInvalid(() => new RemoteCanvas({ gpuColorConvert: 1 as never }), /gpuColorConvert must be true, false or "auto", got 1/);
     await expectInvalid(() => new RemoteCanvas({ server: { port: 'http' as never } }), /port must be an integer/);
     await expectInvalid(() => new RemoteCanvas({ server: { host: 5 as never } }), /host must be a non-empty string/);
     await expectInvalid(() => new RemoteCanvas({ server: { heartbeatMs: 1 } }), /heartbeatMs must be a number >= 10/);

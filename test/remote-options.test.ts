@@ -19,7 +19,7 @@ test('no options: the documented defaults, frozen', () => {
   const o = resolveRemoteCanvasOptions({}, [320, 200]);
   expect(o).toEqual({
     quality: 80, codec: 'auto', videoBitrate: 4_000_000, lossyFormat: 'jpeg', losslessDelayMs: 300, maxBufferedFrames: 2, maxEncodes: cores, maxFrameParts: cores,
-    adaptive: true, dirtyTiles: true, gpuTileCompare: 'auto', cssWidth: '320px', cssHeight: '200px',
+    adaptive: true, dirtyTiles: true, gpuTileCompare: 'auto', gpuColorConvert: 'auto', cssWidth: '320px', cssHeight: '200px',
     maxViewPixels: 4096 * 4096, resizable: true, server: {}, urlTemplate: undefined,
   });
   expect(DEFAULT_MAX_VIEW_PIXELS).toBe(16_777_216);
@@ -54,12 +54,12 @@ test('given values are kept; a key given as undefined gets its default', () => {
   const server = { port: 0 };
   const o = resolveRemoteCanvasOptions({
     quality: undefined, lossyFormat: 'webp', losslessDelayMs: Infinity, maxBufferedFrames: 5, maxEncodes: 1, maxFrameParts: 3,
-    adaptive: false, dirtyTiles: false, gpuTileCompare: true, cssWidth: '100%', cssHeight: '70vh', maxViewPixels: Infinity,
+    adaptive: false, dirtyTiles: false, gpuTileCompare: true, gpuColorConvert: false, cssWidth: '100%', cssHeight: '70vh', maxViewPixels: Infinity,
     resizable: false, server,
   }, [10, 10]);
   expect(o).toMatchObject({
     quality: 80, lossyFormat: 'webp', losslessDelayMs: Infinity, maxBufferedFrames: 5, maxEncodes: 1, maxFrameParts: 3,
-    adaptive: false, dirtyTiles: false, gpuTileCompare: true, cssWidth: '100%', cssHeight: '70vh', maxViewPixels: Infinity,
+    adaptive: false, dirtyTiles: false, gpuTileCompare: true, gpuColorConvert: false, cssWidth: '100%', cssHeight: '70vh', maxViewPixels: Infinity,
     resizable: false, urlTemplate: '{proto}://{host}{base}proxy/{port}',
   });
   expect(o.server).toBe(server);

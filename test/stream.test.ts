@@ -72,7 +72,7 @@ test('nothing is encoded while no view is connected, but the frame is kept', asy
   const f = frame(10);
   await stream.present(f);
   expect(stream.lastFrame).toBe(f);
-  expect(stream.stats()).toEqual({ framesSent: 0, framesEncoded: 0, framesPatched: 0, framesComparedOnGpu: 0, encodeMs: 0, framesVideo: 0, keyframesVideo: 0, videoCodec: undefined, videoEncoders: 0, videoViews: [] });
+  expect(stream.stats()).toEqual({ framesSent: 0, framesEncoded: 0, framesPatched: 0, framesComparedOnGpu: 0, encodeMs: 0, framesVideo: 0, framesVideoGpuConverted: 0, keyframesVideo: 0, videoCodec: undefined, videoEncoders: 0, videoViews: [] });
   // Encoded frames are counted in drawing order: once a later frame for a view is, an encode of
   // the first would have been counted too.
   const { channel } = addView();

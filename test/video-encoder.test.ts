@@ -3,62 +3,11 @@
 // a stated PSNR of the input; bad bitrates and sizes refused; a module that does not load rejects
 // with a VideoEncoderError.
 import { afterEach, describe, expect, it } from 'vitest';
+import { rgbaToI420 } from '../src/canvas/i420.js';
+import { decodeH264, rgbPsnr, scene } from './helpers/video.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { findFfmpeg, FfmpegFrameEncoder } from '../src/remote/frames/ffmpeg-encoder.js';
 import { checkVideoBitrate, loadVideoCodecs, type FrameVideoEncoder, VIDEO_HARDWARE_ENV, VIDEO_MODULE_ENV, VideoEncoderError, VideoFrameEncoder } from '../src/remote/frames/video-encoder.js';
-
-/** A moving shaded disc over a textured background, RGBA. */
-function scene(width: number, height: number, t: number): Uint8Array {
-  const d = new Uint8Array(width * height * 4);
-  const cx = width / 2 + Math.cos(t / 5) * width / 4;
-  const cy = height / 2 + Math.sin(t / 5) * height / 4;
-  const r = height / 5;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const tex = 0.5 + 0.5 * Math.sin((x + t * 4) / 9) * Math.sin(y / 7);
-      const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (r * r);
-      const s = d2 < 1 ? Math.sqrt(1 - d2) : 0;
-      d[i] = d2 < 1 ? 220 * s : 40 + 60 * y / height + 40 * tex;
-      d[i + 1] = d2 < 1 ? 120 * s : 50 + 30 * x / width;
-      d[i + 2] = d2 < 1 ? 60 * s : 90 + 50 * tex;
-      d[i + 3] = 255;
-    }
-  }
-  return d;
-}
-
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let se = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i += 4) for (let c = 0; c < 3; c++) { se += (a[i + c]! - b[i + c]!) ** 2; n++; }
-  return se === 0 ? 99 : 10 * Math.log10(255 * 255 / (se / n));
-}
-
-interface Decoded { copyTo(dst: Uint8Array, o: { format: 'RGBA' }): Promise<unknown>; close(): void; codedWidth: number; codedHeight: number }
-/** Decodes chunks with the package's own VideoDecoder (FFmpeg), to RGBA. */
-async function decodeAll(chunks: { data: Uint8Array; key: boolean }[], width: number, height: number): Promise<Uint8Array[]> {
-  const mod = await import('@napi-rs/webcodecs' as string) as {
-    VideoDecoder: new (i: { output: (f: Decoded) => void; error: (e: Error) => void }) => { configure(c: object): void; decode(c: unknown): void; flush(): Promise<void>; close(): void };
-    EncodedVideoChunk: new (i: { type: string; timestamp: number; data: Uint8Array }) => unknown;
-  };
-  const frames: Decoded[] = [];
-  let failure: Error | undefined;
-  const decoder = new mod.VideoDecoder({ output: (f) => frames.push(f), error: (e) => { failure = e; } });
-  decoder.configure({ codec: 'avc1.42001f', codedWidth: width, codedHeight: height });
-  chunks.forEach((c, i) => decoder.decode(new mod.EncodedVideoChunk({ type: c.key ? 'key' : 'delta', timestamp: i, data: c.data })));
-  await decoder.flush();
-  decoder.close();
-  if (failure) throw failure;
-  const out: Uint8Array[] = [];
-  for (const f of frames) {
-    const rgba = new Uint8Array(f.codedWidth * f.codedHeight * 4);
-    await f.copyTo(rgba, { format: 'RGBA' });
-    f.close();
-    out.push(rgba);
-  }
-  return out;
-}
 
 afterEach(() => {
   delete process.env[VIDEO_MODULE_ENV];
@@ -85,9 +34,37 @@ describe.each(makers)('%s (real H.264 encoder)', (_name, make) => {
     expect(chunks[1]!.key).toBe(false);
     // Delta frames of a slowly moving scene are much smaller than the keyframe.
     expect(chunks[1]!.data.length).toBeLessThan(chunks[0]!.data.length / 2);
-    const decoded = await decodeAll(chunks, w, h);
+    const decoded = await decodeH264(chunks, w, h);
     expect(decoded).toHaveLength(12);
-    for (const [t, rgba] of decoded.entries()) expect(psnr(inputs[t]!, rgba)).toBeGreaterThan(35);
+    for (const [t, rgba] of decoded.entries()) expect(rgbPsnr(inputs[t]!, rgba)).toBeGreaterThan(35);
+  });
+
+  it('takes I420 planes (as the GPU readback makes them) and RGBA in one stream, mixed, and decodes both to >= 35 dB', async () => {
+    const encoder = await make(2_000_000);
+    const [w, h] = [320, 240];
+    const inputs = Array.from({ length: 8 }, (_, t) => scene(w, h, t));
+    // Planes from frame 2 on, one frame without them in between (a readback that did not make them).
+    const withPlanes = (t: number) => t >= 2 && t !== 5;
+    const chunks = [];
+    for (const [t, data] of inputs.entries()) {
+      chunks.push(await encoder.encode({ width: w, height: h, data, ...(withPlanes(t) ? { i420: rgbaToI420(data, w, h) } : {}) }, false));
+    }
+    encoder.close();
+    expect(chunks.map((c) => c.key)).toEqual([true, false, false, false, false, false, false, false]);
+    const decoded = await decodeH264(chunks, w, h);
+    for (const [t, rgba] of decoded.entries()) expect(rgbPsnr(inputs[t]!, rgba)).toBeGreaterThan(35);
+  });
+
+  it('uses the planes, not the RGBA, when a frame has both', async () => {
+    // Planes of another picture than the RGBA: what decodes is the planes' picture.
+    const encoder = await make(2_000_000);
+    const [w, h] = [320, 240];
+    const shown = scene(w, h, 9);
+    const chunk = await encoder.encode({ width: w, height: h, data: scene(w, h, 0), i420: rgbaToI420(shown, w, h) }, true);
+    encoder.close();
+    const [decoded] = await decodeH264([chunk], w, h);
+    expect(rgbPsnr(shown, decoded!)).toBeGreaterThan(35);
+    expect(rgbPsnr(scene(w, h, 0), decoded!)).toBeLessThan(25);
   });
 
   it('a frame of another size reconfigures it and comes out as a keyframe of that size', async () => {
@@ -98,8 +75,8 @@ describe.each(makers)('%s (real H.264 encoder)', (_name, make) => {
     encoder.close();
     expect(delta.key).toBe(false);
     expect([resized.key, resized.width, resized.height]).toEqual([true, 160, 96]);
-    const decoded = await decodeAll([resized], 160, 96);
-    expect(psnr(scene(160, 96, 2), decoded[0]!)).toBeGreaterThan(30);
+    const decoded = await decodeH264([resized], 160, 96);
+    expect(rgbPsnr(scene(160, 96, 2), decoded[0]!)).toBeGreaterThan(30);
   });
 
   it('a lower bitrate takes effect from the next frame, which is a keyframe; later frames are smaller', async () => {

@@ -37,8 +37,20 @@ export interface ReadbackOptions {
    * Also find, on the GPU, which 64 px tiles changed since the previous read (a frame's
    * `changedTiles`): 'auto' on a hardware GPU only, 'on' always, 'off' never.
    */
-  compareTiles: 'off' | 'auto' | 'on';
+  compareTiles: GpuPassChoice;
+  /**
+   * Also make the frame's I420 planes on the GPU (a frame's `i420`, for a video encoder): 'auto'
+   * on a hardware GPU only, 'on' always, 'off' never. Absent: 'off'.
+   */
+  i420?: GpuPassChoice;
 }
+
+/**
+ * Whether a compute pass of the readback runs: `'auto'` on a hardware GPU only, because on a
+ * software GPU the pass runs on the CPU's cores, where it costs more than the CPU work it saves
+ * (measured for both passes: see tile-compare.ts and i420-convert.ts).
+ */
+export type GpuPassChoice = 'off' | 'auto' | 'on';
 
 /** What `present()` reads back with: alpha filled, no tile comparison. */
 const PRESENT_OPTIONS: ReadbackOptions = { fillOpaqueAlpha: true, compareTiles: 'off' };
@@ -180,18 +192,17 @@ export class CanvasContext {
   }
 
   /** @internal present() with the readback options of a canvas's backend (see {@link ReadbackOptions}). */
-  _present({ fillOpaqueAlpha, compareTiles }: ReadbackOptions): Promise<Pixels> | undefined {
+  _present({ fillOpaqueAlpha, compareTiles, i420 = 'off' }: ReadbackOptions): Promise<Pixels> | undefined {
     if (this.#closed) throw new CanvasClosedError('present: the canvas is closed');
     if (!this.#acquired || !this.#texture || !this.#readback) return undefined;
     this.#acquired = false;
-    // 'auto': on a hardware GPU only; a software GPU runs the comparison on the same CPU cores,
-    // where the JS thread's memcmp is cheaper than a compute pass and an extra frame copy.
-    const compare = compareTiles === 'on' || (compareTiles === 'auto' && this.#software === false);
+    const compare = this.#runs(compareTiles);
+    const planes = this.#runs(i420);
     const texture = this.#texture;
     const readback = this.#readback;
     const opaque = fillOpaqueAlpha && this.#config!.alphaMode === 'opaque';
     const created = this.#textureCreated;
-    if (!created) return readback.read(texture, opaque, compare);
+    if (!created) return readback.read(texture, opaque, compare, planes);
     return created.then((error) => {
       if (error) {
         // A texture that failed is never reused: the next frame creates a new one.
@@ -199,8 +210,13 @@ export class CanvasContext {
         throw error;
       }
       if (this.#textureCreated === created) this.#textureCreated = undefined;
-      return readback.read(texture, opaque, compare);
+      return readback.read(texture, opaque, compare, planes);
     });
+  }
+
+  /** Whether a readback pass chosen so runs on this context's device (see {@link GpuPassChoice}). */
+  #runs(choice: GpuPassChoice): boolean {
+    return choice === 'on' || (choice === 'auto' && this.#software === false);
   }
 
   #dropTexture(): void {

@@ -10,6 +10,7 @@ import { GpuOutOfMemoryError } from '../errors.js';
 import { checked, mapBuffer } from '../gpu/scopes.js';
 import { alignedBytesPerRow, copyRows } from '../gpu/textures.js';
 import { Limiter } from '../limiter.js';
+import { I420Convert, i420Layout, unpackI420 } from './i420-convert.js';
 import { PixelPool } from './pixel-pool.js';
 import { COMPARE_TILE, TileCompare, type TileChanges } from './tile-compare.js';
 
@@ -23,6 +24,11 @@ export interface Pixels {
   readIndex?: number;
   /** Which tiles changed since the previous read, when the tiles were compared on the GPU. */
   changedTiles?: TileChanges;
+  /**
+   * The same frame as I420 planes (i420.ts: its matrix; Y, then U, then V, tightly packed), when
+   * they were made on the GPU during the readback, for a video encoder to take as they are.
+   */
+  i420?: Uint8Array;
 }
 
 interface Slot {
@@ -87,6 +93,7 @@ export class TextureReadback {
   #gpuSize = 0;
   #reads = 0;
   #compare: TileCompare | undefined;
+  #convert: I420Convert | undefined;
   // One place per staging buffer: holding a place guarantees an idle buffer, or room for one.
   readonly #inFlight: Limiter;
   #slots: Slot[] = [];
@@ -100,18 +107,25 @@ export class TextureReadback {
   /**
    * Reads the whole texture (one of {@link CANVAS_FORMATS}) into new RGBA pixels.
    * @param opaque set alpha to 255 (the context's alphaMode is "opaque").
+   * @param compareTiles also find the changed tiles on the GPU (`changedTiles`).
+   * @param i420 also make the frame's I420 planes on the GPU (`i420`), where its size allows.
    */
-  async read(texture: GPUTexture, opaque = false, compareTiles = false): Promise<Pixels> {
+  async read(texture: GPUTexture, opaque = false, compareTiles = false, i420 = false): Promise<Pixels> {
     const { width, height, format } = texture;
     const rowBytes = width * 4;
     const stride = alignedBytesPerRow(rowBytes);
     const size = stride * height;
     const readIndex = ++this.#reads;
-    const slot = await this.#acquire(size);
+    const convert = i420 && (this.#convert ??= new I420Convert(this.#device)).fits(width, height, stride) ? this.#convert : undefined;
+    if (!i420) this.#dropConvert();
+    const planesBytes = convert ? i420Layout(width, height).bytes : 0;
+    const slot = await this.#acquire(size + planesBytes);
     try {
       const encoder = this.#device.createCommandEncoder({ label: 'dawn-rfb canvas readback' });
       let compared = false;
       let flagBytes = 0;
+      // The storage copy of the frame a compute pass reads (the comparison's, or the conversion's own).
+      let source: GPUBuffer | undefined;
       if (compareTiles && (this.#compare ??= new TileCompare(this.#device)).fits(size)) {
         flagBytes = TileCompare.flagBytes(width, height);
         if (!slot.flags || slot.flags.size < flagBytes) {
@@ -120,11 +134,19 @@ export class TextureReadback {
           slot.flags = await this.#createStaging('dawn-rfb tile flags staging', flagBytes);
         }
         compared = this.#compare.record(encoder, texture, stride, slot.buffer, slot.flags);
+        source = this.#compare.current;
       } else {
         // Without the comparison the previous frame on the GPU is stale: start again after this.
         this.#compare?.destroy();
-        encoder.copyTextureToBuffer({ texture }, { buffer: slot.buffer, bytesPerRow: stride, rowsPerImage: height }, [width, height]);
+        if (convert) {
+          source = convert.sourceBuffer(size);
+          encoder.copyTextureToBuffer({ texture }, { buffer: source, bytesPerRow: stride, rowsPerImage: height }, [width, height]);
+          encoder.copyBufferToBuffer(source, 0, slot.buffer, 0, size);
+        } else {
+          encoder.copyTextureToBuffer({ texture }, { buffer: slot.buffer, bytesPerRow: stride, rowsPerImage: height }, [width, height]);
+        }
       }
+      const layout = convert ? convert.record(encoder, source!, { width, height, stride, bgra: format.startsWith('bgra') }, slot.buffer, size) : undefined;
       this.#device.queue.submit([encoder.finish()]);
       const submitted = performance.now();
       // While a map is pending, dawn.node polls for its completion on every turn of the event
@@ -134,7 +156,7 @@ export class TextureReadback {
       const sleep = Math.min(MAX_SLEEP_MS, this.#gpuMs * 0.75);
       if (sleep >= MIN_SLEEP_MS) await new Promise((resolve) => setTimeout(resolve, sleep));
       const woke = performance.now();
-      await mapBuffer(slot.buffer, GPUMapMode.READ, 'canvas readback', 0, size);
+      await mapBuffer(slot.buffer, GPUMapMode.READ, 'canvas readback', 0, size + planesBytes);
       const took = performance.now() - submitted;
       // A map that completes at once after the sleep says only that the GPU took less than the
       // sleep: count it as less, or the estimate would feed on its own sleeps.
@@ -142,6 +164,7 @@ export class TextureReadback {
       this.#gpuMs = this.#gpuMs === 0 ? sample : 0.8 * this.#gpuMs + 0.2 * sample;
       const data = this.pixels.acquire(rowBytes * height);
       copyRows(new Uint8Array(slot.buffer.getMappedRange(0, size)), stride, data, 0, rowBytes, rowBytes, height);
+      const planes = layout ? unpackI420(new Uint8Array(slot.buffer.getMappedRange(size, planesBytes)), width, height, layout) : undefined;
       slot.buffer.unmap();
       if (format.startsWith('bgra')) swapRedBlue(data);
       if (opaque) makeOpaque(data);
@@ -153,7 +176,7 @@ export class TextureReadback {
         changedTiles = { since: readIndex - 1, tile: COMPARE_TILE, cols, rows, changed: Uint8Array.from(flags, (f) => (f === 0 ? 0 : 1)) };
         slot.flags!.unmap();
       }
-      return { width, height, data, readIndex, ...(changedTiles ? { changedTiles } : {}) };
+      return { width, height, data, readIndex, ...(changedTiles ? { changedTiles } : {}), ...(planes ? { i420: planes } : {}) };
     } catch (e) {
       slot.failed = true;
       throw e;
@@ -177,8 +200,14 @@ export class TextureReadback {
     this.#destroyed = true;
     this.pixels.close();
     this.#compare?.destroy();
+    this.#dropConvert();
     for (const s of this.#slots) if (!s.busy) destroySlot(s);
     this.#slots = this.#slots.filter((s) => s.busy);
+  }
+
+  #dropConvert(): void {
+    this.#convert?.destroy();
+    this.#convert = undefined;
   }
 
   async #acquire(size: number): Promise<Slot> {

@@ -67,6 +67,7 @@ export class TileCompare {
   #bindGroups: [GPUBindGroup, GPUBindGroup] | undefined;
   #next = 0; // which frame buffer the next read copies into
   #hasPrevious = false;
+  #current: GPUBuffer | undefined;
 
   constructor(device: GPUDevice) {
     this.#device = device;
@@ -108,9 +109,15 @@ export class TileCompare {
       encoder.copyBufferToBuffer(this.#flags!, 0, flagsStaging, 0, cols * rows * 4);
     }
     encoder.copyBufferToBuffer(target, 0, staging, 0, stride * height);
+    this.#current = target;
     this.#next = 1 - this.#next;
     this.#hasPrevious = true;
     return compared;
+  }
+
+  /** The storage buffer the last {@link record} copied the frame into (a compute pass may read it next). */
+  get current(): GPUBuffer | undefined {
+    return this.#current;
   }
 
   /** Flag buffer bytes for a frame size (what `flagsStaging` must hold). */
@@ -123,6 +130,7 @@ export class TileCompare {
   destroy(): void {
     for (const b of [...(this.#frames ?? []), this.#flags, this.#params]) b?.destroy();
     this.#frames = undefined;
+    this.#current = undefined;
     this.#size = undefined;
     this.#hasPrevious = false;
   }

@@ -20,7 +20,7 @@ import { encodeFrame } from './frames/image-encoder.js';
 import { SHOW, type ViewContent } from './notebook/output.js';
 import { CANVAS_CLOSED_REASON, CloseCode, PROTOCOL_VERSION, socketPath, type VideoCodecName } from './protocol.js';
 import { markCanvasClosed } from './transport/closed-canvases.js';
-import { checkOptions, resolveRemoteCanvasOptions, type RemoteCanvasOptions, type ResolvedRemoteCanvasOptions } from './options.js';
+import { checkOptions, passChoice, resolveRemoteCanvasOptions, type RemoteCanvasOptions, type ResolvedRemoteCanvasOptions } from './options.js';
 import { serveCanvas, type FrameServer } from './transport/server.js';
 import { FrameStream } from './frames/stream.js';
 import type { VideoBackendName } from './frames/video-backend.js';
@@ -43,6 +43,8 @@ export interface RemoteCanvasStats {
   encodeMs: number;
   /** Video frames sent (`codec: 'h264'` or `'auto'`), keyframes included. */
   framesVideo: number;
+  /** Video frames encoded from I420 planes made on the GPU (`gpuColorConvert`), not from RGBA. */
+  framesVideoGpuConverted: number;
   /** Video keyframes sent. */
   keyframesVideo: number;
   /** The video codec in use (its encoder loaded and did not fail); undefined: stills only. */
@@ -155,6 +157,7 @@ export class RemoteCanvas extends CanvasBase {
       framesComparedOnGpu: stream.framesComparedOnGpu,
       encodeMs: stream.encodeMs,
       framesVideo: stream.framesVideo,
+      framesVideoGpuConverted: stream.framesVideoGpuConverted,
       keyframesVideo: stream.keyframesVideo,
       videoCodec: stream.videoCodec,
       videoEncoder: stream.videoEncoder,
@@ -345,10 +348,13 @@ export class RemoteCanvas extends CanvasBase {
   // Every use of a frame here (encodes, snapshots, the lossless refresh) drops an opaque frame's
   // alpha, so filling it with 255 would be a wasted pass over every pixel (3.5 ms at 1920x1080).
   // The tile comparison still sees the shader's alpha: a change there only sends a tile more.
+  // The I420 planes only while frames go as video (the frames before the first video one are
+  // encoded from their RGBA, by the encoder).
   protected override _rfbReadbackOptions(): ReadbackOptions {
-    const { dirtyTiles, gpuTileCompare } = this.#options;
-    const compareTiles = !dirtyTiles ? 'off' : gpuTileCompare === 'auto' ? 'auto' : gpuTileCompare ? 'on' : 'off';
-    return { fillOpaqueAlpha: false, compareTiles };
+    const { dirtyTiles, gpuTileCompare, gpuColorConvert } = this.#options;
+    const compareTiles = dirtyTiles ? passChoice(gpuTileCompare) : 'off';
+    const i420 = this.#stream.encodingVideo ? passChoice(gpuColorConvert) : 'off';
+    return { fillOpaqueAlpha: false, compareTiles, i420 };
   }
 
   protected override _rfbOnTitle(title: string): void {

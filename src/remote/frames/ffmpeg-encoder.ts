@@ -22,11 +22,12 @@
 //   the WebCodecs package does; both declare 60 fps, so a setting means the same in either.
 import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { InvalidArgumentError } from '../../errors.js';
+import { i420Bytes, rgbaToI420 } from '../../canvas/i420.js';
 import type { Pixels } from '../../canvas/readback.js';
 import type { VideoCodecName } from '../protocol.js';
 import { avccToAnnexB, FlvReader, parseAvcConfig, type AvcConfig } from './flv.js';
 import {
-  checkVideoBitrate, checkVideoCodec, ENCODE_TIMEOUT_MS, fitsVideo, unfitError, VideoEncoderError,
+  checkVideoBitrate, checkVideoCodec, ENCODE_TIMEOUT_MS, fitsVideo, framePlanes, InputForm, unfitError, VideoEncoderError,
   type EncodedVideo, type FrameVideoEncoder,
 } from './video-encoder.js';
 
@@ -86,11 +87,22 @@ export function findFfmpeg(): Promise<string> {
   return found;
 }
 
-/** The ffmpeg command line for one process: raw RGBA in on stdin, H.264 in FLV out on stdout. */
-export function ffmpegArgs(width: number, height: number, bitrate: number, preset: string = X264_PRESET): string[] {
+/**
+ * What a process reads on stdin: raw RGBA (ffmpeg converts it), or I420 planes made on the GPU
+ * (2.7x fewer bytes through the pipe, and no conversion in ffmpeg).
+ */
+export type FfmpegInput = 'rgba' | 'yuv420p';
+
+/** Bytes of one frame of `input`. */
+function inputBytes(input: FfmpegInput, width: number, height: number): number {
+  return input === 'rgba' ? width * height * 4 : i420Bytes(width, height);
+}
+
+/** The ffmpeg command line for one process: raw frames in on stdin, H.264 in FLV out on stdout. */
+export function ffmpegArgs(width: number, height: number, bitrate: number, preset: string = X264_PRESET, input: FfmpegInput = 'rgba'): string[] {
   return [
     '-hide_banner', '-loglevel', 'error', '-nostdin',
-    '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-framerate', String(DECLARED_FPS), '-i', 'pipe:0',
+    '-f', 'rawvideo', '-pix_fmt', input, '-s', `${width}x${height}`, '-framerate', String(DECLARED_FPS), '-i', 'pipe:0',
     '-an', '-c:v', 'libx264', '-preset', preset, '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
     // A VBV buffer of a quarter second: a frame may not burst far past the link's share.
     '-b:v', String(bitrate), '-maxrate', String(bitrate), '-bufsize', String(Math.round(bitrate / 4)),
@@ -107,11 +119,12 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** One ffmpeg process: one size, one bitrate; its first frame handed over is a keyframe. */
+/** One ffmpeg process: one size, one bitrate, one input format; its first frame handed over is a keyframe. */
 class FfmpegProcess {
   readonly width: number;
   readonly height: number;
   readonly bitrate: number;
+  readonly input: FfmpegInput;
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #reader = new FlvReader();
   #config: AvcConfig | undefined;
@@ -122,11 +135,12 @@ class FfmpegProcess {
   #dead: Error | undefined;
   #retired = false;
 
-  constructor(bin: string, width: number, height: number, bitrate: number, preset: string) {
+  constructor(bin: string, width: number, height: number, bitrate: number, preset: string, input: FfmpegInput) {
     this.width = width;
     this.height = height;
     this.bitrate = bitrate;
-    this.#child = spawn(bin, ffmpegArgs(width, height, bitrate, preset), { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.input = input;
+    this.#child = spawn(bin, ffmpegArgs(width, height, bitrate, preset, input), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child.on('error', (e) => this.#die(new VideoEncoderError(`ffmpeg (${bin}) did not start: ${e.message}`, { cause: e })));
     this.#child.on('exit', (code, signal) => {
       const tail = this.#stderr.trim().split('\n').slice(-3).join(' / ');
@@ -137,15 +151,15 @@ class FfmpegProcess {
     this.#child.stderr.on('data', (bytes: Buffer) => { this.#stderr = (this.#stderr + bytes.toString()).slice(-STDERR_KEEP); });
     // The warm-up frame: x264's set-up and ffmpeg's probing of the input happen now, not in the
     // first real frame's time.
-    this.#child.stdin.write(Buffer.alloc(width * height * 4));
+    this.#child.stdin.write(Buffer.alloc(inputBytes(input, width, height)));
   }
 
   get usable(): boolean {
     return !this.#dead && !this.#retired;
   }
 
-  /** Encodes one frame (`rgba`: width x height x 4 bytes the caller no longer touches). */
-  encode(rgba: Uint8Array): Promise<{ data: Uint8Array; key: boolean }> {
+  /** Encodes one frame (in this process's input format; bytes the caller no longer touches). */
+  encode(frame: Uint8Array): Promise<{ data: Uint8Array; key: boolean }> {
     if (this.#dead) return Promise.reject(this.#dead);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -153,7 +167,7 @@ class FfmpegProcess {
         this.#child.kill('SIGKILL');
       }, ENCODE_TIMEOUT_MS);
       this.#waiting.push({ resolve, reject, timer });
-      this.#child.stdin.write(rgba);
+      this.#child.stdin.write(frame);
     });
   }
 
@@ -225,6 +239,7 @@ export class FfmpegFrameEncoder implements FrameVideoEncoder {
   #standby: FfmpegProcess | undefined;
   #failed: Error | undefined;
   #previous: Promise<unknown> = Promise.resolve();
+  readonly #form = new InputForm();
 
   /** `preset`: x264's (default: {@link x264Preset}, from env {@link X264_PRESET_ENV}). */
   constructor(bin: string, codec: VideoCodecName, bitrate: number, preset: string = x264Preset()) {
@@ -251,27 +266,37 @@ export class FfmpegFrameEncoder implements FrameVideoEncoder {
     if (!fitsVideo(width, height)) return Promise.reject(unfitError(width, height));
     if (data.length !== width * height * 4) return Promise.reject(new InvalidArgumentError(`a ${width}x${height} RGBA frame has ${width * height * 4} bytes, got ${data.length}`));
     const t0 = performance.now();
-    const rgba = Buffer.from(data); // a copy: the caller may reuse its pixels once this returns
-    const encoded = this.#previous.then(() => this.#encodeNow(rgba, width, height, key))
-      .then((chunk) => ({ ...chunk, width, height, encodeMs: performance.now() - t0 }));
+    const planes = framePlanes(pixels);
+    const form: FfmpegInput = planes ? 'yuv420p' : 'rgba';
+    // The process reads the form its run started with (InputForm): a frame that starts a process
+    // gives it its input format; a frame without planes to a process of planes is converted here.
+    const input: FfmpegInput = this.#form.next(width, height, this.#bitrate, key, planes !== undefined) ? 'yuv420p' : 'rgba';
+    // A copy: the caller may reuse its pixels once this returns.
+    const bytes = input === 'rgba' ? Buffer.from(data) : planes ? Buffer.from(planes) : rgbaToI420(data, width, height);
+    const encoded = this.#previous.then(() => this.#encodeNow(bytes, input, form, width, height, key))
+      .then((chunk) => ({ ...chunk, width, height, encodeMs: performance.now() - t0, fromPlanes: input === 'yuv420p' && planes !== undefined }));
     this.#previous = encoded.catch(() => {});
     return encoded;
   }
 
-  async #encodeNow(rgba: Uint8Array, width: number, height: number, key: boolean): Promise<{ data: Uint8Array; key: boolean }> {
+  async #encodeNow(bytes: Uint8Array, input: FfmpegInput, form: FfmpegInput, width: number, height: number, key: boolean): Promise<{ data: Uint8Array; key: boolean }> {
     if (this.#failed) throw this.#failed;
     let proc = this.#active;
-    const settingChanged = !proc || !proc.usable || proc.width !== width || proc.height !== height || proc.bitrate !== this.#bitrate;
+    const settingChanged = !proc || !proc.usable || proc.width !== width || proc.height !== height || proc.bitrate !== this.#bitrate || proc.input !== input;
     if (settingChanged || (key && this.#activeFrames > 0)) {
       proc?.retire();
-      proc = this.#takeStandby(width, height) ?? new FfmpegProcess(this.#bin, width, height, this.#bitrate, this.#preset);
+      proc = this.#takeStandby(width, height, input) ?? new FfmpegProcess(this.#bin, width, height, this.#bitrate, this.#preset, input);
       this.#active = proc;
       this.#activeFrames = 0;
     }
     this.#activeFrames++;
     try {
-      const chunk = await proc!.encode(rgba);
-      if (this.#activeFrames === 1 && !this.#failed) this.#startStandby(width, height);
+      const chunk = await proc!.encode(bytes);
+      // The standby reads what frames come as: planes once they come (the GPU makes them now; a
+      // frame without them among them is rare, and converted), RGBA after a process whose first
+      // frame had none.
+      const follow = form === 'yuv420p' && this.#standby?.input !== form;
+      if ((this.#activeFrames === 1 || follow) && !this.#failed) this.#startStandby(width, height, form);
       return chunk;
     } catch (e) {
       this.#fail(e);
@@ -280,22 +305,22 @@ export class FfmpegFrameEncoder implements FrameVideoEncoder {
   }
 
   /** The standby if it is alive and set for frames of this size at this encoder's bitrate. */
-  #standbyFor(width: number, height: number): FfmpegProcess | undefined {
+  #standbyFor(width: number, height: number, input: FfmpegInput): FfmpegProcess | undefined {
     const s = this.#standby;
-    return s?.usable && s.width === width && s.height === height && s.bitrate === this.#bitrate ? s : undefined;
+    return s?.usable && s.width === width && s.height === height && s.bitrate === this.#bitrate && s.input === input ? s : undefined;
   }
 
-  #takeStandby(width: number, height: number): FfmpegProcess | undefined {
-    const s = this.#standbyFor(width, height);
+  #takeStandby(width: number, height: number, input: FfmpegInput): FfmpegProcess | undefined {
+    const s = this.#standbyFor(width, height, input);
     if (!s) this.#standby?.retire();
     this.#standby = undefined;
     return s;
   }
 
-  #startStandby(width: number, height: number): void {
-    if (this.#standbyFor(width, height)) return;
+  #startStandby(width: number, height: number, input: FfmpegInput): void {
+    if (this.#standbyFor(width, height, input)) return;
     this.#standby?.retire();
-    this.#standby = new FfmpegProcess(this.#bin, width, height, this.#bitrate, this.#preset);
+    this.#standby = new FfmpegProcess(this.#bin, width, height, this.#bitrate, this.#preset, input);
   }
 
   closeWhenIdle(): void {

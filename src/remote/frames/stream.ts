@@ -151,6 +151,11 @@ export class FrameStream {
     previous?.release();
   }
 
+  /** Whether the next frames likely go as video (see {@link VideoSender.encoding}): worth their I420 planes. */
+  get encodingVideo(): boolean {
+    return this.#video?.encoding ?? false;
+  }
+
   /** The newest frame presented (sent, or kept for when a view comes). */
   get lastFrame(): Frame | undefined {
     return this.#lastFrame;
@@ -164,7 +169,7 @@ export class FrameStream {
       framesPatched: this.#framesPatched,
       framesComparedOnGpu: this.#gpuCompared,
       encodeMs: this.#encodeTimes.mean,
-      ...(this.#video?.stats() ?? { framesVideo: 0, keyframesVideo: 0, videoCodec: undefined, videoEncoder: undefined, videoEncoders: 0, videoViews: [] }),
+      ...(this.#video?.stats() ?? { framesVideo: 0, framesVideoGpuConverted: 0, keyframesVideo: 0, videoCodec: undefined, videoEncoder: undefined, videoEncoders: 0, videoViews: [] }),
     };
   }
 

@@ -7,6 +7,7 @@
 // latencyMode ignored), so they are refused here (see README, "Video frames").
 // The package is loaded on first use, by name, so dawn-rfb builds, type-checks and runs without it.
 import { DawnRfbError, InvalidArgumentError } from '../../errors.js';
+import { i420Bytes } from '../../canvas/i420.js';
 import type { Pixels } from '../../canvas/readback.js';
 import { VIDEO_CODECS, type VideoCodecName } from '../protocol.js';
 
@@ -47,6 +48,8 @@ export interface EncodedVideo {
   height: number;
   /** Milliseconds from handing the frame over to its chunk coming out. */
   encodeMs: number;
+  /** Encoded from the frame's I420 planes (made on the GPU), not from its RGBA. */
+  fromPlanes: boolean;
 }
 
 /**
@@ -59,12 +62,41 @@ export interface FrameVideoEncoder {
   readonly bitrate: number;
   /** Aims at another bitrate from the next frame on, which is then a keyframe. */
   setBitrate(bitrate: number): void;
-  /** Encodes RGBA `pixels` (copied before this returns); `key` forces a keyframe. One chunk per frame. */
+  /**
+   * Encodes `pixels` (copied before this returns): their I420 planes when they have them (made on
+   * the GPU), else their RGBA, converted by the backend. `key` forces a keyframe. One chunk per frame.
+   */
   encode(pixels: Pixels, key: boolean): Promise<EncodedVideo>;
   /** Stops once the frames handed over came out. */
   closeWhenIdle(): void;
   /** Stops now; encodes waiting reject. */
   close(): void;
+}
+
+/**
+ * Which form of its frames an encoder takes: I420 planes (made on the GPU) or RGBA (converted by
+ * the encoder). The form of the frame that starts a run of the stream (a keyframe: the first,
+ * one asked for, one after a new size or bitrate) holds until the next, so a delta never builds
+ * on a picture converted the other way: the GPU's conversion and the encoders' filter chroma
+ * differently (measured: the first delta after a switch mid-run came out larger than the
+ * keyframe). Both backends ask it; neither decides it alone.
+ */
+export class InputForm {
+  #last: { width: number; height: number; bitrate: number; planes: boolean } | undefined;
+
+  /** For the next frame handed over (in order): whether it goes as planes. `hasPlanes`: it came with them. */
+  next(width: number, height: number, bitrate: number, key: boolean, hasPlanes: boolean): boolean {
+    const l = this.#last;
+    const starts = key || !l || l.width !== width || l.height !== height || l.bitrate !== bitrate;
+    const planes = starts ? hasPlanes : l.planes;
+    this.#last = { width, height, bitrate, planes };
+    return planes;
+  }
+}
+
+/** A frame's I420 planes when it has them, of the right length for its size. */
+export function framePlanes(pixels: Pixels): Uint8Array | undefined {
+  return pixels.i420?.length === i420Bytes(pixels.width, pixels.height) ? pixels.i420 : undefined;
 }
 
 /** Whether frames of this size can be video (4:2:0 video needs even sides; encoders want 16 or more). */
@@ -82,7 +114,7 @@ interface NodeVideoEncoder {
 interface NodeVideoFrame { close(): void }
 interface WebCodecsModule {
   VideoEncoder: new (init: { output: (chunk: Chunk) => void; error: (e: Error) => void }) => NodeVideoEncoder;
-  VideoFrame: new (data: Uint8Array, init: { format: 'RGBA'; codedWidth: number; codedHeight: number; timestamp: number }) => NodeVideoFrame;
+  VideoFrame: new (data: Uint8Array, init: { format: 'RGBA' | 'I420'; codedWidth: number; codedHeight: number; timestamp: number }) => NodeVideoFrame;
 }
 
 const MODULE_NAME = '@napi-rs/webcodecs';
@@ -156,6 +188,7 @@ export class VideoFrameEncoder implements FrameVideoEncoder {
   #failed: Error | undefined;
   readonly #waiting: { resolve: (chunk: Chunk) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }[] = [];
   #timestamp = 0;
+  readonly #form = new InputForm();
   /** Settles when the frame handed over last came out (or failed). */
   #previous: Promise<void> = Promise.resolve();
 
@@ -189,7 +222,8 @@ export class VideoFrameEncoder implements FrameVideoEncoder {
   }
 
   /**
-   * Encodes `pixels` (RGBA); `key` forces a keyframe. The pixels are copied before this returns
+   * Encodes `pixels`: their I420 planes when they have them, else their RGBA (the package
+   * converts it); `key` forces a keyframe. The pixels are copied before this returns
    * (the caller may reuse them); frames are handed to the encoder one at a time, each once the
    * chunk of the one before came out, so a change of size never cuts a frame off.
    */
@@ -199,10 +233,15 @@ export class VideoFrameEncoder implements FrameVideoEncoder {
     if (!fitsVideo(width, height)) return Promise.reject(unfitError(width, height));
     const t0 = performance.now();
     let frame: NodeVideoFrame;
+    let fromPlanes = false;
     try {
       // Microseconds, increasing: the encoder's rate control reads them.
       this.#timestamp = Math.max(this.#timestamp + 1, Math.round(performance.now() * 1000));
-      frame = new this.#mod.VideoFrame(pixels.data, { format: 'RGBA', codedWidth: width, codedHeight: height, timestamp: this.#timestamp });
+      // The package takes either format in one stream; which one: see InputForm. A frame of a
+      // run of planes that came without them goes as RGBA (the package converts it).
+      const planes = framePlanes(pixels);
+      fromPlanes = this.#form.next(width, height, this.#bitrate, key, planes !== undefined) && planes !== undefined;
+      frame = new this.#mod.VideoFrame(fromPlanes ? planes! : pixels.data, { format: fromPlanes ? 'I420' : 'RGBA', codedWidth: width, codedHeight: height, timestamp: this.#timestamp });
     } catch (e) {
       this.#fail(e);
       return Promise.reject(this.#failed);
@@ -210,7 +249,7 @@ export class VideoFrameEncoder implements FrameVideoEncoder {
     const encoded = this.#previous.then(() => this.#encodeNow(frame, width, height, key)).then((c) => {
       const data = new Uint8Array(c.byteLength);
       c.copyTo(data);
-      return { data, key: c.type === 'key', width, height, encodeMs: performance.now() - t0 };
+      return { data, key: c.type === 'key', width, height, encodeMs: performance.now() - t0, fromPlanes };
     });
     this.#previous = encoded.then(() => {}, () => {});
     return encoded;

@@ -76,6 +76,8 @@ export interface VideoPlan {
 /** Counters of the video sender. */
 export interface VideoSenderStats {
   framesVideo: number;
+  /** Video frames encoded from I420 planes made on the GPU (option `gpuColorConvert`), not from RGBA. */
+  framesVideoGpuConverted: number;
   keyframesVideo: number;
   /** The codec when its encoder is loaded and has not failed. */
   videoCodec: VideoCodecName | undefined;
@@ -100,6 +102,7 @@ export class VideoSender {
   readonly #groups = new Map<number, Group>();
   readonly #views = new WeakMap<View, ViewVideo>();
   #framesVideo = 0;
+  #gpuConverted = 0;
   #keyframes = 0;
   #lastVideoViews: string[] = [];
 
@@ -137,6 +140,17 @@ export class VideoSender {
       this.#views.set(view, s);
     }
     return s;
+  }
+
+  /**
+   * Whether the next frames likely go as video, so that their I420 planes are worth making on the
+   * GPU: with `'h264'` always (unless the encoder failed: the planes are ready for the first
+   * video frame, whose form then holds for its run: see InputForm); with `'auto'` once the last
+   * frame's plan sent video.
+   */
+  get encoding(): boolean {
+    if (this.#failed || this.#closed) return false;
+    return this.#options.codec === 'h264' || (this.live && this.#lastVideoViews.length > 0);
   }
 
   /** Whether `view` got the last frame as video (and so the newest frame it has is a video one). */
@@ -288,7 +302,10 @@ export class VideoSender {
    */
   encode(send: VideoSend, pixels: Parameters<FrameVideoEncoder['encode']>[0]): Promise<EncodedVideo | undefined> {
     const group = send.group as Group;
-    return group.encoder.encode(pixels, send.key).catch((e: unknown) => {
+    return group.encoder.encode(pixels, send.key).then((video) => {
+      if (video.fromPlanes) this.#gpuConverted++;
+      return video;
+    }, (e: unknown) => {
       this.fail(e);
       return undefined;
     });
@@ -335,6 +352,7 @@ export class VideoSender {
   stats(): VideoSenderStats {
     return {
       framesVideo: this.#framesVideo,
+      framesVideoGpuConverted: this.#gpuConverted,
       keyframesVideo: this.#keyframes,
       videoCodec: this.live ? this.codec : undefined,
       videoEncoder: this.live ? this.#backend!.name : undefined,
