@@ -71,20 +71,28 @@ export async function openView(browser, url, [width, height]) {
  * widget took), its frame size and the kernel's id. The notebook's column is widened (Notebook 6)
  * so the canvas shows at one CSS pixel per pixel.
  */
-export async function openNotebookView(browser, url, [width, height], code, frontEnd = 'notebook6') {
+export async function openNotebookView(browser, url, [width, height], code, frontEnd = 'notebook6', timeout = 60_000) {
   const page = await browser.newPage({ viewport: { width: width + 400, height: height + 400 }, deviceScaleFactor: 1 });
   await page.addInitScript(RECORDER);
+  const pending = new Map();
+  page.on('request', (r) => pending.set(r, Date.now()));
+  page.on('requestfinished', (r) => pending.delete(r));
+  page.on('requestfailed', (r) => { pending.set(r, `failed: ${r.failure()?.errorText}`); });
   await page.goto(url);
   let kernelId;
   if (frontEnd === 'lab4') {
-    await page.waitForFunction(() => document.body.dataset.labReady === 'true', null, { timeout: 60_000 });
-    await page.waitForFunction(() => window.lab.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle', null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.body.dataset.labReady === 'true', null, { timeout });
+    await page.waitForFunction(() => window.lab.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle', null, { timeout });
     kernelId = await page.evaluate(() => {
       void window.lab.commands.execute('notebook:run-all-cells');
       return window.lab.shell.currentWidget.sessionContext.session.kernel.id;
     });
   } else {
-    await page.waitForFunction(() => Boolean(window.Jupyter?.notebook?._fully_loaded && window.Jupyter.notebook.kernel?.is_connected()), null, { timeout: 60_000 });
+    await page.waitForFunction(() => Boolean(window.Jupyter?.notebook?._fully_loaded && window.Jupyter.notebook.kernel?.is_connected()), null, { timeout }).catch(async (e) => {
+      const state = await page.evaluate(() => ({ loaded: Boolean(window.Jupyter?.notebook?._fully_loaded), kernel: window.Jupyter?.notebook?.kernel ? { connected: window.Jupyter.notebook.kernel.is_connected(), id: window.Jupyter.notebook.kernel.id } : null, title: document.title })).catch((x) => String(x));
+      const open = [...pending].map(([r, v]) => `${r.url().replace(/^https?:\/\/[^/]+/, '')} (${typeof v === 'number' ? `${Math.round((Date.now() - v) / 1000)} s` : v})`);
+      throw new Error(`the Notebook 6 page did not load with its kernel connected: ${e.message}; page state: ${JSON.stringify(state)}; requests not finished: ${open.join(', ') || 'none'}`);
+    });
     await page.addStyleTag({ content: '#notebook-container { width: auto !important; } #header { display: none !important; }' });
     kernelId = await page.evaluate((text) => {
       const nb = window.Jupyter.notebook;
@@ -97,7 +105,7 @@ export async function openNotebookView(browser, url, [width, height], code, fron
   }
   const output = page.locator('.dawn-rfb-output[data-status="live"][data-frame-index]');
   try {
-    await output.first().waitFor({ timeout: 60_000 });
+    await output.first().waitFor({ timeout });
   } catch (e) {
     const texts = await page.evaluate(() => document.querySelector('.jp-OutputArea, .output_area')?.parentElement?.innerText ?? '');
     throw new Error(`the notebook's view did not go live: ${e.message}; cell output: ${texts}`);

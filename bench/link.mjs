@@ -77,6 +77,11 @@ export async function openLink(spec, target) {
     ip('netns', 'add', ns);
     ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', clientIf);
     ip('link', 'set', clientIf, 'netns', ns);
+    // No IPv6 on the pair: its link-local addresses would come up (after duplicate address
+    // detection) while Chromium loads a page, and Chromium aborts every request in flight on a
+    // network change (net::ERR_NETWORK_CHANGED: seen as a Notebook 6 page that never loaded).
+    execFileSync('sysctl', ['-q', '-w', `net.ipv6.conf.${hostIf}.disable_ipv6=1`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ip('netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1', `net.ipv6.conf.${clientIf}.disable_ipv6=1`);
     ip('addr', 'add', `${hostIp}/30`, 'dev', hostIf);
     ip('link', 'set', hostIf, 'up');
     ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${clientIp}/30`, 'dev', clientIf);
