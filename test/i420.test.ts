@@ -4,7 +4,7 @@
 // comparison (which hands it its frame copy), and sizes it must leave alone.
 import { afterAll, describe, expect, test } from 'vitest';
 import { fitsI420, i420Bytes, MATRIX, rgbaToI420 } from '../src/canvas/i420.js';
-import { i420Layout } from '../src/canvas/i420-convert.js';
+import { I420Convert, i420Layout } from '../src/canvas/i420-convert.js';
 import { TextureReadback } from '../src/canvas/readback.js';
 import { alignedBytesPerRow } from '../src/gpu/textures.js';
 import { getDefaultDevice } from '../src/index.js';
@@ -131,6 +131,19 @@ describe('the GPU pass through the readback (Dawn on lavapipe)', () => {
     expect(plain.i420).toBeUndefined();
     expect(same(plain.data, picture(w, h))).toBe(true);
     readback.destroy();
+  });
+
+  test('a frame larger than a storage binding gets no planes (it is read without them); one within it does', async () => {
+    const device = await getDefaultDevice();
+    const convert = new I420Convert(device);
+    const binding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const width = 4096;
+    const stride = alignedBytesPerRow(width * 4);
+    const rows = Math.floor(binding / stride) & ~1; // the most even rows within the binding
+    expect(convert.fits(width, rows, stride)).toBe(true);
+    expect(convert.fits(width, rows + 2, stride)).toBe(false);
+    expect(convert.fits(width + 1, rows - 2, alignedBytesPerRow((width + 1) * 4))).toBe(false); // odd width
+    convert.destroy();
   });
 
   test('odd sides get no planes (4:2:0 needs even ones) and their pixels as before; the staging holds both only when planes are made', async () => {

@@ -127,11 +127,17 @@ export class I420Convert {
     this.#pipeline = device.createComputePipeline({ label: 'dawn-rfb i420 convert', layout: 'auto', compute: { module, entryPoint: 'main' } });
   }
 
-  /** Whether frames of this size (rows of `stride` bytes) can be converted on this device. */
+  /**
+   * Whether frames of this size (rows of `stride` bytes) can be converted on this device: even
+   * sides, the frame and its planes within a storage binding, and the readback's one staging
+   * buffer for both within the largest buffer (a frame too large for that is read without planes).
+   */
   fits(width: number, height: number, stride: number): boolean {
+    if (!fitsI420(width, height)) return false;
     const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = this.#device.limits;
-    const most = Math.min(binding, buffer);
-    return fitsI420(width, height) && stride * height <= most && i420Layout(width, height).bytes <= most;
+    const frame = stride * height;
+    const planes = i420Layout(width, height).bytes;
+    return frame <= Math.min(binding, buffer) && planes <= Math.min(binding, buffer) && frame + planes <= buffer;
   }
 
   /**
