@@ -23,7 +23,11 @@ export interface ServerOptions {
   host?: string;
   /** Port. Default: env `DAWN_RFB_PORT`, else 0 (an ephemeral port). */
   port?: number;
-  /** Milliseconds between heartbeat pings; a peer that missed the previous pong is dropped. Default 15000. */
+  /**
+   * Milliseconds between heartbeat pings; a peer that missed the previous pong is dropped, but
+   * not by a heartbeat that came over half an interval late (this process was stalled, and the
+   * pongs that came meanwhile are unread). Default 15000.
+   */
   heartbeatMs?: number;
   /**
    * Host names (the Host header, without port) requests may carry besides the always-allowed
@@ -157,6 +161,8 @@ export class FrameServer {
   readonly #canvases = new Map<string, ServedCanvas>();
   readonly #alive = new WeakMap<WebSocket, boolean>();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #heartbeatMs: number;
+  #lastBeat: number;
   #closed = false;
   #done: Promise<void> | undefined;
 
@@ -177,6 +183,8 @@ export class FrameServer {
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
     http.on('request', (req, res) => this.#onRequest(req, res));
     http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
+    this.#heartbeatMs = options.heartbeatMs;
+    this.#lastBeat = performance.now();
     this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatMs);
     this.#heartbeat.unref();
   }
@@ -239,8 +247,14 @@ export class FrameServer {
   }
 
   #beat(): void {
+    // A beat that comes late says this process was stalled (a long synchronous cell in a kernel,
+    // say): pongs that arrived meanwhile are still unread, since timers run before sockets are
+    // read. Judging then would drop every peer, so a late beat only pings; the next one judges.
+    const now = performance.now();
+    const late = now - this.#lastBeat > 1.5 * this.#heartbeatMs;
+    this.#lastBeat = now;
     for (const ws of this.#wss.clients) {
-      if (this.#alive.get(ws) === false) {
+      if (this.#alive.get(ws) === false && !late) {
         ws.terminate(); // missed the last pong: dead peer
         continue;
       }
