@@ -18,7 +18,9 @@ export interface I420Layout {
   strideY: number;
   /** Bytes per row of the U and V planes (half of strideY). */
   strideC: number;
+  /** Where the U plane starts (after the Y plane), in bytes. */
   offsetU: number;
+  /** Where the V plane starts (after the U plane), in bytes. */
   offsetV: number;
   /** Bytes of all three planes. */
   bytes: number;
