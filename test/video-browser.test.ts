@@ -17,6 +17,7 @@ import { FFMPEG_ENV } from '../src/remote/frames/ffmpeg-encoder.js';
 import { KEYFRAME_MS } from '../src/remote/frames/video-sender.js';
 import { videoCodecString } from '../src/remote/protocol.js';
 import { drawFullScreen, until } from './helpers/remote.js';
+import { rgbPsnr } from './helpers/video.js';
 
 // These callbacks run in the page; the type check has no DOM lib (see browser.test.ts).
 declare const document: {
@@ -102,10 +103,7 @@ async function rendered(c: RemoteCanvas): Promise<Rgba> {
 
 function psnr(a: Rgba, b: Rgba): number {
   expect(`${a.width}x${a.height}`).toBe(`${b.width}x${b.height}`);
-  let se = 0;
-  let n = 0;
-  for (let i = 0; i < a.data.length; i += 4) for (let k = 0; k < 3; k++) { se += (a.data[i + k]! - b.data[i + k]!) ** 2; n++; }
-  return se === 0 ? Infinity : 10 * Math.log10(255 * 255 / (se / n));
+  return rgbPsnr(a.data, b.data);
 }
 
 const attr = (page: Page, name: string): Promise<string | null> => page.locator('#view').getAttribute(name);
