@@ -221,13 +221,16 @@ let openView;
 let openNotebookView;
 let treeCpuSeconds;
 
+/** A GPU pass's command-line value (on | off | auto) as the canvas option (true | false | 'auto'). */
+const gpuPassOption = (value) => ({ on: true, off: false })[value] ?? 'auto';
+
 /** The canvas options of a run. */
 function canvasOptions(run, [w, h]) {
   return {
     size: [w, h], updateMode: 'fastest', adaptive: opt.adaptive !== 'off', dirtyTiles: opt['dirty-tiles'] !== 'off', ...FORMATS[run.format],
     ...(opt.parts ? { maxFrameParts: Number(opt.parts) } : {}), ...(opt.buffered ? { maxBufferedFrames: Number(opt.buffered) } : {}),
-    gpuTileCompare: { on: true, off: false }[opt['gpu-compare']] ?? 'auto',
-    gpuColorConvert: { on: true, off: false }[opt['gpu-convert']] ?? 'auto',
+    gpuTileCompare: gpuPassOption(opt['gpu-compare']),
+    gpuColorConvert: gpuPassOption(opt['gpu-convert']),
   };
 }
 
